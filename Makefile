@@ -1,0 +1,28 @@
+# One entry point for a newcomer. Every target runs `setup` first; setup is idempotent.
+SHELL := /bin/bash
+VENV := .venv/bin
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/.solc
+
+.PHONY: setup build test test-contracts lint up bench clean
+
+setup:
+	@./toolchain/setup.sh
+
+build: setup
+	@$(VENV)/python -m toolchain.build
+
+lint: setup
+	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock
+
+test: build lint
+	@$(VENV)/python -m pytest -q -p no:cacheprovider
+
+up: build
+	@$(VENV)/brownie run deploy/walkthrough.py
+
+bench: build
+	@$(VENV)/brownie run deploy/bench_gas.py
+
+clean:
+	rm -rf build reports .hypothesis

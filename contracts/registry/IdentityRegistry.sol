@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
+import {
+    IIdentityRegistry,
+    IIdentityRegistryStorage,
+    IIdentityStorageListener,
+    IVerificationRulesListener,
+    IClaimTopicsRegistry,
+    ITrustedIssuersRegistry
+} from "../interfaces/IIdentityRegistry.sol";
+import {IOnchainIdentity, IOnchainClaimIssuer} from "../interfaces/IOnchainIdentity.sol";
+import {AgentRoles} from "./AgentRoles.sol";
+
+/// @title ERC-3643 identity registry verifying ONCHAINID claims, with a verification cache.
+/// @notice A wallet is verified when its ONCHAINID identity holds, for every required topic, a
+/// valid claim from an issuer trusted for that topic. A claim is valid here when:
+/// - its data is `abi.encode(uint256 chainId, address registry, uint64 expiresAt)` naming this
+///   chain and this registry, and `expiresAt` is in the future (claims expire and do not travel);
+/// - its signature over `keccak256(abi.encode(identity, topic, data))` (eth-signed) is canonical
+///   (OpenZeppelin ECDSA: low s, v in {27, 28}), so a revoked claim cannot come back re-encoded;
+/// - the signer holds the CLAIM purpose (3) on the issuer; a MANAGEMENT key (1) counts only if the
+///   trusted issuers registry allows it for that issuer;
+/// - the issuer has not revoked it.
+/// The ONCHAINID 2.2.1 `isClaimValid` is not used: it accepts malleable signatures, management
+/// keys, claims without expiry and claims for any chain.
+///
+/// Gas: the full check walks topics, issuers and claims. Its result is cached per wallet with the
+/// earliest claim expiry, capped at `maxCacheAge`; `isVerified` answers from the cache while it is
+/// valid and falls back to the full check otherwise. The storage pushes every identity or country
+/// change here, which drops the cache. A revocation at the claim issuer is seen at the next
+/// {refreshVerification} (anyone may call it; the issuer service does right after revoking) or
+/// when the cache ages out. {isVerifiedLive} always runs the full check.
+contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerificationRulesListener, AgentRoles {
+    /// @notice ONCHAINID key purposes.
+    uint256 public constant MANAGEMENT_PURPOSE = 1;
+    uint256 public constant CLAIM_PURPOSE = 3;
+
+    /// @dev Cached per wallet, one slot: identity and country mirror the storage (kept in sync by
+    /// its notifications); `validUntil` is the verification's expiry (0 = not verified), valid
+    /// only while `epoch` equals the registry's rules epoch.
+    struct Cached {
+        IOnchainIdentity identity;
+        uint40 validUntil;
+        uint16 country;
+        uint40 epoch;
+    }
+
+    IIdentityRegistryStorage private _storage;
+    IClaimTopicsRegistry private _topics;
+    ITrustedIssuersRegistry private _issuers;
+    uint64 private _maxCacheAge;
+    uint40 private _epoch;
+    mapping(address wallet => Cached) private _cache;
+
+    /// @notice The cached verification of `wallet` was recomputed.
+    event VerificationRefreshed(address indexed wallet, bool verified, uint64 validUntil);
+    /// @notice What was cached about `wallet` was dropped (its identity or country changed).
+    event VerificationInvalidated(address indexed wallet);
+    /// @notice Every cached verification was dropped (the rules or a linked registry changed).
+    event VerificationEpochAdvanced(uint40 epoch);
+    /// @notice The longest a verification result may be cached.
+    event MaxCacheAgeSet(uint64 maxCacheAge);
+
+    error ZeroAddress();
+    error NotIdentityStorage(address caller);
+    error NotRulesSource(address caller);
+    error ArrayLengthMismatch();
+
+    constructor(
+        address owner_,
+        address identityStorage_,
+        address claimTopicsRegistry_,
+        address trustedIssuersRegistry_,
+        uint64 maxCacheAge_
+    ) Ownable(owner_) {
+        _setStorage(identityStorage_);
+        _setTopics(claimTopicsRegistry_);
+        _setIssuers(trustedIssuersRegistry_);
+        _maxCacheAge = maxCacheAge_;
+        emit MaxCacheAgeSet(maxCacheAge_);
+    }
+
+    // ---------------------------------------------------------------- agent writes
+
+    /// @inheritdoc IIdentityRegistry
+    function registerIdentity(address userAddress, IOnchainIdentity identity_, uint16 country) external onlyAgent {
+        _register(userAddress, identity_, country);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function batchRegisterIdentity(
+        address[] calldata userAddresses,
+        IOnchainIdentity[] calldata identities,
+        uint16[] calldata countries
+    ) external onlyAgent {
+        if (userAddresses.length != identities.length || identities.length != countries.length) {
+            revert ArrayLengthMismatch();
+        }
+        for (uint256 i; i < userAddresses.length; ++i) {
+            _register(userAddresses[i], identities[i], countries[i]);
+        }
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function updateIdentity(address userAddress, IOnchainIdentity identity_) external onlyAgent {
+        IOnchainIdentity old = _storage.storedIdentity(userAddress);
+        _storage.modifyStoredIdentity(userAddress, identity_);
+        emit IdentityUpdated(old, identity_);
+        _refresh(userAddress);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function updateCountry(address userAddress, uint16 country) external onlyAgent {
+        _storage.modifyStoredInvestorCountry(userAddress, country);
+        emit CountryUpdated(userAddress, country);
+        _refresh(userAddress);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function deleteIdentity(address userAddress) external onlyAgent {
+        IOnchainIdentity old = _storage.storedIdentity(userAddress);
+        _storage.removeIdentityFromStorage(userAddress);
+        emit IdentityRemoved(userAddress, old);
+    }
+
+    // ---------------------------------------------------------------- cache
+
+    /// @notice Recompute and cache the verification of each wallet. Anyone may call it.
+    function refreshVerification(address[] calldata wallets) external {
+        for (uint256 i; i < wallets.length; ++i) {
+            _refresh(wallets[i]);
+        }
+    }
+
+    /// @inheritdoc IIdentityStorageListener
+    function onStoredInvestorChanged(address userAddress) external {
+        if (msg.sender != address(_storage)) revert NotIdentityStorage(msg.sender);
+        delete _cache[userAddress];
+        emit VerificationInvalidated(userAddress);
+    }
+
+    /// @inheritdoc IVerificationRulesListener
+    function onVerificationRulesChanged() external {
+        if (msg.sender != address(_topics) && msg.sender != address(_issuers)) revert NotRulesSource(msg.sender);
+        _advanceEpoch();
+    }
+
+    /// @notice Drop every cached verification at once.
+    function invalidateAllVerifications() external onlyOwner {
+        _advanceEpoch();
+    }
+
+    /// @notice The current rules epoch; cache entries of another epoch are ignored.
+    function verificationEpoch() external view returns (uint40) {
+        return _epoch;
+    }
+
+    /// @notice The cached entry of `wallet` (zero when nothing is cached).
+    function cachedVerification(address wallet) external view returns (Cached memory) {
+        return _cache[wallet];
+    }
+
+    /// @notice Set the longest time a verification result may be cached.
+    function setMaxCacheAge(uint64 maxCacheAge_) external onlyOwner {
+        _maxCacheAge = maxCacheAge_;
+        emit MaxCacheAgeSet(maxCacheAge_);
+    }
+
+    /// @notice The longest time a verification result may be cached.
+    function maxCacheAge() external view returns (uint64) {
+        return _maxCacheAge;
+    }
+
+    // ---------------------------------------------------------------- owner configuration
+
+    /// @inheritdoc IIdentityRegistry
+    function setIdentityRegistryStorage(address identityRegistryStorage) external onlyOwner {
+        _setStorage(identityRegistryStorage);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setClaimTopicsRegistry(address claimTopicsRegistry) external onlyOwner {
+        _setTopics(claimTopicsRegistry);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setTrustedIssuersRegistry(address trustedIssuersRegistry) external onlyOwner {
+        _setIssuers(trustedIssuersRegistry);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IIdentityRegistry
+    /// @dev From the cache while it is valid, else the full check.
+    function isVerified(address userAddress) external view returns (bool) {
+        Cached memory c = _cache[userAddress];
+        if (c.validUntil >= block.timestamp && c.epoch == _epoch) return true;
+        (bool ok,) = _verifyLive(userAddress);
+        return ok;
+    }
+
+    /// @notice The full claim check, ignoring the cache.
+    function isVerifiedLive(address userAddress) external view returns (bool) {
+        (bool ok,) = _verifyLive(userAddress);
+        return ok;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function contains(address userAddress) external view returns (bool) {
+        return address(identity(userAddress)) != address(0);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function identity(address userAddress) public view returns (IOnchainIdentity) {
+        Cached memory c = _cache[userAddress];
+        return address(c.identity) != address(0) && c.epoch == _epoch ? c.identity : _storage.storedIdentity(userAddress);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function investorCountry(address userAddress) external view returns (uint16) {
+        Cached memory c = _cache[userAddress];
+        return address(c.identity) != address(0) && c.epoch == _epoch
+            ? c.country
+            : _storage.storedInvestorCountry(userAddress);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function identityStorage() external view returns (IIdentityRegistryStorage) {
+        return _storage;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function issuersRegistry() external view returns (ITrustedIssuersRegistry) {
+        return _issuers;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function topicsRegistry() external view returns (IClaimTopicsRegistry) {
+        return _topics;
+    }
+
+    /// @notice The expiry of the valid claim of `identity_` for `topic` by `issuer`, or 0 when
+    /// there is no such valid claim.
+    function claimExpiry(IOnchainIdentity identity_, address issuer, uint256 topic) public view returns (uint64) {
+        try identity_.getClaim(keccak256(abi.encode(issuer, topic))) returns (
+            uint256 claimTopic, uint256, address claimIssuer, bytes memory signature, bytes memory data, string memory
+        ) {
+            if (claimIssuer != issuer || claimTopic != topic) return 0;
+            uint64 expiresAt = _claimDataExpiry(data);
+            if (expiresAt <= block.timestamp) return 0;
+            bytes32 digest = MessageHashUtils.toEthSignedMessageHash(keccak256(abi.encode(identity_, topic, data)));
+            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+            if (err != ECDSA.RecoverError.NoError || !_isClaimKey(issuer, signer)) return 0;
+            try IOnchainClaimIssuer(issuer).isClaimRevoked(signature) returns (bool revoked) {
+                return revoked ? 0 : expiresAt;
+            } catch {
+                return 0;
+            }
+        } catch {
+            return 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _register(address userAddress, IOnchainIdentity identity_, uint16 country) private {
+        _storage.addIdentityToStorage(userAddress, identity_, country);
+        emit IdentityRegistered(userAddress, identity_);
+        _refresh(userAddress);
+    }
+
+    function _refresh(address wallet) private {
+        (IOnchainIdentity identity_, uint16 country) = _storedInvestor(wallet);
+        if (address(identity_) == address(0)) {
+            delete _cache[wallet];
+            emit VerificationRefreshed(wallet, false, 0);
+            return;
+        }
+        (bool ok, uint64 validUntil) = _verifyLive(wallet);
+        uint64 cap = uint64(block.timestamp) + _maxCacheAge;
+        if (!ok) validUntil = 0;
+        else if (validUntil > cap) validUntil = cap;
+        _cache[wallet] = Cached(identity_, uint40(validUntil), country, _epoch);
+        emit VerificationRefreshed(wallet, ok, validUntil);
+    }
+
+    function _storedInvestor(address wallet) private view returns (IOnchainIdentity, uint16) {
+        return (_storage.storedIdentity(wallet), _storage.storedInvestorCountry(wallet));
+    }
+
+    /// @dev Full check; `validUntil` is the earliest expiry among the claims that satisfy it.
+    function _verifyLive(address wallet) private view returns (bool ok, uint64 validUntil) {
+        IOnchainIdentity identity_ = _storage.storedIdentity(wallet);
+        if (address(identity_) == address(0)) return (false, 0);
+        uint256[] memory topics = _topics.getClaimTopics();
+        validUntil = type(uint64).max;
+        for (uint256 i; i < topics.length; ++i) {
+            address[] memory issuers = _issuers.getTrustedIssuersForClaimTopic(topics[i]);
+            uint64 best;
+            for (uint256 j; j < issuers.length; ++j) {
+                uint64 expiry = claimExpiry(identity_, issuers[j], topics[i]);
+                if (expiry > best) best = expiry;
+            }
+            if (best == 0) return (false, 0);
+            if (best < validUntil) validUntil = best;
+        }
+        return (true, validUntil);
+    }
+
+    /// @dev Decode `abi.encode(uint256 chainId, address registry, uint64 expiresAt)` without
+    /// reverting on malformed data; return 0 unless it names this chain and this registry.
+    function _claimDataExpiry(bytes memory data) private view returns (uint64) {
+        if (data.length != 96) return 0;
+        uint256 chainId;
+        uint256 registry;
+        uint256 expiresAt;
+        assembly ("memory-safe") {
+            chainId := mload(add(data, 32))
+            registry := mload(add(data, 64))
+            expiresAt := mload(add(data, 96))
+        }
+        if (chainId != block.chainid || registry != uint256(uint160(address(this)))) return 0;
+        if (expiresAt > type(uint64).max) return 0;
+        return uint64(expiresAt);
+    }
+
+    function _isClaimKey(address issuer, address signer) private view returns (bool) {
+        try IOnchainIdentity(issuer).getKeyPurposes(keccak256(abi.encode(signer))) returns (uint256[] memory purposes) {
+            bool managementMaySign;
+            for (uint256 i; i < purposes.length; ++i) {
+                if (purposes[i] == CLAIM_PURPOSE) return true;
+                if (purposes[i] == MANAGEMENT_PURPOSE && !managementMaySign) {
+                    managementMaySign = _issuers.managementKeyMaySign(issuer);
+                    if (managementMaySign) return true;
+                }
+            }
+            return false;
+        } catch {
+            return false;
+        }
+    }
+
+    function _advanceEpoch() private {
+        uint40 epoch = _epoch + 1;
+        _epoch = epoch;
+        emit VerificationEpochAdvanced(epoch);
+    }
+
+    function _setStorage(address s) private {
+        if (s == address(0)) revert ZeroAddress();
+        _storage = IIdentityRegistryStorage(s);
+        emit IdentityStorageSet(s);
+        _advanceEpoch();
+    }
+
+    function _setTopics(address t) private {
+        if (t == address(0)) revert ZeroAddress();
+        _topics = IClaimTopicsRegistry(t);
+        emit ClaimTopicsRegistrySet(t);
+        _advanceEpoch();
+    }
+
+    function _setIssuers(address i) private {
+        if (i == address(0)) revert ZeroAddress();
+        _issuers = ITrustedIssuersRegistry(i);
+        emit TrustedIssuersRegistrySet(i);
+        _advanceEpoch();
+    }
+}

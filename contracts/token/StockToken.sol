@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
+import {IERC3643, IERC3643AgentRole} from "../interfaces/IERC3643.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {IModularCompliance} from "../interfaces/ICompliance.sol";
+import {IScaledUIAmount, IScaledUIAmountNewUIMultiplier} from "../interfaces/IScaledUIAmount.sol";
+import {MultiplierSchedule} from "./MultiplierSchedule.sol";
+import {ReserveGuard} from "./ReserveGuard.sol";
+
+/// @title A tokenized US share: ERC-3643 permissioned token + ERC-8056 multiplier + reserve guard.
+/// @notice Balances, supply, transfers, allowances, permits, mints, burns and freezes are in raw
+/// units (18 decimals, never rebasing); `shares = raw * uiMultiplier / 1e18`.
+///
+/// Roles (no single hot key can do everything):
+/// - owner (two-step transfer; meant to be a multisig): configuration, identity registry,
+///   compliance, and the only account that grants or revokes roles;
+/// - `SUPPLY_AGENT_ROLE`: mint and burn; `COMPLIANCE_AGENT_ROLE`: pause, freezes, forced
+///   transfers; `RECOVERY_AGENT_ROLE`: lost-wallet recovery (these three make the ERC-3643 agent);
+/// - `CORPORATE_ACTION_ROLE`: multiplier schedule; `RESERVE_ATTESTOR_ROLE`: reserve attestations.
+///
+/// Differences from the T-REX reference, each deliberate:
+/// - recovery requires the new wallet to be registered to the *same* identity as the lost one;
+/// - `forcedTransfer` respects compliance; only `forcedTransferWithOverride` skips it, with an event;
+/// - `transferFrom` refuses a frozen spender;
+/// - compliance checks and records in one call (`transferred`/`created`), so a transfer pays for one
+///   compliance round trip instead of two.
+contract StockToken is
+    IERC3643,
+    IERC3643AgentRole,
+    ERC20Permit,
+    Pausable,
+    AccessControl,
+    Ownable2Step,
+    MultiplierSchedule,
+    ReserveGuard
+{
+    bytes32 public constant SUPPLY_AGENT_ROLE = keccak256("SUPPLY_AGENT_ROLE");
+    bytes32 public constant COMPLIANCE_AGENT_ROLE = keccak256("COMPLIANCE_AGENT_ROLE");
+    bytes32 public constant RECOVERY_AGENT_ROLE = keccak256("RECOVERY_AGENT_ROLE");
+    bytes32 public constant CORPORATE_ACTION_ROLE = keccak256("CORPORATE_ACTION_ROLE");
+    bytes32 public constant RESERVE_ATTESTOR_ROLE = keccak256("RESERVE_ATTESTOR_ROLE");
+
+    /// @notice Reason codes of {detectTransferRestriction} (ERC-1404 style).
+    uint8 public constant TRANSFER_OK = 0;
+    uint8 public constant TRANSFER_PAUSED = 1;
+    uint8 public constant SENDER_FROZEN = 2;
+    uint8 public constant RECEIVER_FROZEN = 3;
+    uint8 public constant INSUFFICIENT_UNFROZEN_BALANCE = 4;
+    uint8 public constant RECEIVER_NOT_VERIFIED = 5;
+    uint8 public constant COMPLIANCE_REFUSED = 6;
+
+    string private constant TOKEN_VERSION = "1.0.0";
+
+    /// @dev Freeze state of one wallet, packed in one slot.
+    struct Freeze {
+        bool frozen;
+        uint248 frozenTokens;
+    }
+
+    /// @notice Token construction parameters.
+    struct TokenConfig {
+        string name;
+        string symbol;
+        address onchainID;
+        address identityRegistry;
+        address compliance;
+        address owner;
+        MultiplierSchedule.MultiplierBounds bounds;
+        ReserveGuard.ReservePolicy reservePolicy;
+    }
+
+    string private _tokenName;
+    string private _tokenSymbol;
+    address private _onchainID;
+    IIdentityRegistry private _identityRegistry;
+    IModularCompliance private _compliance;
+    mapping(address wallet => Freeze) private _freezes;
+
+    /// @notice A forced transfer skipped compliance because the agent asked for it.
+    event ComplianceOverridden(address indexed agent, address indexed from, address indexed to, uint256 amount, bytes32 reason);
+
+    error ZeroAddress();
+    error ArrayLengthMismatch();
+    error WalletFrozen(address wallet);
+    error SpenderFrozen(address spender);
+    error InsufficientUnfrozenBalance(address wallet, uint256 available, uint256 requested);
+    error FreezeExceedsBalance(address wallet, uint256 balance, uint256 requested);
+    error UnfreezeExceedsFrozen(address wallet, uint256 frozen, uint256 requested);
+    error ReceiverNotVerified(address wallet);
+    error ComplianceRefused(address from, address to, uint256 amount);
+    error RecoveryIdentityMismatch(address wallet, address investorOnchainID);
+    error NothingToRecover(address lostWallet);
+    error NotAnAgent(address account);
+
+    constructor(TokenConfig memory config)
+        ERC20(config.name, config.symbol)
+        ERC20Permit(config.name)
+        Ownable(config.owner)
+        MultiplierSchedule(config.bounds)
+        ReserveGuard(config.reservePolicy)
+    {
+        _tokenName = config.name;
+        _tokenSymbol = config.symbol;
+        _onchainID = config.onchainID;
+        _setIdentityRegistry(config.identityRegistry);
+        _setCompliance(config.compliance);
+        emit UpdatedTokenInformation(config.name, config.symbol, 18, TOKEN_VERSION, config.onchainID);
+    }
+
+    // ================================================================ ERC-20 with ERC-3643 checks
+
+    /// @notice Transfer `amount` raw units to a verified wallet, if compliant.
+    function transfer(address to, uint256 amount) public override(ERC20, IERC20) returns (bool) {
+        _transferChecked(msg.sender, to, amount);
+        return true;
+    }
+
+    /// @notice Transfer on behalf of `from`; the spender must not be frozen either.
+    function transferFrom(address from, address to, uint256 amount) public override(ERC20, IERC20) returns (bool) {
+        if (_freezes[msg.sender].frozen) revert SpenderFrozen(msg.sender);
+        _spendAllowance(from, msg.sender, amount);
+        _transferChecked(from, to, amount);
+        return true;
+    }
+
+    /// @notice Transfer to several wallets; all or nothing.
+    function batchTransfer(address[] calldata toList, uint256[] calldata amounts) external {
+        if (toList.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < toList.length; ++i) {
+            _transferChecked(msg.sender, toList[i], amounts[i]);
+        }
+    }
+
+    /// @notice The token name (owner can change it; the permit domain keeps the original name).
+    function name() public view override returns (string memory) {
+        return _tokenName;
+    }
+
+    /// @notice The token symbol.
+    function symbol() public view override returns (string memory) {
+        return _tokenSymbol;
+    }
+
+    // ================================================================ transfer pre-check
+
+    /// @notice Why a transfer would be refused, as a code (0 = it would pass). Never reverts.
+    function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8) {
+        if (paused()) return TRANSFER_PAUSED;
+        if (_freezes[from].frozen) return SENDER_FROZEN;
+        if (_freezes[to].frozen) return RECEIVER_FROZEN;
+        if (amount > _unfrozenBalance(from)) return INSUFFICIENT_UNFROZEN_BALANCE;
+        if (!_identityRegistry.isVerified(to)) return RECEIVER_NOT_VERIFIED;
+        if (!_compliance.canTransfer(from, to, amount)) return COMPLIANCE_REFUSED;
+        return TRANSFER_OK;
+    }
+
+    /// @notice A readable text for a code of {detectTransferRestriction}.
+    function messageForTransferRestriction(uint8 code) external pure returns (string memory) {
+        if (code == TRANSFER_OK) return "Transfer allowed";
+        if (code == TRANSFER_PAUSED) return "Token is paused";
+        if (code == SENDER_FROZEN) return "Sender wallet is frozen";
+        if (code == RECEIVER_FROZEN) return "Receiver wallet is frozen";
+        if (code == INSUFFICIENT_UNFROZEN_BALANCE) return "Amount exceeds the sender's unfrozen balance";
+        if (code == RECEIVER_NOT_VERIFIED) return "Receiver is not a verified investor";
+        if (code == COMPLIANCE_REFUSED) return "A compliance rule refuses this transfer";
+        return "Unknown restriction code";
+    }
+
+    /// @notice Whether a transfer would pass (ERC-7943 style).
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
+        return detectTransferRestriction(from, to, amount) == TRANSFER_OK;
+    }
+
+    // ================================================================ supply
+
+    /// @inheritdoc IERC3643
+    function mint(address to, uint256 amount) external onlyRole(SUPPLY_AGENT_ROLE) {
+        _mintChecked(to, amount);
+        _enforceReserve(totalSupply(), _mintMultiplier(), false);
+    }
+
+    /// @inheritdoc IERC3643
+    /// @dev The reserve is checked once, after all mints.
+    function batchMint(address[] calldata toList, uint256[] calldata amounts) external onlyRole(SUPPLY_AGENT_ROLE) {
+        if (toList.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < toList.length; ++i) {
+            _mintChecked(toList[i], amounts[i]);
+        }
+        _enforceReserve(totalSupply(), _mintMultiplier(), false);
+    }
+
+    /// @inheritdoc IERC3643
+    function burn(address userAddress, uint256 amount) external onlyRole(SUPPLY_AGENT_ROLE) {
+        _burnChecked(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643
+    function batchBurn(address[] calldata userAddresses, uint256[] calldata amounts) external onlyRole(SUPPLY_AGENT_ROLE) {
+        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < userAddresses.length; ++i) {
+            _burnChecked(userAddresses[i], amounts[i]);
+        }
+    }
+
+    // ================================================================ compliance agent
+
+    /// @inheritdoc IERC3643
+    function pause() external onlyRole(COMPLIANCE_AGENT_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IERC3643
+    function unpause() external onlyRole(COMPLIANCE_AGENT_ROLE) {
+        _unpause();
+    }
+
+    /// @inheritdoc IERC3643
+    function paused() public view override(IERC3643, Pausable) returns (bool) {
+        return super.paused();
+    }
+
+    /// @inheritdoc IERC3643
+    function setAddressFrozen(address userAddress, bool freeze) external onlyRole(COMPLIANCE_AGENT_ROLE) {
+        _setAddressFrozen(userAddress, freeze);
+    }
+
+    /// @inheritdoc IERC3643
+    function batchSetAddressFrozen(address[] calldata userAddresses, bool[] calldata freeze)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+    {
+        if (userAddresses.length != freeze.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < userAddresses.length; ++i) {
+            _setAddressFrozen(userAddresses[i], freeze[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643
+    function freezePartialTokens(address userAddress, uint256 amount) external onlyRole(COMPLIANCE_AGENT_ROLE) {
+        _freezePartial(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643
+    function batchFreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+    {
+        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < userAddresses.length; ++i) {
+            _freezePartial(userAddresses[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643
+    function unfreezePartialTokens(address userAddress, uint256 amount) external onlyRole(COMPLIANCE_AGENT_ROLE) {
+        _unfreezePartial(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643
+    function batchUnfreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+    {
+        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < userAddresses.length; ++i) {
+            _unfreezePartial(userAddresses[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643
+    /// @dev Works while paused or frozen, unfreezes partial tokens as needed, but the receiver
+    /// must be verified and compliance must accept the transfer.
+    function forcedTransfer(address from, address to, uint256 amount)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+        returns (bool)
+    {
+        _forcedTransfer(from, to, amount, false);
+        return true;
+    }
+
+    /// @inheritdoc IERC3643
+    function batchForcedTransfer(address[] calldata fromList, address[] calldata toList, uint256[] calldata amounts)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+    {
+        if (fromList.length != toList.length || toList.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < fromList.length; ++i) {
+            _forcedTransfer(fromList[i], toList[i], amounts[i], false);
+        }
+    }
+
+    /// @notice A forced transfer that skips the compliance check (state is still recorded), for
+    /// court orders and the like. Emits {ComplianceOverridden} with the agent's reason.
+    function forcedTransferWithOverride(address from, address to, uint256 amount, bytes32 reason)
+        external
+        onlyRole(COMPLIANCE_AGENT_ROLE)
+        returns (bool)
+    {
+        _forcedTransfer(from, to, amount, true);
+        emit ComplianceOverridden(msg.sender, from, to, amount, reason);
+        return true;
+    }
+
+    // ================================================================ recovery
+
+    /// @inheritdoc IERC3643
+    /// @dev Both wallets must be registered to `investorOnchainID` in the identity registry, so a
+    /// lost wallet's tokens can never land in another investor's identity. Balance, frozen
+    /// tokens and the frozen flag move to the new wallet.
+    function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
+        external
+        onlyRole(RECOVERY_AGENT_ROLE)
+        returns (bool)
+    {
+        uint256 balance = balanceOf(lostWallet);
+        if (balance == 0) revert NothingToRecover(lostWallet);
+        IIdentityRegistry registry = _identityRegistry;
+        if (address(registry.identity(lostWallet)) != investorOnchainID) {
+            revert RecoveryIdentityMismatch(lostWallet, investorOnchainID);
+        }
+        if (investorOnchainID == address(0) || address(registry.identity(newWallet)) != investorOnchainID) {
+            revert RecoveryIdentityMismatch(newWallet, investorOnchainID);
+        }
+        if (!registry.isVerified(newWallet)) revert ReceiverNotVerified(newWallet);
+
+        Freeze memory lost = _freezes[lostWallet];
+        if (lost.frozenTokens > 0) {
+            delete _freezes[lostWallet].frozenTokens;
+            emit TokensUnfrozen(lostWallet, lost.frozenTokens);
+            _freezes[newWallet].frozenTokens += lost.frozenTokens;
+            emit TokensFrozen(newWallet, lost.frozenTokens);
+        }
+        if (lost.frozen && !_freezes[newWallet].frozen) _setAddressFrozen(newWallet, true);
+
+        _transfer(lostWallet, newWallet, balance);
+        _compliance.transferredWithOverride(lostWallet, newWallet, balance);
+        emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
+        return true;
+    }
+
+    // ================================================================ agents
+
+    /// @inheritdoc IERC3643AgentRole
+    /// @dev An ERC-3643 agent gets the supply, compliance and recovery roles; the multiplier and
+    /// reserve roles are granted separately with {grantRole}.
+    function addAgent(address agent) external onlyOwner {
+        if (agent == address(0)) revert ZeroAddress();
+        _grantRole(SUPPLY_AGENT_ROLE, agent);
+        _grantRole(COMPLIANCE_AGENT_ROLE, agent);
+        _grantRole(RECOVERY_AGENT_ROLE, agent);
+        emit AgentAdded(agent);
+    }
+
+    /// @inheritdoc IERC3643AgentRole
+    function removeAgent(address agent) external onlyOwner {
+        if (!isAgent(agent)) revert NotAnAgent(agent);
+        _revokeRole(SUPPLY_AGENT_ROLE, agent);
+        _revokeRole(COMPLIANCE_AGENT_ROLE, agent);
+        _revokeRole(RECOVERY_AGENT_ROLE, agent);
+        emit AgentRemoved(agent);
+    }
+
+    /// @inheritdoc IERC3643AgentRole
+    function isAgent(address agent) public view returns (bool) {
+        return hasRole(SUPPLY_AGENT_ROLE, agent) || hasRole(COMPLIANCE_AGENT_ROLE, agent)
+            || hasRole(RECOVERY_AGENT_ROLE, agent);
+    }
+
+    /// @notice Grant `role` to `account`; only the owner manages roles.
+    function grantRole(bytes32 role, address account) public override onlyOwner {
+        _grantRole(role, account);
+    }
+
+    /// @notice Revoke `role` from `account`; only the owner manages roles.
+    function revokeRole(bytes32 role, address account) public override onlyOwner {
+        _revokeRole(role, account);
+    }
+
+    // ================================================================ owner configuration
+
+    /// @inheritdoc IERC3643
+    function setName(string calldata newName) external onlyOwner {
+        _tokenName = newName;
+        emit UpdatedTokenInformation(newName, _tokenSymbol, 18, TOKEN_VERSION, _onchainID);
+    }
+
+    /// @inheritdoc IERC3643
+    function setSymbol(string calldata newSymbol) external onlyOwner {
+        _tokenSymbol = newSymbol;
+        emit UpdatedTokenInformation(_tokenName, newSymbol, 18, TOKEN_VERSION, _onchainID);
+    }
+
+    /// @inheritdoc IERC3643
+    function setOnchainID(address newOnchainID) external onlyOwner {
+        _onchainID = newOnchainID;
+        emit UpdatedTokenInformation(_tokenName, _tokenSymbol, 18, TOKEN_VERSION, newOnchainID);
+    }
+
+    /// @inheritdoc IERC3643
+    function setIdentityRegistry(address newRegistry) external onlyOwner {
+        _setIdentityRegistry(newRegistry);
+    }
+
+    /// @inheritdoc IERC3643
+    function setCompliance(address newCompliance) external onlyOwner {
+        _compliance.unbindToken(address(this));
+        _setCompliance(newCompliance);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IERC3643
+    function onchainID() external view returns (address) {
+        return _onchainID;
+    }
+
+    /// @inheritdoc IERC3643
+    function version() external pure returns (string memory) {
+        return TOKEN_VERSION;
+    }
+
+    /// @inheritdoc IERC3643
+    function identityRegistry() external view returns (IIdentityRegistry) {
+        return _identityRegistry;
+    }
+
+    /// @inheritdoc IERC3643
+    function compliance() external view returns (IModularCompliance) {
+        return _compliance;
+    }
+
+    /// @inheritdoc IERC3643
+    function isFrozen(address userAddress) external view returns (bool) {
+        return _freezes[userAddress].frozen;
+    }
+
+    /// @inheritdoc IERC3643
+    function getFrozenTokens(address userAddress) external view returns (uint256) {
+        return _freezes[userAddress].frozenTokens;
+    }
+
+    /// @inheritdoc IScaledUIAmount
+    function balanceOfUI(address account) external view returns (uint256) {
+        return toUIAmount(balanceOf(account));
+    }
+
+    /// @notice Economic (UI) total supply.
+    function totalSupplyUI() external view returns (uint256) {
+        return toUIAmount(totalSupply());
+    }
+
+    /// @notice ERC-165: ERC-20, ERC-3643, ERC-8056 (both parts), access control.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IERC20).interfaceId || interfaceId == type(IERC3643).interfaceId
+            || interfaceId == type(IScaledUIAmount).interfaceId
+            || interfaceId == type(IScaledUIAmountNewUIMultiplier).interfaceId
+            || interfaceId == ERC8056_DRAFT_INTERFACE_ID || super.supportsInterface(interfaceId);
+    }
+
+    /// @notice The identifier the ERC-8056 draft's integrators probe (the `uiMultiplier()` selector).
+    bytes4 public constant ERC8056_DRAFT_INTERFACE_ID = 0xa60bf13d;
+
+    // ================================================================ internals
+
+    function _transferChecked(address from, address to, uint256 amount) private {
+        _requireNotPaused();
+        if (_freezes[from].frozen) revert WalletFrozen(from);
+        if (_freezes[to].frozen) revert WalletFrozen(to);
+        uint256 available = _unfrozenBalance(from);
+        if (amount > available) revert InsufficientUnfrozenBalance(from, available, amount);
+        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        _transfer(from, to, amount);
+        _compliance.transferred(from, to, amount);
+    }
+
+    function _forcedTransfer(address from, address to, uint256 amount, bool overrideCompliance) private {
+        _releaseFrozenFor(from, amount);
+        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        _transfer(from, to, amount);
+        if (overrideCompliance) {
+            _compliance.transferredWithOverride(from, to, amount);
+        } else {
+            _compliance.transferred(from, to, amount);
+        }
+    }
+
+    function _mintChecked(address to, uint256 amount) private {
+        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        _mint(to, amount);
+        _compliance.created(to, amount);
+    }
+
+    function _burnChecked(address from, uint256 amount) private {
+        _releaseFrozenFor(from, amount);
+        _burn(from, amount);
+        _compliance.destroyed(from, amount);
+    }
+
+    /// @dev Unfreeze just enough partial tokens of `wallet` for an agent to move `amount`.
+    function _releaseFrozenFor(address wallet, uint256 amount) private {
+        uint256 balance = balanceOf(wallet);
+        if (amount > balance) revert ERC20InsufficientBalance(wallet, balance, amount);
+        uint256 free = balance - _freezes[wallet].frozenTokens;
+        if (amount > free) {
+            uint256 release = amount - free;
+            _freezes[wallet].frozenTokens -= uint248(release);
+            emit TokensUnfrozen(wallet, release);
+        }
+    }
+
+    function _unfrozenBalance(address wallet) private view returns (uint256) {
+        uint256 balance = balanceOf(wallet);
+        uint256 frozen = _freezes[wallet].frozenTokens;
+        return balance > frozen ? balance - frozen : 0;
+    }
+
+    function _setAddressFrozen(address wallet, bool freeze) private {
+        _freezes[wallet].frozen = freeze;
+        emit AddressFrozen(wallet, freeze, msg.sender);
+    }
+
+    function _freezePartial(address wallet, uint256 amount) private {
+        uint256 balance = balanceOf(wallet);
+        uint256 frozen = _freezes[wallet].frozenTokens;
+        if (frozen + amount > balance) revert FreezeExceedsBalance(wallet, balance, frozen + amount);
+        _freezes[wallet].frozenTokens = uint248(frozen + amount);
+        emit TokensFrozen(wallet, amount);
+    }
+
+    function _unfreezePartial(address wallet, uint256 amount) private {
+        uint256 frozen = _freezes[wallet].frozenTokens;
+        if (amount > frozen) revert UnfreezeExceedsFrozen(wallet, frozen, amount);
+        _freezes[wallet].frozenTokens = uint248(frozen - amount);
+        emit TokensUnfrozen(wallet, amount);
+    }
+
+    function _setIdentityRegistry(address registry) private {
+        if (registry == address(0)) revert ZeroAddress();
+        _identityRegistry = IIdentityRegistry(registry);
+        emit IdentityRegistryAdded(registry);
+    }
+
+    function _setCompliance(address newCompliance) private {
+        if (newCompliance == address(0)) revert ZeroAddress();
+        _compliance = IModularCompliance(newCompliance);
+        IModularCompliance(newCompliance).bindToken(address(this));
+        emit ComplianceAdded(newCompliance);
+    }
+
+    /// @dev Mints are checked at the larger of the current and the pending multiplier, so the
+    /// reserve still holds when a scheduled increase takes effect.
+    function _mintMultiplier() private view returns (uint256) {
+        uint256 current = uiMultiplier();
+        uint256 next = newUIMultiplier();
+        return next > current ? next : current;
+    }
+
+    function _authorizeMultiplierChange() internal view override {
+        _checkRole(CORPORATE_ACTION_ROLE);
+    }
+
+    function _authorizeAttestation() internal view override {
+        _checkRole(RESERVE_ATTESTOR_ROLE);
+    }
+
+    function _authorizeConfiguration() internal view override(MultiplierSchedule, ReserveGuard) {
+        _checkOwner();
+    }
+
+    /// @dev A dividend multiplier is capped by settled custody at today's raw supply; mints after
+    /// scheduling are checked at the new multiplier, so the cap still holds at activation.
+    function _checkDividendMultiplier(uint256 newMultiplier) internal view override {
+        _enforceReserve(totalSupply(), newMultiplier, true);
+    }
+}

@@ -1,0 +1,1 @@
+"""Mock self-clearing broker with T+1 settlement: see issue 3."""

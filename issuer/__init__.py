@@ -1,0 +1,1 @@
+"""Issuer service (creations, redemptions, corporate actions, operator API): see issue 4."""

@@ -1,0 +1,1 @@
+"""Build helpers: the offline solc-js bridge for brownie and py-solc-x."""

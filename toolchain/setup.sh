@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the project needs, from its own files only:
+# a Python virtual environment with the project installed, the Node toolchain from
+# package-lock.json, and one solc-v<version> bridge per solc-js package for py-solc-x/brownie.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+py=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+  touch "$stamp"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# anvil's npm wrapper would try to download a binary; the platform package ships it.
+if ! node_modules/.bin/anvil --version >/dev/null 2>&1; then
+  echo "anvil from @foundry-rs/anvil-linux-amd64 does not run" >&2
+  exit 1
+fi
+
+mkdir -p .solc
+for pkg in solc solc-0.8.17; do
+  version=$(node -p "require('./node_modules/$pkg/package.json').version")
+  bin=.solc/solc-v$version
+  cat > "$bin.tmp" <<SH
+#!/bin/sh
+exec node "$root/toolchain/solc-bridge.js" "$pkg" "\$@"
+SH
+  chmod +x "$bin.tmp"
+  mv "$bin.tmp" "$bin"
+done
+echo "setup: ok (python $(.venv/bin/python -V | cut -d' ' -f2), anvil $(node_modules/.bin/anvil --version | head -1 | cut -d' ' -f3), solc $(ls .solc | sed 's/solc-v//' | tr '\n' ' '))"
