@@ -1,0 +1,50 @@
+"""Deploy the whole suite (shared registry + AAPL and NVDA) and write deployments/<chain-id>.json.
+
+Devnet: ``brownie run deploy/deploy_suite.py`` (brownie starts anvil).
+Any RPC: add the network with ``brownie networks add`` and run with ``--network NAME``; every role
+key then comes from the environment (OWNER_KEY, REGISTRAR_KEY, AGENT_KEY, CORPORATE_ACTIONS_KEY,
+RESERVE_KEY, KYC_MANAGER_KEY, KYC_CLAIM_KEY), because anvil's unlocked accounts do not exist there.
+"""
+
+from __future__ import annotations
+
+import os
+
+from brownie import accounts, network
+
+from deploy.suite import DAY, ONE, Roles, StockConfig, deploy_suite
+
+US, UK, DE, FR, IR, KP = 840, 826, 276, 250, 364, 408
+
+DEFAULT_STOCKS = (
+    StockConfig("AAPL", "Apple Inc. tokenized share", blocked_countries=[IR, KP],
+                max_shares_per_investor=1_000_000 * ONE, lock_period=0),
+    StockConfig("NVDA", "NVIDIA Corp. tokenized share", blocked_countries=[IR, KP],
+                max_shares_per_investor=1_000_000 * ONE, lock_period=0),
+)
+
+
+def roles_for_network() -> Roles:
+    if network.show_active() in ("development", "anvil"):
+        return Roles.from_accounts(accounts)
+    keys = {
+        name: accounts.add(os.environ[var])
+        for name, var in (
+            ("owner", "OWNER_KEY"),
+            ("registrar", "REGISTRAR_KEY"),
+            ("agent", "AGENT_KEY"),
+            ("corporate_actions", "CORPORATE_ACTIONS_KEY"),
+            ("reserve", "RESERVE_KEY"),
+            ("kyc_manager", "KYC_MANAGER_KEY"),
+        )
+    }
+    return Roles(**keys, claim_key=os.environ["KYC_CLAIM_KEY"])
+
+
+def main() -> None:
+    suite = deploy_suite(roles_for_network(), verification_cache_age=DAY)
+    for cfg in DEFAULT_STOCKS:
+        token = suite.list_stock(cfg)
+        print(f"listed {cfg.symbol} at {token.address}")
+    path = suite.write_manifest()
+    print(f"manifest written to {path}")
