@@ -164,9 +164,8 @@ class Suite:
 
     def attest(self, symbol: str, settled_shares: int, pending_shares: int = 0) -> Any:
         token, _ = self.stocks[symbol]
-        return token.attestReserves(
-            settled_shares, pending_shares, chain.time() - 1, {"from": self.roles.reserve}
-        )
+        as_of = chain[-1].timestamp  # the latest block: never in the future
+        return token.attestReserves(settled_shares, pending_shares, as_of, {"from": self.roles.reserve})
 
     # ------------------------------------------------------------------ manifest
 

@@ -1,0 +1,68 @@
+"""Reserve guard: mints never outrun attested custody."""
+
+from brownie import chain
+
+from deploy.suite import ONE
+from tests.contracts.conftest import fails_with
+
+
+def test_mint_refused_beyond_settled_custody(suite, token, alice, roles):
+    suite.attest("AAPL", 100 * ONE)
+    token.mint(alice, 100 * ONE, {"from": roles.agent})
+    with fails_with("ReserveExceeded"):
+        token.mint(alice, 1, {"from": roles.agent})
+    assert token.totalSupply() == 100 * ONE
+
+
+def test_mint_without_or_with_stale_attestation_is_refused(suite, token, alice, roles):
+    with fails_with("ReserveAttestationStale"):
+        token.mint(alice, ONE, {"from": roles.agent})
+    suite.attest("AAPL", 100 * ONE)
+    chain.sleep(7 * 86_400 + 10)
+    with fails_with("ReserveAttestationStale"):
+        token.mint(alice, ONE, {"from": roles.agent})
+    assert not token.isAttestationFresh()
+
+
+def test_pending_shares_count_only_up_to_the_cap(suite, token, alice, roles):
+    suite.attest("AAPL", 10 * ONE, 50 * ONE)
+    assert token.reserveCapacity() == 10 * ONE
+    with fails_with("OwnableUnauthorizedAccount"):
+        token.setReservePolicy(20 * ONE, 86_400, {"from": roles.reserve})
+    tx = token.setReservePolicy(20 * ONE, 86_400, {"from": roles.owner})
+    assert tx.events["ReservePolicyUpdated"]["pendingCap"] == 20 * ONE
+    assert token.reserveCapacity() == 30 * ONE
+    token.mint(alice, 30 * ONE, {"from": roles.agent})
+    with fails_with("ReserveExceeded"):
+        token.mint(alice, 1, {"from": roles.agent})
+
+
+def test_batch_mint_checks_the_total(suite, token, alice, bob, roles):
+    suite.attest("AAPL", 10 * ONE)
+    with fails_with("ReserveExceeded"):
+        token.batchMint([alice, bob], [6 * ONE, 5 * ONE], {"from": roles.agent})
+    token.batchMint([alice, bob], [5 * ONE, 5 * ONE], {"from": roles.agent})
+
+
+def test_mints_are_checked_at_the_pending_multiplier(suite, token, alice, roles):
+    """After a 2-for-1 is scheduled, custody must cover supply at 2x before anything mints."""
+    suite.attest("AAPL", 100 * ONE)
+    token.mint(alice, 40 * ONE, {"from": roles.agent})
+    token.scheduleMultiplier(ONE, 2 * ONE, chain.time() + 3600, 2, "0x" + "00" * 32, 1,
+                             {"from": roles.corporate_actions})
+    with fails_with("ReserveExceeded"):
+        token.mint(alice, 11 * ONE, {"from": roles.agent})  # (51) * 2 = 102 > 100
+    token.mint(alice, 10 * ONE, {"from": roles.agent})
+
+
+def test_attestations_are_ordered_and_role_gated(token, roles, alice):
+    now = chain[-1].timestamp
+    with fails_with("AccessControlUnauthorizedAccount"):
+        token.attestReserves(1, 0, now - 10, {"from": alice})
+    with fails_with("AttestationInFuture"):
+        token.attestReserves(1, 0, now + 1000, {"from": roles.reserve})
+    tx = token.attestReserves(5 * ONE, ONE, now - 10, {"from": roles.reserve})
+    assert tx.events["ReservesAttested"]["settledShares"] == 5 * ONE
+    assert [int(x) for x in token.reserve()[:3]] == [5 * ONE, ONE, now - 10]
+    with fails_with("AttestationOutOfOrder"):
+        token.attestReserves(1, 0, now - 20, {"from": roles.reserve})
