@@ -1,0 +1,140 @@
+"""Modular compliance and its five modules, through real tokens listed by the factory."""
+
+import pytest
+from brownie import ModularCompliance, accounts, chain
+
+from deploy.suite import ONE, StockConfig
+from tests.contracts.conftest import DE, UK, US, fails_with
+
+
+@pytest.fixture(scope="module")
+def strict(suite, alice, bob):
+    """A stock with all five modules: US/UK only, no DE, 150 shares max, 2 holders, 1 day lock."""
+    token = suite.list_stock(StockConfig(
+        "TSLA", "Tesla tokenized share", allowed_countries=[US, UK], blocked_countries=[DE],
+        max_shares_per_investor=150 * ONE, max_holders=2, lock_period=86_400))
+    suite.attest("TSLA", 10_000 * ONE)
+    return token
+
+
+@pytest.fixture(scope="module")
+def carol(suite):
+    suite.onboard(accounts[8], DE)
+    return accounts[8]
+
+
+def test_factory_wires_the_configured_modules(suite, strict):
+    compliance = ModularCompliance.at(strict.compliance())
+    assert len(compliance.getModules()) == 5
+    assert compliance.getTokenBound() == strict
+    m = suite.modules
+    assert m["CountryAllowModule"].isCountryListed(compliance, US)
+    assert m["CountryBlockModule"].isCountryListed(compliance, DE)
+    assert m["MaxBalanceModule"].maxShares(compliance) == 150 * ONE
+    assert m["MaxHoldersModule"].maxHolders(compliance) == 2
+    assert m["HoldingPeriodModule"].lockPeriod(compliance) == 86_400
+
+
+def test_country_rules_refuse_the_receiver(strict, alice, carol, roles):
+    with fails_with("CountryRestricted"):
+        strict.mint(carol, ONE, {"from": roles.agent})
+    assert not ModularCompliance.at(strict.compliance()).canTransfer(alice, carol, ONE)
+
+
+def test_holding_period_locks_minted_tokens(strict, alice, bob, roles):
+    strict.mint(alice, 10 * ONE, {"from": roles.agent})
+    assert strict.detectTransferRestriction(alice, bob, ONE) == 6
+    with fails_with("TokensLockedUntil"):
+        strict.transfer(bob, ONE, {"from": alice})
+    chain.sleep(86_401)
+    strict.transfer(bob, ONE, {"from": alice})
+    assert strict.balanceOf(bob) == ONE
+
+
+def test_max_balance_is_in_economic_shares_and_follows_the_multiplier(strict, alice, roles):
+    strict.mint(alice, 150 * ONE, {"from": roles.agent})
+    with fails_with("MaxBalanceExceeded"):
+        strict.mint(alice, 1, {"from": roles.agent})
+    strict.burn(alice, 100 * ONE, {"from": roles.agent})
+    strict.scheduleMultiplier(ONE, 2 * ONE, chain.time() + 10, 2, "0x" + "00" * 32, 1,
+                              {"from": roles.corporate_actions})
+    chain.sleep(11)
+    # 50 raw = 100 shares after the split: 25 more raw would be 150 shares, 26 would not
+    with fails_with("MaxBalanceExceeded"):
+        strict.mint(alice, 26 * ONE, {"from": roles.agent})
+    strict.mint(alice, 25 * ONE, {"from": roles.agent})
+
+
+def test_max_holders_counts_identities(suite, strict, alice, bob, roles):
+    strict.mint(alice, ONE, {"from": roles.agent})
+    strict.mint(bob, ONE, {"from": roles.agent})
+    holders = suite.modules["MaxHoldersModule"]
+    assert holders.holderCount(strict.compliance()) == 2
+    dave = accounts[9]
+    suite.onboard(dave, US)
+    with fails_with("MaxHoldersReached"):
+        strict.mint(dave, ONE, {"from": roles.agent})
+    # a second wallet of Alice's identity is not a new holder
+    second = accounts[4]
+    suite.onboard(second, US, identity=suite.registry.identity(alice))
+    strict.mint(second, ONE, {"from": roles.agent})
+    assert holders.holderCount(strict.compliance()) == 2
+    strict.burn(bob, ONE, {"from": roles.agent})
+    assert holders.holderCount(strict.compliance()) == 1
+    strict.mint(dave, ONE, {"from": roles.agent})
+
+
+def test_burn_releases_locks_so_records_never_exceed_balances(suite, strict, alice, roles):
+    strict.mint(alice, 10 * ONE, {"from": roles.agent})
+    strict.burn(alice, 4 * ONE, {"from": roles.agent})
+    module = suite.modules["HoldingPeriodModule"]
+    identity = suite.registry.identity(alice)
+    assert module.lockedAmount(strict.compliance(), identity) == 6 * ONE
+    assert suite.modules["MaxBalanceModule"].identityBalance(strict.compliance(), identity) == 6 * ONE
+
+
+def test_module_configuration_belongs_to_the_compliance_owner(suite, strict, alice):
+    compliance = strict.compliance()
+    with fails_with("OnlyComplianceOwner"):
+        suite.modules["MaxBalanceModule"].setMaxShares(compliance, 1, {"from": alice})
+    with fails_with("OnlyComplianceOwner"):
+        suite.modules["CountryAllowModule"].listCountries(compliance, [408], {"from": alice})
+    with fails_with("OnlyBoundCompliance"):
+        suite.modules["MaxBalanceModule"].moduleUpdate(alice, alice, 1, True, {"from": alice})
+
+
+def test_modules_can_be_added_and_removed_by_the_owner_only(suite, compliance, roles, alice):
+    module = suite.modules["MaxHoldersModule"]
+    with fails_with("OwnableUnauthorizedAccount"):
+        compliance.addModule(module, {"from": alice})
+    tx = compliance.addModule(module, {"from": roles.owner})
+    assert tx.events["ModuleAdded"]["module"] == module
+    with fails_with("ModuleAlreadyBound"):
+        compliance.addModule(module, {"from": roles.owner})
+    compliance.removeModule(module, {"from": roles.owner})
+    assert not compliance.isModuleBound(module)
+    with fails_with("ModuleNotBound"):
+        compliance.removeModule(module, {"from": roles.owner})
+
+
+def test_only_the_bound_token_reports_movements(compliance, alice):
+    with fails_with("NotToken"):
+        compliance.transferred(alice, alice, 1, {"from": alice})
+    with fails_with("NotAllowedToBind"):
+        compliance.bindToken(alice, {"from": alice})
+
+
+def test_factory_refuses_foreign_code_taken_symbols_and_strangers(suite, token, roles, alice):
+    from brownie import StockToken
+
+    params = ("X", "AAPL", "0x" + "00" * 20, roles.owner.address, (1, 10**24, 0, 0), (0, 1), [], [],
+              0, 0, 0)
+    with fails_with("SymbolTaken"):
+        suite.factory.deployStock(StockToken.bytecode, params, {"from": roles.owner})
+    with fails_with("WrongTokenCode"):
+        suite.factory.deployStock(StockToken.bytecode + "00", params, {"from": roles.owner})
+    with fails_with("OwnableUnauthorizedAccount"):
+        suite.factory.deployStock(StockToken.bytecode, params, {"from": alice})
+    symbols = suite.factory.listedSymbols()
+    assert symbols[0] == "AAPL" and len(set(symbols)) == len(symbols)
+    assert suite.factory.tokenBySymbol("AAPL") == token
