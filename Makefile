@@ -19,10 +19,10 @@ test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
 
 up: build
-	@$(VENV)/brownie run deploy/walkthrough.py
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/walkthrough.py
 
 bench: build
-	@$(VENV)/brownie run deploy/bench_gas.py
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/bench_gas.py
 
 clean:
 	rm -rf build reports .hypothesis

@@ -1,1 +1,1 @@
-"""Brownie scripts (brownie's `scripts` folder): deploy the token suite, walk through it, bench gas."""
+"""Brownie scripts (its `scripts` folder): deploy the suite, walk through it, bench gas."""

@@ -38,9 +38,7 @@ def claim_data(chain_id: int, registry: str, expires_at: int) -> bytes:
     return encode(["uint256", "address", "uint64"], [chain_id, registry, expires_at])
 
 
-def sign_claim(
-    private_key: str, identity: str, issuer: str, topic: int, data: bytes
-) -> Claim:
+def sign_claim(private_key: str, identity: str, issuer: str, topic: int, data: bytes) -> Claim:
     digest = keccak(encode(["address", "uint256", "bytes"], [identity, topic, data]))
     signed = Account.sign_message(encode_defunct(primitive=digest), private_key=private_key)
     return Claim(topic, issuer, bytes(signed.signature), data)

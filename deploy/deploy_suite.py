@@ -17,10 +17,20 @@ from deploy.suite import DAY, ONE, Roles, StockConfig, deploy_suite
 US, UK, DE, FR, IR, KP = 840, 826, 276, 250, 364, 408
 
 DEFAULT_STOCKS = (
-    StockConfig("AAPL", "Apple Inc. tokenized share", blocked_countries=[IR, KP],
-                max_shares_per_investor=1_000_000 * ONE, lock_period=0),
-    StockConfig("NVDA", "NVIDIA Corp. tokenized share", blocked_countries=[IR, KP],
-                max_shares_per_investor=1_000_000 * ONE, lock_period=0),
+    StockConfig(
+        "AAPL",
+        "Apple Inc. tokenized share",
+        blocked_countries=[IR, KP],
+        max_shares_per_investor=1_000_000 * ONE,
+        lock_period=0,
+    ),
+    StockConfig(
+        "NVDA",
+        "NVIDIA Corp. tokenized share",
+        blocked_countries=[IR, KP],
+        max_shares_per_investor=1_000_000 * ONE,
+        lock_period=0,
+    ),
 )
 
 

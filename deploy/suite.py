@@ -165,7 +165,9 @@ class Suite:
     def attest(self, symbol: str, settled_shares: int, pending_shares: int = 0) -> Any:
         token, _ = self.stocks[symbol]
         as_of = chain[-1].timestamp  # the latest block: never in the future
-        return token.attestReserves(settled_shares, pending_shares, as_of, {"from": self.roles.reserve})
+        return token.attestReserves(
+            settled_shares, pending_shares, as_of, {"from": self.roles.reserve}
+        )
 
     # ------------------------------------------------------------------ manifest
 
@@ -245,4 +247,6 @@ def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
         tuple(m.address for m in modules.values()),
         owner,
     )
-    return Suite(roles, storage, topics, issuers, registry, claim_issuer, modules, factory, deploy_block)
+    return Suite(
+        roles, storage, topics, issuers, registry, claim_issuer, modules, factory, deploy_block
+    )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 
-from toolchain import offline_solc
 from brownie import project
+
+from toolchain import offline_solc
 
 
 def main() -> None:

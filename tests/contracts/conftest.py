@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from brownie import accounts, chain
+from brownie import accounts
 
 from deploy.suite import ONE, Roles, StockConfig, deploy_suite
 

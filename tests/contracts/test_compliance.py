@@ -10,9 +10,17 @@ from tests.contracts.conftest import DE, UK, US, fails_with
 @pytest.fixture(scope="module")
 def strict(suite, alice, bob):
     """A stock with all five modules: US/UK only, no DE, 150 shares max, 2 holders, 1 day lock."""
-    token = suite.list_stock(StockConfig(
-        "TSLA", "Tesla tokenized share", allowed_countries=[US, UK], blocked_countries=[DE],
-        max_shares_per_investor=150 * ONE, max_holders=2, lock_period=86_400))
+    token = suite.list_stock(
+        StockConfig(
+            "TSLA",
+            "Tesla tokenized share",
+            allowed_countries=[US, UK],
+            blocked_countries=[DE],
+            max_shares_per_investor=150 * ONE,
+            max_holders=2,
+            lock_period=86_400,
+        )
+    )
     suite.attest("TSLA", 10_000 * ONE)
     return token
 
@@ -56,8 +64,9 @@ def test_max_balance_is_in_economic_shares_and_follows_the_multiplier(strict, al
     with fails_with("MaxBalanceExceeded"):
         strict.mint(alice, 1, {"from": roles.agent})
     strict.burn(alice, 100 * ONE, {"from": roles.agent})
-    strict.scheduleMultiplier(ONE, 2 * ONE, chain.time() + 10, 2, "0x" + "00" * 32, 1,
-                              {"from": roles.corporate_actions})
+    strict.scheduleMultiplier(
+        ONE, 2 * ONE, chain.time() + 10, 2, "0x" + "00" * 32, 1, {"from": roles.corporate_actions}
+    )
     chain.sleep(11)
     # 50 raw = 100 shares after the split: 25 more raw would be 150 shares, 26 would not
     with fails_with("MaxBalanceExceeded"):
@@ -90,7 +99,9 @@ def test_burn_releases_locks_so_records_never_exceed_balances(suite, strict, ali
     module = suite.modules["HoldingPeriodModule"]
     identity = suite.registry.identity(alice)
     assert module.lockedAmount(strict.compliance(), identity) == 6 * ONE
-    assert suite.modules["MaxBalanceModule"].identityBalance(strict.compliance(), identity) == 6 * ONE
+    assert (
+        suite.modules["MaxBalanceModule"].identityBalance(strict.compliance(), identity) == 6 * ONE
+    )
 
 
 def test_module_configuration_belongs_to_the_compliance_owner(suite, strict, alice):
@@ -127,8 +138,19 @@ def test_only_the_bound_token_reports_movements(compliance, alice):
 def test_factory_refuses_foreign_code_taken_symbols_and_strangers(suite, token, roles, alice):
     from brownie import StockToken
 
-    params = ("X", "AAPL", "0x" + "00" * 20, roles.owner.address, (1, 10**24, 0, 0), (0, 1), [], [],
-              0, 0, 0)
+    params = (
+        "X",
+        "AAPL",
+        "0x" + "00" * 20,
+        roles.owner.address,
+        (1, 10**24, 0, 0),
+        (0, 1),
+        [],
+        [],
+        0,
+        0,
+        0,
+    )
     with fails_with("SymbolTaken"):
         suite.factory.deployStock(StockToken.bytecode, params, {"from": roles.owner})
     with fails_with("WrongTokenCode"):

@@ -105,8 +105,9 @@ def test_one_pending_slot_cancel_and_replace_before_activation_only(funded, role
     with fails_with("NoPendingChange"):
         funded.cancelScheduledMultiplier(7, {"from": roles.corporate_actions})
     at = chain.time() + 7200
-    tx = funded.replaceScheduledMultiplier(1, ONE, 3 * ONE, at, FORWARD, REF, 2,
-                                           {"from": roles.corporate_actions})
+    tx = funded.replaceScheduledMultiplier(
+        1, ONE, 3 * ONE, at, FORWARD, REF, 2, {"from": roles.corporate_actions}
+    )
     assert tx.events["MultiplierScheduled"]["nonce"] == 2
     assert funded.newUIMultiplier() == 3 * ONE
     tx = funded.cancelScheduledMultiplier(2, {"from": roles.corporate_actions})
@@ -154,8 +155,9 @@ def test_split_gas_does_not_depend_on_the_number_of_holders(suite, funded, roles
     suite.attest("NVDA", 1_000 * ONE)
     identity = suite.registry.identity(alice)
     wallets = [f"0x{i:040x}" for i in range(0x1000, 0x1000 + 40)]
-    suite.registry.batchRegisterIdentity(wallets, [identity] * 40, [840] * 40,
-                                         {"from": roles.registrar})
+    suite.registry.batchRegisterIdentity(
+        wallets, [identity] * 40, [840] * 40, {"from": roles.registrar}
+    )
     crowded.batchMint(wallets, [ONE] * 40, {"from": roles.agent})
     tx_few = schedule(funded, roles, 2 * ONE, nonce=1)
     tx_many = schedule(crowded, roles, 2 * ONE, nonce=1)

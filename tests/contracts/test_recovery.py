@@ -33,7 +33,9 @@ def test_recovery_into_another_investors_identity_is_refused(suite, funded, alic
     assert funded.balanceOf(alice) == 100 * ONE
 
 
-def test_recovery_to_an_unregistered_wallet_or_of_an_empty_wallet_is_refused(suite, funded, alice, roles):
+def test_recovery_to_an_unregistered_wallet_or_of_an_empty_wallet_is_refused(
+    suite, funded, alice, roles
+):
     identity = suite.registry.identity(alice)
     with fails_with("RecoveryIdentityMismatch"):
         funded.recoveryAddress(alice, accounts[8], identity, {"from": roles.agent})

@@ -5,7 +5,15 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from deploy.claims import CLAIM_PURPOSE, KYC_TOPIC, MANAGEMENT_PURPOSE, claim_data, key_hash, malleate, sign_claim
+from deploy.claims import (
+    CLAIM_PURPOSE,
+    KYC_TOPIC,
+    MANAGEMENT_PURPOSE,
+    claim_data,
+    key_hash,
+    malleate,
+    sign_claim,
+)
 from tests.contracts.conftest import US, fails_with
 
 WALLET = 8
@@ -19,9 +27,12 @@ def fresh_identity(suite, data=None, key=None):
     wallet = accounts[WALLET]
     identity = InvestorIdentity.deploy(wallet, {"from": wallet})
     data = data or claim_data(chain.id, suite.registry.address, chain.time() + 86_400)
-    claim = sign_claim(key or suite.roles.claim_key, identity.address, suite.claim_issuer.address,
-                       KYC_TOPIC, data)
-    identity.addClaim(KYC_TOPIC, 1, suite.claim_issuer, claim.signature, claim.data, "", {"from": wallet})
+    claim = sign_claim(
+        key or suite.roles.claim_key, identity.address, suite.claim_issuer.address, KYC_TOPIC, data
+    )
+    identity.addClaim(
+        KYC_TOPIC, 1, suite.claim_issuer, claim.signature, claim.data, "", {"from": wallet}
+    )
     return wallet, identity, claim
 
 
@@ -55,9 +66,11 @@ def test_expired_claim_is_not_valid(suite, roles):
 
 
 def test_claim_for_another_chain_or_registry_is_not_valid(suite, roles):
-    for data in (claim_data(chain.id + 1, suite.registry.address, chain.time() + 86_400),
-                 claim_data(chain.id, accounts[0].address, chain.time() + 86_400),
-                 b"\x01" * 40):
+    for data in (
+        claim_data(chain.id + 1, suite.registry.address, chain.time() + 86_400),
+        claim_data(chain.id, accounts[0].address, chain.time() + 86_400),
+        b"\x01" * 40,
+    ):
         wallet, identity, _ = fresh_identity(suite, data=data)
         assert suite.registry.claimExpiry(identity, suite.claim_issuer, KYC_TOPIC) == 0
     suite.registry.registerIdentity(wallet, identity, US, {"from": roles.registrar})
@@ -68,7 +81,9 @@ def test_revoked_claim_cannot_come_back_with_a_malleable_signature(suite, roles)
     """ONCHAINID 2.2.1 keys revocation by signature bytes and accepts high-s signatures."""
     wallet, identity, claim = fresh_identity(suite)
     suite.registry.registerIdentity(wallet, identity, US, {"from": roles.registrar})
-    suite.claim_issuer.revokeClaim(claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager})
+    suite.claim_issuer.revokeClaim(
+        claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager}
+    )
     twin = malleate(claim.signature)
     identity.addClaim(KYC_TOPIC, 1, suite.claim_issuer, twin, claim.data, "", {"from": wallet})
     # the reference check is fooled...
@@ -82,7 +97,9 @@ def test_revoked_claim_cannot_come_back_with_a_malleable_signature(suite, roles)
 def test_revocation_takes_effect_on_refresh(suite, roles):
     wallet, identity, _ = fresh_identity(suite)
     suite.registry.registerIdentity(wallet, identity, US, {"from": roles.registrar})
-    suite.claim_issuer.revokeClaim(claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager})
+    suite.claim_issuer.revokeClaim(
+        claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager}
+    )
     assert not suite.registry.isVerifiedLive(wallet)
     assert suite.registry.isVerified(wallet)  # cached until refreshed or aged out
     tx = suite.registry.refreshVerification([wallet], {"from": accounts[9]})
@@ -93,7 +110,9 @@ def test_revocation_takes_effect_on_refresh(suite, roles):
 def test_cache_ages_out_and_falls_back_to_the_full_check(suite, roles):
     wallet, identity, _ = fresh_identity(suite)
     suite.registry.registerIdentity(wallet, identity, US, {"from": roles.registrar})
-    suite.claim_issuer.revokeClaim(claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager})
+    suite.claim_issuer.revokeClaim(
+        claim_id(suite.claim_issuer), identity, {"from": roles.kyc_manager}
+    )
     chain.sleep(suite.registry.maxCacheAge() + 1)
     chain.mine()
     assert not suite.registry.isVerified(wallet)
@@ -102,8 +121,9 @@ def test_cache_ages_out_and_falls_back_to_the_full_check(suite, roles):
 def test_management_key_signs_claims_only_when_allowed(suite, roles):
     """ONCHAINID's keyHasPurpose accepts a management key for any purpose."""
     manager_key = Account.create()
-    suite.claim_issuer.addKey(key_hash(manager_key.address), MANAGEMENT_PURPOSE, 1,
-                              {"from": roles.kyc_manager})
+    suite.claim_issuer.addKey(
+        key_hash(manager_key.address), MANAGEMENT_PURPOSE, 1, {"from": roles.kyc_manager}
+    )
     wallet, identity, claim = fresh_identity(suite, key=manager_key.key.hex())
     assert suite.claim_issuer.isClaimValid(identity, KYC_TOPIC, claim.signature, claim.data)
     assert suite.registry.claimExpiry(identity, suite.claim_issuer, KYC_TOPIC) == 0

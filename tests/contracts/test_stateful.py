@@ -64,13 +64,17 @@ def build_machine(token, roles, wallets):
 
         @rule(src=holders, dst=holders, amount=amounts)
         def forced_transfer(self, src, dst, amount):
-            self._try(token.forcedTransfer, wallets[src], wallets[dst], amount, {"from": roles.agent})
+            self._try(
+                token.forcedTransfer, wallets[src], wallets[dst], amount, {"from": roles.agent}
+            )
 
         @rule(up=st.booleans())
         def change_multiplier(self, up):
             current = token.uiMultiplier()
             new = current * 2 if up else current // 2
-            self._try(token.setUIMultiplier, new, chain.time() + 5, {"from": roles.corporate_actions})
+            self._try(
+                token.setUIMultiplier, new, chain.time() + 5, {"from": roles.corporate_actions}
+            )
             chain.sleep(6)
 
         @invariant()

@@ -18,7 +18,9 @@ def test_transfer_moves_raw_balance_and_keeps_supply(funded, alice, bob):
 
 def test_transfer_to_unverified_wallet_is_refused(funded, alice, stranger):
     assert funded.detectTransferRestriction(alice, stranger, ONE) == NOT_VERIFIED
-    assert funded.messageForTransferRestriction(NOT_VERIFIED) == "Receiver is not a verified investor"
+    assert (
+        funded.messageForTransferRestriction(NOT_VERIFIED) == "Receiver is not a verified investor"
+    )
     with fails_with("ReceiverNotVerified"):
         funded.transfer(stranger, ONE, {"from": alice})
 
@@ -142,7 +144,11 @@ def test_forced_transfer_respects_compliance_unless_overridden(suite, funded, al
     )
     event = tx.events["ComplianceOverridden"]
     assert (event["agent"], event["from"], event["to"], event["amount"]) == (
-        roles.agent, alice, iran_wallet, ONE)
+        roles.agent,
+        alice,
+        iran_wallet,
+        ONE,
+    )
     assert funded.balanceOf(iran_wallet) == ONE
 
 
@@ -181,7 +187,10 @@ def test_token_information_updates_are_owner_only(funded, roles, alice):
     funded.setSymbol("xAAPL", {"from": roles.owner})
     funded.setOnchainID(accounts[8], {"from": roles.owner})
     assert (funded.name(), funded.symbol(), funded.onchainID()) == (
-        "Apple tokenized", "xAAPL", accounts[8])
+        "Apple tokenized",
+        "xAAPL",
+        accounts[8],
+    )
     assert funded.version() == "1.0.0"
     assert funded.decimals() == 18
 
@@ -218,13 +227,28 @@ def test_permit_sets_an_allowance_from_a_signature(funded, alice, bob):
 
     funded.transfer(bob, 0, {"from": alice})
     deadline = chain.time() + 3600
-    domain = {"name": "Apple Inc. tokenized share", "version": "1", "chainId": chain.id,
-              "verifyingContract": funded.address}
-    types = {"Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                        {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
-                        {"name": "deadline", "type": "uint256"}]}
-    message = {"owner": owner.address, "spender": bob.address, "value": 7, "nonce": 0,
-               "deadline": deadline}
+    domain = {
+        "name": "Apple Inc. tokenized share",
+        "version": "1",
+        "chainId": chain.id,
+        "verifyingContract": funded.address,
+    }
+    types = {
+        "Permit": [
+            {"name": "owner", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "nonce", "type": "uint256"},
+            {"name": "deadline", "type": "uint256"},
+        ]
+    }
+    message = {
+        "owner": owner.address,
+        "spender": bob.address,
+        "value": 7,
+        "nonce": 0,
+        "deadline": deadline,
+    }
     signed = owner.sign_message(encode_typed_data(domain, types, message))
     funded.permit(owner.address, bob, 7, deadline, signed.v, signed.r, signed.s, {"from": alice})
     assert funded.allowance(owner.address, bob) == 7
