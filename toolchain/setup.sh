@@ -17,11 +17,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
-# anvil's npm wrapper would try to download a binary; the platform package ships it.
+# the anvil binary comes from @foundry-rs/anvil-linux-amd64 (no install script runs).
 if ! node_modules/.bin/anvil --version >/dev/null 2>&1; then
-  echo "anvil from @foundry-rs/anvil-linux-amd64 does not run" >&2
+  echo "anvil (node_modules/.bin/anvil) does not run" >&2
   exit 1
 fi
 
