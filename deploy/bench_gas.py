@@ -20,10 +20,13 @@ def main() -> None:
             "TWO", "Two-module stock", blocked_countries=[IR], max_shares_per_investor=10**9 * ONE
         )
     )
+    countries = suite.list_stock(
+        StockConfig("GEO", "Country-rule stock", allowed_countries=[US], blocked_countries=[IR])
+    )
     alice, bob, carol, spare = accounts[6], accounts[7], accounts[8], accounts[9]
     for wallet in (alice, bob, carol):
         suite.onboard(wallet, US)
-    for symbol in ("BARE", "TWO"):
+    for symbol in ("BARE", "TWO", "GEO"):
         suite.attest(symbol, 10**9 * ONE)
 
     rows: list[tuple[str, int]] = []
@@ -44,8 +47,17 @@ def main() -> None:
     bare.mint(alice, 100 * ONE, {"from": roles.agent})
     bare.mint(bob, ONE, {"from": roles.agent})
     two.mint(bob, ONE, {"from": roles.agent})
+    countries.mint(alice, 100 * ONE, {"from": roles.agent})
+    countries.mint(bob, ONE, {"from": roles.agent})
     measure("transfer, verified holders, no module", bare.transfer(bob, ONE, {"from": alice}))
-    measure("transfer, verified holders, two modules", two.transfer(bob, ONE, {"from": alice}))
+    measure(
+        "transfer, two modules (country allow + block)",
+        countries.transfer(bob, ONE, {"from": alice}),
+    )
+    measure(
+        "transfer, two modules (country block + max balance)",
+        two.transfer(bob, ONE, {"from": alice}),
+    )
 
     identity = suite.registry.identity(alice)
     wallets = [f"0x{i:040x}" for i in range(0x10000, 0x10000 + 1_010)]

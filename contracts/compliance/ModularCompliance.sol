@@ -12,8 +12,10 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     /// @notice At most this many modules, to bound a transfer's gas.
     uint256 public constant MAX_MODULES = 25;
 
+    // the bound token and the module count are read together on every movement: one slot
     address private _token;
-    address[] private _modules;
+    uint96 private _moduleCount;
+    mapping(uint256 index => address module) private _moduleAt;
     mapping(address module => bool) private _bound;
 
     error NotToken(address caller);
@@ -53,9 +55,11 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     function addModule(address module) external onlyOwner {
         if (module == address(0)) revert ZeroAddress();
         if (_bound[module]) revert ModuleAlreadyBound(module);
-        if (_modules.length >= MAX_MODULES) revert TooManyModules();
+        uint96 n = _moduleCount;
+        if (n >= MAX_MODULES) revert TooManyModules();
         _bound[module] = true;
-        _modules.push(module);
+        _moduleAt[n] = module;
+        _moduleCount = n + 1;
         IComplianceModule(module).bindCompliance(address(this));
         emit ModuleAdded(module);
     }
@@ -64,11 +68,12 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     function removeModule(address module) external onlyOwner {
         if (!_bound[module]) revert ModuleNotBound(module);
         delete _bound[module];
-        uint256 n = _modules.length;
+        uint96 n = _moduleCount;
         for (uint256 i; i < n; ++i) {
-            if (_modules[i] == module) {
-                _modules[i] = _modules[n - 1];
-                _modules.pop();
+            if (_moduleAt[i] == module) {
+                _moduleAt[i] = _moduleAt[n - 1];
+                delete _moduleAt[n - 1];
+                _moduleCount = n - 1;
                 break;
             }
         }
@@ -77,8 +82,12 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     }
 
     /// @inheritdoc IModularCompliance
-    function getModules() external view returns (address[] memory) {
-        return _modules;
+    function getModules() external view returns (address[] memory modules) {
+        uint256 n = _moduleCount;
+        modules = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            modules[i] = _moduleAt[i];
+        }
     }
 
     /// @inheritdoc IModularCompliance
@@ -93,9 +102,9 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
 
     /// @inheritdoc IModularCompliance
     function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
-        uint256 n = _modules.length;
+        uint256 n = _moduleCount;
         for (uint256 i; i < n; ++i) {
-            if (!IComplianceModule(_modules[i]).moduleCheck(from, to, amount)) return false;
+            if (!IComplianceModule(_moduleAt[i]).moduleCheck(from, to, amount)) return false;
         }
         return true;
     }
@@ -122,9 +131,9 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     }
 
     function _update(address from, address to, uint256 amount, bool enforce) private {
-        uint256 n = _modules.length;
+        uint256 n = _moduleCount;
         for (uint256 i; i < n; ++i) {
-            IComplianceModule(_modules[i]).moduleUpdate(from, to, amount, enforce);
+            IComplianceModule(_moduleAt[i]).moduleUpdate(from, to, amount, enforce);
         }
     }
 }

@@ -26,8 +26,8 @@ interface IERC3643 is IERC20 {
     event AddressFrozen(address indexed userAddress, bool indexed isFrozen, address indexed owner);
     event TokensFrozen(address indexed userAddress, uint256 amount);
     event TokensUnfrozen(address indexed userAddress, uint256 amount);
-    // Paused(address) and Unpaused(address) are the standard's events too; the token emits them
-    // through OpenZeppelin's Pausable, which declares them with the same signatures.
+    event Paused(address account);
+    event Unpaused(address account);
 
     function setName(string calldata name) external;
     function setSymbol(string calldata symbol) external;

@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
@@ -37,7 +36,6 @@ contract StockToken is
     IERC3643,
     IERC3643AgentRole,
     ERC20Permit,
-    Pausable,
     AccessControl,
     Ownable2Step,
     MultiplierSchedule,
@@ -81,7 +79,9 @@ contract StockToken is
     string private _tokenName;
     string private _tokenSymbol;
     address private _onchainID;
+    // read together on every transfer: kept in one slot
     IIdentityRegistry private _identityRegistry;
+    bool private _paused;
     IModularCompliance private _compliance;
     mapping(address wallet => Freeze) private _freezes;
 
@@ -89,6 +89,8 @@ contract StockToken is
     event ComplianceOverridden(address indexed agent, address indexed from, address indexed to, uint256 amount, bytes32 reason);
 
     error ZeroAddress();
+    error EnforcedPause();
+    error ExpectedPause();
     error ArrayLengthMismatch();
     error WalletFrozen(address wallet);
     error SpenderFrozen(address spender);
@@ -215,17 +217,21 @@ contract StockToken is
 
     /// @inheritdoc IERC3643
     function pause() external onlyRole(COMPLIANCE_AGENT_ROLE) {
-        _pause();
+        _requireNotPaused();
+        _paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IERC3643
     function unpause() external onlyRole(COMPLIANCE_AGENT_ROLE) {
-        _unpause();
+        if (!_paused) revert ExpectedPause();
+        _paused = false;
+        emit Unpaused(msg.sender);
     }
 
     /// @inheritdoc IERC3643
-    function paused() public view override(IERC3643, Pausable) returns (bool) {
-        return super.paused();
+    function paused() public view returns (bool) {
+        return _paused;
     }
 
     /// @inheritdoc IERC3643
@@ -471,6 +477,10 @@ contract StockToken is
     bytes4 public constant ERC8056_DRAFT_INTERFACE_ID = 0xa60bf13d;
 
     // ================================================================ internals
+
+    function _requireNotPaused() private view {
+        if (_paused) revert EnforcedPause();
+    }
 
     function _transferChecked(address from, address to, uint256 amount) private {
         _requireNotPaused();

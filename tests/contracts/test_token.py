@@ -32,7 +32,12 @@ def test_paused_token_refuses_transfers_until_unpaused(funded, alice, bob, roles
     assert funded.detectTransferRestriction(alice, bob, ONE) == PAUSED
     with fails_with("EnforcedPause"):
         funded.transfer(bob, ONE, {"from": alice})
-    funded.unpause({"from": roles.agent})
+    with fails_with("EnforcedPause"):
+        funded.pause({"from": roles.agent})
+    tx = funded.unpause({"from": roles.agent})
+    assert tx.events["Unpaused"]["account"] == roles.agent
+    with fails_with("ExpectedPause"):
+        funded.unpause({"from": roles.agent})
     funded.transfer(bob, ONE, {"from": alice})
     assert funded.balanceOf(bob) == 51 * ONE
 
