@@ -199,7 +199,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @dev From the cache while it is valid, else the full check.
     function isVerified(address userAddress) external view returns (bool) {
         Cached memory c = _cache[userAddress];
-        if (c.validUntil >= block.timestamp && c.epoch == _epoch) return true;
+        if (c.validUntil > block.timestamp && c.epoch == _epoch) return true;
         (bool ok,) = _verifyLive(userAddress);
         return ok;
     }

@@ -160,3 +160,15 @@ def test_factory_refuses_foreign_code_taken_symbols_and_strangers(suite, token, 
     symbols = suite.factory.listedSymbols()
     assert symbols[0] == "AAPL" and len(set(symbols)) == len(symbols)
     assert suite.factory.tokenBySymbol("AAPL") == token
+
+
+def test_tokens_from_a_wallet_without_identity_are_not_locked_as_a_mint(
+    suite, strict, alice, bob, roles
+):
+    strict.mint(bob, 5 * ONE, {"from": roles.agent})
+    chain.sleep(86_401)
+    suite.registry.deleteIdentity(bob, {"from": roles.registrar})
+    strict.forcedTransfer(bob, alice, 5 * ONE, {"from": roles.agent})
+    module = suite.modules["HoldingPeriodModule"]
+    assert module.lockedAmount(strict.compliance(), suite.registry.identity(alice)) == 0
+    strict.transfer(accounts[6], ONE, {"from": alice})  # to herself: nothing locked

@@ -64,11 +64,16 @@ contract HoldingPeriodModule is IdentityBalanceModule {
         }
     }
 
-    function _afterUpdate(address compliance, address fromId, address toId, uint256 amount, uint256, uint256)
-        internal
-        override
-    {
-        if (fromId == address(0) && toId != address(0)) {
+    function _afterUpdate(
+        address compliance,
+        bool minted,
+        address fromId,
+        address toId,
+        uint256 amount,
+        uint256,
+        uint256
+    ) internal override {
+        if (minted && toId != address(0)) {
             _openLot(compliance, toId, amount);
         } else if (fromId != address(0)) {
             _trimLots(compliance, fromId);

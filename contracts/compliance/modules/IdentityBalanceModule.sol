@@ -40,7 +40,7 @@ abstract contract IdentityBalanceModule is ComplianceModuleBase {
             toBefore = balances[toId];
             balances[toId] = toBefore + amount;
         }
-        _afterUpdate(msg.sender, fromId, toId, amount, fromBefore, toBefore);
+        _afterUpdate(msg.sender, from == address(0), fromId, toId, amount, fromBefore, toBefore);
     }
 
     /// @dev Whether the movement passes (for the view pre-check).
@@ -53,9 +53,11 @@ abstract contract IdentityBalanceModule is ComplianceModuleBase {
     /// @dev Revert with the module's error unless the movement passes.
     function _enforce(address compliance, address fromId, address toId, uint256 amount) internal view virtual;
 
-    /// @dev Hook after balances are recorded, with the balances before.
+    /// @dev Hook after balances are recorded, with the balances before. `minted` tells a mint from
+    /// a transfer whose sender has no identity (both have `fromId == 0`).
     function _afterUpdate(
         address compliance,
+        bool minted,
         address fromId,
         address toId,
         uint256 amount,

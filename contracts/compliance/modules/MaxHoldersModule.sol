@@ -44,7 +44,15 @@ contract MaxHoldersModule is IdentityBalanceModule {
         if (after_ > _maxHolders[compliance]) revert MaxHoldersReached(after_, _maxHolders[compliance]);
     }
 
-    function _afterUpdate(address compliance, address fromId, address toId, uint256 amount, uint256 fromBefore, uint256 toBefore)
+    function _afterUpdate(
+        address compliance,
+        bool,
+        address fromId,
+        address toId,
+        uint256 amount,
+        uint256 fromBefore,
+        uint256 toBefore
+    )
         internal
         override
     {
