@@ -50,6 +50,8 @@ interface IIdentityRegistryStorage {
     function linkedIdentityRegistries() external view returns (address[] memory);
     function storedIdentity(address userAddress) external view returns (IOnchainIdentity);
     function storedInvestorCountry(address userAddress) external view returns (uint16);
+    /// @notice Identity and country in one call.
+    function storedInvestor(address userAddress) external view returns (IOnchainIdentity identity, uint16 country);
 }
 
 /// @title Told by the storage when a wallet's identity or country changes, so that a registry can

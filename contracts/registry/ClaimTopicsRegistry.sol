@@ -2,15 +2,18 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {RulesNotifier} from "./RulesNotifier.sol";
 import {IClaimTopicsRegistry} from "../interfaces/IIdentityRegistry.sol";
 
 /// @title ERC-3643 claim topics registry: the claim topics every investor must hold.
 contract ClaimTopicsRegistry is IClaimTopicsRegistry, RulesNotifier {
+    using EnumerableSet for EnumerableSet.UintSet;
+
     /// @notice At most this many required topics, to bound the verification walk.
     uint256 public constant MAX_TOPICS = 15;
 
-    uint256[] private _topics;
+    EnumerableSet.UintSet private _topics;
 
     error TopicAlreadyRequired(uint256 claimTopic);
     error TopicNotRequired(uint256 claimTopic);
@@ -20,33 +23,21 @@ contract ClaimTopicsRegistry is IClaimTopicsRegistry, RulesNotifier {
 
     /// @inheritdoc IClaimTopicsRegistry
     function addClaimTopic(uint256 claimTopic) external onlyOwner {
-        uint256 n = _topics.length;
-        if (n >= MAX_TOPICS) revert TooManyTopics();
-        for (uint256 i; i < n; ++i) {
-            if (_topics[i] == claimTopic) revert TopicAlreadyRequired(claimTopic);
-        }
-        _topics.push(claimTopic);
+        if (_topics.length() >= MAX_TOPICS) revert TooManyTopics();
+        if (!_topics.add(claimTopic)) revert TopicAlreadyRequired(claimTopic);
         emit ClaimTopicAdded(claimTopic);
         _notifyRulesChanged();
     }
 
     /// @inheritdoc IClaimTopicsRegistry
     function removeClaimTopic(uint256 claimTopic) external onlyOwner {
-        uint256 n = _topics.length;
-        for (uint256 i; i < n; ++i) {
-            if (_topics[i] == claimTopic) {
-                _topics[i] = _topics[n - 1];
-                _topics.pop();
-                emit ClaimTopicRemoved(claimTopic);
-                _notifyRulesChanged();
-                return;
-            }
-        }
-        revert TopicNotRequired(claimTopic);
+        if (!_topics.remove(claimTopic)) revert TopicNotRequired(claimTopic);
+        emit ClaimTopicRemoved(claimTopic);
+        _notifyRulesChanged();
     }
 
     /// @inheritdoc IClaimTopicsRegistry
     function getClaimTopics() external view returns (uint256[] memory) {
-        return _topics;
+        return _topics.values();
     }
 }

@@ -275,13 +275,13 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     }
 
     function _refresh(address wallet) private {
-        (IOnchainIdentity identity_, uint16 country) = _storedInvestor(wallet);
+        (IOnchainIdentity identity_, uint16 country) = _storage.storedInvestor(wallet);
         if (address(identity_) == address(0)) {
             delete _cache[wallet];
             emit VerificationRefreshed(wallet, false, 0);
             return;
         }
-        (bool ok, uint64 validUntil) = _verifyLive(wallet);
+        (bool ok, uint64 validUntil) = _verifyClaims(identity_);
         uint64 cap = uint64(block.timestamp) + _maxCacheAge;
         if (!ok) validUntil = 0;
         else if (validUntil > cap) validUntil = cap;
@@ -289,13 +289,13 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         emit VerificationRefreshed(wallet, ok, validUntil);
     }
 
-    function _storedInvestor(address wallet) private view returns (IOnchainIdentity, uint16) {
-        return (_storage.storedIdentity(wallet), _storage.storedInvestorCountry(wallet));
+    /// @dev Full check of the wallet's stored identity.
+    function _verifyLive(address wallet) private view returns (bool ok, uint64 validUntil) {
+        return _verifyClaims(_storage.storedIdentity(wallet));
     }
 
-    /// @dev Full check; `validUntil` is the earliest expiry among the claims that satisfy it.
-    function _verifyLive(address wallet) private view returns (bool ok, uint64 validUntil) {
-        IOnchainIdentity identity_ = _storage.storedIdentity(wallet);
+    /// @dev Full claim check; `validUntil` is the earliest expiry among the claims that satisfy it.
+    function _verifyClaims(IOnchainIdentity identity_) private view returns (bool ok, uint64 validUntil) {
         if (address(identity_) == address(0)) return (false, 0);
         uint256[] memory topics = _topics.getClaimTopics();
         validUntil = type(uint64).max;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IIdentityRegistryStorage, IIdentityStorageListener} from "../interfaces/IIdentityRegistry.sol";
 import {IOnchainIdentity} from "../interfaces/IOnchainIdentity.sol";
 
@@ -10,6 +11,8 @@ import {IOnchainIdentity} from "../interfaces/IOnchainIdentity.sol";
 /// every token of the issuer. Every change is pushed to all bound registries, which may cache
 /// verification results keyed on what is stored here.
 contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /// @notice At most this many registries may write here.
     uint256 public constant MAX_REGISTRIES = 20;
 
@@ -19,8 +22,7 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     }
 
     mapping(address wallet => Investor) private _investors;
-    address[] private _registries;
-    mapping(address registry => bool) private _isBound;
+    EnumerableSet.AddressSet private _registries;
 
     error NotBoundRegistry(address caller);
     error ZeroAddress();
@@ -32,7 +34,7 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     constructor(address owner_) Ownable(owner_) {}
 
     modifier onlyBoundRegistry() {
-        if (!_isBound[msg.sender]) revert NotBoundRegistry(msg.sender);
+        if (!_registries.contains(msg.sender)) revert NotBoundRegistry(msg.sender);
         _;
     }
 
@@ -76,31 +78,20 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     /// @inheritdoc IIdentityRegistryStorage
     function bindIdentityRegistry(address identityRegistry) external onlyOwner {
         if (identityRegistry == address(0)) revert ZeroAddress();
-        if (_isBound[identityRegistry]) revert RegistryAlreadyBound(identityRegistry);
-        if (_registries.length >= MAX_REGISTRIES) revert TooManyRegistries();
-        _isBound[identityRegistry] = true;
-        _registries.push(identityRegistry);
+        if (_registries.length() >= MAX_REGISTRIES) revert TooManyRegistries();
+        if (!_registries.add(identityRegistry)) revert RegistryAlreadyBound(identityRegistry);
         emit IdentityRegistryBound(identityRegistry);
     }
 
     /// @inheritdoc IIdentityRegistryStorage
     function unbindIdentityRegistry(address identityRegistry) external onlyOwner {
-        if (!_isBound[identityRegistry]) revert NotBoundRegistry(identityRegistry);
-        delete _isBound[identityRegistry];
-        uint256 n = _registries.length;
-        for (uint256 i; i < n; ++i) {
-            if (_registries[i] == identityRegistry) {
-                _registries[i] = _registries[n - 1];
-                _registries.pop();
-                break;
-            }
-        }
+        if (!_registries.remove(identityRegistry)) revert NotBoundRegistry(identityRegistry);
         emit IdentityRegistryUnbound(identityRegistry);
     }
 
     /// @inheritdoc IIdentityRegistryStorage
     function linkedIdentityRegistries() external view returns (address[] memory) {
-        return _registries;
+        return _registries.values();
     }
 
     /// @inheritdoc IIdentityRegistryStorage
@@ -113,16 +104,16 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
         return _investors[userAddress].country;
     }
 
-    /// @notice Identity and country in one call.
+    /// @inheritdoc IIdentityRegistryStorage
     function storedInvestor(address userAddress) external view returns (IOnchainIdentity identity, uint16 country) {
         Investor memory inv = _investors[userAddress];
         return (inv.identity, inv.country);
     }
 
     function _notifyRegistries(address userAddress) private {
-        uint256 n = _registries.length;
+        uint256 n = _registries.length();
         for (uint256 i; i < n; ++i) {
-            IIdentityStorageListener(_registries[i]).onStoredInvestorChanged(userAddress);
+            IIdentityStorageListener(_registries.at(i)).onStoredInvestorChanged(userAddress);
         }
     }
 

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {RulesNotifier} from "./RulesNotifier.sol";
 import {ITrustedIssuersRegistry} from "../interfaces/IIdentityRegistry.sol";
 
@@ -11,13 +12,15 @@ import {ITrustedIssuersRegistry} from "../interfaces/IIdentityRegistry.sol";
 /// management key passes every purpose check, which would let a key meant for administration sign
 /// KYC claims).
 contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /// @notice Bounds on the lists, to bound the verification walk.
     uint256 public constant MAX_ISSUERS = 50;
     uint256 public constant MAX_TOPICS_PER_ISSUER = 15;
 
-    address[] private _issuers;
+    EnumerableSet.AddressSet private _issuers;
     mapping(address issuer => uint256[] topics) private _issuerTopics;
-    mapping(uint256 topic => address[] issuers) private _topicIssuers;
+    mapping(uint256 topic => EnumerableSet.AddressSet issuers) private _topicIssuers;
     mapping(address issuer => bool) private _managementKeyMaySign;
 
     error InvalidIssuer();
@@ -31,10 +34,9 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
     /// @inheritdoc ITrustedIssuersRegistry
     function addTrustedIssuer(address trustedIssuer, uint256[] calldata claimTopics) external onlyOwner {
         if (trustedIssuer == address(0)) revert InvalidIssuer();
-        if (_issuerTopics[trustedIssuer].length != 0) revert IssuerAlreadyTrusted(trustedIssuer);
-        if (_issuers.length >= MAX_ISSUERS) revert TooManyIssuers();
+        if (_issuers.length() >= MAX_ISSUERS) revert TooManyIssuers();
         _checkTopics(claimTopics);
-        _issuers.push(trustedIssuer);
+        if (!_issuers.add(trustedIssuer)) revert IssuerAlreadyTrusted(trustedIssuer);
         _setTopics(trustedIssuer, claimTopics);
         emit TrustedIssuerAdded(trustedIssuer, claimTopics);
         _notifyRulesChanged();
@@ -42,9 +44,9 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
 
     /// @inheritdoc ITrustedIssuersRegistry
     function removeTrustedIssuer(address trustedIssuer) external onlyOwner {
-        if (_issuerTopics[trustedIssuer].length == 0) revert IssuerNotTrusted(trustedIssuer);
+        if (!_issuers.contains(trustedIssuer)) revert IssuerNotTrusted(trustedIssuer);
         _clearTopics(trustedIssuer);
-        _removeAddress(_issuers, trustedIssuer);
+        _issuers.remove(trustedIssuer);
         delete _managementKeyMaySign[trustedIssuer];
         emit TrustedIssuerRemoved(trustedIssuer);
         _notifyRulesChanged();
@@ -52,7 +54,7 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
 
     /// @inheritdoc ITrustedIssuersRegistry
     function updateIssuerClaimTopics(address trustedIssuer, uint256[] calldata claimTopics) external onlyOwner {
-        if (_issuerTopics[trustedIssuer].length == 0) revert IssuerNotTrusted(trustedIssuer);
+        if (!_issuers.contains(trustedIssuer)) revert IssuerNotTrusted(trustedIssuer);
         _checkTopics(claimTopics);
         _clearTopics(trustedIssuer);
         _setTopics(trustedIssuer, claimTopics);
@@ -62,7 +64,7 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
 
     /// @notice Allow or forbid the management keys of `trustedIssuer` to sign claims.
     function setManagementKeySigning(address trustedIssuer, bool allowed) external onlyOwner {
-        if (_issuerTopics[trustedIssuer].length == 0) revert IssuerNotTrusted(trustedIssuer);
+        if (!_issuers.contains(trustedIssuer)) revert IssuerNotTrusted(trustedIssuer);
         _managementKeyMaySign[trustedIssuer] = allowed;
         emit ManagementKeySigningSet(trustedIssuer, allowed);
         _notifyRulesChanged();
@@ -70,22 +72,22 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
 
     /// @inheritdoc ITrustedIssuersRegistry
     function getTrustedIssuers() external view returns (address[] memory) {
-        return _issuers;
+        return _issuers.values();
     }
 
     /// @inheritdoc ITrustedIssuersRegistry
     function getTrustedIssuersForClaimTopic(uint256 claimTopic) external view returns (address[] memory) {
-        return _topicIssuers[claimTopic];
+        return _topicIssuers[claimTopic].values();
     }
 
     /// @inheritdoc ITrustedIssuersRegistry
     function isTrustedIssuer(address issuer) external view returns (bool) {
-        return _issuerTopics[issuer].length != 0;
+        return _issuers.contains(issuer);
     }
 
     /// @inheritdoc ITrustedIssuersRegistry
     function getTrustedIssuerClaimTopics(address trustedIssuer) external view returns (uint256[] memory) {
-        if (_issuerTopics[trustedIssuer].length == 0) revert IssuerNotTrusted(trustedIssuer);
+        if (!_issuers.contains(trustedIssuer)) revert IssuerNotTrusted(trustedIssuer);
         return _issuerTopics[trustedIssuer];
     }
 
@@ -109,7 +111,7 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
 
     function _setTopics(address issuer, uint256[] calldata claimTopics) private {
         for (uint256 i; i < claimTopics.length; ++i) {
-            _topicIssuers[claimTopics[i]].push(issuer);
+            _topicIssuers[claimTopics[i]].add(issuer);
         }
         _issuerTopics[issuer] = claimTopics;
     }
@@ -117,19 +119,8 @@ contract TrustedIssuersRegistry is ITrustedIssuersRegistry, RulesNotifier {
     function _clearTopics(address issuer) private {
         uint256[] storage topics = _issuerTopics[issuer];
         for (uint256 i; i < topics.length; ++i) {
-            _removeAddress(_topicIssuers[topics[i]], issuer);
+            _topicIssuers[topics[i]].remove(issuer);
         }
         delete _issuerTopics[issuer];
-    }
-
-    function _removeAddress(address[] storage list, address item) private {
-        uint256 n = list.length;
-        for (uint256 i; i < n; ++i) {
-            if (list[i] == item) {
-                list[i] = list[n - 1];
-                list.pop();
-                return;
-            }
-        }
     }
 }

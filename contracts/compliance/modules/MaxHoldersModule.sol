@@ -35,7 +35,7 @@ contract MaxHoldersModule is IdentityBalanceModule {
     }
 
     function _allows(address compliance, address fromId, address toId, uint256 amount) internal view override returns (bool) {
-        return _holdersAfter(compliance, fromId, toId, amount) <= _maxHolders[compliance] || !_adds(compliance, toId, amount);
+        return !_adds(compliance, toId, amount) || _holdersAfter(compliance, fromId, toId, amount) <= _maxHolders[compliance];
     }
 
     function _enforce(address compliance, address fromId, address toId, uint256 amount) internal view override {
