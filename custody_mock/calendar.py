@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import exchange_calendars
 import holidays
+
+NEW_YORK = ZoneInfo("America/New_York")
+#: Extended hours: pre-market from 04:00 and after-hours until 20:00, New York time.
+EXTENDED_OPEN = dt.time(4, 0)
+EXTENDED_CLOSE = dt.time(20, 0)
 
 
 class SettlementCalendar:
@@ -24,13 +30,34 @@ class SettlementCalendar:
         self._sessions = exchange_calendars.get_calendar(exchange)
 
     def is_trading_day(self, day: dt.date) -> bool:
-        return bool(self._sessions.is_session(day.isoformat()))
+        return _is_session(self._sessions, day)
 
     def is_bank_holiday(self, day: dt.date) -> bool:
         return day in _bank_holidays(day.year)
 
     def is_settlement_day(self, day: dt.date) -> bool:
         return self.is_trading_day(day) and not self.is_bank_holiday(day)
+
+    def session_hours(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """Regular open and close (UTC) of the session on ``day``, None when NYSE is closed.
+
+        Early closes (the day after Thanksgiving, Christmas Eve...) come from the calendar data.
+        """
+        return _session_hours(self._sessions, day)
+
+    def extended_hours(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """Pre-market open and after-hours close (UTC) on a session day, None when closed."""
+        if not self.is_trading_day(day):
+            return None
+        start = dt.datetime.combine(day, EXTENDED_OPEN, NEW_YORK).astimezone(dt.UTC)
+        end = dt.datetime.combine(day, EXTENDED_CLOSE, NEW_YORK).astimezone(dt.UTC)
+        return start, end
+
+    def next_trading_day(self, day: dt.date) -> dt.date:
+        """``day`` itself when NYSE trades on it, else the next session."""
+        while not self.is_trading_day(day):
+            day += dt.timedelta(days=1)
+        return day
 
     def settlement_date(self, trade_date: dt.date, cycle: int = 1) -> dt.date:
         """The `cycle`-th settlement day after `trade_date` (T+1 by default)."""
@@ -42,6 +69,34 @@ class SettlementCalendar:
             if self.is_settlement_day(day):
                 remaining -= 1
         return day
+
+
+@lru_cache(maxsize=8192)
+def _is_session(sessions: exchange_calendars.ExchangeCalendar, day: dt.date) -> bool:
+    return bool(sessions.is_session(day.isoformat()))
+
+
+@lru_cache(maxsize=4096)
+def _session_hours(
+    sessions: exchange_calendars.ExchangeCalendar, day: dt.date
+) -> tuple[dt.datetime, dt.datetime] | None:
+    if not _is_session(sessions, day):
+        return None
+    label = day.isoformat()
+    return (
+        sessions.session_open(label).to_pydatetime().astimezone(dt.UTC),
+        sessions.session_close(label).to_pydatetime().astimezone(dt.UTC),
+    )
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The New York calendar date of a moment: the trade date of anything done then."""
+    return moment.astimezone(NEW_YORK).date()
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    """Midnight New York time at the start of ``day``, in UTC."""
+    return dt.datetime.combine(day, dt.time(0), NEW_YORK).astimezone(dt.UTC)
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,30 @@
+"""``python -m custody_mock``: serve the mock broker (OpenAPI docs at ``/docs``)."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from custody_mock.app import create_app
+from custody_mock.settings import Settings, parse_utc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///custody_mock.db)")
+    parser.add_argument("--start", help="simulated start time for a new database (ISO 8601)")
+    args = parser.parse_args()
+    overrides: dict[str, object] = {}
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    if args.start:
+        overrides["start"] = parse_utc(args.start)
+    app = create_app(Settings.from_env(**overrides))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

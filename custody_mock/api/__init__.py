@@ -1,0 +1,1 @@
+"""HTTP routers: the Broker API shape (``/v1``) and the mock's control API (``/_mock``)."""

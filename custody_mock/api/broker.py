@@ -1,0 +1,348 @@
+"""The Broker API surface, with Alpaca's paths and field names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
+
+from custody_mock import accounts, activities, clock, journals, ledger, market, trading
+from custody_mock.api.deps import BrokerDep, authenticate
+from custody_mock.api.views import (
+    account_out,
+    announcement_out,
+    journal_out,
+    order_out,
+    position_out,
+    positions_out,
+    trading_account_out,
+)
+from custody_mock.errors import not_found
+from custody_mock.journals import JournalRequest
+from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order, Trade
+from custody_mock.schemas import (
+    AccountCreate,
+    AccountOut,
+    ActivityOut,
+    AnnouncementOut,
+    AssetOut,
+    ExecutionOut,
+    JournalCreate,
+    JournalOut,
+    OrderCreate,
+    OrderOut,
+    PositionOut,
+    TradingAccountOut,
+    TransferCreate,
+    TransferOut,
+)
+from custody_mock.trading import OrderRequest
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
+AccountPath = "/trading/accounts/{account_id}"
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+
+
+# ----------------------------------------------------------------------------- activities
+
+
+@router.get("/accounts/activities", response_model=list[ActivityOut], tags=["activities"])
+def list_activities(
+    broker: BrokerDep,
+    account_id: str | None = None,
+    activity_types: str | None = None,
+    page_token: str | None = None,
+    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    direction: Literal["asc", "desc"] = "desc",
+    date: dt.date | None = None,
+    after: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[ActivityOut]:
+    """Activities, newest first by default; page with ``page_token`` = the last id you have.
+
+    Declared before ``/accounts/{account_id}`` so that ``activities`` is not taken for an id.
+
+    Ids sort in stream order. To consume the stream exactly once, ask with ``direction=asc``,
+    keep the largest id you processed as the next ``page_token`` and skip ids at or below it.
+    """
+    with broker.transaction() as ctx:
+        rows = activities.page(
+            ctx, account_id=account_id, activity_types=[t.upper() for t in _csv(activity_types)],
+            page_token=page_token, page_size=page_size, direction=direction, date=date,
+            after=after, until=until)
+        return [ActivityOut.model_validate(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+@router.post("/accounts", response_model=AccountOut, tags=["accounts"])
+def create_account(body: AccountCreate, broker: BrokerDep) -> AccountOut:
+    with broker.transaction() as ctx:
+        account = accounts.open_account(
+            ctx, given_name=body.identity.given_name, family_name=body.identity.family_name,
+            email_address=body.contact.email_address,
+            country_of_tax_residence=body.identity.country_of_tax_residence,
+            withholding_rate=body.withholding_rate)
+        return account_out(account)
+
+
+@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"])
+def list_accounts(broker: BrokerDep) -> list[AccountOut]:
+    with broker.transaction() as ctx:
+        return [account_out(a) for a in ctx.db.scalars(select(Account).order_by(
+            Account.account_number))]
+
+
+@router.get("/accounts/{account_id}", response_model=AccountOut, tags=["accounts"])
+def get_account(account_id: str, broker: BrokerDep) -> AccountOut:
+    with broker.transaction() as ctx:
+        return account_out(ledger.account(ctx, account_id))
+
+
+@router.get(AccountPath + "/account", response_model=TradingAccountOut, tags=["accounts"])
+def get_trading_account(account_id: str, broker: BrokerDep) -> TradingAccountOut:
+    with broker.transaction() as ctx:
+        return trading_account_out(ctx, ledger.account(ctx, account_id))
+
+
+def _transfer_out(entry: Activity) -> TransferOut:
+    assert entry.net_amount is not None
+    return TransferOut(
+        id=entry.id, account_id=entry.account_id, type=entry.description.split()[0],
+        direction="INCOMING" if entry.activity_type == "CSD" else "OUTGOING",
+        amount=abs(entry.net_amount), status="COMPLETE", created_at=entry.transaction_time)
+
+
+@router.post("/accounts/{account_id}/transfers", response_model=TransferOut, tags=["funding"])
+def create_transfer(account_id: str, body: TransferCreate, broker: BrokerDep) -> TransferOut:
+    with broker.transaction() as ctx:
+        entry = accounts.transfer(ctx, account_id, direction=body.direction,
+                                  amount=body.amount, transfer_type=body.transfer_type)
+        return _transfer_out(entry)
+
+
+@router.get("/accounts/{account_id}/transfers", response_model=list[TransferOut],
+            tags=["funding"])
+def list_transfers(account_id: str, broker: BrokerDep) -> list[TransferOut]:
+    with broker.transaction() as ctx:
+        ledger.account(ctx, account_id)
+        rows = ctx.db.scalars(select(Activity).where(
+            Activity.account_id == account_id, Activity.activity_type.in_(("CSD", "CSW")))
+            .order_by(Activity.seq))
+        return [_transfer_out(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- orders
+
+
+@router.post(AccountPath + "/orders", response_model=OrderOut, tags=["orders"])
+def create_order(account_id: str, body: OrderCreate, broker: BrokerDep) -> OrderOut:
+    with broker.transaction() as ctx:
+        order = trading.submit(ctx, account_id, OrderRequest(
+            symbol=body.symbol.upper(), side=body.side, type=body.type,
+            time_in_force=body.time_in_force, qty=body.qty, notional=body.notional,
+            limit_price=body.limit_price, extended_hours=body.extended_hours,
+            client_order_id=body.client_order_id))
+        return order_out(ctx, order)
+
+
+@router.get(AccountPath + "/orders", response_model=list[OrderOut], tags=["orders"])
+def list_orders(
+    account_id: str,
+    broker: BrokerDep,
+    status: Literal["open", "closed", "all"] = "open",
+    symbols: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    direction: Literal["asc", "desc"] = "desc",
+) -> list[OrderOut]:
+    with broker.transaction() as ctx:
+        ledger.account(ctx, account_id)
+        query = select(Order).where(Order.account_id == account_id)
+        if status == "open":
+            query = query.where(Order.status.in_(("accepted", "new", "partially_filled")))
+        elif status == "closed":
+            query = query.where(Order.status.not_in(("accepted", "new", "partially_filled")))
+        if wanted := [s.upper() for s in _csv(symbols)]:
+            query = query.where(Order.symbol.in_(wanted))
+        order = Order.created_at.asc() if direction == "asc" else Order.created_at.desc()
+        rows = ctx.db.scalars(query.order_by(order, Order.id).limit(limit))
+        return [order_out(ctx, o) for o in rows]
+
+
+@router.get(AccountPath + "/orders:by_client_order_id", response_model=OrderOut,
+            tags=["orders"])
+def get_order_by_client_id(account_id: str, client_order_id: str,
+                           broker: BrokerDep) -> OrderOut:
+    with broker.transaction() as ctx:
+        ledger.account(ctx, account_id)
+        order = trading.find_by_client_order_id(ctx, account_id, client_order_id)
+        if order is None:
+            raise not_found("order", client_order_id)
+        return order_out(ctx, order)
+
+
+@router.get(AccountPath + "/orders/{order_id}", response_model=OrderOut, tags=["orders"])
+def get_order(account_id: str, order_id: str, broker: BrokerDep) -> OrderOut:
+    with broker.transaction() as ctx:
+        return order_out(ctx, trading.get(ctx, account_id, order_id))
+
+
+@router.delete(AccountPath + "/orders/{order_id}", status_code=204, tags=["orders"])
+def cancel_order(account_id: str, order_id: str, broker: BrokerDep) -> Response:
+    with broker.transaction() as ctx:
+        trading.cancel(ctx, trading.get(ctx, account_id, order_id))
+    return Response(status_code=204)
+
+
+@router.get(AccountPath + "/orders/{order_id}/executions", response_model=list[ExecutionOut],
+            tags=["orders"])
+def list_executions(account_id: str, order_id: str, broker: BrokerDep) -> list[ExecutionOut]:
+    """Not in Alpaca's API: each execution of the order and its settlement status."""
+    with broker.transaction() as ctx:
+        order = trading.get(ctx, account_id, order_id)
+        rows = ctx.db.scalars(select(Trade).where(Trade.order_id == order.id)
+                              .order_by(Trade.transaction_time, Trade.id))
+        return [ExecutionOut.model_validate(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- positions
+
+
+@router.get(AccountPath + "/positions", response_model=list[PositionOut], tags=["positions"])
+def list_positions(account_id: str, broker: BrokerDep) -> list[PositionOut]:
+    with broker.transaction() as ctx:
+        ledger.account(ctx, account_id)
+        return positions_out(ctx, account_id)
+
+
+@router.get(AccountPath + "/positions/{symbol}", response_model=PositionOut, tags=["positions"])
+def get_position(account_id: str, symbol: str, broker: BrokerDep) -> PositionOut:
+    with broker.transaction() as ctx:
+        ledger.account(ctx, account_id)
+        pos = ctx.db.get(ledger.Position, (account_id, symbol.upper()))
+        if pos is None or (pos.qty == 0 and pos.qty_settled == 0):
+            raise not_found("position", symbol)
+        return position_out(ctx, pos)
+
+
+# ----------------------------------------------------------------------------- journals
+
+
+@router.post("/journals", response_model=JournalOut, tags=["journals"])
+def create_journal(body: JournalCreate, broker: BrokerDep) -> JournalOut:
+    with broker.transaction() as ctx:
+        journal = journals.create(ctx, JournalRequest(
+            entry_type=body.entry_type, from_account=body.from_account,
+            to_account=body.to_account, symbol=body.symbol.upper() if body.symbol else None,
+            qty=body.qty, amount=body.amount, description=body.description,
+            client_journal_id=body.client_journal_id))
+        return journal_out(journal)
+
+
+@router.get("/journals", response_model=list[JournalOut], tags=["journals"])
+def list_journals(
+    broker: BrokerDep,
+    status: str | None = None,
+    entry_type: Literal["JNLS", "JNLC"] | None = None,
+    from_account: str | None = None,
+    to_account: str | None = None,
+    client_journal_id: str | None = None,
+) -> list[JournalOut]:
+    with broker.transaction() as ctx:
+        query = select(Journal)
+        if status:
+            query = query.where(Journal.status == status)
+        if entry_type:
+            query = query.where(Journal.entry_type == entry_type)
+        if from_account:
+            query = query.where(Journal.from_account == from_account)
+        if to_account:
+            query = query.where(Journal.to_account == to_account)
+        if client_journal_id:
+            query = query.where(Journal.client_journal_id == client_journal_id)
+        rows = ctx.db.scalars(query.order_by(Journal.created_at, Journal.id))
+        return [journal_out(j) for j in rows]
+
+
+@router.get("/journals/{journal_id}", response_model=JournalOut, tags=["journals"])
+def get_journal(journal_id: str, broker: BrokerDep) -> JournalOut:
+    with broker.transaction() as ctx:
+        return journal_out(journals.get(ctx, journal_id))
+
+
+@router.delete("/journals/{journal_id}", status_code=204, tags=["journals"])
+def cancel_journal(journal_id: str, broker: BrokerDep) -> Response:
+    with broker.transaction() as ctx:
+        journals.cancel(ctx, journals.get(ctx, journal_id))
+    return Response(status_code=204)
+
+
+# ----------------------------------------------------------------------------- corporate actions
+
+
+@router.get("/corporate_actions/announcements", response_model=list[AnnouncementOut],
+            tags=["corporate actions"])
+def list_announcements(
+    broker: BrokerDep,
+    ca_types: str | None = None,
+    symbol: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    include_history: bool = False,
+) -> list[AnnouncementOut]:
+    """Current versions by default; ``include_history`` adds superseded ones (amendments)."""
+    with broker.transaction() as ctx:
+        query = select(Announcement)
+        if not include_history:
+            query = query.where(Announcement.current)
+        if types := _csv(ca_types):
+            query = query.where(Announcement.ca_type.in_(types))
+        if symbol:
+            query = query.where(Announcement.initiating_symbol == symbol.upper())
+        if since:
+            query = query.where(Announcement.ex_date >= since)
+        if until:
+            query = query.where(Announcement.ex_date <= until)
+        rows = ctx.db.scalars(query.order_by(Announcement.ex_date, Announcement.created_at,
+                                             Announcement.version))
+        return [announcement_out(a) for a in rows]
+
+
+@router.get("/corporate_actions/announcements/{announcement_id}",
+            response_model=AnnouncementOut, tags=["corporate actions"])
+def get_announcement(announcement_id: str, broker: BrokerDep) -> AnnouncementOut:
+    with broker.transaction() as ctx:
+        found = ctx.db.get(Announcement, announcement_id)
+        if found is None:
+            raise not_found("announcement", announcement_id)
+        return announcement_out(found)
+
+
+# ----------------------------------------------------------------------------- assets and clock
+
+
+@router.get("/assets", response_model=list[AssetOut], tags=["assets"])
+def list_assets(broker: BrokerDep) -> list[AssetOut]:
+    with broker.transaction() as ctx:
+        return [AssetOut.model_validate(a) for a in ctx.db.scalars(
+            select(Asset).order_by(Asset.symbol))]
+
+
+@router.get("/assets/{symbol}", response_model=AssetOut, tags=["assets"])
+def get_asset(symbol: str, broker: BrokerDep) -> AssetOut:
+    with broker.transaction() as ctx:
+        return AssetOut.model_validate(ledger.asset(ctx, symbol))
+
+
+@router.get("/clock", tags=["assets"])
+def get_clock(broker: BrokerDep) -> dict[str, object]:
+    """Market clock at the simulated time (Alpaca's ``/v1/clock``)."""
+    with broker.transaction() as ctx:
+        return {"timestamp": ctx.now, "is_open": market.is_open(ctx, extended=False),
+                "next_open": clock.next_open(ctx)}

@@ -1,0 +1,29 @@
+"""What every broker operation works with: one database transaction and the simulated time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from custody_mock.calendar import SettlementCalendar, local_date
+from custody_mock.models import BrokerState
+from custody_mock.settings import Settings
+
+
+@dataclass
+class Ctx:
+    db: Session
+    settings: Settings
+    calendar: SettlementCalendar
+    state: BrokerState
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.state.now
+
+    @property
+    def today(self) -> dt.date:
+        """The New York date of the simulated clock."""
+        return local_date(self.state.now)

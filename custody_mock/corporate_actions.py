@@ -1,0 +1,319 @@
+"""Corporate actions: announcements (with amendments), dividends and splits on the right days.
+
+- A cash dividend fixes each account's entitlement from its *settled* position at the end of the
+  record date; on the payable date (before the open) it posts DIV with the gross amount, then a
+  linked DIVNRA for withholding (the account's treaty rate, else 30 % for a non-US tax
+  residence) and a linked FEE when the announcement carries a fee per share.
+- A split takes effect at the start of its effective date (the ex-date): positions, pending
+  trades and queued journals scale by ``new_rate / old_rate``, average prices the other way; with
+  cash in lieu on, fractions of a share are paid out at the post-split price (CIL). Open forward-
+  split orders are adjusted; open orders on a reverse split are canceled, each with a reason.
+- An amendment adds a version with the same ``corporate_action_id``; it is refused once the step
+  it would change has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from custody_mock import faults, ledger, market
+from custody_mock.amounts import (
+    ZERO,
+    cash_down,
+    cash_round,
+    price_round,
+    qty_down,
+    whole_down,
+)
+from custody_mock.calendar import midnight
+from custody_mock.context import Ctx
+from custody_mock.errors import BrokerError, invalid, not_found
+from custody_mock.models import (
+    OPEN_ORDER_STATUSES,
+    Account,
+    Announcement,
+    CorporateActionRun,
+    Entitlement,
+    Journal,
+    Order,
+    Trade,
+)
+
+US = "USA"
+DIVIDEND, SPLIT = "dividend", "split"
+SUB_TYPES = {DIVIDEND: ("cash",), SPLIT: ("stock_split", "reverse_split")}
+
+
+@dataclass(frozen=True)
+class AnnouncementFields:
+    ca_type: str
+    ca_sub_type: str
+    initiating_symbol: str
+    declaration_date: dt.date
+    ex_date: dt.date
+    record_date: dt.date | None = None
+    payable_date: dt.date | None = None
+    cash: Decimal | None = None
+    old_rate: Decimal | None = None
+    new_rate: Decimal | None = None
+    fee_per_share: Decimal | None = None
+
+
+def announce(ctx: Ctx, data: AnnouncementFields) -> Announcement:
+    _validate(ctx, data)
+    entry = Announcement(corporate_action_id=str(uuid.uuid4()), version=1, current=True,
+                         created_at=ctx.now, **_columns(data))
+    entry.initiating_symbol = data.initiating_symbol.upper()
+    ctx.db.add(entry)
+    ctx.db.flush()
+    return entry
+
+
+def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Announcement:
+    """A new version of the announcement; refused when a step it would change has run."""
+    current = current_version(ctx, corporate_action_id)
+    unknown = set(changes) - {f.name for f in fields(AnnouncementFields)}
+    if unknown:
+        raise invalid("invalid_amendment", f"unknown fields: {', '.join(sorted(unknown))}")
+    fixed = {"ca_type", "ca_sub_type", "initiating_symbol"} & set(changes)
+    if fixed:
+        raise invalid("invalid_amendment", f"cannot amend {', '.join(sorted(fixed))}")
+    runs = _runs(ctx, corporate_action_id)
+    if "split" in runs or "pay" in runs:
+        raise BrokerError(409, "corporate_action_processed",
+                          f"corporate action {corporate_action_id} is already processed")
+    if "record" in runs and {"record_date", "ex_date"} & set(changes):
+        raise BrokerError(409, "corporate_action_processed",
+                          "the record date has passed; only cash and dates after it can change")
+    values = {f.name: getattr(current, f.name) for f in fields(AnnouncementFields)}
+    values.update(changes)
+    data = AnnouncementFields(**values)  # type: ignore[arg-type]
+    _validate(ctx, data)
+    current.current = False
+    entry = Announcement(corporate_action_id=corporate_action_id, version=current.version + 1,
+                         current=True, created_at=ctx.now, **_columns(data))
+    ctx.db.add(entry)
+    ctx.db.flush()
+    return entry
+
+
+def _columns(data: AnnouncementFields) -> dict[str, object]:
+    return {f.name: getattr(data, f.name) for f in fields(AnnouncementFields)}
+
+
+def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
+    ledger.asset(ctx, data.initiating_symbol)
+    if data.ca_sub_type not in SUB_TYPES.get(data.ca_type, ()):
+        raise invalid("invalid_announcement",
+                      f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
+                      "supported (dividend/cash, split/stock_split, split/reverse_split)")
+    if data.ca_type == DIVIDEND:
+        if data.cash is None or data.cash <= 0:
+            raise invalid("invalid_announcement", "a cash dividend needs a positive cash rate")
+        if data.record_date is None or data.payable_date is None:
+            raise invalid("invalid_announcement", "a dividend needs record and payable dates")
+        if not data.declaration_date <= data.record_date <= data.payable_date:
+            raise invalid("invalid_announcement",
+                          "dates must run declaration <= record <= payable")
+        if data.ex_date > data.record_date:
+            raise invalid("invalid_announcement", "the ex-date cannot follow the record date")
+        if data.fee_per_share is not None and data.fee_per_share < 0:
+            raise invalid("invalid_announcement", "fee_per_share cannot be negative")
+    else:
+        if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
+            raise invalid("invalid_announcement", "a split needs positive old and new rates")
+        forward = data.new_rate > data.old_rate
+        if forward != (data.ca_sub_type == "stock_split"):
+            raise invalid("invalid_announcement",
+                          "stock_split needs new_rate > old_rate, reverse_split the opposite")
+        if data.ex_date < data.declaration_date:
+            raise invalid("invalid_announcement", "the effective date precedes the declaration")
+
+
+def current_version(ctx: Ctx, corporate_action_id: str) -> Announcement:
+    found = ctx.db.scalar(select(Announcement).where(
+        Announcement.corporate_action_id == corporate_action_id, Announcement.current))
+    if found is None:
+        raise not_found("corporate_action", corporate_action_id)
+    return found
+
+
+def _runs(ctx: Ctx, corporate_action_id: str) -> set[str]:
+    return set(ctx.db.scalars(select(CorporateActionRun.step).where(
+        CorporateActionRun.corporate_action_id == corporate_action_id)))
+
+
+def _mark(ctx: Ctx, announcement: Announcement, step: str) -> None:
+    ctx.db.add(CorporateActionRun(corporate_action_id=announcement.corporate_action_id,
+                                  step=step, ran_at=ctx.now))
+    ctx.db.flush()
+
+
+def _pending(ctx: Ctx, ca_type: str, step: str) -> list[Announcement]:
+    done = select(CorporateActionRun.corporate_action_id).where(CorporateActionRun.step == step)
+    return list(ctx.db.scalars(select(Announcement).where(
+        Announcement.current, Announcement.ca_type == ca_type,
+        Announcement.corporate_action_id.not_in(done)).order_by(Announcement.created_at)))
+
+
+# ----------------------------------------------------------------------------- processing
+
+
+def end_of_day(ctx: Ctx) -> None:
+    """After the day's settlement: injected amendments, then record-date entitlements."""
+    _apply_amendment_faults(ctx)
+    for ann in _pending(ctx, DIVIDEND, "record"):
+        if ann.record_date is not None and ann.record_date <= ctx.today:
+            _take_record(ctx, ann)
+
+
+def start_of_day(ctx: Ctx) -> None:
+    """Before the open: splits effective today, then dividends payable today."""
+    for ann in _pending(ctx, SPLIT, "split"):
+        if ann.ex_date <= ctx.today:
+            _split(ctx, ann)
+    recorded = set(ctx.db.scalars(select(CorporateActionRun.corporate_action_id).where(
+        CorporateActionRun.step == "record")))
+    for ann in _pending(ctx, DIVIDEND, "pay"):
+        if (ann.payable_date is not None and ann.payable_date <= ctx.today
+                and ann.corporate_action_id in recorded):
+            _pay(ctx, ann)
+
+
+def _take_record(ctx: Ctx, ann: Announcement) -> None:
+    for pos in ledger.positions_in(ctx, ann.initiating_symbol):
+        if pos.qty_settled > 0:
+            ctx.db.add(Entitlement(corporate_action_id=ann.corporate_action_id,
+                                   account_id=pos.account_id, qty=pos.qty_settled))
+    _mark(ctx, ann, "record")
+
+
+def withholding_rate(ctx: Ctx, account: Account) -> Decimal:
+    if account.withholding_rate is not None:
+        return account.withholding_rate
+    return ZERO if account.country_of_tax_residence == US else ctx.settings.default_nra_withholding
+
+
+def _pay(ctx: Ctx, ann: Announcement) -> None:
+    assert ann.cash is not None
+    entitlements = ctx.db.scalars(select(Entitlement).where(
+        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
+        .order_by(Entitlement.account_id))
+    for ent in list(entitlements):
+        account = ledger.account(ctx, ent.account_id)
+        gross = cash_down(ent.qty * ann.cash)
+        ent.paid = True
+        if gross <= 0:
+            continue
+        common = {"symbol": ann.initiating_symbol, "corporate_action_id": ann.corporate_action_id,
+                  "settle_date": ctx.today}
+        div = ledger.post(ctx, account.id, "DIV", qty=ent.qty, per_share_amount=ann.cash,
+                          net_amount=gross, description=f"cash dividend {ann.cash}/share",
+                          **common)
+        account.cash_settled += gross
+        rate = withholding_rate(ctx, account)
+        if (tax := cash_round(gross * rate)) > 0:
+            ledger.post(ctx, account.id, "DIVNRA", qty=ent.qty, net_amount=-tax,
+                        parent_id=div.id, description=f"withholding at {rate}", **common)
+            account.cash_settled -= tax
+        if ann.fee_per_share and (fee := cash_round(ent.qty * ann.fee_per_share)) > 0:
+            ledger.post(ctx, account.id, "FEE", qty=ent.qty, per_share_amount=ann.fee_per_share,
+                        net_amount=-fee, parent_id=div.id, description="dividend fee", **common)
+            account.cash_settled -= fee
+    _mark(ctx, ann, "pay")
+
+
+def _split(ctx: Ctx, ann: Announcement) -> None:
+    assert ann.old_rate is not None and ann.new_rate is not None
+    ratio = ann.new_rate / ann.old_rate
+    symbol = ann.initiating_symbol
+    old_price = market.price_at(ctx, symbol)
+    new_price = price_round(old_price / ratio) if old_price is not None else None
+    if new_price is not None:
+        market.set_price(ctx, symbol, new_price, max(ctx.now, midnight(ctx.today)))
+    in_lieu = ctx.state.cash_in_lieu
+    label = (f"{ann.new_rate.normalize()}-for-{ann.old_rate.normalize()} "
+             f"{'forward' if ratio > 1 else 'reverse'} split")
+    pending_trades = list(ctx.db.scalars(select(Trade).where(
+        Trade.symbol == symbol, Trade.status == "pending")))
+    for pos in ledger.positions_in(ctx, symbol):
+        before = pos.qty
+        exact = before * ratio
+        pos.qty_settled = qty_down(pos.qty_settled * ratio)
+        for trade in pending_trades:
+            if trade.account_id == pos.account_id:
+                trade.qty = qty_down(trade.qty * ratio)
+                trade.price = price_round(trade.price / ratio)
+        pending_net = sum((t.qty if t.side == "buy" else -t.qty for t in pending_trades
+                           if t.account_id == pos.account_id), ZERO)
+        after = pos.qty_settled + pending_net
+        fraction = after - whole_down(after) if in_lieu else ZERO
+        # cash in lieu comes out of the settled shares first
+        pos.qty_settled -= min(fraction, max(ZERO, pos.qty_settled))
+        kept = after - fraction
+        pos.qty = kept
+        pos.avg_entry_price = price_round(pos.avg_entry_price / ratio)
+        pos.cost_basis = pos.avg_entry_price * kept
+        split = ledger.post(ctx, pos.account_id, "SPLIT", symbol=symbol, qty=kept - before,
+                            corporate_action_id=ann.corporate_action_id,
+                            settle_date=ctx.today, description=label)
+        residue = exact - kept
+        if residue > 0 and new_price is not None and (cash := cash_down(residue * new_price)) > 0:
+            ledger.post(ctx, pos.account_id, "CIL", symbol=symbol, qty=residue, price=new_price,
+                        net_amount=cash, parent_id=split.id, settle_date=ctx.today,
+                        corporate_action_id=ann.corporate_action_id,
+                        description=f"cash in lieu of {residue} shares")
+            ledger.account(ctx, pos.account_id).cash_settled += cash
+    _adjust_orders(ctx, symbol, ratio, label)
+    for journal in ctx.db.scalars(select(Journal).where(
+            Journal.symbol == symbol, Journal.status == "queued")):
+        journal.qty = qty_down((journal.qty or ZERO) * ratio)
+    _mark(ctx, ann, "split")
+
+
+def _adjust_orders(ctx: Ctx, symbol: str, ratio: Decimal, label: str) -> None:
+    orders = ctx.db.scalars(select(Order).where(
+        Order.symbol == symbol, Order.status.in_(OPEN_ORDER_STATUSES)))
+    for order in list(orders):
+        order.updated_at = ctx.now
+        if ratio < 1 or (order.qty is not None and qty_down(order.qty * ratio) <= 0):
+            order.status, order.canceled_at = "canceled", ctx.now
+            order.status_reason = f"canceled by the {label}"
+            order.reserved_cash = order.reserved_qty = ZERO
+            continue
+        if order.qty is not None:
+            order.qty = qty_down(order.qty * ratio)
+            order.filled_qty = qty_down(order.filled_qty * ratio)
+            order.reserved_qty = qty_down(order.reserved_qty * ratio)
+        if order.limit_price is not None:
+            order.limit_price = price_round(order.limit_price / ratio)
+        if order.filled_avg_price is not None:
+            order.filled_avg_price = price_round(order.filled_avg_price / ratio)
+        order.status_reason = f"adjusted for the {label}"
+
+
+def _apply_amendment_faults(ctx: Ctx) -> None:
+    """An ``announcement_amend`` fault amends the symbol's next unprocessed announcement."""
+    for rule in faults.rules_of(ctx, "announcement_amend"):
+        target = next((a for a in _pending(ctx, DIVIDEND, "pay") + _pending(ctx, SPLIT, "split")
+                       if rule.symbol in (None, a.initiating_symbol)), None)
+        if target is None or faults.take_from([rule], symbol=target.initiating_symbol) is None:
+            continue
+        changes = {k: _coerce(k, v) for k, v in rule.params.get("changes", {}).items()}
+        try:
+            amend(ctx, target.corporate_action_id, changes)
+        except BrokerError as refused:  # the fault fired but could not apply: say so on it
+            rule.params = {**rule.params, "last_error": refused.detail}
+
+
+def _coerce(name: str, value: object) -> object:
+    if name.endswith("_date"):
+        return dt.date.fromisoformat(str(value))
+    if name in ("cash", "old_rate", "new_rate", "fee_per_share"):
+        return Decimal(str(value))
+    return value

@@ -1,0 +1,338 @@
+"""Orders: validation, buying power, routing at the open, executions, cancel and expiry."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from custody_mock import faults, ledger, market
+from custody_mock.amounts import ZERO, cash_round, places, price_round, qty_down, trade_amount
+from custody_mock.context import Ctx
+from custody_mock.errors import BrokerError, invalid, not_found
+from custody_mock.models import OPEN_ORDER_STATUSES, Account, Journal, Order, Trade
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    symbol: str
+    side: str
+    type: str
+    time_in_force: str
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    limit_price: Decimal | None = None
+    extended_hours: bool = False
+    client_order_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- submission
+
+
+def submit(ctx: Ctx, account_id: str, request: OrderRequest) -> Order:
+    """Validate and place an order. A refusal raises before anything is written."""
+    account = ledger.account(ctx, account_id)
+    if account.account_blocked or account.trading_blocked:
+        raise BrokerError(403, "trading_blocked", "trading is blocked on this account")
+    asset = ledger.asset(ctx, request.symbol)
+    if not asset.tradable:
+        raise BrokerError(403, "asset_not_tradable",
+                          f"{asset.symbol} is not tradable: {asset.halt_reason or 'halted'}")
+    _validate_shape(request, fractionable=asset.fractionable)
+    client_order_id = request.client_order_id or str(uuid.uuid4())
+    existing = find_by_client_order_id(ctx, account_id, client_order_id)
+    if existing is not None:
+        raise BrokerError(409, "duplicate_client_order_id",
+                          f"client_order_id {client_order_id!r} is already used by order "
+                          f"{existing.id}", order_id=existing.id)
+    quote = market.price_at(ctx, asset.symbol)
+    if quote is None:
+        raise invalid("no_price", f"no price for {asset.symbol} at {ctx.now.isoformat()}")
+
+    now = ctx.now
+    order = Order(
+        account_id=account_id, client_order_id=client_order_id, symbol=asset.symbol,
+        side=request.side, type=request.type, time_in_force=request.time_in_force,
+        qty=request.qty, notional=request.notional, limit_price=request.limit_price,
+        extended_hours=request.extended_hours, status="accepted", filled_qty=ZERO,
+        filled_notional=ZERO, created_at=now, updated_at=now, submitted_at=now,
+    )
+    if request.side == "buy":
+        order.reserved_cash = _buy_reservation(ctx, order, asset, quote)
+        power = buying_power(ctx, account)
+        if order.reserved_cash > power:
+            raise BrokerError(403, "insufficient_buying_power",
+                              f"order needs {order.reserved_cash} of buying power, "
+                              f"the account has {power}")
+    else:
+        order.reserved_qty = request.qty if request.qty is not None else qty_down(
+            request.notional / market.execution_price(asset, "sell", quote))  # type: ignore[operator]
+        available = sellable_qty(ctx, account_id, asset.symbol)
+        if order.reserved_qty > available:
+            raise BrokerError(403, "insufficient_qty",
+                              f"order sells {order.reserved_qty} {asset.symbol}, "
+                              f"{available} available")
+
+    scope = {"symbol": asset.symbol, "account_id": account_id}
+    if (fault := faults.take(ctx, "order_reject_submit", **scope)) is not None:
+        order.status = "rejected"
+        order.status_reason = fault.params.get("reason", "rejected by the broker (injected)")
+        order.failed_at = now
+        order.reserved_cash = order.reserved_qty = ZERO
+        ctx.db.add(order)
+        ctx.db.flush()
+        return order
+    if (fault := faults.take(ctx, "order_reject_after_accept", **scope)) is not None:
+        order.reject_when_routed = fault.params.get("reason", "rejected by the market (injected)")
+    if (fault := faults.take(ctx, "partial_fill", **scope)) is not None:
+        order.partial_fill_ratio = Decimal(str(fault.params.get("ratio", "0.5")))
+    if request.time_in_force == "day":
+        order.session_date = market.session_for_new_order(ctx, extended=request.extended_hours)
+    ctx.db.add(order)
+    ctx.db.flush()
+    if order.reject_when_routed is None:  # else it stays accepted until the next clock step
+        route(ctx, order)
+    return order
+
+
+def _validate_shape(request: OrderRequest, *, fractionable: bool) -> None:
+    if (request.qty is None) == (request.notional is None):
+        raise invalid("qty_xor_notional", "give exactly one of qty and notional")
+    if request.qty is not None:
+        if request.qty <= 0:
+            raise invalid("invalid_qty", "qty must be positive")
+        if places(request.qty) > 9:
+            raise invalid("invalid_qty", "qty has more than 9 decimals")
+        if request.qty != request.qty.to_integral_value():
+            if not fractionable:
+                raise invalid("not_fractionable", f"{request.symbol} is not fractionable")
+            if request.time_in_force != "day":
+                raise invalid("invalid_time_in_force", "fractional orders must be day orders")
+    if request.notional is not None:
+        if request.notional <= 0:
+            raise invalid("invalid_notional", "notional must be positive")
+        if places(request.notional) > 2:
+            raise invalid("invalid_notional", "notional has more than 2 decimals")
+        if request.type != "market" or request.time_in_force != "day":
+            raise invalid("invalid_notional", "notional orders must be market day orders")
+        if not fractionable:
+            raise invalid("not_fractionable", f"{request.symbol} is not fractionable")
+    if request.type == "limit":
+        if request.limit_price is None or request.limit_price <= 0:
+            raise invalid("invalid_limit_price", "a limit order needs a positive limit_price")
+        allowed = 2 if request.limit_price >= 1 else 4
+        if places(request.limit_price) > allowed:
+            raise invalid("invalid_limit_price",
+                          f"limit_price takes at most {allowed} decimals at this price")
+    elif request.limit_price is not None:
+        raise invalid("invalid_limit_price", "limit_price is only for limit orders")
+    if request.extended_hours and (request.type != "limit" or request.time_in_force != "day"):
+        raise invalid("invalid_extended_hours", "extended hours orders must be limit day orders")
+
+
+def _buy_reservation(ctx: Ctx, order: Order, asset: object, quote: Decimal) -> Decimal:
+    if order.notional is not None:
+        return order.notional
+    assert order.qty is not None
+    if order.limit_price is not None:
+        return cash_round(order.qty * order.limit_price)
+    worst = market.execution_price(asset, "buy", quote)  # type: ignore[arg-type]
+    return cash_round(order.qty * worst * (1 + ctx.settings.market_buy_buffer))
+
+
+# ----------------------------------------------------------------------------- balances
+
+
+def buying_power(ctx: Ctx, account: Account) -> Decimal:
+    held = ctx.db.scalars(
+        select(Order.reserved_cash).where(
+            Order.account_id == account.id, Order.status.in_(OPEN_ORDER_STATUSES))
+    )
+    return account.cash - sum(held, ZERO)
+
+
+def sellable_qty(ctx: Ctx, account_id: str, symbol: str) -> Decimal:
+    """Shares not yet promised to an open sell order or a queued share journal."""
+    pos = ctx.db.get(ledger.Position, (account_id, symbol))
+    owned = pos.qty if pos is not None else ZERO
+    held = ctx.db.scalars(
+        select(Order.reserved_qty).where(
+            Order.account_id == account_id, Order.symbol == symbol,
+            Order.status.in_(OPEN_ORDER_STATUSES))
+    )
+    journaled = ctx.db.scalars(
+        select(Journal.qty).where(
+            Journal.from_account == account_id, Journal.symbol == symbol,
+            Journal.status == "queued")
+    )
+    return owned - sum(held, ZERO) - sum((q or ZERO for q in journaled), ZERO)
+
+
+# ----------------------------------------------------------------------------- lookups
+
+
+def get(ctx: Ctx, account_id: str, order_id: str) -> Order:
+    order = ctx.db.get(Order, order_id)
+    if order is None or order.account_id != account_id:
+        raise not_found("order", order_id)
+    return order
+
+
+def find_by_client_order_id(ctx: Ctx, account_id: str, client_order_id: str) -> Order | None:
+    return ctx.db.scalar(select(Order).where(
+        Order.account_id == account_id, Order.client_order_id == client_order_id))
+
+
+def open_orders(ctx: Ctx, symbol: str | None = None) -> list[Order]:
+    query = select(Order).where(Order.status.in_(OPEN_ORDER_STATUSES))
+    if symbol is not None:
+        query = query.where(Order.symbol == symbol)
+    return list(ctx.db.scalars(query.order_by(Order.created_at, Order.id)))
+
+
+def count_orders(ctx: Ctx) -> int:
+    return ctx.db.scalar(select(func.count()).select_from(Order)) or 0
+
+
+# ----------------------------------------------------------------------------- lifecycle
+
+
+def route(ctx: Ctx, order: Order) -> None:
+    """Send an accepted order to the market when its session is open, then try to fill it."""
+    if order.status == "accepted":
+        if not _market_open_for(ctx, order):
+            return
+        if order.reject_when_routed is not None:
+            _close(ctx, order, "rejected", order.reject_when_routed)
+            return
+        order.status = "new"
+        order.updated_at = ctx.now
+    match(ctx, order)
+    if order.time_in_force == "ioc" and order.status in OPEN_ORDER_STATUSES:
+        _close(ctx, order, "canceled", "immediate or cancel: unfilled remainder canceled")
+
+
+def step_all(ctx: Ctx) -> None:
+    """Route and match every open order (run at every clock event)."""
+    for order in open_orders(ctx):
+        route(ctx, order)
+
+
+def match(ctx: Ctx, order: Order) -> None:
+    if order.status not in ("new", "partially_filled") or not _market_open_for(ctx, order):
+        return
+    asset = ledger.asset(ctx, order.symbol)
+    quote = market.price_at(ctx, order.symbol)
+    if not asset.tradable or quote is None:
+        return
+    price = market.execution_price(asset, order.side, quote)
+    if order.limit_price is not None and (
+        (order.side == "buy" and price > order.limit_price)
+        or (order.side == "sell" and price < order.limit_price)
+    ):
+        return
+    if order.qty is not None:
+        remaining = order.qty - order.filled_qty
+    else:
+        assert order.notional is not None
+        remaining = qty_down((order.notional - order.filled_notional) / price)
+    fill = remaining
+    if order.partial_fill_ratio is not None:
+        fill = qty_down(remaining * order.partial_fill_ratio)
+    if order.side == "sell":
+        pos = ctx.db.get(ledger.Position, (order.account_id, order.symbol))
+        fill = min(fill, pos.qty if pos is not None else ZERO)
+    if fill <= 0:
+        _close(ctx, order, "canceled", "nothing left to fill")
+        return
+    account = ledger.account(ctx, order.account_id)
+    if order.side == "buy" and trade_amount(fill, price) > buying_power(ctx, account) + \
+            order.reserved_cash:
+        if order.filled_qty > 0:
+            _close(ctx, order, "canceled", "insufficient buying power at execution")
+        else:
+            _close(ctx, order, "rejected", "insufficient buying power at execution")
+        return
+    execute(ctx, order, account, fill, price)
+    if order.partial_fill_ratio is not None and order.status == "partially_filled":
+        _close(ctx, order, "canceled", "partially filled, remainder canceled by the market")
+
+
+def execute(ctx: Ctx, order: Order, account: Account, qty: Decimal, price: Decimal) -> Trade:
+    amount = trade_amount(qty, price)
+    pos = ledger.position(ctx, order.account_id, order.symbol)
+    if order.side == "buy":
+        ledger.add_shares(pos, qty, price)
+        account.unsettled_debits += amount
+        order.reserved_cash = max(ZERO, order.reserved_cash - amount)
+    else:
+        ledger.remove_shares(pos, qty)
+        account.unsettled_credits += amount
+        order.reserved_qty = max(ZERO, order.reserved_qty - qty)
+    previous = order.filled_qty
+    order.filled_qty += qty
+    order.filled_notional += amount
+    order.filled_avg_price = price_round(
+        ((order.filled_avg_price or ZERO) * previous + price * qty) / order.filled_qty)
+    if order.notional is None:
+        done = order.filled_qty == order.qty
+    else:
+        done = qty_down((order.notional - order.filled_notional) / price) <= 0
+    order.status = "filled" if done else "partially_filled"
+    order.updated_at = ctx.now
+    if done:
+        order.filled_at = ctx.now
+        order.reserved_cash = order.reserved_qty = ZERO
+    trade_date = ctx.today
+    settle_date = ctx.calendar.settlement_date(trade_date)
+    activity = ledger.post(
+        ctx, order.account_id, "FILL", type="fill" if done else "partial_fill",
+        symbol=order.symbol, side=order.side, qty=qty, price=price,
+        net_amount=-amount if order.side == "buy" else amount, settle_date=settle_date,
+        order_id=order.id, order_status=order.status, cum_qty=order.filled_qty,
+        leaves_qty=(order.qty - order.filled_qty) if order.qty is not None else ZERO,
+    )
+    trade = Trade(
+        order_id=order.id, account_id=order.account_id, symbol=order.symbol, side=order.side,
+        qty=qty, price=price, amount=amount, transaction_time=ctx.now, trade_date=trade_date,
+        settle_date=settle_date, activity_id=activity.id,
+    )
+    scope = {"symbol": order.symbol, "account_id": order.account_id}
+    for kind in ("trade_bust", "trade_correct"):
+        if (fault := faults.take(ctx, kind, **scope)) is not None:
+            trade.pending_fault, trade.pending_fault_params = kind, dict(fault.params)
+            break
+    ctx.db.add(trade)
+    ctx.db.flush()
+    return trade
+
+
+def cancel(ctx: Ctx, order: Order) -> None:
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise invalid("order_not_cancelable", f"order {order.id} is {order.status}")
+    _close(ctx, order, "canceled", "canceled by the client")
+
+
+def expire_day_orders(ctx: Ctx, *, extended: bool) -> None:
+    """At a session's (regular or extended) close: day orders for it or earlier expire."""
+    for order in open_orders(ctx):
+        if (order.time_in_force == "day" and order.extended_hours == extended
+                and order.session_date is not None and order.session_date <= ctx.today):
+            _close(ctx, order, "expired", "day order not filled by the close")
+
+
+def _close(ctx: Ctx, order: Order, status: str, reason: str) -> None:
+    order.status = status
+    order.status_reason = reason
+    order.updated_at = ctx.now
+    order.reserved_cash = order.reserved_qty = ZERO
+    stamp = {"canceled": "canceled_at", "expired": "expired_at", "rejected": "failed_at"}[status]
+    setattr(order, stamp, ctx.now)
+
+
+def _market_open_for(ctx: Ctx, order: Order) -> bool:
+    if order.session_date is not None and order.session_date != ctx.today:
+        return False
+    return market.is_open(ctx, extended=order.extended_hours)
