@@ -7,9 +7,10 @@ Moving the clock forward walks through every event in between, in order:
 - the regular close (early on half days): unfilled regular day orders expire;
 - 20:00: unfilled extended-hours day orders expire;
 - a new price taking effect: open orders are matched against it;
-- midnight New York, the end of day D and start of D+1: injected busts and corrections, T+1
-  settlement of due trades and journals, dividend record dates (end of D), then splits effective
-  and dividends payable on D+1 (start of D+1).
+- midnight New York: the end of day D runs injected busts and corrections of D's executions,
+  journals of D and dividend record dates on D; the start of D+1 (before any session) settles
+  trades due on D+1 (so settled shares and cash are there on the settlement date's morning),
+  then applies splits effective and pays dividends payable on D+1.
 
 The clock never moves backwards, so the activity stream stays in time order.
 """
@@ -72,6 +73,7 @@ def _next_event(ctx: Ctx, target: dt.datetime) -> tuple[dt.datetime, str] | None
 def _handle(ctx: Ctx, kind: str) -> None:
     if kind == "midnight":
         _end_of_day(ctx)
+        settlement.settle_due(ctx)
         corporate_actions.start_of_day(ctx)
     elif kind == "close":
         trading.expire_day_orders(ctx, extended=False)
@@ -85,7 +87,6 @@ def _end_of_day(ctx: Ctx) -> None:
     ended = ctx.now - dt.timedelta(microseconds=1)
     ctx.state.now = ended
     settlement.apply_trade_faults(ctx)
-    settlement.settle_due(ctx)
     journals.execute_due(ctx)
     corporate_actions.end_of_day(ctx)
     ctx.state.now = ended + dt.timedelta(microseconds=1)
