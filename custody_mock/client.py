@@ -327,8 +327,12 @@ class BrokerClient:
     def journal(self, journal_id: str) -> JournalOut:
         return self._get(JournalOut, f"/v1/journals/{journal_id}")
 
+    def journals(self, **filters: str) -> list[JournalOut]:
+        """Journals, filtered by status, entry_type, from_account, to_account..."""
+        return self._get_list(JournalOut, "/v1/journals", **filters)
+
     def journal_by_client_id(self, client_journal_id: str) -> JournalOut | None:
-        found = self._get_list(JournalOut, "/v1/journals", client_journal_id=client_journal_id)
+        found = self.journals(client_journal_id=client_journal_id)
         return found[0] if found else None
 
     def cancel_journal(self, journal_id: str) -> None:

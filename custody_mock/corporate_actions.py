@@ -26,6 +26,7 @@ from custody_mock.amounts import (
     ZERO,
     cash_down,
     cash_round,
+    normalize,
     price_round,
     qty_down,
     whole_down,
@@ -237,7 +238,7 @@ def _split(ctx: Ctx, ann: Announcement) -> None:
     if new_price is not None:
         market.set_price(ctx, symbol, new_price, max(ctx.now, midnight(ctx.today)))
     in_lieu = ctx.state.cash_in_lieu
-    label = (f"{ann.new_rate.normalize()}-for-{ann.old_rate.normalize()} "
+    label = (f"{normalize(ann.new_rate):f}-for-{normalize(ann.old_rate):f} "
              f"{'forward' if ratio > 1 else 'reverse'} split")
     pending_trades = list(ctx.db.scalars(select(Trade).where(
         Trade.symbol == symbol, Trade.status == "pending")))

@@ -77,7 +77,8 @@ def open_funded(client: BrokerClient, cash: str = "100000", country: str = "USA"
                 **extra: object) -> str:
     account = client.create_account(given_name="Test", family_name=country,
                                     country_of_tax_residence=country, **extra)
-    client.deposit(account.id, D(cash))
+    if D(cash) > 0:
+        client.deposit(account.id, D(cash))
     return account.id
 
 

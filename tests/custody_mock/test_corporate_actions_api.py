@@ -1,0 +1,188 @@
+"""Corporate actions through the HTTP API: dividends with withholding, amendments, splits.
+
+Every expected figure is worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from custody_mock.client import BrokerRejected
+from tests.custody_mock.conftest import D, open_funded
+
+DAY = dt.date
+
+
+def _dividend(broker, **overrides):
+    fields = {"ca_type": "dividend", "ca_sub_type": "cash", "initiating_symbol": "AAPL",
+              "declaration_date": DAY(2024, 10, 7), "ex_date": DAY(2024, 10, 9),
+              "record_date": DAY(2024, 10, 9), "payable_date": DAY(2024, 10, 11),
+              "cash": D("0.25")}
+    return broker.announce(**{**fields, **overrides})
+
+
+def _by_type(broker, account, kind):
+    return [a for a in broker.activities(account_id=account, types=[kind])]
+
+
+def test_dividend_entitlement_is_the_settled_position_on_the_record_date(broker):
+    us = open_funded(broker)
+    uk = open_funded(broker, country="GBR")              # no treaty rate: 30 %
+    treaty = open_funded(broker, country="DEU", withholding_rate=D("0.15"))
+    broker.submit_order(us, symbol="AAPL", side="buy", qty=D("100"))      # Mon, settles Tue
+    broker.submit_order(uk, symbol="AAPL", side="buy", qty=D("50"))
+    broker.submit_order(treaty, symbol="AAPL", side="buy", qty=D("7"))
+    ann = _dividend(broker)
+    broker.end_of_day()                                                   # Tue 10-08
+    broker.submit_order(us, symbol="AAPL", side="buy", qty=D("20"))       # settles Wed: counts
+    broker.end_of_day()                                                   # Wed 10-09 (record)
+    broker.submit_order(uk, symbol="AAPL", side="buy", qty=D("10"))       # settles Thu: not
+    assert broker.position(uk, "AAPL").qty == D("60")
+    assert broker.position(uk, "AAPL").qty_settled == D("50")
+    broker.end_of_day()                                                   # Thu 10-10
+    assert _by_type(broker, us, "DIV") == []                              # not payable yet
+    cash_before = {a: broker.trading_account(a).cash_settled for a in (us, uk, treaty)}
+    broker.end_of_day()                                                   # Fri 10-11 payable
+
+    [div_us] = _by_type(broker, us, "DIV")
+    assert (div_us.qty, div_us.net_amount) == (D("120"), D("30"))        # 120 x 0.25
+    assert _by_type(broker, us, "DIVNRA") == []
+    [div_uk] = _by_type(broker, uk, "DIV")
+    [tax_uk] = _by_type(broker, uk, "DIVNRA")
+    assert (div_uk.qty, div_uk.net_amount) == (D("50"), D("12.5"))       # 50 x 0.25
+    assert tax_uk.net_amount == D("-3.75") and tax_uk.parent_id == div_uk.id  # 30 % of 12.50
+    [div_de] = _by_type(broker, treaty, "DIV")
+    [tax_de] = _by_type(broker, treaty, "DIVNRA")
+    assert div_de.net_amount == D("1.75")                                # 7 x 0.25
+    assert tax_de.net_amount == D("-0.26")                               # 15 % = 0.2625 -> 0.26
+    for entry in (div_us, div_uk, tax_uk, div_de, tax_de):
+        assert entry.corporate_action_id == ann.corporate_action_id
+        assert entry.date == DAY(2024, 10, 11)
+    assert broker.trading_account(us).cash_settled - cash_before[us] == D("30")
+    assert broker.trading_account(uk).cash_settled - cash_before[uk] == D("8.75")
+    assert broker.trading_account(treaty).cash_settled - cash_before[treaty] == D("1.49")
+    broker.end_of_day()
+    assert len(_by_type(broker, us, "DIV")) == 1                          # paid once
+
+
+def test_dividend_fee_is_a_linked_activity(broker, funded):
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("33"))
+    _dividend(broker, fee_per_share=D("0.005"))
+    for _ in range(4):
+        broker.end_of_day()
+    [div] = _by_type(broker, funded, "DIV")
+    [fee] = _by_type(broker, funded, "FEE")
+    assert div.net_amount == D("8.25")                                   # 33 x 0.25
+    assert fee.net_amount == D("-0.17") and fee.parent_id == div.id     # 33 x 0.005 = 0.165
+
+
+def test_an_amendment_keeps_the_corporate_action_id_and_is_paid_at_the_amended_rate(broker,
+                                                                                   funded):
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10"))
+    first = _dividend(broker)
+    broker.end_of_day()
+    broker.end_of_day()
+    broker.end_of_day()                                                   # record taken
+    with pytest.raises(BrokerRejected) as late:
+        broker.amend(first.corporate_action_id, record_date=DAY(2024, 10, 10))
+    assert late.value.code == "corporate_action_processed"
+    amended = broker.amend(first.corporate_action_id, cash=D("0.30"))
+    assert amended.corporate_action_id == first.corporate_action_id
+    assert (amended.version, amended.id != first.id) == (2, True)
+    assert [a.version for a in broker.announcements(symbol="AAPL")] == [2]
+    history = broker.announcements(symbol="AAPL", include_history=True)
+    assert [(a.version, a.cash) for a in history] == [(1, D("0.25")), (2, D("0.3"))]
+    broker.end_of_day()                                                   # payable
+    [div] = _by_type(broker, funded, "DIV")
+    assert div.net_amount == D("3")                                       # 10 x 0.30
+    with pytest.raises(BrokerRejected) as paid:
+        broker.amend(first.corporate_action_id, cash=D("0.5"))
+    assert paid.value.code == "corporate_action_processed"
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"cash": None}, "positive cash rate"),
+        ({"payable_date": DAY(2024, 10, 8)}, "declaration <= record <= payable"),
+        ({"ca_sub_type": "stock_split"}, "not supported"),
+        ({"initiating_symbol": "NOPE"}, "NOPE"),
+    ],
+)
+def test_bad_announcements_are_refused(broker, fields, fragment):
+    with pytest.raises(BrokerRejected) as refused:
+        _dividend(broker, **fields)
+    assert fragment in refused.value.detail
+    assert broker.announcements() == []
+
+
+def _split(broker, old, new, effective):
+    return broker.announce(ca_type="split",
+                           ca_sub_type="stock_split" if new > old else "reverse_split",
+                           initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 7),
+                           ex_date=effective, record_date=effective, payable_date=effective,
+                           old_rate=D(old), new_rate=D(new))
+
+
+def test_forward_split_scales_positions_prices_and_open_orders(broker, funded):
+    other = open_funded(broker)
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10.5"))
+    broker.submit_order(other, symbol="AAPL", side="buy", qty=D("7"))
+    limit = broker.submit_order(other, symbol="AAPL", side="buy", qty=D("3"), type="limit",
+                                limit_price=D("150"), time_in_force="gtc")
+    ann = _split(broker, "2", "3", DAY(2024, 10, 9))                      # 3-for-2
+    broker.end_of_day()
+    broker.end_of_day()                                                   # Wed: effective
+    a, b = broker.position(funded, "AAPL"), broker.position(other, "AAPL")
+    assert (a.qty, a.qty_settled, a.avg_entry_price) == (D("15.75"), D("15.75"), D("133.3333"))
+    assert (b.qty, b.qty_settled) == (D("10.5"), D("10.5"))              # fractions kept
+    assert a.current_price == D("133.3333")                               # 200 x 2 / 3
+    adjusted = broker.order(other, limit.id)
+    assert (adjusted.qty, adjusted.limit_price, adjusted.status) == (D("4.5"), D("100"), "new")
+    assert "3-for-2 forward split" in adjusted.status_reason
+    [split] = _by_type(broker, funded, "SPLIT")
+    assert split.qty == D("5.25") and split.corporate_action_id == ann.corporate_action_id
+
+
+def test_forward_split_with_cash_in_lieu(broker, funded):
+    broker.set_cash_in_lieu(True)
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("7"))
+    _split(broker, "2", "3", DAY(2024, 10, 9))
+    broker.end_of_day()
+    cash = broker.trading_account(funded).cash_settled
+    broker.end_of_day()
+    position = broker.position(funded, "AAPL")
+    assert (position.qty, position.qty_settled) == (D("10"), D("10"))    # 10.5 -> 10
+    [split] = _by_type(broker, funded, "SPLIT")
+    [cil] = _by_type(broker, funded, "CIL")
+    # 0.5 share x 133.3333 = 66.66665 -> 66.66 (rounded down)
+    assert (cil.qty, cil.net_amount, cil.parent_id) == (D("0.5"), D("66.66"), split.id)
+    assert broker.trading_account(funded).cash_settled - cash == D("66.66")
+
+
+def test_reverse_split_pays_fractions_in_cash_and_cancels_open_orders(broker, funded):
+    broker.set_cash_in_lieu(True)
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("25"))
+    sell = broker.submit_order(funded, symbol="AAPL", side="sell", qty=D("5"), type="limit",
+                               limit_price=D("300"), time_in_force="gtc")
+    _split(broker, "10", "1", DAY(2024, 10, 9))                           # 1-for-10
+    broker.end_of_day()
+    broker.end_of_day()
+    position = broker.position(funded, "AAPL")
+    assert (position.qty, position.avg_entry_price) == (D("2"), D("2000"))  # 2.5 -> 2
+    [cil] = _by_type(broker, funded, "CIL")
+    assert cil.net_amount == D("1000")                                    # 0.5 x 2,000
+    canceled = broker.order(funded, sell.id)
+    assert canceled.status == "canceled" and "1-for-10 reverse split" in canceled.status_reason
+    assert position.qty_available == D("2")
+
+
+def test_reverse_split_keeps_fractions_without_cash_in_lieu(broker, funded):
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("25"))
+    _split(broker, "10", "1", DAY(2024, 10, 9))
+    broker.end_of_day()
+    broker.end_of_day()
+    assert broker.position(funded, "AAPL").qty == D("2.5")
+    assert _by_type(broker, funded, "CIL") == []
