@@ -91,8 +91,11 @@ class BrokerClient:
         backoff: float = 0.05,
         max_retry_after: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
+        http: httpx.Client | None = None,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url, auth=(api_key, api_secret), timeout=timeout)
+        """``http``: an httpx client to use instead (for example FastAPI's TestClient)."""
+        self._http = http or httpx.Client(base_url=base_url, auth=(api_key, api_secret),
+                                          timeout=timeout)
         self.retries, self.backoff, self.max_retry_after = retries, backoff, max_retry_after
         self._sleep = sleep
 

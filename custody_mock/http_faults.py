@@ -83,7 +83,8 @@ class HttpFaults:
                 rule = faults.take(ctx, kind, symbol=symbol, account_id=account_id,
                                    endpoint=endpoint)
                 if rule is not None:
-                    ctx.db.expunge(rule)
+                    ctx.db.flush()
+                    ctx.db.expunge(rule)  # read after the transaction ends
                     return rule
         return None
 
