@@ -4,7 +4,7 @@ VENV := .venv/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
-.PHONY: setup build test test-contracts lint up bench clean
+.PHONY: setup build test test-contracts lint up bench broker clean
 
 setup:
 	@./toolchain/setup.sh
@@ -13,7 +13,7 @@ build: setup
 	@$(VENV)/python -m toolchain.build
 
 lint: setup
-	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock
+	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock bench
 
 test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
@@ -23,6 +23,11 @@ up: build
 
 bench: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/bench_gas.py
+	@$(VENV)/python bench/broker_orders.py
+
+# the mock broker alone, on http://127.0.0.1:8700 (OpenAPI docs at /docs)
+broker: setup
+	@$(VENV)/python -m custody_mock --port $${PORT:-8700}
 
 clean:
 	rm -rf build reports .hypothesis

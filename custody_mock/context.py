@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,8 @@ class Ctx:
     settings: Settings
     calendar: SettlementCalendar
     state: BrokerState
+    #: Per-transaction memo (the armed fault rules, read once per request).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> dt.datetime:

@@ -49,8 +49,13 @@ def take(
 
 
 def rules_of(ctx: Ctx, kind: str) -> list[Fault]:
-    return list(ctx.db.scalars(
-        select(Fault).where(Fault.kind == kind).order_by(Fault.created_at, Fault.id)))
+    """Armed rules of ``kind``, oldest first (all rules are read once per transaction)."""
+    if "faults" not in ctx.memo:
+        by_kind: dict[str, list[Fault]] = {}
+        for rule in ctx.db.scalars(select(Fault).order_by(Fault.created_at, Fault.id)):
+            by_kind.setdefault(rule.kind, []).append(rule)
+        ctx.memo["faults"] = by_kind
+    return ctx.memo["faults"].get(kind, [])
 
 
 def take_from(
