@@ -1,1 +1,2 @@
-"""Issuer service (creations, redemptions, corporate actions, operator API): see issue 4."""
+"""The issuer service: creations and redemptions against the broker, the reserve invariant, the
+operator REST API. See issue 4 and DESIGN.md section 5."""

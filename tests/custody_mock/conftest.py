@@ -6,20 +6,15 @@ Each test starts from an empty broker (``POST /_mock/reset``) with the clock at 
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-import uvicorn
 
-from custody_mock.app import create_app
 from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings
+from tests.support import serve
 
 D = Decimal
 
@@ -40,34 +35,6 @@ def seed(client: BrokerClient, start: dt.datetime) -> None:
     client.set_asset("NVDA", name="NVIDIA Corp.")
     client.set_price("AAPL", D("200.00"))
     client.set_price("NVDA", D("100.00"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run the broker with ``settings`` on a free loopback port; yields its base URL."""
-    app = create_app(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("custody_mock did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
-        app.state.broker.close()
 
 
 @pytest.fixture(scope="session")

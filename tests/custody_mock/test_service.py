@@ -9,7 +9,8 @@ import pytest
 
 from custody_mock.client import BrokerClient, BrokerRejected
 from custody_mock.settings import Settings
-from tests.custody_mock.conftest import D, ny, open_funded, seed, serve
+from tests.custody_mock.conftest import D, ny, open_funded, seed
+from tests.support import serve
 
 
 def test_the_clock_never_moves_backwards(broker):

@@ -1,0 +1,149 @@
+"""The token suite on chain, read from the deployment manifest, through web3.py.
+
+Reads go straight to the node; writes go through :mod:`issuer.outbox`, never from here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import function_signature_to_4byte_selector, is_address, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+
+from issuer.config import Settings
+
+ONE = 10**18
+
+
+class ChainError(Exception):
+    """A call or transaction the contracts refused; ``name`` is the custom error's name."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}" if detail else name)
+        self.name, self.detail = name, detail
+
+
+@dataclass(frozen=True)
+class Stock:
+    symbol: str
+    token: Contract
+    compliance: Contract
+
+
+class Chain:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+        self.manifest: dict[str, Any] = json.loads(Path(settings.manifest).read_text())
+        self.chain_id = int(self.manifest["chain_id"])
+        self.signers: dict[str, LocalAccount] = {
+            "supply": Account.from_key(settings.supply_key),
+            "registrar": Account.from_key(settings.registrar_key),
+            "corporate_action": Account.from_key(settings.corporate_action_key),
+            "reserve": Account.from_key(settings.reserve_key),
+        }
+        self._errors = self._error_selectors()
+
+    def contract(self, name: str) -> Contract:
+        entry = self.manifest["contracts"][name]
+        return self.w3.eth.contract(address=entry["address"], abi=entry["abi"])
+
+    @cached_property
+    def registry(self) -> Contract:
+        return self.contract("IdentityRegistry")
+
+    @cached_property
+    def stocks(self) -> dict[str, Stock]:
+        out = {}
+        for symbol, entry in self.manifest["stocks"].items():
+            token = self.w3.eth.contract(address=entry["token"]["address"],
+                                         abi=entry["token"]["abi"])
+            compliance = self.w3.eth.contract(address=entry["compliance"]["address"],
+                                              abi=entry["compliance"]["abi"])
+            out[symbol] = Stock(symbol, token, compliance)
+        return out
+
+    def stock(self, symbol: str) -> Stock:
+        try:
+            return self.stocks[symbol.upper()]
+        except KeyError:
+            raise KeyError(symbol) from None
+
+    # ------------------------------------------------------------------------- reads
+
+    def head(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def block_time(self, block: int | str = "latest") -> int:
+        return int(self.w3.eth.get_block(block)["timestamp"])
+
+    def multiplier(self, symbol: str, block: int | str = "latest") -> int:
+        return int(self.stock(symbol).token.functions.uiMultiplier().call(
+            block_identifier=block))
+
+    def total_supply(self, symbol: str, block: int | str = "latest") -> int:
+        return int(self.stock(symbol).token.functions.totalSupply().call(
+            block_identifier=block))
+
+    def balance(self, symbol: str, wallet: str, block: int | str = "latest") -> int:
+        return int(self.stock(symbol).token.functions.balanceOf(wallet).call(
+            block_identifier=block))
+
+    def is_verified(self, wallet: str) -> bool:
+        return bool(self.registry.functions.isVerified(wallet).call())
+
+    def is_paused(self, symbol: str) -> bool:
+        return bool(self.stock(symbol).token.functions.paused().call())
+
+    # ------------------------------------------------------------------------- errors
+
+    def _error_selectors(self) -> dict[bytes, str]:
+        selectors: dict[bytes, str] = {}
+        abis = [e["abi"] for e in self.manifest["contracts"].values()]
+        abis += [s[k]["abi"] for s in self.manifest["stocks"].values() for k in s]
+        for abi in abis:
+            for item in abi:
+                if item.get("type") == "error":
+                    types = ",".join(i["type"] if i["type"] != "tuple" else "tuple"
+                                     for i in item.get("inputs", []))
+                    selectors[function_signature_to_4byte_selector(
+                        f"{item['name']}({types})")] = item["name"]
+        return selectors
+
+    def decode_error(self, data: str | bytes | None) -> str:
+        """The custom error name in revert data, or ``reverted`` when it is not one of ours."""
+        if not data:
+            return "reverted"
+        try:
+            raw = bytes.fromhex(data.removeprefix("0x")) if isinstance(data, str) else data
+        except ValueError:
+            return "reverted"
+        return self._errors.get(raw[:4], "reverted")
+
+
+def checksum(address: str) -> str:
+    """A checksummed address, or ValueError for anything that is not one."""
+    if not isinstance(address, str) or not is_address(address):
+        raise ValueError(f"not an address: {address!r}")
+    return to_checksum_address(address)
+
+
+def shares_to_raw(shares: Decimal, multiplier: int) -> int:
+    """Raw token units worth ``shares`` at ``multiplier``, rounded down (never over-mints)."""
+    units = int(shares * ONE)
+    if Decimal(units) != shares * ONE:
+        raise ValueError("shares have more than 18 decimals")
+    return units * ONE // multiplier
+
+
+def raw_to_shares(raw: int, multiplier: int) -> Decimal:
+    """Economic shares of ``raw`` token units at ``multiplier`` (exact, 36 decimals at most)."""
+    return Decimal(raw * multiplier) / Decimal(ONE * ONE)

@@ -1,0 +1,78 @@
+"""All settings of the issuer service in one place, read from ``ISSUER_*`` environment variables.
+
+Keys are hex private keys, one per on-chain role (DESIGN.md: one signer per role). On the local
+devnet they default to anvil's well-known development accounts, in the order the deploy script
+hands out roles.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from pathlib import Path
+
+from eth_account import Account
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+
+def dev_key(index: int) -> str:
+    """Private key of anvil's development account ``index`` (never use outside a devnet)."""
+    Account.enable_unaudited_hdwallet_features()
+    account = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return "0x" + bytes(account.key).hex()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///issuer.db"
+    rpc_url: str = "http://127.0.0.1:8545"
+    #: The manifest written by deploy/deploy_suite.py (addresses and ABIs).
+    manifest: Path = Path("deployments/31337.json")
+    #: Blocks after which a receipt counts as final.
+    confirmations: int = 0
+    broker_url: str = "http://127.0.0.1:8700"
+    broker_key: str = "mock-key"
+    broker_secret: str = "mock-secret"
+    #: The issuer's custody account at the broker (holds the shares behind the tokens).
+    broker_account_id: str = ""
+    #: ``on_settlement`` (default): mint when the shares have settled; ``on_fill``: mint on fill
+    #: while unsettled exposure per symbol stays within ``unsettled_cap``.
+    mint_policy: str = "on_settlement"
+    unsettled_cap: Decimal = Decimal(0)
+    #: Creations and redemptions above this many shares need a second approver.
+    large_mint_shares: Decimal = Decimal(10_000)
+    supply_key: str = field(default_factory=lambda: dev_key(2))
+    registrar_key: str = field(default_factory=lambda: dev_key(1))
+    corporate_action_key: str = field(default_factory=lambda: dev_key(3))
+    reserve_key: str = field(default_factory=lambda: dev_key(4))
+    #: Signs KYC claims for onboarded identities (the claim issuer's CLAIM key).
+    claim_key: str = ""
+    #: API key of the first admin, created on start when no key exists yet.
+    bootstrap_admin_key: str = ""
+    #: Seconds between worker passes when the API runs the worker.
+    worker_interval: float = 0.5
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            raw = os.environ.get(f"ISSUER_{spec.name.upper()}")
+            if raw is None:
+                continue
+            if spec.type in ("int", int):
+                values[spec.name] = int(raw)
+            elif spec.type in ("float", float):
+                values[spec.name] = float(raw)
+            elif spec.type in ("Decimal", Decimal):
+                values[spec.name] = Decimal(raw)
+            elif spec.type in ("Path", Path):
+                values[spec.name] = Path(raw)
+            else:
+                values[spec.name] = raw
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.mint_policy not in ("on_settlement", "on_fill"):
+            raise ValueError("ISSUER_MINT_POLICY is on_settlement or on_fill")
+        return settings

@@ -1,0 +1,65 @@
+"""What both lifecycles share: status changes, the multiplier window, reserve attestations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from issuer import outbox
+from issuer.chain import ChainError
+from issuer.db import utcnow
+from issuer.models import AuditEntry, ChainTx, Creation, Redemption
+from issuer.reserves import attestation_figures
+from issuer.service import Issuer
+
+Lifecycle = Creation | Redemption
+
+
+def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:
+    """Record a step; every change of status is in the audit log."""
+    before = row.status
+    row.status, row.status_reason, row.updated_at = status, reason, utcnow()
+    db.add(AuditEntry(at=row.updated_at, actor="worker", action=f"{_kind(row)}.{status}",
+                      subject=row.id, detail={"from": before, "reason": reason}))
+    db.flush()
+
+
+def note(row: Lifecycle, reason: str) -> None:
+    """Say why a step is waiting, without changing status."""
+    if row.status_reason != reason:
+        row.status_reason, row.updated_at = reason, utcnow()
+
+
+def _kind(row: Lifecycle) -> str:
+    return "creation" if isinstance(row, Creation) else "redemption"
+
+
+def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:
+    """A scheduled multiplier not yet active: minting or burning now would move value
+    between holders (DESIGN.md, the ex-date window), so both wait for it."""
+    token = issuer.chain.stock(symbol).token
+    effective_at = int(token.functions.effectiveAt().call())
+    return effective_at > issuer.chain.block_time()
+
+
+def chain_step(issuer: Issuer, db: Session, key: str, role: str,
+               call_factory: Any) -> ChainTx | ChainError:
+    """Enqueue a transaction once per ``key`` and move it on; the caller reads its status."""
+    row = outbox.live(db, key)
+    if row is None or row.status == "dead":
+        try:
+            row = outbox.enqueue(db, issuer.chain, key, role, call_factory())
+        except ChainError as refused:
+            return refused
+        db.commit()  # persisted before it is sent
+    return outbox.pump(db, issuer.chain, row)
+
+
+def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | ChainError:
+    """Attest the custody position now (settled and pending shares, as of the latest block)."""
+    settled, pending = attestation_figures(issuer, symbol)
+    as_of = issuer.chain.block_time()
+    token = issuer.chain.stock(symbol).token
+    return chain_step(issuer, db, key, "reserve",
+                      lambda: token.functions.attestReserves(settled, pending, as_of))

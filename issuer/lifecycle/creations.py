@@ -1,0 +1,195 @@
+"""Creation (mint) lifecycle.
+
+cash:    requested -> ordered -> filled -> settled -> attesting -> minting -> completed
+in kind: requested -> journaled -> settled -> attesting -> minting -> completed
+
+- ``requested``: waits while the symbol is halted, the token paused or a multiplier change is
+  pending; then places a market buy in the custody account with ``client_order_id`` =
+  ``creation-<id>`` (a retry or a restart finds the same order, never a second one).
+- ``ordered``: when the order is final, ``filled_qty`` is what was bought (a partial fill mints
+  only that; nothing filled fails the creation); the participant pays the cost by a cash journal
+  into the custody account (``client_journal_id`` = ``creation-<id>-payment``).
+- ``filled``: waits for every execution to settle (T+1) and the payment journal to execute;
+  ``settled_qty`` is what settled (a failed or busted execution does not count).
+- ``settled``/``attesting``: attests the custody position on chain (outbox key
+  ``attest:creation:<id>``), then ``minting``: mints ``settled_qty`` shares' worth of raw tokens
+  at the current multiplier to the participant's wallet (outbox key ``mint:creation:<id>``).
+- A reverted mint (the reserve guard refused) halts the creation with the contract's reason.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from custody_mock.client import BrokerRejected, BrokerUnavailable
+from issuer.chain import ChainError, shares_to_raw
+from issuer.lifecycle.common import attest, chain_step, move, multiplier_change_pending, note
+from issuer.models import ChainTx, Creation, Participant
+from issuer.reserves import open_halt
+from issuer.service import Issuer
+
+FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
+
+
+def order_id_for(creation: Creation) -> str:
+    return f"creation-{creation.id}"
+
+
+def step(issuer: Issuer, db: Session, creation: Creation) -> None:
+    """Advance one creation by at most one step (safe to call again at any point)."""
+    try:
+        handler = _STEPS.get(creation.status)
+        if handler is not None:
+            handler(issuer, db, creation)
+    except BrokerUnavailable as exc:
+        note(creation, f"waiting: broker unavailable ({exc})")
+
+
+def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:
+    if (halt := open_halt(db, creation.symbol)) is not None:
+        note(creation, f"waiting: {creation.symbol} is halted ({halt.reason})")
+        return
+    if issuer.chain.is_paused(creation.symbol):
+        note(creation, f"waiting: the {creation.symbol} token is paused")
+        return
+    participant = db.get(Participant, creation.participant_id)
+    assert participant is not None
+    account = issuer.settings.broker_account_id
+    try:
+        if creation.kind == "cash":
+            order = issuer.broker.submit_order(
+                account, symbol=creation.symbol, side="buy", qty=creation.qty,
+                client_order_id=order_id_for(creation))
+            creation.broker_order_id = order.id
+            move(db, creation, "ordered")
+        else:
+            journal = issuer.broker.create_journal(
+                entry_type="JNLS", from_account=participant.broker_account_id,
+                to_account=account, symbol=creation.symbol, qty=creation.qty,
+                description=f"in-kind creation {creation.id}",
+                client_journal_id=f"creation-{creation.id}")
+            creation.broker_journal_id = journal.id
+            move(db, creation, "journaled")
+    except BrokerRejected as exc:
+        move(db, creation, "failed", f"broker refused: {exc.code}: {exc.detail}")
+
+
+def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
+    account = issuer.settings.broker_account_id
+    assert creation.broker_order_id is not None
+    order = issuer.broker.order(account, creation.broker_order_id)
+    if order.status not in FINAL_ORDER:
+        note(creation, f"waiting: broker order {order.status}")
+        return
+    creation.filled_qty = order.filled_qty
+    creation.filled_avg_price = order.filled_avg_price
+    if order.filled_qty <= 0:
+        move(db, creation, "failed", f"nothing filled: order {order.status}"
+             + (f" ({order.status_reason})" if order.status_reason else ""))
+        return
+    executions = issuer.broker.executions(account, order.id)
+    creation.cost = sum((e.amount for e in executions if e.status != "busted"), Decimal(0))
+    participant = db.get(Participant, creation.participant_id)
+    assert participant is not None
+    try:
+        payment = issuer.broker.create_journal(
+            entry_type="JNLC", from_account=participant.broker_account_id, to_account=account,
+            amount=creation.cost, description=f"payment for creation {creation.id}",
+            client_journal_id=f"creation-{creation.id}-payment")
+    except BrokerRejected as exc:
+        move(db, creation, "halted", f"payment refused: {exc.code}: {exc.detail}")
+        return
+    creation.payment_journal_id = payment.id
+    move(db, creation, "filled",
+         None if order.filled_qty == creation.qty else
+         f"partially filled: {order.filled_qty} of {creation.qty} ({order.status_reason})")
+
+
+def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
+    account = issuer.settings.broker_account_id
+    assert creation.broker_order_id is not None and creation.payment_journal_id is not None
+    executions = issuer.broker.executions(account, creation.broker_order_id)
+    if any(e.status == "pending" for e in executions):
+        settle = max(e.settle_date for e in executions if e.status == "pending")
+        note(creation, f"waiting: settlement on {settle.isoformat()}")
+        return
+    payment = issuer.broker.journal(creation.payment_journal_id)
+    if payment.status == "queued":
+        note(creation, "waiting: payment journal")
+        return
+    if payment.status != "executed":
+        move(db, creation, "halted", f"payment journal {payment.status}: "
+             f"{payment.status_reason}")
+        return
+    creation.settled_qty = sum((e.qty for e in executions if e.status == "settled"),
+                               Decimal(0))
+    if creation.settled_qty <= 0:
+        move(db, creation, "failed", "no execution settled")
+        return
+    move(db, creation, "settled")
+
+
+def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:
+    assert creation.broker_journal_id is not None
+    journal = issuer.broker.journal(creation.broker_journal_id)
+    if journal.status == "queued":
+        note(creation, f"waiting: journal settles on {journal.settle_date.isoformat()}")
+        return
+    if journal.status != "executed":
+        move(db, creation, "failed", f"journal {journal.status}: {journal.status_reason}")
+        return
+    creation.filled_qty = creation.settled_qty = journal.qty
+    move(db, creation, "settled")
+
+
+def _settled(issuer: Issuer, db: Session, creation: Creation) -> None:
+    if multiplier_change_pending(issuer, creation.symbol):
+        note(creation, "waiting: a multiplier change is scheduled")
+        return
+    result = attest(issuer, db, creation.symbol, f"attest:creation:{creation.id}")
+    _after_tx(db, creation, result, next_status="minting", waiting="attesting")
+
+
+def _attesting(issuer: Issuer, db: Session, creation: Creation) -> None:
+    _settled(issuer, db, creation)
+
+
+def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
+    if creation.mint_raw is None:
+        if multiplier_change_pending(issuer, creation.symbol):
+            note(creation, "waiting: a multiplier change is scheduled")
+            return
+        multiplier = issuer.chain.multiplier(creation.symbol)
+        assert creation.settled_qty is not None
+        creation.multiplier = str(multiplier)
+        creation.mint_raw = str(shares_to_raw(creation.settled_qty, multiplier))
+        db.commit()
+    token = issuer.chain.stock(creation.symbol).token
+    result = chain_step(issuer, db, f"mint:creation:{creation.id}", "supply",
+                        lambda: token.functions.mint(creation.wallet, int(creation.mint_raw)))
+    _after_tx(db, creation, result, next_status="completed", waiting="minting")
+
+
+def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
+              next_status: str, waiting: str) -> None:
+    if isinstance(result, ChainError):
+        move(db, creation, "halted", f"chain refused: {result}")
+    elif result.status == "mined":
+        move(db, creation, next_status)
+    elif result.status == "reverted":
+        move(db, creation, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
+    elif creation.status != waiting:
+        move(db, creation, waiting)
+
+
+_STEPS = {
+    "requested": _requested,
+    "ordered": _ordered,
+    "filled": _filled,
+    "journaled": _journaled,
+    "settled": _settled,
+    "attesting": _attesting,
+    "minting": _minting,
+}

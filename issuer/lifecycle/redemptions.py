@@ -1,0 +1,205 @@
+"""Redemption (burn) lifecycle: tokens are burned only when there is a path to deliver.
+
+cash:    requested -> burning -> burned -> ordered -> filled -> settled -> paying -> completed
+in kind: requested -> burning -> burned -> paying -> completed
+
+- ``requested``: checks the holder's balance, that the broker will trade the symbol (or take the
+  journal) and that no multiplier change is pending; otherwise ``paused`` with the reason, and
+  tried again. Then burns the raw tokens (outbox key ``burn:redemption:<id>``), computed once at
+  the multiplier of the moment.
+- ``burned``: sells the shares (``client_order_id`` = ``redemption-<id>-<n>``, ``n`` counting
+  refused attempts) or journals them out in kind; a refused sale pauses the redemption and is
+  tried again, since the tokens are gone and the shares must still be delivered.
+- ``settled``/``paying``: the proceeds (or shares) go to the participant's broker account by
+  journal (``client_journal_id`` = ``redemption-<id>-payout``); ``completed`` once it executes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from custody_mock.client import BrokerRejected, BrokerUnavailable
+from issuer.chain import ChainError, shares_to_raw
+from issuer.lifecycle.common import chain_step, move, multiplier_change_pending, note
+from issuer.models import Participant, Redemption
+from issuer.service import Issuer
+
+FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
+
+
+def step(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    try:
+        handler = _STEPS.get(redemption.status)
+        if handler is not None:
+            handler(issuer, db, redemption)
+    except BrokerUnavailable as exc:
+        note(redemption, f"waiting: broker unavailable ({exc})")
+
+
+def _participant(db: Session, redemption: Redemption) -> Participant:
+    participant = db.get(Participant, redemption.participant_id)
+    assert participant is not None
+    return participant
+
+
+def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    if redemption.burn_raw is None:
+        if multiplier_change_pending(issuer, redemption.symbol):
+            _pause(db, redemption, "a multiplier change is scheduled")
+            return
+        multiplier = issuer.chain.multiplier(redemption.symbol)
+        raw = shares_to_raw(redemption.qty, multiplier)
+        balance = issuer.chain.balance(redemption.symbol, redemption.wallet)
+        if raw > balance:
+            move(db, redemption, "failed",
+                 f"wallet holds {balance} raw units, the redemption needs {raw}")
+            return
+        if (blocker := _delivery_blocker(issuer, redemption)) is not None:
+            _pause(db, redemption, blocker)
+            return
+        redemption.multiplier, redemption.burn_raw = str(multiplier), str(raw)
+        db.commit()
+    token = issuer.chain.stock(redemption.symbol).token
+    result = chain_step(issuer, db, f"burn:redemption:{redemption.id}", "supply",
+                        lambda: token.functions.burn(redemption.wallet,
+                                                     int(redemption.burn_raw)))
+    if isinstance(result, ChainError):
+        redemption.burn_raw = None
+        _pause(db, redemption, f"burn refused: {result}")
+    elif result.status == "mined":
+        move(db, redemption, "burned")
+    elif result.status == "reverted":
+        move(db, redemption, "halted", f"burn {result.tx_hash} reverted: {result.error}")
+    elif redemption.status != "burning":
+        move(db, redemption, "burning")
+
+
+def _delivery_blocker(issuer: Issuer, redemption: Redemption) -> str | None:
+    """Why the broker could not take delivery now, or None."""
+    asset = issuer.broker.asset(redemption.symbol)
+    if redemption.kind == "cash" and not asset.tradable:
+        return f"{redemption.symbol} is not tradable at the broker: {asset.halt_reason}"
+    account = issuer.broker.trading_account(issuer.settings.broker_account_id)
+    if redemption.kind == "cash" and account.trading_blocked:
+        return "trading is blocked on the custody account"
+    if redemption.kind == "in_kind" and account.transfers_blocked:
+        return "transfers are blocked on the custody account"
+    position = issuer.broker.position(issuer.settings.broker_account_id, redemption.symbol)
+    if position is None or position.qty_available < redemption.qty:
+        return "custody does not hold the shares to deliver"
+    return None
+
+
+def _pause(db: Session, redemption: Redemption, reason: str) -> None:
+    if redemption.status != "paused" or redemption.status_reason != reason:
+        move(db, redemption, "paused", reason)
+
+
+def _paused(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    if redemption.burn_raw is None:
+        _requested(issuer, db, redemption)
+    else:
+        _burned(issuer, db, redemption)
+
+
+def _burned(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    account = issuer.settings.broker_account_id
+    participant = _participant(db, redemption)
+    if redemption.kind == "in_kind":
+        _payout(issuer, db, redemption, participant)
+        return
+    remaining = redemption.qty - (redemption.filled_qty or Decimal(0))
+    attempt = redemption.sale_attempts + 1
+    try:
+        order = issuer.broker.submit_order(
+            account, symbol=redemption.symbol, side="sell", qty=remaining,
+            client_order_id=f"redemption-{redemption.id}-{attempt}")
+    except BrokerRejected as exc:  # nothing was placed: the same id is tried again later
+        _pause(db, redemption, f"sale refused: {exc.code}: {exc.detail}")
+        return
+    redemption.sale_attempts, redemption.broker_order_id = attempt, order.id
+    move(db, redemption, "ordered")
+
+
+def _ordered(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    account = issuer.settings.broker_account_id
+    assert redemption.broker_order_id is not None
+    order = issuer.broker.order(account, redemption.broker_order_id)
+    if order.status not in FINAL_ORDER:
+        note(redemption, f"waiting: broker order {order.status}")
+        return
+    redemption.filled_qty = (redemption.filled_qty or Decimal(0)) + order.filled_qty
+    if redemption.filled_qty < redemption.qty:
+        # the tokens are burned: the rest is sold by a new order on the next pass
+        _pause(db, redemption, f"sale incomplete: order {order.status}, sold "
+               f"{redemption.filled_qty} of {redemption.qty}"
+               + (f" ({order.status_reason})" if order.status_reason else ""))
+        return
+    move(db, redemption, "filled")
+
+
+def _filled(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    account = issuer.settings.broker_account_id
+    executions = [e for o in issuer.broker.orders(account, symbols=redemption.symbol)
+                  if o.client_order_id.startswith(f"redemption-{redemption.id}-")
+                  for e in issuer.broker.executions(account, o.id)]
+    if any(e.status == "pending" for e in executions):
+        note(redemption, "waiting: settlement")
+        return
+    redemption.proceeds = sum((e.amount for e in executions if e.status == "settled"),
+                              Decimal(0))
+    move(db, redemption, "settled")
+
+
+def _settled(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    _payout(issuer, db, redemption, _participant(db, redemption))
+
+
+def _payout(issuer: Issuer, db: Session, redemption: Redemption,
+            participant: Participant) -> None:
+    account = issuer.settings.broker_account_id
+    try:
+        if redemption.kind == "in_kind":
+            journal = issuer.broker.create_journal(
+                entry_type="JNLS", from_account=account,
+                to_account=participant.broker_account_id, symbol=redemption.symbol,
+                qty=redemption.qty, description=f"in-kind redemption {redemption.id}",
+                client_journal_id=f"redemption-{redemption.id}-payout")
+        else:
+            journal = issuer.broker.create_journal(
+                entry_type="JNLC", from_account=account,
+                to_account=participant.broker_account_id, amount=redemption.proceeds,
+                description=f"proceeds of redemption {redemption.id}",
+                client_journal_id=f"redemption-{redemption.id}-payout")
+    except BrokerRejected as exc:
+        _pause(db, redemption, f"payout refused: {exc.code}: {exc.detail}")
+        return
+    redemption.broker_journal_id = journal.id
+    move(db, redemption, "paying")
+
+
+def _paying(issuer: Issuer, db: Session, redemption: Redemption) -> None:
+    assert redemption.broker_journal_id is not None
+    journal = issuer.broker.journal(redemption.broker_journal_id)
+    if journal.status == "queued":
+        note(redemption, "waiting: payout journal")
+        return
+    if journal.status != "executed":
+        move(db, redemption, "halted", f"payout journal {journal.status}: "
+             f"{journal.status_reason}")
+        return
+    move(db, redemption, "completed")
+
+
+_STEPS = {
+    "requested": _requested,
+    "burning": _requested,
+    "paused": _paused,
+    "burned": _burned,
+    "ordered": _ordered,
+    "filled": _filled,
+    "settled": _settled,
+    "paying": _paying,
+}

@@ -1,0 +1,183 @@
+"""The issuer's tables: lifecycles, the transaction outbox, participants, investors, operators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuer.db import Base
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Participant(Base):
+    """An authorized participant: creates and redeems, pays and is paid at the broker."""
+
+    __tablename__ = "participants"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    broker_account_id: Mapped[str] = mapped_column(String(64))
+    #: The verified wallet tokens are minted to and redeemed from.
+    wallet: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[dt.datetime]
+
+
+class Creation(Base):
+    """A mint lifecycle. ``status`` is the step reached; each step is idempotent."""
+
+    __tablename__ = "creations"
+    __table_args__ = (Index("ix_creations_status", "status", "symbol"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    symbol: Mapped[str] = mapped_column(String(16))
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    #: ``cash`` (bought at the broker) or ``in_kind`` (shares journaled in)
+    kind: Mapped[str] = mapped_column(String(10))
+    qty: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    wallet: Mapped[str] = mapped_column(String(42))
+    broker_order_id: Mapped[str | None] = mapped_column(String(64))
+    broker_journal_id: Mapped[str | None] = mapped_column(String(64))
+    payment_journal_id: Mapped[str | None] = mapped_column(String(64))
+    filled_qty: Mapped[Decimal | None]
+    filled_avg_price: Mapped[Decimal | None]
+    cost: Mapped[Decimal | None]
+    settled_qty: Mapped[Decimal | None]
+    mint_raw: Mapped[str | None] = mapped_column(String(80))
+    multiplier: Mapped[str | None] = mapped_column(String(80))
+    approved_by: Mapped[str | None] = mapped_column(String(36))
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class Redemption(Base):
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_status", "status", "symbol"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    symbol: Mapped[str] = mapped_column(String(16))
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    #: ``cash`` (sold at the broker) or ``in_kind`` (shares journaled out)
+    kind: Mapped[str] = mapped_column(String(10))
+    qty: Mapped[Decimal]
+    burn_raw: Mapped[str | None] = mapped_column(String(80))
+    multiplier: Mapped[str | None] = mapped_column(String(80))
+    wallet: Mapped[str] = mapped_column(String(42))
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    broker_order_id: Mapped[str | None] = mapped_column(String(64))
+    #: Sale orders placed so far (a partial or refused sale is followed by another).
+    sale_attempts: Mapped[int] = mapped_column(default=0)
+    broker_journal_id: Mapped[str | None] = mapped_column(String(64))
+    filled_qty: Mapped[Decimal | None]
+    proceeds: Mapped[Decimal | None]
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class ChainTx(Base):
+    """One signed transaction, persisted before it is sent (the outbox).
+
+    ``key`` names the intent (``mint:creation:<id>``); a replacement keeps the key with a higher
+    ``attempt`` and only the newest attempt is live.
+    """
+
+    __tablename__ = "chain_txs"
+    __table_args__ = (
+        UniqueConstraint("key", "attempt"),
+        UniqueConstraint("signer", "nonce", "attempt", name="uq_chain_txs_signer_nonce"),
+        Index("ix_chain_txs_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    attempt: Mapped[int] = mapped_column(default=1)
+    signer: Mapped[str] = mapped_column(String(42))
+    to: Mapped[str] = mapped_column(String(42))
+    data: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[int]
+    raw: Mapped[str] = mapped_column(Text)
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    #: signed -> sent -> mined (success) | reverted | dead (replaced by a new attempt)
+    status: Mapped[str] = mapped_column(String(10))
+    block_number: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class Investor(Base):
+    __tablename__ = "investors"
+    wallet: Mapped[str] = mapped_column(String(42), primary_key=True)
+    identity: Mapped[str] = mapped_column(String(42))
+    country: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: SHA-256 of the key; the key itself is shown once, when created.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a write, replayed for a retry with the same ``Idempotency-Key``."""
+
+    __tablename__ = "idempotency"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    body: Mapped[dict[str, Any] | list[Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+
+
+class Approval(Base):
+    """A sensitive action waiting for (or given) a second operator's approval."""
+
+    __tablename__ = "approvals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    action: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(36))
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SymbolHalt(Base):
+    """Creations for a symbol stop while a halt is open (set by an invariant violation)."""
+
+    __tablename__ = "symbol_halts"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime]
+    cleared_at: Mapped[dt.datetime | None]
+    cleared_by: Mapped[str | None] = mapped_column(String(36))

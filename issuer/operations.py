@@ -1,0 +1,128 @@
+"""Operator commands on creations, redemptions and participants, validated before any write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody_mock.amounts import places
+from custody_mock.client import BrokerRejected
+from issuer.chain import checksum, shares_to_raw
+from issuer.db import utcnow
+from issuer.errors import IssuerError, conflict, invalid, not_found
+from issuer.lifecycle.common import move
+from issuer.models import AuditEntry, Creation, Participant, Redemption
+from issuer.service import Issuer
+
+KINDS = ("cash", "in_kind")
+
+
+def audit(db: Session, actor: str, action: str, subject: str | None, **detail: object) -> None:
+    db.add(AuditEntry(at=utcnow(), actor=actor, action=action, subject=subject,
+                      detail={k: str(v) if isinstance(v, Decimal) else v
+                              for k, v in detail.items()}))
+
+
+def register_participant(issuer: Issuer, db: Session, *, name: str, broker_account_id: str,
+                         wallet: str, actor: str) -> Participant:
+    wallet = _address(wallet)
+    if db.scalar(select(Participant).where(Participant.name == name)) is not None:
+        raise conflict("participant_exists", f"a participant named {name!r} exists")
+    if not issuer.chain.is_verified(wallet):
+        raise invalid("wallet_not_verified", f"{wallet} is not a verified investor wallet")
+    try:
+        issuer.broker.account(broker_account_id)
+    except BrokerRejected as exc:
+        raise invalid("unknown_broker_account",
+                      f"broker account {broker_account_id!r}: {exc.detail}") from exc
+    participant = Participant(name=name, broker_account_id=broker_account_id, wallet=wallet,
+                              created_at=utcnow())
+    db.add(participant)
+    db.flush()
+    audit(db, actor, "participant.register", participant.id, name=name, wallet=wallet)
+    return participant
+
+
+def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
+                     qty: Decimal, kind: str = "cash", actor: str) -> Creation:
+    participant = _participant(db, participant_id)
+    symbol = _symbol(issuer, symbol)
+    _shares(qty)
+    if kind not in KINDS:
+        raise invalid("invalid_kind", f"kind is one of {', '.join(KINDS)}")
+    if not issuer.chain.is_verified(participant.wallet):
+        raise invalid("wallet_not_verified",
+                      f"the participant's wallet {participant.wallet} is not verified")
+    now = utcnow()
+    creation = Creation(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,
+                        status="requested", wallet=participant.wallet, created_by=actor,
+                        created_at=now, updated_at=now)
+    db.add(creation)
+    db.flush()
+    audit(db, actor, "creation.request", creation.id, symbol=symbol, qty=qty, kind=kind)
+    return creation
+
+
+def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
+                       qty: Decimal, kind: str = "cash", actor: str) -> Redemption:
+    participant = _participant(db, participant_id)
+    symbol = _symbol(issuer, symbol)
+    _shares(qty)
+    if kind not in KINDS:
+        raise invalid("invalid_kind", f"kind is one of {', '.join(KINDS)}")
+    needed = shares_to_raw(qty, issuer.chain.multiplier(symbol))
+    balance = issuer.chain.balance(symbol, participant.wallet)
+    if needed > balance:
+        raise invalid("insufficient_tokens",
+                      f"{participant.wallet} holds {balance} raw {symbol}, {needed} needed")
+    now = utcnow()
+    redemption = Redemption(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,
+                            wallet=participant.wallet, status="requested", created_by=actor,
+                            created_at=now, updated_at=now)
+    db.add(redemption)
+    db.flush()
+    audit(db, actor, "redemption.request", redemption.id, symbol=symbol, qty=qty, kind=kind)
+    return redemption
+
+
+def cancel_creation(db: Session, creation_id: str, actor: str) -> Creation:
+    creation = db.get(Creation, creation_id)
+    if creation is None:
+        raise not_found("creation", creation_id)
+    if creation.status != "requested":
+        raise conflict("not_cancelable",
+                       f"creation {creation_id} is {creation.status}; only a creation not yet "
+                       "sent to the broker can be canceled")
+    move(db, creation, "canceled", f"canceled by {actor}")
+    audit(db, actor, "creation.cancel", creation.id)
+    return creation
+
+
+def _participant(db: Session, participant_id: str) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None:
+        raise not_found("participant", participant_id)
+    return participant
+
+
+def _symbol(issuer: Issuer, symbol: str) -> str:
+    key = symbol.upper()
+    if key not in issuer.chain.stocks:
+        raise IssuerError(404, "unknown_symbol", f"no token for {symbol!r}")
+    return key
+
+
+def _shares(qty: Decimal) -> None:
+    if not qty.is_finite() or qty <= 0:
+        raise invalid("invalid_qty", "qty must be a positive number of shares")
+    if places(qty) > 9:
+        raise invalid("invalid_qty", "qty has more than 9 decimals (the broker's precision)")
+
+
+def _address(value: str) -> str:
+    try:
+        return checksum(value)
+    except ValueError as exc:
+        raise invalid("invalid_address", str(exc)) from exc

@@ -1,0 +1,105 @@
+"""The reserve invariant and the reconciliation report, per symbol.
+
+Invariant: ``totalSupply * multiplier / 1e18 <= custody settled shares (+ allowed pending)``,
+with the issuer's custody account at the broker as the custody. A violation opens a halt for the
+symbol: creations stop until an operator clears it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.chain import ONE, raw_to_shares
+from issuer.db import utcnow
+from issuer.models import AuditEntry, Creation, Redemption, SymbolHalt
+from issuer.service import Issuer
+
+OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
+                  "minting", "halted")
+OPEN_REDEMPTIONS = ("requested", "paused", "burning", "burned", "ordered", "filled", "settled",
+                    "paying", "halted")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    symbol: str
+    block: int
+    broker_time: str
+    raw_supply: int
+    multiplier: int
+    economic_supply: Decimal
+    custody_qty: Decimal
+    custody_settled: Decimal
+    custody_pending: Decimal
+    allowed_pending: Decimal
+    open_creations: int
+    open_redemptions: int
+    surplus: Decimal
+    holds: bool
+    halted: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: (format(v, "f") if isinstance(v, Decimal) else v)
+                for k, v in asdict(self).items()}
+
+
+def reconcile(issuer: Issuer, db: Session, symbol: str,
+              block: int | None = None) -> Reconciliation:
+    chain = issuer.chain
+    at = chain.head() if block is None else block
+    raw = chain.total_supply(symbol, at)
+    multiplier = chain.multiplier(symbol, at)
+    economic = raw_to_shares(raw, multiplier)
+    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
+    qty = position.qty if position is not None else Decimal(0)
+    settled = position.qty_settled if position is not None else Decimal(0)
+    pending = max(Decimal(0), qty - settled)
+    allowed = min(pending, issuer.settings.unsettled_cap) \
+        if issuer.settings.mint_policy == "on_fill" else Decimal(0)
+    backing = settled + allowed
+    return Reconciliation(
+        symbol=symbol, block=at, broker_time=issuer.broker.clock().now.isoformat(),
+        raw_supply=raw, multiplier=multiplier, economic_supply=economic, custody_qty=qty,
+        custody_settled=settled, custody_pending=pending, allowed_pending=allowed,
+        open_creations=_count(db, Creation, symbol, OPEN_CREATIONS),
+        open_redemptions=_count(db, Redemption, symbol, OPEN_REDEMPTIONS),
+        surplus=backing - economic, holds=economic <= backing,
+        halted=open_halt(db, symbol) is not None,
+    )
+
+
+def _count(db: Session, model: type, symbol: str, statuses: tuple[str, ...]) -> int:
+    return len(list(db.scalars(select(model.id).where(  # type: ignore[attr-defined]
+        model.symbol == symbol, model.status.in_(statuses)))))  # type: ignore[attr-defined]
+
+
+def open_halt(db: Session, symbol: str) -> SymbolHalt | None:
+    return db.scalar(select(SymbolHalt).where(SymbolHalt.symbol == symbol,
+                                              SymbolHalt.cleared_at.is_(None)))
+
+
+def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
+    """Reconcile; on a violation open a halt (once) and write it to the audit log."""
+    report = reconcile(issuer, db, symbol)
+    if not report.holds and open_halt(db, symbol) is None:
+        reason = (f"economic supply {report.economic_supply} exceeds custody "
+                  f"{report.custody_settled} settled + {report.allowed_pending} pending")
+        db.add(SymbolHalt(symbol=symbol, reason=reason, opened_at=utcnow()))
+        db.add(AuditEntry(at=utcnow(), actor="invariant", action="halt", subject=symbol,
+                          detail=report.as_dict()))
+        db.flush()
+    return report
+
+
+def attestation_figures(issuer: Issuer, symbol: str) -> tuple[int, int]:
+    """Settled and pending custody shares, in 18-decimal units, for ``attestReserves``."""
+    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
+    if position is None:
+        return 0, 0
+    settled = int(position.qty_settled * ONE)
+    pending = int(max(Decimal(0), position.qty - position.qty_settled) * ONE)
+    return settled, pending

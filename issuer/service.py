@@ -1,0 +1,40 @@
+"""The issuer as one object: settings, database, chain and broker, and a transaction helper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from custody_mock.client import BrokerClient
+from issuer.chain import Chain
+from issuer.config import Settings
+from issuer.db import Base, make_engine, make_sessionmaker
+
+
+class Issuer:
+    def __init__(self, settings: Settings, *, create_schema: bool = True) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self._sessions = make_sessionmaker(self.engine)
+        if create_schema:
+            Base.metadata.create_all(self.engine)
+        self.chain = Chain(settings)
+        self.broker = BrokerClient(settings.broker_url, api_key=settings.broker_key,
+                                   api_secret=settings.broker_secret)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One database transaction: committed on success, rolled back on any exception."""
+        with self._sessions() as db:
+            try:
+                yield db
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+
+    def close(self) -> None:
+        self.broker.close()
+        self.engine.dispose()
