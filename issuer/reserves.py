@@ -7,7 +7,7 @@ symbol: creations stop until an operator clears it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -54,10 +54,7 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
     raw = chain.total_supply(symbol, at)
     multiplier = chain.multiplier(symbol, at)
     economic = raw_to_shares(raw, multiplier)
-    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
-    qty = position.qty if position is not None else Decimal(0)
-    settled = position.qty_settled if position is not None else Decimal(0)
-    pending = max(Decimal(0), qty - settled)
+    qty, settled, pending = _custody(issuer, symbol)
     allowed = min(pending, issuer.settings.unsettled_cap) \
         if issuer.settings.mint_policy == "on_fill" else Decimal(0)
     backing = settled + allowed
@@ -92,14 +89,21 @@ def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
         db.add(AuditEntry(at=utcnow(), actor="invariant", action="halt", subject=symbol,
                           detail=report.as_dict()))
         db.flush()
+        report = replace(report, halted=True)
     return report
+
+
+def _custody(issuer: Issuer, symbol: str) -> tuple[Decimal, Decimal, Decimal]:
+    """Custody shares owned, settled and pending. Settled shares already sold (delivery not
+    yet settled) no longer back anything, so settled is capped by what is owned."""
+    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
+    if position is None:
+        return Decimal(0), Decimal(0), Decimal(0)
+    settled = min(position.qty_settled, position.qty)
+    return position.qty, settled, max(Decimal(0), position.qty - position.qty_settled)
 
 
 def attestation_figures(issuer: Issuer, symbol: str) -> tuple[int, int]:
     """Settled and pending custody shares, in 18-decimal units, for ``attestReserves``."""
-    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
-    if position is None:
-        return 0, 0
-    settled = int(position.qty_settled * ONE)
-    pending = int(max(Decimal(0), position.qty - position.qty_settled) * ONE)
-    return settled, pending
+    _, settled, pending = _custody(issuer, symbol)
+    return int(settled * ONE), int(pending * ONE)

@@ -1,0 +1,159 @@
+"""The issuer against the real things: the token suite on anvil (deployed by our brownie
+scripts), the broker service over HTTP, and a database (SQLite file; PostgreSQL with
+``ISSUER_TEST_DATABASE=postgresql``).
+
+Each test starts from a chain snapshot taken after the deployment and onboarding, an empty
+broker at ``START`` and an empty issuer database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from custody_mock.calendar import NEW_YORK
+from custody_mock.client import BrokerClient
+from custody_mock.settings import Settings as BrokerSettings
+from issuer import operations, worker
+from issuer.config import Settings
+from issuer.models import Creation, Redemption
+from issuer.service import Issuer
+from tests.support import serve
+
+D = Decimal
+US = 840
+#: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day.
+START = dt.datetime(2024, 10, 11, 10, 0, tzinfo=NEW_YORK)
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("issuer_broker") / "broker.db"
+    with serve(BrokerSettings(database_url=f"sqlite:///{db}", start=START)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, Path]]:
+    from brownie import accounts, chain
+
+    from deploy.deploy_suite import DEFAULT_STOCKS
+    from deploy.suite import Roles, deploy_suite
+
+    suite = deploy_suite(Roles.from_accounts(accounts))
+    for cfg in DEFAULT_STOCKS:
+        suite.list_stock(cfg)
+    suite.onboard(accounts[6], US)   # the authorized participant's wallet
+    suite.onboard(accounts[7], US)   # an investor
+    manifest = suite.write_manifest(tmp_path_factory.mktemp("deployments"))
+    chain.snapshot()
+    yield suite, manifest
+    chain.revert()
+
+
+@dataclass
+class Stack:
+    issuer: Issuer
+    broker: BrokerClient
+    participant_id: str
+    ap_account: str
+    custody_account: str
+    ap_wallet: str
+    suite: object
+
+    def run(self, passes: int = 1) -> None:
+        for _ in range(passes):
+            worker.run_once(self.issuer)
+
+    def creation(self, creation_id: str) -> Creation:
+        with self.issuer.session() as db:
+            row = db.get(Creation, creation_id)
+            assert row is not None
+            db.expunge(row)
+            return row
+
+    def redemption(self, redemption_id: str) -> Redemption:
+        with self.issuer.session() as db:
+            row = db.get(Redemption, redemption_id)
+            assert row is not None
+            db.expunge(row)
+            return row
+
+    def create(self, qty: str, symbol: str = "AAPL", kind: str = "cash") -> str:
+        with self.issuer.session() as db:
+            return operations.request_creation(
+                self.issuer, db, participant_id=self.participant_id, symbol=symbol,
+                qty=D(qty), kind=kind, actor="test").id
+
+    def redeem(self, qty: str, symbol: str = "AAPL", kind: str = "cash") -> str:
+        with self.issuer.session() as db:
+            return operations.request_redemption(
+                self.issuer, db, participant_id=self.participant_id, symbol=symbol,
+                qty=D(qty), kind=kind, actor="test").id
+
+    def until(self, done: Callable[[], bool], *, days: int = 10) -> list[dt.date]:
+        """Run the worker each broker day (end of day between) until ``done``; the dates seen."""
+        seen = []
+        for _ in range(days):
+            self.run(3)
+            seen.append(self.broker.clock().date)
+            if done():
+                return seen
+            self.broker.end_of_day()
+        raise AssertionError(f"not done after {days} broker days: {seen}")
+
+    def run_report(self, symbol: str):  # noqa: ANN201
+        """The invariant check the worker runs, once, for ``symbol``."""
+        from issuer.reserves import check_invariant
+
+        with self.issuer.session() as db:
+            return check_invariant(self.issuer, db, symbol)
+
+    def tokens(self, wallet: str | None = None, symbol: str = "AAPL") -> int:
+        return self.issuer.chain.balance(symbol, wallet or self.ap_wallet)
+
+
+def _database_url(tmp_path: Path) -> str:
+    if os.environ.get("ISSUER_TEST_DATABASE") == "postgresql":
+        schema = f"t{uuid.uuid4().hex[:12]}"
+        engine = sqlalchemy.create_engine(POSTGRES_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        engine.dispose()
+        return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    return f"sqlite:///{tmp_path / 'issuer.db'}"
+
+
+@pytest.fixture
+def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
+    from brownie import accounts, chain
+
+    suite, manifest = deployed
+    chain.revert()
+    with BrokerClient(broker_url, backoff=0.01) as broker:
+        broker.reset(START)
+        for symbol, price in (("AAPL", "200"), ("NVDA", "100")):
+            broker.set_asset(symbol)
+            broker.set_price(symbol, D(price))
+        custody = broker.create_account(given_name="Issuer", family_name="Custody").id
+        broker.deposit(custody, D("10000000"))
+        ap = broker.create_account(given_name="Authorized", family_name="Participant").id
+        broker.deposit(ap, D("1000000"))
+        issuer = Issuer(Settings(database_url=_database_url(tmp_path), manifest=manifest,
+                                 broker_url=broker_url, broker_account_id=custody))
+        issuer.broker = BrokerClient(broker_url, backoff=0.01)
+        with issuer.session() as db:
+            participant = operations.register_participant(
+                issuer, db, name="AP One", broker_account_id=ap,
+                wallet=accounts[6].address, actor="test").id
+        yield Stack(issuer, broker, participant, ap, custody, accounts[6].address, suite)
+        issuer.close()

@@ -1,0 +1,108 @@
+"""Creations end to end: broker order, T+1 across a weekend and Columbus Day, reserve, mint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.issuer.conftest import D
+
+ONE = 10**18
+DAY = dt.date
+
+
+def test_cash_creation_mints_only_after_settlement_across_a_weekend_and_columbus_day(stack):
+    creation_id = stack.create("10")
+    days = stack.until(lambda: stack.creation(creation_id).status == "completed")
+    # Fri 10-11 trade; Mon 10-14 is Columbus Day (NYSE open, banks closed): settles Tue 10-15
+    assert days == [DAY(2024, 10, 11), DAY(2024, 10, 14), DAY(2024, 10, 15)]
+    creation = stack.creation(creation_id)
+    assert (creation.filled_qty, creation.settled_qty) == (D("10"), D("10"))
+    assert creation.cost == D("2000")
+    assert stack.tokens() == 10 * ONE
+    position = stack.broker.position(stack.custody_account, "AAPL")
+    assert position.qty_settled == D("10")
+    # the participant paid the cost by journal into custody
+    assert stack.broker.trading_account(stack.ap_account).cash == D("998000")
+
+
+def test_nothing_is_minted_before_settlement(stack):
+    creation_id = stack.create("5")
+    stack.run(3)
+    assert stack.creation(creation_id).status == "filled"
+    assert "settlement on 2024-10-15" in stack.creation(creation_id).status_reason
+    stack.broker.end_of_day()  # Monday, Columbus Day
+    stack.run(3)
+    assert stack.creation(creation_id).status == "filled"
+    assert stack.tokens() == 0
+
+
+def test_partial_fill_mints_only_what_filled(stack):
+    stack.broker.add_fault("partial_fill", account_id=stack.custody_account, ratio="0.4")
+    creation_id = stack.create("10")
+    stack.until(lambda: stack.creation(creation_id).status == "completed")
+    creation = stack.creation(creation_id)
+    assert (creation.filled_qty, creation.settled_qty, creation.cost) == (
+        D("4"), D("4"), D("800"))
+    assert stack.tokens() == 4 * ONE
+    assert stack.broker.trading_account(stack.ap_account).cash == D("999200")
+
+
+def test_in_kind_creation(stack):
+    stack.broker.submit_order(stack.ap_account, symbol="NVDA", side="buy", qty=D("7"))
+    stack.broker.end_of_day()
+    stack.broker.end_of_day()  # Tuesday: the participant's shares have settled
+    creation_id = stack.create("7", symbol="NVDA", kind="in_kind")
+    days = stack.until(lambda: stack.creation(creation_id).status == "completed")
+    assert days == [DAY(2024, 10, 15), DAY(2024, 10, 16)]  # journal executes at the end of day
+    assert stack.tokens(symbol="NVDA") == 7 * ONE
+    assert stack.broker.position(stack.custody_account, "NVDA").qty_settled == D("7")
+    assert stack.broker.position(stack.ap_account, "NVDA") is None
+
+
+def test_mint_refused_when_custody_is_short_halts_the_creation(stack):
+    creation_id = stack.create("10")
+    stack.run(3)
+    stack.broker.end_of_day()
+    stack.broker.end_of_day()  # Tuesday: settled at the broker; the worker has not run yet
+    # custody sells 4 of the 10 shares behind the creation's back
+    stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="sell", qty=D("4"))
+    stack.run(3)
+    creation = stack.creation(creation_id)
+    assert creation.status == "halted" and "ReserveExceeded" in creation.status_reason
+    assert stack.tokens() == 0
+    report = stack.run_report("AAPL")
+    assert report.holds and report.economic_supply == 0
+
+
+def test_an_invariant_violation_halts_new_creations(stack):
+    first = stack.create("10")
+    stack.until(lambda: stack.creation(first).status == "completed")
+    stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="sell", qty=D("1"))
+    report = stack.run_report("AAPL")
+    assert not report.holds and report.halted
+    second = stack.create("1")
+    stack.run(2)
+    assert stack.creation(second).status == "requested"
+    assert "AAPL is halted" in stack.creation(second).status_reason
+    assert stack.broker.order_by_client_id(stack.custody_account, f"creation-{second}") is None
+
+
+def test_broker_outage_and_timeout_with_success_place_exactly_one_order(stack, broker_url):
+    from custody_mock.client import BrokerClient
+
+    stack.broker.add_fault("http_error", endpoint="POST /v1/trading/accounts/*/orders",
+                           count=6, status=503, applied=False)
+    creation_id = stack.create("3")
+    stack.run(1)
+    assert "broker unavailable" in stack.creation(creation_id).status_reason
+    assert stack.creation(creation_id).status == "requested"
+    stack.issuer.broker = BrokerClient(broker_url, timeout=0.3, backoff=0.01)
+    stack.broker.add_fault("timeout", endpoint="POST /v1/trading/accounts/*/orders",
+                           delay_ms=700, applied=True)
+    other_id = stack.create("2")
+    stack.until(lambda: all(stack.creation(c).status == "completed"
+                            for c in (creation_id, other_id)))
+    orders = stack.broker.orders(stack.custody_account)
+    assert sorted(o.client_order_id for o in orders) == sorted(
+        [f"creation-{creation_id}", f"creation-{other_id}"])
+    assert stack.tokens() == 5 * ONE
