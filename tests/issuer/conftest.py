@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -70,9 +71,27 @@ class Stack:
     ap_wallet: str
     suite: object
 
-    def run(self, passes: int = 1) -> None:
-        for _ in range(passes):
+    def run(self, passes: int | None = None) -> None:
+        """Run worker passes: ``passes`` of them, or until nothing changes any more."""
+        if passes is not None:
+            for _ in range(passes):
+                worker.run_once(self.issuer)
+            return
+        before = None
+        for _ in range(12):
             worker.run_once(self.issuer)
+            now = self._fingerprint()
+            if now == before:
+                return
+            before = now
+        raise AssertionError("the worker keeps changing state")
+
+    def _fingerprint(self) -> tuple:
+        with self.issuer.session() as db:
+            return (tuple(db.execute(sqlalchemy.select(Creation.id, Creation.status,
+                                                       Creation.status_reason)).all()),
+                    tuple(db.execute(sqlalchemy.select(Redemption.id, Redemption.status,
+                                                       Redemption.status_reason)).all()))
 
     def creation(self, creation_id: str) -> Creation:
         with self.issuer.session() as db:
@@ -104,7 +123,7 @@ class Stack:
         """Run the worker each broker day (end of day between) until ``done``; the dates seen."""
         seen = []
         for _ in range(days):
-            self.run(3)
+            self.run()
             seen.append(self.broker.clock().date)
             if done():
                 return seen
@@ -122,15 +141,22 @@ class Stack:
         return self.issuer.chain.balance(symbol, wallet or self.ap_wallet)
 
 
-def _database_url(tmp_path: Path) -> str:
-    if os.environ.get("ISSUER_TEST_DATABASE") == "postgresql":
-        schema = f"t{uuid.uuid4().hex[:12]}"
-        engine = sqlalchemy.create_engine(POSTGRES_URL)
+@contextmanager
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh issuer database: a SQLite file, or its own schema on the PostgreSQL server."""
+    if os.environ.get("ISSUER_TEST_DATABASE") != "postgresql":
+        yield f"sqlite:///{tmp_path / 'issuer.db'}"
+        return
+    schema = f"t{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         engine.dispose()
-        return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    return f"sqlite:///{tmp_path / 'issuer.db'}"
 
 
 @pytest.fixture
@@ -139,7 +165,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
 
     suite, manifest = deployed
     chain.revert()
-    with BrokerClient(broker_url, backoff=0.01) as broker:
+    with BrokerClient(broker_url, backoff=0.01) as broker, database_url(tmp_path) as db_url:
         broker.reset(START)
         for symbol, price in (("AAPL", "200"), ("NVDA", "100")):
             broker.set_asset(symbol)
@@ -148,7 +174,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         broker.deposit(custody, D("10000000"))
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
-        issuer = Issuer(Settings(database_url=_database_url(tmp_path), manifest=manifest,
+        issuer = Issuer(Settings(database_url=db_url, manifest=manifest,
                                  broker_url=broker_url, broker_account_id=custody))
         issuer.broker = BrokerClient(broker_url, backoff=0.01)
         with issuer.session() as db:

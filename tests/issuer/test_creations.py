@@ -27,11 +27,11 @@ def test_cash_creation_mints_only_after_settlement_across_a_weekend_and_columbus
 
 def test_nothing_is_minted_before_settlement(stack):
     creation_id = stack.create("5")
-    stack.run(3)
+    stack.run()
     assert stack.creation(creation_id).status == "filled"
     assert "settlement on 2024-10-15" in stack.creation(creation_id).status_reason
     stack.broker.end_of_day()  # Monday, Columbus Day
-    stack.run(3)
+    stack.run()
     assert stack.creation(creation_id).status == "filled"
     assert stack.tokens() == 0
 
@@ -61,12 +61,12 @@ def test_in_kind_creation(stack):
 
 def test_mint_refused_when_custody_is_short_halts_the_creation(stack):
     creation_id = stack.create("10")
-    stack.run(3)
+    stack.run()
     stack.broker.end_of_day()
     stack.broker.end_of_day()  # Tuesday: settled at the broker; the worker has not run yet
     # custody sells 4 of the 10 shares behind the creation's back
     stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="sell", qty=D("4"))
-    stack.run(3)
+    stack.run()
     creation = stack.creation(creation_id)
     assert creation.status == "halted" and "ReserveExceeded" in creation.status_reason
     assert stack.tokens() == 0
@@ -81,7 +81,7 @@ def test_an_invariant_violation_halts_new_creations(stack):
     report = stack.run_report("AAPL")
     assert not report.holds and report.halted
     second = stack.create("1")
-    stack.run(2)
+    stack.run()
     assert stack.creation(second).status == "requested"
     assert "AAPL is halted" in stack.creation(second).status_reason
     assert stack.broker.order_by_client_id(stack.custody_account, f"creation-{second}") is None
