@@ -1,0 +1,25 @@
+"""``python -m issuer``: serve the operator API (OpenAPI at ``/docs``) with the worker."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from issuer.app import create_app
+from issuer.config import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8800)
+    parser.add_argument("--no-worker", action="store_true",
+                        help="serve the API only (another process runs the worker)")
+    args = parser.parse_args()
+    app = create_app(Settings.from_env(), run_worker=not args.no_worker)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

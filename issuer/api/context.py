@@ -1,0 +1,104 @@
+"""Per-request plumbing: authentication, one transaction, and idempotent writes.
+
+Every write needs an ``Idempotency-Key`` header. The first answer to (key, API key) is stored in
+the same transaction as the write itself; a retry with the same body gets that answer again
+(``Idempotent-Replayed: true``) and does nothing; the same key with another body is refused.
+A refused write stores nothing, so it can be retried with the same key once fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.api.auth import Principal, authenticate, require
+from issuer.db import utcnow
+from issuer.errors import IssuerError
+from issuer.models import IdempotencyRecord
+from issuer.service import Issuer
+
+
+def issuer_of(request: Request) -> Issuer:
+    return request.app.state.issuer
+
+
+@dataclass
+class ReadCtx:
+    issuer: Issuer
+    db: Session
+    principal: Principal
+
+
+def reader(role: str) -> Callable[[Request], Iterator[ReadCtx]]:
+    def dependency(request: Request) -> Iterator[ReadCtx]:
+        issuer = issuer_of(request)
+        with issuer.session() as db:
+            principal = authenticate(db, request)
+            require(principal, role)
+            yield ReadCtx(issuer, db, principal)
+
+    return dependency
+
+
+@dataclass
+class WriteCtx:
+    issuer: Issuer
+    request: Request
+    role: str
+    key: str
+    body_hash: str
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def run(self, action: Callable[[Session, Principal], tuple[int, Any]]) -> JSONResponse:
+        for _ in range(2):
+            try:
+                return self._once(action)
+            except IntegrityError:
+                continue  # a concurrent retry stored its answer first: replay it
+        raise IssuerError(409, "concurrent_request", "the same request is being processed")
+
+    def _once(self, action: Callable[[Session, Principal], tuple[int, Any]]) -> JSONResponse:
+        with self.issuer.session() as db:
+            principal = authenticate(db, self.request)
+            require(principal, self.role)
+            stored = db.get(IdempotencyRecord, (self.key, principal.key_id))
+            if stored is not None:
+                if stored.request_hash != self.body_hash:
+                    raise IssuerError(422, "idempotency_key_reused",
+                                      "this Idempotency-Key was used for a different request")
+                return JSONResponse(stored.body, stored.status_code,
+                                    headers={"Idempotent-Replayed": "true"})
+            status, body = action(db, principal)
+            payload = jsonable_encoder(body)
+            db.add(IdempotencyRecord(key=self.key, api_key_id=principal.key_id,
+                                     request_hash=self.body_hash, status_code=status,
+                                     body=payload, created_at=utcnow()))
+            db.flush()
+        for hook in self.after_commit:
+            hook()
+        return JSONResponse(payload, status)
+
+
+def writer(role: str) -> Callable[[Request], Any]:
+    async def dependency(request: Request) -> WriteCtx:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            raise IssuerError(400, "idempotency_key_required",
+                              "every write needs an Idempotency-Key header")
+        if len(key) > 200:
+            raise IssuerError(400, "invalid_idempotency_key", "Idempotency-Key is too long")
+        body = await request.body()
+        digest = hashlib.sha256(
+            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+        ).hexdigest()
+        return WriteCtx(issuer_of(request), request, role, key, digest)
+
+    return dependency

@@ -1,0 +1,376 @@
+"""The ``/v1`` endpoints."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from issuer import controls, operations, outbox
+from issuer.api.auth import Principal, create_key
+from issuer.api.context import ReadCtx, WriteCtx, reader, writer
+from issuer.api.schemas import (
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    ApprovalOut,
+    AuditOut,
+    ChainTxOut,
+    CreationIn,
+    CreationOut,
+    ForcedTransferIn,
+    FreezeIn,
+    HaltOut,
+    Page,
+    PartialFreezeIn,
+    ParticipantIn,
+    ParticipantOut,
+    PauseIn,
+    RecoveryIn,
+    RedemptionIn,
+    RedemptionOut,
+)
+from issuer.db import utcnow
+from issuer.errors import IssuerError, invalid, not_found
+from issuer.lifecycle.common import move
+from issuer.models import (
+    ApiKey,
+    Approval,
+    AuditEntry,
+    ChainTx,
+    Creation,
+    Participant,
+    Redemption,
+    SymbolHalt,
+)
+from issuer.reserves import open_halt, reconcile
+
+router = APIRouter(prefix="/v1")
+Viewer = Annotated[ReadCtx, Depends(reader("viewer"))]
+AdminRead = Annotated[ReadCtx, Depends(reader("admin"))]
+OperatorWrite = Annotated[WriteCtx, Depends(writer("operator"))]
+ComplianceWrite = Annotated[WriteCtx, Depends(writer("compliance"))]
+AdminWrite = Annotated[WriteCtx, Depends(writer("admin"))]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+# ----------------------------------------------------------------------------- paging
+
+
+def _cursor(row: Any) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _after(model: Any, cursor: str | None) -> Any:
+    if not cursor:
+        return None
+    try:
+        at_text, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        at = dt.datetime.fromisoformat(at_text)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid("invalid_cursor", "cursor is not one this API returned") from None
+    return or_(model.created_at > at, and_(model.created_at == at, model.id > key))
+
+
+def _page(db: Session, query: Any, model: Any, cursor: str | None, limit: int,
+          out: Any) -> Page:
+    if (condition := _after(model, cursor)) is not None:
+        query = query.where(condition)
+    rows = list(db.scalars(query.order_by(model.created_at, model.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[out.model_validate(r) for r in rows],
+                next_cursor=_cursor(rows[-1]) if more and rows else None)
+
+
+# ----------------------------------------------------------------------------- admin
+
+
+@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["admin"])
+def create_api_key(body: ApiKeyIn, ctx: AdminWrite) -> Any:
+    """Create an API key; the response holds the key itself, once."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row, clear = create_key(db, body.name, body.role)
+        operations.audit(db, who.name, "api_key.create", row.id, name=body.name, role=body.role)
+        return 201, ApiKeyCreated(key=clear, **ApiKeyOut.model_validate(row).model_dump())
+    return ctx.run(action)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut], tags=["admin"])
+def list_api_keys(ctx: AdminRead) -> Any:
+    return [ApiKeyOut.model_validate(k) for k in ctx.db.scalars(
+        select(ApiKey).order_by(ApiKey.created_at))]
+
+
+@router.post("/participants", status_code=201, response_model=ParticipantOut, tags=["admin"])
+def register_participant(body: ParticipantIn, ctx: AdminWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = operations.register_participant(
+            ctx.issuer, db, name=body.name, broker_account_id=body.broker_account_id,
+            wallet=body.wallet, actor=who.name)
+        return 201, ParticipantOut.model_validate(row)
+    return ctx.run(action)
+
+
+@router.get("/participants", response_model=list[ParticipantOut], tags=["admin"])
+def list_participants(ctx: Viewer) -> Any:
+    return [ParticipantOut.model_validate(p) for p in ctx.db.scalars(
+        select(Participant).order_by(Participant.created_at))]
+
+
+# ----------------------------------------------------------------------------- creations
+
+
+@router.post("/creations", status_code=201, response_model=CreationOut, tags=["creations"])
+def create_creation(body: CreationIn, ctx: OperatorWrite) -> Any:
+    """Ask for a creation. Above the configured size it waits for an admin's approval."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = operations.request_creation(ctx.issuer, db, participant_id=body.participant_id,
+                                          symbol=body.symbol, qty=body.qty, kind=body.kind,
+                                          actor=who.name)
+        if row.qty > ctx.issuer.settings.large_mint_shares:
+            approval = controls.request_approval(db, "creation", {"creation_id": row.id},
+                                                 who.name)
+            move(db, row, "awaiting_approval", f"needs approval {approval.id} (more than "
+                 f"{ctx.issuer.settings.large_mint_shares} shares)")
+        return 201, CreationOut.model_validate(row)
+    return ctx.run(action)
+
+
+@router.get("/creations", response_model=Page, tags=["creations"])
+def list_creations(ctx: Viewer, status: str | None = None, symbol: str | None = None,
+                   participant_id: str | None = None, cursor: str | None = None,
+                   limit: Limit = 50) -> Any:
+    query = select(Creation)
+    if status:
+        query = query.where(Creation.status == status)
+    if symbol:
+        query = query.where(Creation.symbol == symbol.upper())
+    if participant_id:
+        query = query.where(Creation.participant_id == participant_id)
+    return _page(ctx.db, query, Creation, cursor, limit, CreationOut)
+
+
+@router.get("/creations/{creation_id}", response_model=CreationOut, tags=["creations"])
+def get_creation(creation_id: str, ctx: Viewer) -> Any:
+    row = ctx.db.get(Creation, creation_id)
+    if row is None:
+        raise not_found("creation", creation_id)
+    return CreationOut.model_validate(row)
+
+
+@router.post("/creations/{creation_id}/cancel", response_model=CreationOut, tags=["creations"])
+def cancel_creation(creation_id: str, ctx: OperatorWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        return 200, CreationOut.model_validate(operations.cancel_creation(db, creation_id,
+                                                                          who.name))
+    return ctx.run(action)
+
+
+# ----------------------------------------------------------------------------- redemptions
+
+
+@router.post("/redemptions", status_code=201, response_model=RedemptionOut,
+             tags=["redemptions"])
+def create_redemption(body: RedemptionIn, ctx: OperatorWrite) -> Any:
+    """Redeem by agent burn: the tokens are burned from the participant's wallet."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = operations.request_redemption(ctx.issuer, db, participant_id=body.participant_id,
+                                            symbol=body.symbol, qty=body.qty, kind=body.kind,
+                                            actor=who.name)
+        return 201, RedemptionOut.model_validate(row)
+    return ctx.run(action)
+
+
+@router.get("/redemptions", response_model=Page, tags=["redemptions"])
+def list_redemptions(ctx: Viewer, status: str | None = None, symbol: str | None = None,
+                     cursor: str | None = None, limit: Limit = 50) -> Any:
+    query = select(Redemption)
+    if status:
+        query = query.where(Redemption.status == status)
+    if symbol:
+        query = query.where(Redemption.symbol == symbol.upper())
+    return _page(ctx.db, query, Redemption, cursor, limit, RedemptionOut)
+
+
+@router.get("/redemptions/{redemption_id}", response_model=RedemptionOut,
+            tags=["redemptions"])
+def get_redemption(redemption_id: str, ctx: Viewer) -> Any:
+    row = ctx.db.get(Redemption, redemption_id)
+    if row is None:
+        raise not_found("redemption", redemption_id)
+    return RedemptionOut.model_validate(row)
+
+
+# ----------------------------------------------------------------------------- reserves
+
+
+@router.get("/reserves", tags=["reserves"])
+def list_reserves(ctx: Viewer) -> Any:
+    """The reconciliation report of every symbol at the latest block."""
+    return [reconcile(ctx.issuer, ctx.db, s).as_dict() for s in ctx.issuer.chain.stocks]
+
+
+@router.get("/reserves/{symbol}", tags=["reserves"])
+def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)) -> Any:
+    """Chain supply (raw, economic) against custody (settled, pending), at ``block``."""
+    key = controls.symbol_of(ctx.issuer, symbol)
+    if block is not None and block > ctx.issuer.chain.head():
+        raise invalid("invalid_block", f"block {block} is not mined yet")
+    return reconcile(ctx.issuer, ctx.db, key, block).as_dict()
+
+
+@router.get("/halts", response_model=list[HaltOut], tags=["reserves"])
+def list_halts(ctx: Viewer) -> Any:
+    return [HaltOut.model_validate(h) for h in ctx.db.scalars(
+        select(SymbolHalt).order_by(SymbolHalt.opened_at))]
+
+
+@router.post("/halts/{symbol}/clear", response_model=HaltOut, tags=["reserves"])
+def clear_halt(symbol: str, ctx: AdminWrite) -> Any:
+    """Clear a symbol's halt, once the invariant holds again."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        key = controls.symbol_of(ctx.issuer, symbol)
+        halt = open_halt(db, key)
+        if halt is None:
+            raise IssuerError(409, "not_halted", f"{key} is not halted")
+        report = reconcile(ctx.issuer, db, key)
+        if not report.holds:
+            raise IssuerError(409, "invariant_violated",
+                              f"{key}: economic supply {report.economic_supply} still exceeds "
+                              f"custody {report.custody_settled}")
+        halt.cleared_at, halt.cleared_by = utcnow(), who.key_id
+        operations.audit(db, who.name, "halt.clear", key)
+        return 200, HaltOut.model_validate(halt)
+    return ctx.run(action)
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def _tx_response(ctx: WriteCtx, tx: ChainTx) -> tuple[int, Any]:
+    ctx.after_commit.append(lambda: controls.send_now(ctx.issuer, tx.key))
+    return 202, ChainTxOut.model_validate(tx)
+
+
+@router.post("/tokens/{symbol}/freeze", status_code=202, response_model=ChainTxOut,
+             tags=["controls"])
+def freeze_wallet(symbol: str, body: FreezeIn, ctx: ComplianceWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        tx = controls.freeze(ctx.issuer, db, symbol, body.wallet, body.frozen,
+                             f"api:{who.key_id}:{ctx.key}")
+        operations.audit(db, who.name, "token.freeze", symbol.upper(), wallet=body.wallet,
+                         frozen=body.frozen, tx=tx.tx_hash)
+        return _tx_response(ctx, tx)
+    return ctx.run(action)
+
+
+@router.post("/tokens/{symbol}/partial-freeze", status_code=202, response_model=ChainTxOut,
+             tags=["controls"])
+def partial_freeze(symbol: str, body: PartialFreezeIn, ctx: ComplianceWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        tx = controls.partial_freeze(ctx.issuer, db, symbol, body.wallet, body.amount,
+                                     body.unfreeze, f"api:{who.key_id}:{ctx.key}")
+        operations.audit(db, who.name, "token.partial_freeze", symbol.upper(),
+                         wallet=body.wallet, amount=str(body.amount), unfreeze=body.unfreeze)
+        return _tx_response(ctx, tx)
+    return ctx.run(action)
+
+
+@router.post("/tokens/{symbol}/pause", status_code=202, response_model=ChainTxOut,
+             tags=["controls"])
+def pause_token(symbol: str, body: PauseIn, ctx: ComplianceWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        tx = controls.pause(ctx.issuer, db, symbol, body.paused, f"api:{who.key_id}:{ctx.key}")
+        operations.audit(db, who.name, "token.pause" if body.paused else "token.unpause",
+                         symbol.upper())
+        return _tx_response(ctx, tx)
+    return ctx.run(action)
+
+
+@router.post("/forced-transfers", status_code=202, response_model=ApprovalOut,
+             tags=["controls"])
+def request_forced_transfer(body: ForcedTransferIn, ctx: ComplianceWrite) -> Any:
+    """A forced transfer waits for a second compliance officer's approval."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        payload = {"symbol": controls.symbol_of(ctx.issuer, body.symbol),
+                   "from_wallet": controls.address(body.from_wallet, "from_wallet"),
+                   "to_wallet": controls.address(body.to_wallet, "to_wallet"),
+                   "amount": str(body.amount)}
+        return 202, ApprovalOut.model_validate(
+            controls.request_approval(db, "forced_transfer", payload, who.key_id))
+    return ctx.run(action)
+
+
+@router.post("/recoveries", status_code=202, response_model=ApprovalOut, tags=["controls"])
+def request_recovery(body: RecoveryIn, ctx: ComplianceWrite) -> Any:
+    """Recovery of a lost wallet waits for a second compliance officer's approval."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        payload = {"symbol": controls.symbol_of(ctx.issuer, body.symbol),
+                   "lost_wallet": controls.address(body.lost_wallet, "lost_wallet"),
+                   "new_wallet": controls.address(body.new_wallet, "new_wallet"),
+                   "identity": controls.address(body.identity, "identity")}
+        return 202, ApprovalOut.model_validate(
+            controls.request_approval(db, "recovery", payload, who.key_id))
+    return ctx.run(action)
+
+
+@router.get("/approvals", response_model=list[ApprovalOut], tags=["controls"])
+def list_approvals(ctx: Viewer, status: str | None = None) -> Any:
+    query = select(Approval)
+    if status:
+        query = query.where(Approval.status == status)
+    return [ApprovalOut.model_validate(a) for a in ctx.db.scalars(
+        query.order_by(Approval.created_at))]
+
+
+def _decision(approval_id: str, ctx: WriteCtx, approve: bool) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        approval = db.get(Approval, approval_id)
+        needed = controls.SENSITIVE.get(approval.action, "admin") if approval else "admin"
+        decided = controls.decide(ctx.issuer, db, approval_id, approve=approve,
+                                  actor=who.key_id, actor_role_ok=who.can(needed))
+        if decided.result and "tx_key" in decided.result:
+            key = decided.result["tx_key"]
+            ctx.after_commit.append(lambda: controls.send_now(ctx.issuer, key))
+        return 200, ApprovalOut.model_validate(decided)
+    return ctx.run(action)
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut, tags=["controls"])
+def approve(approval_id: str, ctx: ComplianceWrite) -> Any:
+    """Approve and carry out a pending action (not by the key that asked for it)."""
+    return _decision(approval_id, ctx, True)
+
+
+@router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut, tags=["controls"])
+def reject(approval_id: str, ctx: ComplianceWrite) -> Any:
+    return _decision(approval_id, ctx, False)
+
+
+@router.get("/transactions/{key:path}", response_model=ChainTxOut, tags=["controls"])
+def get_transaction(key: str, ctx: Viewer) -> Any:
+    """Where a chain write stands (its outbox key is in the answer that started it)."""
+    row = outbox.live(ctx.db, key)
+    if row is None:
+        raise not_found("transaction", key)
+    return ChainTxOut.model_validate(row)
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+@router.get("/audit", response_model=list[AuditOut], tags=["audit"])
+def audit_log(ctx: Viewer, after: int = Query(0, ge=0), limit: Limit = 100,
+              action: str | None = None) -> Any:
+    """Every operator action and lifecycle step, oldest first; page with ``after`` = last id."""
+    query = select(AuditEntry).where(AuditEntry.id > after)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    return [AuditOut.model_validate(e) for e in ctx.db.scalars(
+        query.order_by(AuditEntry.id).limit(limit))]

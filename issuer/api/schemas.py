@@ -1,0 +1,181 @@
+"""Request and response bodies of the operator API. Amounts travel as strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from custody_mock.schemas import Amount
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ApiKeyIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["viewer", "operator", "compliance", "admin"]
+
+
+class ApiKeyOut(Out):
+    id: str
+    name: str
+    role: str
+    active: bool
+    created_at: dt.datetime
+
+
+class ApiKeyCreated(ApiKeyOut):
+    #: The key itself: shown once, stored only as a hash.
+    key: str
+
+
+class ParticipantIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    broker_account_id: str = Field(min_length=1, max_length=64)
+    wallet: str
+
+
+class ParticipantOut(Out):
+    id: str
+    name: str
+    broker_account_id: str
+    wallet: str
+    created_at: dt.datetime
+
+
+class CreationIn(Strict):
+    participant_id: str
+    symbol: str = Field(min_length=1, max_length=16)
+    qty: Decimal
+    kind: Literal["cash", "in_kind"] = "cash"
+
+
+class CreationOut(Out):
+    id: str
+    symbol: str
+    participant_id: str
+    kind: str
+    qty: Amount
+    status: str
+    status_reason: str | None
+    wallet: str
+    broker_order_id: str | None
+    broker_journal_id: str | None
+    payment_journal_id: str | None
+    filled_qty: Amount | None
+    filled_avg_price: Amount | None
+    cost: Amount | None
+    settled_qty: Amount | None
+    mint_raw: str | None
+    multiplier: str | None
+    created_by: str | None
+    approved_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RedemptionIn(CreationIn):
+    pass
+
+
+class RedemptionOut(Out):
+    id: str
+    symbol: str
+    participant_id: str
+    kind: str
+    qty: Amount
+    status: str
+    status_reason: str | None
+    wallet: str
+    burn_raw: str | None
+    multiplier: str | None
+    broker_order_id: str | None
+    broker_journal_id: str | None
+    filled_qty: Amount | None
+    proceeds: Amount | None
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class Page(BaseModel):
+    items: list[Any]
+    next_cursor: str | None
+
+
+class ChainTxOut(Out):
+    key: str
+    attempt: int
+    signer: str
+    nonce: int
+    tx_hash: str
+    status: str
+    block_number: int | None
+    error: str | None
+
+
+class FreezeIn(Strict):
+    wallet: str
+    frozen: bool
+
+
+class PartialFreezeIn(Strict):
+    wallet: str
+    #: Raw token units (integer, as a string or a number).
+    amount: int = Field(gt=0)
+    unfreeze: bool = False
+
+
+class PauseIn(Strict):
+    paused: bool
+
+
+class ForcedTransferIn(Strict):
+    symbol: str
+    from_wallet: str
+    to_wallet: str
+    amount: int = Field(gt=0)
+
+
+class RecoveryIn(Strict):
+    symbol: str
+    lost_wallet: str
+    new_wallet: str
+    identity: str
+
+
+class ApprovalOut(Out):
+    id: str
+    action: str
+    payload: dict[str, Any]
+    status: str
+    requested_by: str
+    decided_by: str | None
+    result: dict[str, Any] | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class AuditOut(Out):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str | None
+    detail: dict[str, Any]
+
+
+class HaltOut(Out):
+    id: int
+    symbol: str
+    reason: str
+    opened_at: dt.datetime
+    cleared_at: dt.datetime | None

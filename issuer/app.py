@@ -1,0 +1,116 @@
+"""The issuer's ASGI application, and the worker thread that can run beside it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuer import worker
+from issuer.api.auth import create_key
+from issuer.api.routes import router
+from issuer.config import Settings
+from issuer.errors import IssuerError
+from issuer.models import ApiKey
+from issuer.service import Issuer
+
+log = logging.getLogger("issuer")
+PROBLEM = "https://github.com/tokenized-stock-stack/issuer/problems/"
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"type": PROBLEM + code, "title": code.replace("_", " "),
+                         "status": status, "code": code, "detail": detail, **extra},
+                        status_code=status, media_type="application/problem+json")
+
+
+class Worker:
+    """Runs worker passes in a thread until stopped."""
+
+    def __init__(self, issuer: Issuer) -> None:
+        self.issuer = issuer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="issuer-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worker.run_once(self.issuer)
+            except Exception:  # keep going: each pass repeats what did not finish
+                log.exception("worker pass failed")
+            self._stop.wait(self.issuer.settings.worker_interval)
+
+
+def bootstrap_admin(issuer: Issuer) -> None:
+    """Create the first admin key from settings when the database has no key yet."""
+    key = issuer.settings.bootstrap_admin_key
+    if not key:
+        return
+    with issuer.session() as db:
+        if (db.scalar(select(func.count()).select_from(ApiKey)) or 0) == 0:
+            create_key(db, "bootstrap-admin", "admin", key)
+
+
+def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
+               run_worker: bool = False) -> FastAPI:
+    issuer = issuer or Issuer(settings or Settings.from_env())
+    bootstrap_admin(issuer)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = Worker(issuer) if run_worker else None
+        if background is not None:
+            background.start()
+        yield
+        if background is not None:
+            background.stop()
+
+    app = FastAPI(title="issuer", version="1.0.0", lifespan=lifespan,
+                  summary="Operator API of the tokenized stock issuer: creations, redemptions, "
+                          "controls, reserves and reconciliation, audit.")
+    app.state.issuer = issuer
+    app.include_router(router)
+
+    @app.get("/v1/health", tags=["health"])
+    def health() -> dict[str, object]:
+        return {"status": "ok", "chain_id": issuer.chain.chain_id,
+                "block": issuer.chain.head()}
+
+    @app.exception_handler(IssuerError)
+    async def _issuer_error(_r: Request, exc: IssuerError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                   "type": e.get("type")} for e in exc.errors()]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        return problem(422, "invalid_request", f"{where}: {first['msg']}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_r: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return problem(500, "internal_error", f"{type(exc).__name__}: {exc}")
+
+    return app

@@ -1,0 +1,135 @@
+"""Token controls (freeze, partial freeze, pause, forced transfer, recovery) as outbox intents,
+and the maker-checker approvals that guard the sensitive ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from issuer import outbox
+from issuer.chain import ChainError, checksum
+from issuer.db import utcnow
+from issuer.errors import IssuerError, conflict, invalid, not_found
+from issuer.models import Approval, ChainTx, Creation
+from issuer.operations import audit
+from issuer.service import Issuer
+
+#: Actions that need a second approver, and the role that may approve them.
+SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creation": "admin"}
+
+
+def address(value: str, field: str) -> str:
+    try:
+        return checksum(value)
+    except ValueError as exc:
+        raise invalid("invalid_address", f"{field}: {exc}") from exc
+
+
+def symbol_of(issuer: Issuer, symbol: str) -> str:
+    key = symbol.upper()
+    if key not in issuer.chain.stocks:
+        raise IssuerError(404, "unknown_symbol", f"no token for {symbol!r}")
+    return key
+
+
+def submit(issuer: Issuer, db: Session, key: str, call: Any) -> ChainTx:
+    """Enqueue a control transaction (the agent key signs); refused calls raise 422."""
+    try:
+        return outbox.enqueue(db, issuer.chain, key, "supply", call)
+    except ChainError as refused:
+        raise IssuerError(422, "chain_refused", str(refused), error=refused.name) from refused
+
+
+def freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, frozen: bool,
+           key: str) -> ChainTx:
+    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
+    return submit(issuer, db, key, token.functions.setAddressFrozen(address(wallet, "wallet"),
+                                                                     frozen))
+
+
+def partial_freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, amount: int,
+                   unfreeze: bool, key: str) -> ChainTx:
+    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
+    fn = token.functions.unfreezePartialTokens if unfreeze else \
+        token.functions.freezePartialTokens
+    return submit(issuer, db, key, fn(address(wallet, "wallet"), amount))
+
+
+def pause(issuer: Issuer, db: Session, symbol: str, paused: bool, key: str) -> ChainTx:
+    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
+    if issuer.chain.is_paused(symbol.upper()) == paused:
+        raise conflict("already_" + ("paused" if paused else "unpaused"),
+                       f"{symbol.upper()} is already {'paused' if paused else 'unpaused'}")
+    return submit(issuer, db, key, token.functions.pause() if paused
+                  else token.functions.unpause())
+
+
+def request_approval(db: Session, action: str, payload: dict[str, Any], actor: str) -> Approval:
+    approval = Approval(action=action, payload=payload, status="pending", requested_by=actor,
+                        created_at=utcnow())
+    db.add(approval)
+    db.flush()
+    audit(db, actor, f"approval.request.{action}", approval.id, **payload)
+    return approval
+
+
+def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool, actor: str,
+           actor_role_ok: bool) -> Approval:
+    approval = db.get(Approval, approval_id)
+    if approval is None:
+        raise not_found("approval", approval_id)
+    if approval.status != "pending":
+        raise conflict("approval_decided", f"approval {approval_id} is {approval.status}")
+    if approval.requested_by == actor:
+        raise IssuerError(403, "same_approver",
+                          "the requester cannot approve their own request (maker-checker)")
+    if not actor_role_ok:
+        raise IssuerError(403, "forbidden",
+                          f"approving {approval.action} needs the "
+                          f"{SENSITIVE[approval.action]} role")
+    approval.decided_by, approval.decided_at = actor, utcnow()
+    if not approve:
+        approval.status = "rejected"
+        _on_reject(db, approval)
+        audit(db, actor, f"approval.reject.{approval.action}", approval.id)
+        return approval
+    approval.result = _execute(issuer, db, approval)
+    approval.status = "approved"
+    audit(db, actor, f"approval.approve.{approval.action}", approval.id, **approval.result)
+    return approval
+
+
+def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
+    p = approval.payload
+    key = f"approval:{approval.id}"
+    if approval.action == "creation":
+        creation = db.get(Creation, p["creation_id"])
+        assert creation is not None
+        creation.status, creation.approved_by = "requested", approval.decided_by
+        creation.status_reason, creation.updated_at = None, utcnow()
+        return {"creation_id": creation.id}
+    token = issuer.chain.stock(p["symbol"]).token
+    if approval.action == "forced_transfer":
+        tx = submit(issuer, db, key, token.functions.forcedTransfer(
+            p["from_wallet"], p["to_wallet"], int(p["amount"])))
+    else:
+        tx = submit(issuer, db, key, token.functions.recoveryAddress(
+            p["lost_wallet"], p["new_wallet"], p["identity"]))
+    return {"tx_key": tx.key, "tx_hash": tx.tx_hash}
+
+
+def _on_reject(db: Session, approval: Approval) -> None:
+    if approval.action == "creation":
+        creation = db.get(Creation, approval.payload["creation_id"])
+        if creation is not None:
+            creation.status, creation.status_reason = "canceled", "approval rejected"
+            creation.updated_at = utcnow()
+
+
+def send_now(issuer: Issuer, tx_key: str) -> None:
+    """After the transaction that stored it commits: send it and record what happened."""
+    with issuer.session() as db:
+        row = outbox.live(db, tx_key)
+        if row is not None and row.status in outbox.LIVE:
+            outbox.pump(db, issuer.chain, row)
