@@ -24,6 +24,16 @@ def _free_port() -> int:
 def serve(settings: Settings) -> Iterator[str]:
     """Run the broker with ``settings`` on a free loopback port; yields its base URL."""
     app = create_app(settings)
+    try:
+        with serve_app(app) as url:
+            yield url
+    finally:
+        app.state.broker.close()
+
+
+@contextmanager
+def serve_app(app: object) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
@@ -32,11 +42,10 @@ def serve(settings: Settings) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
-            raise RuntimeError("custody_mock did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(5)
-        app.state.broker.close()

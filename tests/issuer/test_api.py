@@ -1,0 +1,211 @@
+"""The operator API over HTTP: keys and roles, idempotency, validation, lifecycles, controls,
+maker-checker, reserves, audit. Every refusal is problem JSON and changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from issuer.api.auth import create_key
+from issuer.app import create_app
+from tests.issuer.conftest import D
+from tests.support import serve_app
+
+ONE = 10**18
+
+
+class Api:
+    def __init__(self, url: str, key: str) -> None:
+        self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30)
+
+    def get(self, path: str, **params: object) -> httpx.Response:
+        return self.http.get(path, params=params)
+
+    def post(self, path: str, body: dict | None = None, key: str | None = None) -> httpx.Response:
+        return self.http.post(path, json=body or {},
+                              headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+
+@pytest.fixture
+def keys(stack) -> dict[str, str]:
+    out = {}
+    with stack.issuer.session() as db:
+        for name, role in (("admin", "admin"), ("ops", "operator"), ("ops2", "operator"),
+                           ("cmp", "compliance"), ("cmp2", "compliance"),
+                           ("view", "viewer")):
+            out[name] = create_key(db, name, role)[1]
+    return out
+
+
+@pytest.fixture
+def api(stack, keys) -> Iterator[dict[str, Api]]:
+    app = create_app(issuer=stack.issuer)
+    with serve_app(app) as url:
+        clients = {name: Api(url, key) for name, key in keys.items()}
+        yield clients
+        for client in clients.values():
+            client.http.close()
+
+
+def _problem(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code and body["detail"]
+    return body
+
+
+def _state(stack) -> tuple:
+    with stack.issuer.session() as db:
+        from sqlalchemy import func, select
+
+        from issuer.models import Approval, ChainTx, Creation, Redemption
+        return tuple(db.scalar(select(func.count()).select_from(m))
+                     for m in (Creation, Redemption, ChainTx, Approval))
+
+
+def test_creation_through_the_api_is_idempotent(stack, api):
+    body = {"participant_id": stack.participant_id, "symbol": "aapl", "qty": "5"}
+    first = api["ops"].post("/v1/creations", body, key="k-1")
+    assert first.status_code == 201, first.text
+    again = api["ops"].post("/v1/creations", body, key="k-1")
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    reused = api["ops"].post("/v1/creations", {**body, "qty": "6"}, key="k-1")
+    _problem(reused, 422, "idempotency_key_reused")
+    listed = api["view"].get("/v1/creations").json()
+    assert [c["id"] for c in listed["items"]] == [first.json()["id"]]
+    stack.until(lambda: stack.creation(first.json()["id"]).status == "completed")
+    done = api["view"].get(f"/v1/creations/{first.json()['id']}").json()
+    assert (done["status"], done["settled_qty"], done["symbol"]) == ("completed", "5", "AAPL")
+    assert stack.tokens() == 5 * ONE
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"symbol": "TSLA"}, 404, "unknown_symbol"),
+        ({"qty": "0"}, 422, "invalid_qty"),
+        ({"qty": "-1"}, 422, "invalid_qty"),
+        ({"qty": "1.0000000001"}, 422, "invalid_qty"),
+        ({"qty": "abc"}, 422, "invalid_request"),
+        ({"participant_id": "nobody"}, 404, "participant_not_found"),
+        ({"kind": "barter"}, 422, "invalid_request"),
+        ({"extra": 1}, 422, "invalid_request"),
+    ],
+)
+def test_bad_creations_are_refused_and_change_nothing(stack, api, change, status, code):
+    before = _state(stack)
+    body = {"participant_id": stack.participant_id, "symbol": "AAPL", "qty": "5", **change}
+    _problem(api["ops"].post("/v1/creations", body), status, code)
+    assert _state(stack) == before
+
+
+def test_auth_roles_and_idempotency_key(stack, api, keys):
+    body = {"participant_id": stack.participant_id, "symbol": "AAPL", "qty": "1"}
+    _problem(api["view"].post("/v1/creations", body), 403, "forbidden")
+    anonymous = httpx.get(str(api["view"].http.base_url) + "/v1/creations")
+    _problem(anonymous, 401, "unauthorized")
+    wrong = httpx.get(str(api["view"].http.base_url) + "/v1/creations",
+                      headers={"X-API-Key": "nope"})
+    _problem(wrong, 401, "unauthorized")
+    no_key = api["ops"].http.post("/v1/creations", json=body)
+    _problem(no_key, 400, "idempotency_key_required")
+    _problem(api["ops"].post("/v1/api-keys", {"name": "x", "role": "admin"}), 403, "forbidden")
+    created = api["admin"].post("/v1/api-keys", {"name": "new-viewer", "role": "viewer"})
+    assert created.status_code == 201 and created.json()["key"].startswith("isk_")
+    listed = api["admin"].get("/v1/api-keys").json()
+    assert "new-viewer" in [k["name"] for k in listed]
+    assert all("key" not in k and "key_hash" not in k for k in listed)
+    assert _state(stack) == (0, 0, 0, 0)
+
+
+def test_large_creation_needs_a_second_approver(stack, api):
+    stack.issuer.settings = stack.issuer.settings.__class__(
+        **{**stack.issuer.settings.__dict__, "large_mint_shares": D("8")})
+    body = {"participant_id": stack.participant_id, "symbol": "AAPL", "qty": "9"}
+    creation = api["ops"].post("/v1/creations", body).json()
+    assert creation["status"] == "awaiting_approval"
+    stack.run()
+    assert stack.creation(creation["id"]).status == "awaiting_approval"
+    [approval] = api["view"].get("/v1/approvals", status="pending").json()
+    _problem(api["cmp"].post(f"/v1/approvals/{approval['id']}/approve"), 403, "forbidden")
+    approved = api["admin"].post(f"/v1/approvals/{approval['id']}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    stack.until(lambda: stack.creation(creation["id"]).status == "completed")
+    assert stack.tokens() == 9 * ONE
+
+
+def test_freeze_pause_and_forced_transfer_with_maker_checker(stack, api):
+    creation = stack.create("10")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    from brownie import accounts
+
+    bob = accounts[7].address  # a verified investor
+    freeze = api["cmp"].post("/v1/tokens/AAPL/freeze", {"wallet": stack.ap_wallet,
+                                                         "frozen": True})
+    assert freeze.status_code == 202, freeze.text
+    tx = api["view"].get(f"/v1/transactions/{freeze.json()['key']}").json()
+    assert tx["status"] == "mined"
+    token = stack.issuer.chain.stock("AAPL").token
+    assert token.functions.isFrozen(stack.ap_wallet).call() is True
+    _problem(api["ops"].post("/v1/tokens/AAPL/freeze", {"wallet": bob, "frozen": True}),
+             403, "forbidden")
+    _problem(api["cmp"].post("/v1/tokens/AAPL/freeze", {"wallet": "0x123", "frozen": True}),
+             422, "invalid_address")
+
+    request = api["cmp"].post("/v1/forced-transfers", {
+        "symbol": "AAPL", "from_wallet": stack.ap_wallet, "to_wallet": bob,
+        "amount": 3 * ONE})
+    assert request.status_code == 202 and request.json()["status"] == "pending"
+    approval_id = request.json()["id"]
+    _problem(api["cmp"].post(f"/v1/approvals/{approval_id}/approve"), 403, "same_approver")
+    assert stack.tokens(bob) == 0
+    approved = api["cmp2"].post(f"/v1/approvals/{approval_id}/approve")
+    assert approved.status_code == 200, approved.text
+    assert stack.tokens(bob) == 3 * ONE and stack.tokens() == 7 * ONE
+    _problem(api["cmp2"].post(f"/v1/approvals/{approval_id}/approve"), 409,
+             "approval_decided")
+
+    paused = api["cmp"].post("/v1/tokens/AAPL/pause", {"paused": True})
+    assert paused.status_code == 202
+    assert stack.issuer.chain.is_paused("AAPL")
+    _problem(api["cmp"].post("/v1/tokens/AAPL/pause", {"paused": True}), 409, "already_paused")
+    actions = [e["action"] for e in api["view"].get("/v1/audit", limit=200).json()]
+    for expected in ("token.freeze", "approval.request.forced_transfer",
+                     "approval.approve.forced_transfer", "token.pause"):
+        assert expected in actions
+
+
+def test_chain_refusals_are_4xx(stack, api):
+    # partial freeze of more than the wallet holds: the token refuses; nothing is stored
+    before = _state(stack)
+    response = api["cmp"].post("/v1/tokens/AAPL/partial-freeze",
+                               {"wallet": stack.ap_wallet, "amount": ONE})
+    body = _problem(response, 422, "chain_refused")
+    assert body["error"] != "reverted"
+    assert _state(stack) == before
+
+
+def test_reserves_and_redemption_through_the_api(stack, api):
+    creation = stack.create("10")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    report = api["view"].get("/v1/reserves/AAPL").json()
+    assert (report["economic_supply"], report["custody_settled"], report["holds"]) == (
+        "10", "10", True)
+    redemption = api["ops"].post("/v1/redemptions", {
+        "participant_id": stack.participant_id, "symbol": "AAPL", "qty": "4"})
+    assert redemption.status_code == 201, redemption.text
+    stack.until(lambda: stack.redemption(redemption.json()["id"]).status == "completed")
+    report = api["view"].get("/v1/reserves/AAPL").json()
+    assert (report["economic_supply"], report["custody_settled"]) == ("6", "6")
+    _problem(api["view"].get("/v1/reserves/TSLA"), 404, "unknown_symbol")
+    _problem(api["ops"].post("/v1/redemptions", {
+        "participant_id": stack.participant_id, "symbol": "AAPL", "qty": "7"}),
+        422, "insufficient_tokens")
+    page = api["view"].get("/v1/redemptions", limit=1).json()
+    assert len(page["items"]) == 1 and page["next_cursor"] is None
+    _problem(api["view"].get("/v1/creations", cursor="garbage!"), 422, "invalid_cursor")
