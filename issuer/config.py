@@ -32,6 +32,8 @@ class Settings:
     manifest: Path = Path("deployments/31337.json")
     #: Blocks after which a receipt counts as final.
     confirmations: int = 0
+    #: Seconds to wait for a receipt right after sending (later passes look again).
+    receipt_wait: float = 2.0
     broker_url: str = "http://127.0.0.1:8700"
     broker_key: str = "mock-key"
     broker_secret: str = "mock-secret"

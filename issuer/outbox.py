@@ -108,7 +108,7 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
         except ValueError as exc:  # already known, or mined meanwhile: receipts tell
             row.error = str(exc)[:500]
         row.status, row.updated_at = "sent", utcnow()
-        receipt = _receipt(chain, row.tx_hash)
+        receipt = _wait_receipt(chain, row.tx_hash)
         if receipt is None:
             return row
     if chain.head() - int(receipt["blockNumber"]) < chain.settings.confirmations:
@@ -128,6 +128,15 @@ def _receipt(chain: Chain, tx_hash: str) -> Any:
     try:
         return chain.w3.eth.get_transaction_receipt(tx_hash)
     except TransactionNotFound:
+        return None
+
+
+def _wait_receipt(chain: Chain, tx_hash: str) -> Any:
+    """The receipt, waiting up to ``receipt_wait`` seconds for the node to mine it."""
+    try:
+        return chain.w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=chain.settings.receipt_wait, poll_latency=0.05)
+    except Exception:  # web3 raises TimeExhausted; the next pump looks again
         return None
 
 

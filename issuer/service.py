@@ -10,16 +10,17 @@ from sqlalchemy.orm import Session
 from custody_mock.client import BrokerClient
 from issuer.chain import Chain
 from issuer.config import Settings
-from issuer.db import Base, make_engine, make_sessionmaker
+from issuer.db import make_engine, make_sessionmaker
+from issuer.schema import upgrade
 
 
 class Issuer:
-    def __init__(self, settings: Settings, *, create_schema: bool = True) -> None:
+    def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self._sessions = make_sessionmaker(self.engine)
-        if create_schema:
-            Base.metadata.create_all(self.engine)
+        if migrate:
+            upgrade(self.engine)
         self.chain = Chain(settings)
         self.broker = BrokerClient(settings.broker_url, api_key=settings.broker_key,
                                    api_secret=settings.broker_secret)

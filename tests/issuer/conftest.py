@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings as BrokerSettings
 from issuer import operations, worker
 from issuer.config import Settings
-from issuer.models import Creation, Redemption
+from issuer.models import ChainTx, Creation, Redemption
 from issuer.service import Issuer
 from tests.support import serve
 
@@ -70,6 +71,8 @@ class Stack:
     custody_account: str
     ap_wallet: str
     suite: object
+    #: What the lifecycles looked like at the end of each day ``until`` waited (for messages).
+    trail: list = field(default_factory=list)
 
     def run(self, passes: int | None = None) -> None:
         """Run worker passes: ``passes`` of them, or until nothing changes any more."""
@@ -78,20 +81,26 @@ class Stack:
                 worker.run_once(self.issuer)
             return
         before = None
-        for _ in range(12):
+        for _ in range(40):
             worker.run_once(self.issuer)
             now = self._fingerprint()
-            if now == before:
+            if now == before and not now[2]:
                 return
+            if now[2]:
+                time.sleep(0.05)  # the node has not mined what was sent yet
             before = now
-        raise AssertionError("the worker keeps changing state")
+        raise AssertionError(f"the worker keeps changing state: {now}")
 
     def _fingerprint(self) -> tuple:
+        """Lifecycle states, and transactions still in flight (a pass is not the last one
+        while the node has not mined what was sent)."""
         with self.issuer.session() as db:
             return (tuple(db.execute(sqlalchemy.select(Creation.id, Creation.status,
                                                        Creation.status_reason)).all()),
                     tuple(db.execute(sqlalchemy.select(Redemption.id, Redemption.status,
-                                                       Redemption.status_reason)).all()))
+                                                       Redemption.status_reason)).all()),
+                    tuple(db.execute(sqlalchemy.select(ChainTx.id, ChainTx.status).where(
+                        ChainTx.status.in_(("signed", "sent")))).all()))
 
     def creation(self, creation_id: str) -> Creation:
         with self.issuer.session() as db:
@@ -127,6 +136,7 @@ class Stack:
             seen.append(self.broker.clock().date)
             if done():
                 return seen
+            self.trail.append((seen[-1], self._fingerprint()))
             self.broker.end_of_day()
         raise AssertionError(f"not done after {days} broker days: {seen}")
 

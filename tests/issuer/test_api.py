@@ -3,6 +3,7 @@ maker-checker, reserves, audit. Every refusal is problem JSON and changes nothin
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -56,6 +57,16 @@ def _problem(response: httpx.Response, status: int, code: str) -> dict:
     body = response.json()
     assert body["code"] == code and body["detail"]
     return body
+
+
+def _mined(api: dict[str, Api], key: str) -> dict:
+    """Poll a chain write until it leaves the node's queue."""
+    for _ in range(100):
+        tx = api["view"].get(f"/v1/transactions/{key}").json()
+        if tx["status"] not in ("signed", "sent"):
+            return tx
+        time.sleep(0.05)
+    raise AssertionError(f"{key} still {tx['status']}")
 
 
 def _state(stack) -> tuple:
@@ -148,8 +159,7 @@ def test_freeze_pause_and_forced_transfer_with_maker_checker(stack, api):
     freeze = api["cmp"].post("/v1/tokens/AAPL/freeze", {"wallet": stack.ap_wallet,
                                                          "frozen": True})
     assert freeze.status_code == 202, freeze.text
-    tx = api["view"].get(f"/v1/transactions/{freeze.json()['key']}").json()
-    assert tx["status"] == "mined"
+    assert _mined(api, freeze.json()["key"])["status"] == "mined"
     token = stack.issuer.chain.stock("AAPL").token
     assert token.functions.isFrozen(stack.ap_wallet).call() is True
     _problem(api["ops"].post("/v1/tokens/AAPL/freeze", {"wallet": bob, "frozen": True}),
@@ -166,12 +176,14 @@ def test_freeze_pause_and_forced_transfer_with_maker_checker(stack, api):
     assert stack.tokens(bob) == 0
     approved = api["cmp2"].post(f"/v1/approvals/{approval_id}/approve")
     assert approved.status_code == 200, approved.text
+    assert _mined(api, approved.json()["result"]["tx_key"])["status"] == "mined"
     assert stack.tokens(bob) == 3 * ONE and stack.tokens() == 7 * ONE
     _problem(api["cmp2"].post(f"/v1/approvals/{approval_id}/approve"), 409,
              "approval_decided")
 
     paused = api["cmp"].post("/v1/tokens/AAPL/pause", {"paused": True})
     assert paused.status_code == 202
+    assert _mined(api, paused.json()["key"])["status"] == "mined"
     assert stack.issuer.chain.is_paused("AAPL")
     _problem(api["cmp"].post("/v1/tokens/AAPL/pause", {"paused": True}), 409, "already_paused")
     actions = [e["action"] for e in api["view"].get("/v1/audit", limit=200).json()]

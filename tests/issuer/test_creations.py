@@ -14,7 +14,7 @@ def test_cash_creation_mints_only_after_settlement_across_a_weekend_and_columbus
     creation_id = stack.create("10")
     days = stack.until(lambda: stack.creation(creation_id).status == "completed")
     # Fri 10-11 trade; Mon 10-14 is Columbus Day (NYSE open, banks closed): settles Tue 10-15
-    assert days == [DAY(2024, 10, 11), DAY(2024, 10, 14), DAY(2024, 10, 15)]
+    assert days == [DAY(2024, 10, 11), DAY(2024, 10, 14), DAY(2024, 10, 15)], stack.trail
     creation = stack.creation(creation_id)
     assert (creation.filled_qty, creation.settled_qty) == (D("10"), D("10"))
     assert creation.cost == D("2000")
@@ -53,7 +53,7 @@ def test_in_kind_creation(stack):
     stack.broker.end_of_day()  # Tuesday: the participant's shares have settled
     creation_id = stack.create("7", symbol="NVDA", kind="in_kind")
     days = stack.until(lambda: stack.creation(creation_id).status == "completed")
-    assert days == [DAY(2024, 10, 15), DAY(2024, 10, 16)]  # journal executes at the end of day
+    assert days == [DAY(2024, 10, 15), DAY(2024, 10, 16)], stack.trail  # journal at end of day
     assert stack.tokens(symbol="NVDA") == 7 * ONE
     assert stack.broker.position(stack.custody_account, "NVDA").qty_settled == D("7")
     assert stack.broker.position(stack.ap_account, "NVDA") is None
