@@ -17,6 +17,8 @@ lint: setup
 
 test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
+	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
+	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer
 
 up: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/walkthrough.py

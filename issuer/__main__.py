@@ -6,8 +6,10 @@ import argparse
 
 import uvicorn
 
+from issuer import worker
 from issuer.app import create_app
 from issuer.config import Settings
+from issuer.service import Issuer
 
 
 def main() -> None:
@@ -16,7 +18,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--no-worker", action="store_true",
                         help="serve the API only (another process runs the worker)")
+    parser.add_argument("--worker-passes", type=int, metavar="N",
+                        help="no API: run N worker passes and exit")
     args = parser.parse_args()
+    if args.worker_passes is not None:
+        issuer = Issuer(Settings.from_env())
+        for _ in range(args.worker_passes):
+            worker.run_once(issuer)
+        issuer.close()
+        return
     app = create_app(Settings.from_env(), run_worker=not args.no_worker)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
+from issuer import crashpoints
 from issuer.chain import Chain, ChainError
 from issuer.db import utcnow
 from issuer.models import ChainTx
@@ -107,6 +108,8 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             w3.eth.send_raw_transaction(row.raw)
         except ValueError as exc:  # already known, or mined meanwhile: receipts tell
             row.error = str(exc)[:500]
+        if row.key.startswith("mint:"):
+            crashpoints.reach("creation.after_mint_sent")
         row.status, row.updated_at = "sent", utcnow()
         receipt = _wait_receipt(chain, row.tx_hash)
         if receipt is None:

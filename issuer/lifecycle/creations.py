@@ -24,6 +24,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected, BrokerUnavailable
+from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
 from issuer.lifecycle.common import attest, chain_step, move, multiplier_change_pending, note
 from issuer.models import ChainTx, Creation, Participant
@@ -62,6 +63,7 @@ def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:
             order = issuer.broker.submit_order(
                 account, symbol=creation.symbol, side="buy", qty=creation.qty,
                 client_order_id=order_id_for(creation))
+            crashpoints.reach("creation.after_order")
             creation.broker_order_id = order.id
             move(db, creation, "ordered")
         else:
@@ -91,6 +93,8 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
         return
     executions = issuer.broker.executions(account, order.id)
     creation.cost = sum((e.amount for e in executions if e.status != "busted"), Decimal(0))
+    db.commit()
+    crashpoints.reach("creation.after_fill")
     participant = db.get(Participant, creation.participant_id)
     assert participant is not None
     try:

@@ -1,0 +1,66 @@
+"""The issuer killed with SIGKILL at each step of a creation, restarted, finishing with exactly
+one broker order, one payment journal and one mint.
+
+The worker runs as its own process (``python -m issuer --worker-passes N``) against the same
+database, chain and broker; ``ISSUER_CRASH_AT`` names the point where it kills itself.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from issuer import crashpoints
+from issuer.models import ChainTx
+
+ONE = 10**18
+
+
+def _worker(stack, crash_at: str | None = None) -> int:
+    settings = stack.issuer.settings
+    env = {**os.environ,
+           "ISSUER_DATABASE_URL": settings.database_url,
+           "ISSUER_MANIFEST": str(settings.manifest),
+           "ISSUER_RPC_URL": settings.rpc_url,
+           "ISSUER_BROKER_URL": settings.broker_url,
+           "ISSUER_BROKER_ACCOUNT_ID": settings.broker_account_id}
+    env.pop("ISSUER_CRASH_AT", None)
+    if crash_at:
+        env["ISSUER_CRASH_AT"] = crash_at
+    done = subprocess.run([sys.executable, "-m", "issuer", "--worker-passes", "8"], env=env,
+                          timeout=120, capture_output=True, text=True)
+    assert done.returncode in (0, -signal.SIGKILL), done.stderr[-3000:]
+    return done.returncode
+
+
+@pytest.mark.parametrize("point", crashpoints.POINTS)
+def test_killed_and_restarted_at_each_step(stack, point):
+    creation_id = stack.create("10")
+    crashed_on = None
+    for _ in range(6):
+        if _worker(stack, crash_at=point) == -signal.SIGKILL:
+            crashed_on = stack.broker.clock().date
+            break
+        stack.broker.end_of_day()
+    assert crashed_on is not None, f"never reached {point}"
+    for _ in range(6):
+        _worker(stack)
+        if stack.creation(creation_id).status == "completed":
+            break
+        stack.broker.end_of_day()
+    assert stack.creation(creation_id).status == "completed"
+
+    orders = [o for o in stack.broker.orders(stack.custody_account)
+              if o.client_order_id == f"creation-{creation_id}"]
+    assert len(orders) == 1 and len(stack.broker.orders(stack.custody_account)) == 1
+    payments = stack.broker.journals(client_journal_id=f"creation-{creation_id}-payment")
+    assert len(payments) == 1 and len(stack.broker.journals(entry_type="JNLC")) == 1
+    assert stack.tokens() == 10 * ONE
+    with stack.issuer.session() as db:
+        mints = db.query(ChainTx).filter(ChainTx.key == f"mint:creation:{creation_id}").all()
+        assert [(m.attempt, m.status) for m in mints] == [(1, "mined")]
+    assert stack.run_report("AAPL").holds
