@@ -3,6 +3,9 @@ maker-checker, reserves, audit. Every refusal is problem JSON and changes nothin
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -221,3 +224,24 @@ def test_reserves_and_redemption_through_the_api(stack, api):
     page = api["view"].get("/v1/redemptions", limit=1).json()
     assert len(page["items"]) == 1 and page["next_cursor"] is None
     _problem(api["view"].get("/v1/creations", cursor="garbage!"), 422, "invalid_cursor")
+
+
+def test_operator_cli_over_the_api(stack, api, keys):
+    url = str(api["ops"].http.base_url)
+
+    def cli(*args: str, key: str = keys["ops"]) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "issuer.cli", *args, "--url", url,
+                               "--key", key], capture_output=True, text=True, timeout=60)
+
+    first = cli("creations", "create", stack.participant_id, "AAPL", "2",
+                "--idempotency-key", "cli-1")
+    assert first.returncode == 0, first.stderr
+    again = cli("creations", "create", stack.participant_id, "AAPL", "2",
+                "--idempotency-key", "cli-1")
+    assert json.loads(again.stdout)["id"] == json.loads(first.stdout)["id"]
+    refused = cli("creations", "create", stack.participant_id, "AAPL", "0")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["code"] == "invalid_qty"
+    report = cli("reserves", "AAPL", key=keys["view"])
+    assert json.loads(report.stdout)["symbol"] == "AAPL"
+    forbidden = cli("pause", "AAPL", key=keys["view"])
+    assert forbidden.returncode == 1 and json.loads(forbidden.stdout)["code"] == "forbidden"

@@ -1,0 +1,144 @@
+"""``python -m issuer.cli``: the operator command line, a thin client of the REST API.
+
+Every command prints the API's JSON answer; a refusal prints the problem and exits 1. Writes
+send a fresh ``Idempotency-Key`` unless one is given, so re-running a command with the same
+``--idempotency-key`` is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+app = typer.Typer(help=__doc__, no_args_is_help=True)
+creations = typer.Typer(help="Creations (mints).", no_args_is_help=True)
+redemptions = typer.Typer(help="Redemptions (burns).", no_args_is_help=True)
+approvals = typer.Typer(help="Maker-checker approvals.", no_args_is_help=True)
+app.add_typer(creations, name="creations")
+app.add_typer(redemptions, name="redemptions")
+app.add_typer(approvals, name="approvals")
+
+Url = Annotated[str, typer.Option(envvar="ISSUER_API_URL", help="base URL of the issuer API")]
+Key = Annotated[str, typer.Option(envvar="ISSUER_API_KEY", help="your API key")]
+Idem = Annotated[str | None, typer.Option(help="reuse to make a retried command safe")]
+
+
+def _call(method: str, url: str, key: str, path: str, body: dict[str, Any] | None = None,
+          params: dict[str, Any] | None = None, idempotency_key: str | None = None) -> None:
+    headers = {"X-API-Key": key}
+    if method != "GET":
+        headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+    try:
+        response = httpx.request(method, url.rstrip("/") + path, json=body, headers=headers,
+                                 params={k: v for k, v in (params or {}).items()
+                                         if v is not None}, timeout=30)
+    except httpx.HTTPError as exc:
+        typer.echo(f"cannot reach {url}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(response.json(), indent=2))
+    if response.status_code >= 400:
+        raise typer.Exit(1)
+
+
+@creations.command("create")
+def creation_create(participant_id: str, symbol: str, qty: str, url: Url = "http://127.0.0.1:8800",
+                    key: Key = "", kind: str = "cash", idempotency_key: Idem = None) -> None:
+    """Ask for a creation of QTY shares of SYMBOL for a participant."""
+    _call("POST", url, key, "/v1/creations", {"participant_id": participant_id,
+                                              "symbol": symbol, "qty": qty, "kind": kind},
+          idempotency_key=idempotency_key)
+
+
+@creations.command("list")
+def creation_list(url: Url = "http://127.0.0.1:8800", key: Key = "", status: str | None = None,
+                  symbol: str | None = None, limit: int = 50, cursor: str | None = None) -> None:
+    _call("GET", url, key, "/v1/creations", params={"status": status, "symbol": symbol,
+                                                    "limit": limit, "cursor": cursor})
+
+
+@creations.command("get")
+def creation_get(creation_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    _call("GET", url, key, f"/v1/creations/{creation_id}")
+
+
+@creations.command("cancel")
+def creation_cancel(creation_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+                    idempotency_key: Idem = None) -> None:
+    _call("POST", url, key, f"/v1/creations/{creation_id}/cancel",
+          idempotency_key=idempotency_key)
+
+
+@redemptions.command("create")
+def redemption_create(participant_id: str, symbol: str, qty: str,
+                      url: Url = "http://127.0.0.1:8800", key: Key = "", kind: str = "cash",
+                      idempotency_key: Idem = None) -> None:
+    """Redeem QTY shares of SYMBOL from a participant's wallet."""
+    _call("POST", url, key, "/v1/redemptions", {"participant_id": participant_id,
+                                                "symbol": symbol, "qty": qty, "kind": kind},
+          idempotency_key=idempotency_key)
+
+
+@redemptions.command("list")
+def redemption_list(url: Url = "http://127.0.0.1:8800", key: Key = "",
+                    status: str | None = None, limit: int = 50) -> None:
+    _call("GET", url, key, "/v1/redemptions", params={"status": status, "limit": limit})
+
+
+@app.command()
+def reserves(symbol: Annotated[str | None, typer.Argument()] = None,
+             url: Url = "http://127.0.0.1:8800", key: Key = "",
+             block: int | None = None) -> None:
+    """The reconciliation report (one symbol, or all)."""
+    path = f"/v1/reserves/{symbol}" if symbol else "/v1/reserves"
+    _call("GET", url, key, path, params={"block": block})
+
+
+@app.command()
+def freeze(symbol: str, wallet: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+           unfreeze: bool = False, idempotency_key: Idem = None) -> None:
+    """Freeze (or --unfreeze) a wallet on a token."""
+    _call("POST", url, key, f"/v1/tokens/{symbol}/freeze",
+          {"wallet": wallet, "frozen": not unfreeze}, idempotency_key=idempotency_key)
+
+
+@app.command()
+def pause(symbol: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+          unpause: bool = False, idempotency_key: Idem = None) -> None:
+    """Pause (or --unpause) a token."""
+    _call("POST", url, key, f"/v1/tokens/{symbol}/pause", {"paused": not unpause},
+          idempotency_key=idempotency_key)
+
+
+@approvals.command("list")
+def approval_list(url: Url = "http://127.0.0.1:8800", key: Key = "",
+                  status: str | None = "pending") -> None:
+    _call("GET", url, key, "/v1/approvals", params={"status": status})
+
+
+@approvals.command("approve")
+def approval_approve(approval_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+                     idempotency_key: Idem = None) -> None:
+    _call("POST", url, key, f"/v1/approvals/{approval_id}/approve",
+          idempotency_key=idempotency_key)
+
+
+@approvals.command("reject")
+def approval_reject(approval_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+                    idempotency_key: Idem = None) -> None:
+    _call("POST", url, key, f"/v1/approvals/{approval_id}/reject",
+          idempotency_key=idempotency_key)
+
+
+@app.command()
+def audit(url: Url = "http://127.0.0.1:8800", key: Key = "", after: int = 0,
+          limit: int = 100) -> None:
+    """The audit log, oldest first."""
+    _call("GET", url, key, "/v1/audit", params={"after": after, "limit": limit})
+
+
+if __name__ == "__main__":
+    app()
