@@ -33,8 +33,9 @@ from brownie import (
 from eth_account import Account
 from eth_utils import keccak
 
-from deploy.claims import (
+from issuer.claims import (
     CLAIM_PURPOSE,
+    DEV_CLAIM_KEY,
     ECDSA_SCHEME,
     KYC_TOPIC,
     claim_data,
@@ -44,8 +45,6 @@ from deploy.claims import (
 
 ONE = 10**18
 DAY = 86_400
-# Development-only claim key; a real issuer keeps its claim key in an HSM.
-DEV_CLAIM_KEY = "0x" + keccak(b"tokenized-stock-stack dev KYC claim key").hex()
 
 ROLE_NAMES = (
     "SUPPLY_AGENT_ROLE",
@@ -203,6 +202,13 @@ class Suite:
                 "kyc_claim_signer": Account.from_key(r.claim_key).address,
             },
             "kyc_topic": KYC_TOPIC,
+            # what the issuer needs to deploy an investor's ONCHAINID identity itself
+            "artifacts": {
+                "InvestorIdentity": {
+                    "abi": InvestorIdentity.abi,
+                    "bytecode": InvestorIdentity.bytecode,
+                },
+            },
         }
 
     def write_manifest(self, folder: Path = Path("deployments")) -> Path:

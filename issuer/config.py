@@ -14,6 +14,8 @@ from pathlib import Path
 
 from eth_account import Account
 
+from issuer.claims import DEV_CLAIM_KEY
+
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
 
@@ -50,7 +52,9 @@ class Settings:
     corporate_action_key: str = field(default_factory=lambda: dev_key(3))
     reserve_key: str = field(default_factory=lambda: dev_key(4))
     #: Signs KYC claims for onboarded identities (the claim issuer's CLAIM key).
-    claim_key: str = ""
+    claim_key: str = DEV_CLAIM_KEY
+    #: How long a KYC claim the issuer signs stays valid, in days.
+    claim_validity_days: int = 365
     #: API key of the first admin, created on start when no key exists yet.
     bootstrap_admin_key: str = ""
     #: Seconds between worker passes when the API runs the worker.

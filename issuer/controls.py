@@ -35,8 +35,12 @@ def symbol_of(issuer: Issuer, symbol: str) -> str:
 
 def submit(issuer: Issuer, db: Session, key: str, call: Any) -> ChainTx:
     """Enqueue a control transaction (the agent key signs); refused calls raise 422."""
+    return submit_as(issuer, db, key, "supply", call)
+
+
+def submit_as(issuer: Issuer, db: Session, key: str, role: str, call: Any) -> ChainTx:
     try:
-        return outbox.enqueue(db, issuer.chain, key, "supply", call)
+        return outbox.enqueue(db, issuer.chain, key, role, call)
     except ChainError as refused:
         raise IssuerError(422, "chain_refused", str(refused), error=refused.name) from refused
 

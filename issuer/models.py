@@ -108,17 +108,28 @@ class ChainTx(Base):
     #: signed -> sent -> mined (success) | reverted | dead (replaced by a new attempt)
     status: Mapped[str] = mapped_column(String(10))
     block_number: Mapped[int | None]
+    #: For a deployment: the new contract's address, from the receipt.
+    contract_address: Mapped[str | None] = mapped_column(String(42))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
 
 class Investor(Base):
+    """An onboarding (and later offboarding) of one wallet, as a state machine:
+    requested -> deploying (a new ONCHAINID identity) -> claiming (KYC claim added) ->
+    registering -> active; offboarding -> offboarded; failed with a reason."""
+
     __tablename__ = "investors"
     wallet: Mapped[str] = mapped_column(String(42), primary_key=True)
-    identity: Mapped[str] = mapped_column(String(42))
+    #: Empty until deployed when the issuer deploys the identity.
+    identity: Mapped[str | None] = mapped_column(String(42))
+    #: ``deploy`` (the issuer deploys the identity and adds the claim) or ``link`` (existing)
+    mode: Mapped[str] = mapped_column(String(10), default="deploy")
     country: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

@@ -13,7 +13,7 @@ from issuer.chain import checksum, shares_to_raw
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
-from issuer.models import AuditEntry, Creation, Participant, Redemption
+from issuer.models import AuditEntry, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
 
 KINDS = ("cash", "in_kind")
@@ -126,3 +126,37 @@ def _address(value: str) -> str:
         return checksum(value)
     except ValueError as exc:
         raise invalid("invalid_address", str(exc)) from exc
+
+
+def onboard_investor(issuer: Issuer, db: Session, *, wallet: str, country: int,
+                     identity: str | None, actor: str) -> Investor:
+    """Start onboarding: deploy an identity with a KYC claim, or link an existing identity."""
+    wallet = _address(wallet)
+    if not 1 <= country <= 999:
+        raise invalid("invalid_country", "country is an ISO 3166-1 numeric code (1-999)")
+    linked = _address(identity) if identity is not None else None
+    existing = db.get(Investor, wallet)
+    if existing is not None and existing.status not in ("offboarded", "failed"):
+        raise conflict("investor_exists", f"{wallet} is {existing.status}")
+    if existing is None and issuer.chain.registry.functions.contains(wallet).call():
+        raise conflict("investor_exists", f"{wallet} is already in the identity registry")
+    now = utcnow()
+    investor = existing or Investor(wallet=wallet, created_at=now)
+    investor.identity, investor.mode = linked, "link" if linked else "deploy"
+    investor.country, investor.status, investor.status_reason = country, "requested", None
+    investor.created_by, investor.created_at, investor.updated_at = actor, now, now
+    db.add(investor)
+    db.flush()
+    audit(db, actor, "investor.onboard", wallet, country=country, identity=linked)
+    return investor
+
+
+def offboard_investor(db: Session, wallet: str, actor: str) -> Investor:
+    investor = db.get(Investor, _address(wallet))
+    if investor is None:
+        raise not_found("investor", wallet)
+    if investor.status != "active":
+        raise conflict("not_active", f"{investor.wallet} is {investor.status}")
+    investor.status, investor.updated_at = "offboarding", utcnow()
+    audit(db, actor, "investor.offboard", investor.wallet)
+    return investor

@@ -51,21 +51,23 @@ def enqueue(db: Session, chain: Chain, key: str, role: str, call: Any) -> ChainT
         raise ChainError(chain.decode_error(_revert_data(exc)), "") from exc
     except ContractLogicError as exc:
         raise ChainError(chain.decode_error(_revert_data(exc)), str(exc.message or "")) from exc
-    return _sign_and_store(db, chain, key, role, tx["to"], tx["data"],
+    return _sign_and_store(db, chain, key, role, tx.get("to") or "", tx["data"],
                            attempt=1 if existing is None else existing.attempt + 1)
 
 
 def _sign_and_store(db: Session, chain: Chain, key: str, role: str, to: str, data: str,
                     attempt: int) -> ChainTx:
+    """``to`` empty: a contract deployment (``data`` is the creation code)."""
     signer = chain.signers[role]
     nonce = _next_nonce(db, chain, signer.address)
     w3 = chain.w3
-    gas = w3.eth.estimate_gas({"from": signer.address, "to": to, "data": data})
+    target = {"to": to} if to else {}
+    gas = w3.eth.estimate_gas({"from": signer.address, "data": data, **target})
     base = w3.eth.get_block("latest").get("baseFeePerGas", 0)
     tip = w3.eth.max_priority_fee if base else 0
-    tx = {"from": signer.address, "to": to, "data": data, "nonce": nonce,
-          "chainId": chain.chain_id, "gas": gas * 12 // 10 + 10_000,
-          "maxFeePerGas": base * 2 + tip, "maxPriorityFeePerGas": tip, "type": 2, "value": 0}
+    tx = {"from": signer.address, "data": data, "nonce": nonce, "chainId": chain.chain_id,
+          "gas": gas * 12 // 10 + 10_000, "maxFeePerGas": base * 2 + tip,
+          "maxPriorityFeePerGas": tip, "type": 2, "value": 0, **target}
     signed = signer.sign_transaction(tx)
     now = utcnow()
     row = ChainTx(key=key, attempt=attempt, signer=signer.address, to=to, data=data,
@@ -120,6 +122,8 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
     row.block_number = int(receipt["blockNumber"])
     if receipt["status"] == 1:
         row.status = "mined"
+        if receipt.get("contractAddress"):
+            row.contract_address = receipt["contractAddress"]
     else:
         row.status = "reverted"
         row.error = _replay_error(chain, row, int(receipt["blockNumber"]))
@@ -144,8 +148,9 @@ def _wait_receipt(chain: Chain, tx_hash: str) -> Any:
 
 
 def _replay_error(chain: Chain, row: ChainTx, block: int) -> str:
+    target = {"to": row.to} if row.to else {}
     try:
-        chain.w3.eth.call({"from": row.signer, "to": row.to, "data": row.data}, block - 1)
+        chain.w3.eth.call({"from": row.signer, "data": row.data, **target}, block - 1)
     except ContractCustomError as exc:
         return chain.decode_error(_revert_data(exc))
     except ContractLogicError as exc:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from issuer.lifecycle import creations, redemptions
-from issuer.models import Creation, Redemption
+from issuer.lifecycle import creations, onboarding, redemptions
+from issuer.models import Creation, Investor, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
 
@@ -25,6 +25,14 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
             row = db.get(Creation, creation_id)
             if row is not None:
                 creations.step(issuer, db, row)
+    with issuer.session() as db:
+        wallets = list(db.scalars(select(Investor.wallet).where(
+            Investor.status.in_(onboarding.OPEN)).order_by(Investor.updated_at)))
+    for wallet in wallets:
+        with issuer.session() as db:
+            investor = db.get(Investor, wallet)
+            if investor is not None:
+                onboarding.step(issuer, db, investor)
     for redemption_id in redemption_ids:
         with issuer.session() as db:
             row = db.get(Redemption, redemption_id)

@@ -20,11 +20,14 @@ from issuer.api.schemas import (
     ApprovalOut,
     AuditOut,
     ChainTxOut,
+    CountryIn,
     CreationIn,
     CreationOut,
     ForcedTransferIn,
     FreezeIn,
     HaltOut,
+    InvestorIn,
+    InvestorOut,
     Page,
     PartialFreezeIn,
     ParticipantIn,
@@ -43,6 +46,7 @@ from issuer.models import (
     AuditEntry,
     ChainTx,
     Creation,
+    Investor,
     Participant,
     Redemption,
     SymbolHalt,
@@ -360,6 +364,67 @@ def get_transaction(key: str, ctx: Viewer) -> Any:
     if row is None:
         raise not_found("transaction", key)
     return ChainTxOut.model_validate(row)
+
+
+# ----------------------------------------------------------------------------- investors
+
+
+@router.post("/investors", status_code=202, response_model=InvestorOut, tags=["investors"])
+def onboard_investor(body: InvestorIn, ctx: ComplianceWrite) -> Any:
+    """Start onboarding a wallet; the worker deploys or links the identity and registers it."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = operations.onboard_investor(ctx.issuer, db, wallet=body.wallet,
+                                          country=body.country, identity=body.identity,
+                                          actor=who.name)
+        return 202, InvestorOut.model_validate(row)
+    return ctx.run(action)
+
+
+@router.get("/investors", response_model=list[InvestorOut], tags=["investors"])
+def list_investors(ctx: Viewer, status: str | None = None) -> Any:
+    query = select(Investor)
+    if status:
+        query = query.where(Investor.status == status)
+    return [InvestorOut.model_validate(i) for i in ctx.db.scalars(
+        query.order_by(Investor.created_at))]
+
+
+@router.get("/investors/{wallet}", response_model=InvestorOut, tags=["investors"])
+def get_investor(wallet: str, ctx: Viewer) -> Any:
+    row = ctx.db.get(Investor, controls.address(wallet, "wallet"))
+    if row is None:
+        raise not_found("investor", wallet)
+    return InvestorOut.model_validate(row)
+
+
+@router.post("/investors/{wallet}/offboard", status_code=202, response_model=InvestorOut,
+             tags=["investors"])
+def offboard_investor(wallet: str, ctx: ComplianceWrite) -> Any:
+    """Remove the wallet from the identity registry (its tokens can no longer move)."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        return 202, InvestorOut.model_validate(operations.offboard_investor(db, wallet,
+                                                                            who.name))
+    return ctx.run(action)
+
+
+@router.post("/investors/{wallet}/country", status_code=202, response_model=ChainTxOut,
+             tags=["investors"])
+def update_country(wallet: str, body: CountryIn, ctx: ComplianceWrite) -> Any:
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        investor = db.get(Investor, controls.address(wallet, "wallet"))
+        if investor is None or investor.status != "active":
+            raise IssuerError(409, "not_active", f"{wallet} is not an active investor")
+        if not 1 <= body.country <= 999:
+            raise invalid("invalid_country", "country is an ISO 3166-1 numeric code (1-999)")
+        registry = ctx.issuer.chain.registry
+        tx = controls.submit_as(ctx.issuer, db, f"api:{who.key_id}:{ctx.key}", "registrar",
+                                registry.functions.updateCountry(investor.wallet,
+                                                                 body.country))
+        investor.country, investor.updated_at = body.country, utcnow()
+        operations.audit(db, who.name, "investor.country", investor.wallet,
+                         country=body.country, tx=tx.tx_hash)
+        return _tx_response(ctx, tx)
+    return ctx.run(action)
 
 
 # ----------------------------------------------------------------------------- audit

@@ -179,3 +179,27 @@ class HaltOut(Out):
     reason: str
     opened_at: dt.datetime
     cleared_at: dt.datetime | None
+
+
+class InvestorIn(Strict):
+    wallet: str
+    #: ISO 3166-1 numeric country code (840 = US).
+    country: int
+    #: An existing ONCHAINID identity that already holds a KYC claim; omit to have the issuer
+    #: deploy one and add the claim.
+    identity: str | None = None
+
+
+class CountryIn(Strict):
+    country: int
+
+
+class InvestorOut(Out):
+    wallet: str
+    identity: str | None
+    mode: str
+    country: int
+    status: str
+    status_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime

@@ -2,8 +2,8 @@
 
 from brownie import ZERO_ADDRESS, IdentityRegistry, accounts
 
-from deploy.claims import KYC_TOPIC
 from deploy.suite import ONE
+from issuer.claims import KYC_TOPIC
 from tests.contracts.conftest import US, fails_with
 
 

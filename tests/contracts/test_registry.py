@@ -5,7 +5,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from deploy.claims import (
+from issuer.claims import (
     CLAIM_PURPOSE,
     KYC_TOPIC,
     MANAGEMENT_PURPOSE,

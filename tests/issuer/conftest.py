@@ -26,7 +26,7 @@ from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings as BrokerSettings
 from issuer import operations, worker
 from issuer.config import Settings
-from issuer.models import ChainTx, Creation, Redemption
+from issuer.models import ChainTx, Creation, Investor, Redemption
 from issuer.service import Issuer
 from tests.support import serve
 
@@ -100,7 +100,9 @@ class Stack:
                     tuple(db.execute(sqlalchemy.select(Redemption.id, Redemption.status,
                                                        Redemption.status_reason)).all()),
                     tuple(db.execute(sqlalchemy.select(ChainTx.id, ChainTx.status).where(
-                        ChainTx.status.in_(("signed", "sent")))).all()))
+                        ChainTx.status.in_(("signed", "sent")))).all()),
+                    tuple(db.execute(sqlalchemy.select(Investor.wallet, Investor.status))
+                          .all()))
 
     def creation(self, creation_id: str) -> Creation:
         with self.issuer.session() as db:

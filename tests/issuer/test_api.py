@@ -245,3 +245,55 @@ def test_operator_cli_over_the_api(stack, api, keys):
     assert json.loads(report.stdout)["symbol"] == "AAPL"
     forbidden = cli("pause", "AAPL", key=keys["view"])
     assert forbidden.returncode == 1 and json.loads(forbidden.stdout)["code"] == "forbidden"
+
+
+def test_onboard_an_investor_through_the_api_and_offboard(stack, api):
+    from brownie import accounts
+
+    carol = accounts[8].address  # not in the registry yet
+    registry = stack.issuer.chain.registry
+    assert registry.functions.isVerified(carol).call() is False
+    _problem(api["cmp"].post("/v1/investors", {"wallet": "0xnope", "country": 840}), 422,
+             "invalid_address")
+    _problem(api["cmp"].post("/v1/investors", {"wallet": carol, "country": 0}), 422,
+             "invalid_country")
+    _problem(api["ops"].post("/v1/investors", {"wallet": carol, "country": 840}), 403,
+             "forbidden")
+    _problem(api["cmp"].post("/v1/investors", {"wallet": stack.ap_wallet, "country": 840}),
+             409, "investor_exists")
+    started = api["cmp"].post("/v1/investors", {"wallet": carol, "country": 276})
+    assert started.status_code == 202 and started.json()["status"] == "requested"
+    _problem(api["cmp"].post("/v1/investors", {"wallet": carol, "country": 276}), 409,
+             "investor_exists")
+    stack.run()
+    investor = api["view"].get(f"/v1/investors/{carol}").json()
+    assert investor["status"] == "active", investor
+    assert investor["mode"] == "deploy" and investor["identity"]
+    assert registry.functions.isVerified(carol).call() is True
+    assert registry.functions.investorCountry(carol).call() == 276
+    assert registry.functions.identity(carol).call() == investor["identity"]
+
+    moved = api["cmp"].post(f"/v1/investors/{carol}/country", {"country": 250})
+    assert moved.status_code == 202
+    assert _mined(api, moved.json()["key"])["status"] == "mined"
+    assert registry.functions.investorCountry(carol).call() == 250
+
+    # a linked identity: the same ONCHAINID, for a second wallet of the same investor
+    dave = accounts[9].address
+    linked = api["cmp"].post("/v1/investors", {"wallet": dave, "country": 250,
+                                               "identity": investor["identity"]})
+    assert linked.status_code == 202
+    stack.run()
+    assert api["view"].get(f"/v1/investors/{dave}").json()["status"] == "active"
+    assert registry.functions.isVerified(dave).call() is True
+
+    off = api["cmp"].post(f"/v1/investors/{carol}/offboard")
+    assert off.status_code == 202
+    stack.run()
+    assert api["view"].get(f"/v1/investors/{carol}").json()["status"] == "offboarded"
+    assert registry.functions.isVerified(carol).call() is False
+    steps = [e["action"] for e in api["view"].get("/v1/audit", limit=200).json()
+             if e["subject"] == carol]
+    assert steps == ["investor.onboard", "investor.deploying", "investor.claiming",
+                     "investor.registering", "investor.active", "investor.country",
+                     "investor.offboard", "investor.offboarded"]

@@ -1,4 +1,5 @@
-"""ONCHAINID claims in the form our identity registry accepts.
+"""ONCHAINID claims in the form our identity registry accepts (used by the issuer and the deploy
+scripts).
 
 A claim's data is ``abi.encode(uint256 chainId, address registry, uint64 expiresAt)`` and its
 signature is the issuer's CLAIM key over ``keccak256(abi.encode(identity, topic, data))`` with the
@@ -14,6 +15,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
+#: Development-only claim key of the devnet's KYC issuer; a real one lives in an HSM.
+DEV_CLAIM_KEY = "0x" + keccak(b"tokenized-stock-stack dev KYC claim key").hex()
 KYC_TOPIC = 1
 ECDSA_SCHEME = 1
 MANAGEMENT_PURPOSE = 1

@@ -1,0 +1,126 @@
+"""Investor onboarding and offboarding, one idempotent chain step per worker pass.
+
+deploy: requested -> deploying -> claiming -> registering -> active
+link:   requested -> registering -> active
+off:    offboarding -> offboarded
+
+- ``deploying``: the registrar key deploys an ONCHAINID identity (``InvestorIdentity``) with
+  itself as management key (outbox key ``identity:deploy:<wallet>``).
+- ``claiming``: the configured claim key signs a KYC claim bound to this chain and registry with
+  an expiry, and the registrar adds it to the identity (``identity:claim:<wallet>``).
+- ``registering``: the registry records wallet, identity and country
+  (``identity:register:<wallet>``); ``active`` once the wallet is verified.
+- A linked identity must already carry a valid KYC claim: registration that leaves the wallet
+  unverified fails with that reason.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from issuer.chain import ChainError
+from issuer.claims import ECDSA_SCHEME, KYC_TOPIC, claim_data, sign_claim
+from issuer.db import utcnow
+from issuer.lifecycle.common import chain_step
+from issuer.models import AuditEntry, ChainTx, Investor
+from issuer.service import Issuer
+
+OPEN = ("requested", "deploying", "claiming", "registering", "offboarding")
+
+
+def _key(investor: Investor, step: str) -> str:
+    """Outbox key of a step; an onboarding started again (after offboarding) gets new keys."""
+    return f"identity:{step}:{investor.wallet}:{int(investor.created_at.timestamp() * 1000)}"
+
+
+def _move(db: Session, investor: Investor, status: str, reason: str | None = None) -> None:
+    before = investor.status
+    investor.status, investor.status_reason, investor.updated_at = status, reason, utcnow()
+    db.add(AuditEntry(at=investor.updated_at, actor="worker", action=f"investor.{status}",
+                      subject=investor.wallet, detail={"from": before, "reason": reason}))
+    db.flush()
+
+
+def step(issuer: Issuer, db: Session, investor: Investor) -> None:
+    handler = _STEPS.get(investor.status)
+    if handler is not None:
+        handler(issuer, db, investor)
+
+
+def _outcome(db: Session, investor: Investor, result: ChainTx | ChainError,
+             next_status: str) -> ChainTx | None:
+    """The mined transaction, or None after recording a failure or while it is in flight."""
+    if isinstance(result, ChainError):
+        _move(db, investor, "failed", f"chain refused: {result}")
+        return None
+    if result.status == "reverted":
+        _move(db, investor, "failed", f"transaction {result.tx_hash} reverted: {result.error}")
+        return None
+    if result.status != "mined":
+        return None
+    _move(db, investor, next_status)
+    return result
+
+
+def _requested(issuer: Issuer, db: Session, investor: Investor) -> None:
+    if investor.mode == "link":
+        _move(db, investor, "registering")
+    else:
+        _move(db, investor, "deploying")
+
+
+def _deploying(issuer: Issuer, db: Session, investor: Investor) -> None:
+    artifact = issuer.chain.manifest["artifacts"]["InvestorIdentity"]
+    factory = issuer.chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    registrar = issuer.chain.signers["registrar"].address
+    result = chain_step(issuer, db, _key(investor, "deploy"), "registrar",
+                        lambda: factory.constructor(registrar))
+    mined = _outcome(db, investor, result, "claiming")
+    if mined is not None:
+        investor.identity = mined.contract_address
+
+
+def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
+    assert investor.identity is not None
+    chain = issuer.chain
+    identity = chain.w3.eth.contract(
+        address=investor.identity, abi=chain.manifest["artifacts"]["InvestorIdentity"]["abi"])
+    claim_issuer = chain.contract("KycClaimIssuer").address
+
+    def call():  # noqa: ANN202  (signed once: the outbox keeps the transaction)
+        expires = chain.block_time() + issuer.settings.claim_validity_days * 86_400
+        data = claim_data(chain.chain_id, chain.registry.address, expires)
+        claim = sign_claim(issuer.settings.claim_key, investor.identity, claim_issuer,
+                           KYC_TOPIC, data)
+        return identity.functions.addClaim(KYC_TOPIC, ECDSA_SCHEME, claim_issuer,
+                                           claim.signature, claim.data, "")
+
+    result = chain_step(issuer, db, _key(investor, "claim"), "registrar", call)
+    _outcome(db, investor, result, "registering")
+
+
+def _registering(issuer: Issuer, db: Session, investor: Investor) -> None:
+    assert investor.identity is not None
+    registry = issuer.chain.registry
+    result = chain_step(issuer, db, _key(investor, "register"), "registrar",
+                        lambda: registry.functions.registerIdentity(
+                            investor.wallet, investor.identity, investor.country))
+    if _outcome(db, investor, result, "active") is not None and not issuer.chain.is_verified(
+            investor.wallet):
+        _move(db, investor, "failed", "registered, but the identity has no valid KYC claim")
+
+
+def _offboarding(issuer: Issuer, db: Session, investor: Investor) -> None:
+    registry = issuer.chain.registry
+    result = chain_step(issuer, db, _key(investor, "delete"),
+                        "registrar", lambda: registry.functions.deleteIdentity(investor.wallet))
+    _outcome(db, investor, result, "offboarded")
+
+
+_STEPS = {
+    "requested": _requested,
+    "deploying": _deploying,
+    "claiming": _claiming,
+    "registering": _registering,
+    "offboarding": _offboarding,
+}
