@@ -192,3 +192,29 @@ class SymbolHalt(Base):
     opened_at: Mapped[dt.datetime]
     cleared_at: Mapped[dt.datetime | None]
     cleared_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class IndexedBlock(Base):
+    """A block the indexer has read, with its hash, to notice when a reorg replaces it."""
+
+    __tablename__ = "indexed_blocks"
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(66))
+
+
+class TokenEvent(Base):
+    """A token Transfer (mints from and burns to the zero address included)."""
+
+    __tablename__ = "token_events"
+    __table_args__ = (UniqueConstraint("block_hash", "log_index"),
+                      Index("ix_token_events_symbol_block", "symbol", "block_number"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(16))
+    block_number: Mapped[int]
+    log_index: Mapped[int]
+    block_hash: Mapped[str] = mapped_column(String(66))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    sender: Mapped[str] = mapped_column(String(42))
+    receiver: Mapped[str] = mapped_column(String(42))
+    #: Raw token units, as a decimal string (uint256 does not fit every database's integers).
+    value: Mapped[str] = mapped_column(String(80))

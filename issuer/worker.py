@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from issuer import indexer
 from issuer.lifecycle import creations, onboarding, redemptions
 from issuer.models import Creation, Investor, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
@@ -38,6 +39,8 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
             row = db.get(Redemption, redemption_id)
             if row is not None:
                 redemptions.step(issuer, db, row)
+    with issuer.session() as db:
+        indexer.run_once(issuer, db)
     reports = {}
     for symbol in issuer.chain.stocks:
         with issuer.session() as db:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from issuer import controls, operations, outbox
+from issuer import controls, indexer, operations, outbox
 from issuer.api.auth import Principal, create_key
 from issuer.api.context import ReadCtx, WriteCtx, reader, writer
 from issuer.api.schemas import (
@@ -37,6 +37,7 @@ from issuer.api.schemas import (
     RedemptionIn,
     RedemptionOut,
 )
+from issuer.chain import raw_to_shares
 from issuer.db import utcnow
 from issuer.errors import IssuerError, invalid, not_found
 from issuer.lifecycle.common import move
@@ -439,3 +440,23 @@ def audit_log(ctx: Viewer, after: int = Query(0, ge=0), limit: Limit = 100,
         query = query.where(AuditEntry.action == action)
     return [AuditOut.model_validate(e) for e in ctx.db.scalars(
         query.order_by(AuditEntry.id).limit(limit))]
+
+
+# ----------------------------------------------------------------------------- holders
+
+
+@router.get("/holders/{symbol}", tags=["holders"])
+def list_holders(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)) -> Any:
+    """Holders and raw balances at ``block`` (default: the newest indexed block), from the
+    indexer; economic shares at that block's multiplier."""
+    key = controls.symbol_of(ctx.issuer, symbol)
+    indexed = indexer.indexed_to(ctx.db)
+    if indexed is None:
+        raise IssuerError(409, "not_indexed", "the indexer has not run yet")
+    at = indexed if block is None else block
+    if at > indexed:
+        raise invalid("block_not_indexed", f"block {at} is past the indexed block {indexed}")
+    multiplier = ctx.issuer.chain.multiplier(key, at)
+    return {"symbol": key, "block": at, "multiplier": str(multiplier), "holders": [
+        {"wallet": wallet, "raw": str(raw), "shares": format(raw_to_shares(raw, multiplier), "f")}
+        for wallet, raw in indexer.holders(ctx.db, key, at).items()]}
