@@ -45,6 +45,8 @@ class Settings:
     #: while unsettled exposure per symbol stays within ``unsettled_cap``.
     mint_policy: str = "on_settlement"
     unsettled_cap: Decimal = Decimal(0)
+    #: A verified wallet of the issuer: tokens a participant sends here are redeemed.
+    redemption_wallet: str = ""
     #: Creations and redemptions above this many shares need a second approver.
     large_mint_shares: Decimal = Decimal(10_000)
     supply_key: str = field(default_factory=lambda: dev_key(2))

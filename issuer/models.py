@@ -60,7 +60,8 @@ class Creation(Base):
 
 class Redemption(Base):
     __tablename__ = "redemptions"
-    __table_args__ = (Index("ix_redemptions_status", "status", "symbol"),)
+    __table_args__ = (Index("ix_redemptions_status", "status", "symbol"),
+                      UniqueConstraint("source_event", name="uq_redemptions_source_event"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     symbol: Mapped[str] = mapped_column(String(16))
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
@@ -75,6 +76,9 @@ class Redemption(Base):
     broker_order_id: Mapped[str | None] = mapped_column(String(64))
     #: Sale orders placed so far (a partial or refused sale is followed by another).
     sale_attempts: Mapped[int] = mapped_column(default=0)
+    #: For a redemption started by tokens sent to the redemption wallet: that Transfer
+    #: (``<tx hash>:<log index>``), so each deposit starts exactly one redemption.
+    source_event: Mapped[str | None] = mapped_column(String(140))
     broker_journal_id: Mapped[str | None] = mapped_column(String(64))
     filled_qty: Mapped[Decimal | None]
     proceeds: Mapped[Decimal | None]

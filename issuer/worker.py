@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from issuer import indexer
+from issuer import deposits, indexer
 from issuer.lifecycle import creations, onboarding, redemptions
 from issuer.models import Creation, Investor, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
@@ -41,6 +41,7 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
                 redemptions.step(issuer, db, row)
     with issuer.session() as db:
         indexer.run_once(issuer, db)
+        deposits.start_redemptions(issuer, db)
     reports = {}
     for symbol in issuer.chain.stocks:
         with issuer.session() as db:

@@ -56,6 +56,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object,
         suite.list_stock(cfg)
     suite.onboard(accounts[6], US)   # the authorized participant's wallet
     suite.onboard(accounts[7], US)   # an investor
+    suite.onboard(accounts[5], US)   # the issuer's redemption wallet
     manifest = suite.write_manifest(tmp_path_factory.mktemp("deployments"))
     chain.snapshot()
     yield suite, manifest
@@ -187,7 +188,8 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
         issuer = Issuer(Settings(database_url=db_url, manifest=manifest,
-                                 broker_url=broker_url, broker_account_id=custody))
+                                 broker_url=broker_url, broker_account_id=custody,
+                                 redemption_wallet=accounts[5].address))
         issuer.broker = BrokerClient(broker_url, backoff=0.01)
         with issuer.session() as db:
             participant = operations.register_participant(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from issuer.errors import IssuerError
+from issuer.models import AuditEntry, Redemption
 from tests.issuer.conftest import D
 
 ONE = 10**18
@@ -76,3 +77,35 @@ def test_redemption_needs_the_tokens(holding):
     with pytest.raises(IssuerError) as refused:
         stack.redeem("10.000000001")
     assert refused.value.code == "insufficient_tokens"
+
+
+def test_tokens_sent_to_the_redemption_wallet_start_one_redemption(holding):
+    stack = holding
+    wallet = stack.issuer.settings.redemption_wallet
+    token = stack.issuer.chain.stock("AAPL").token
+    tx = token.functions.transfer(wallet, 4 * ONE).transact({"from": stack.ap_wallet})
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(tx)
+    cash_before = stack.broker.trading_account(stack.ap_account).cash
+    stack.run()
+    with stack.issuer.session() as db:
+        [redemption] = db.query(Redemption).all()
+        redemption_id = redemption.id
+        assert (redemption.qty, redemption.wallet, redemption.participant_id) == (
+            D("4"), wallet, stack.participant_id)
+    assert stack.tokens(wallet) == 0                       # burned from the redemption wallet
+    stack.until(lambda: stack.redemption(redemption_id).status == "completed")
+    assert stack.broker.trading_account(stack.ap_account).cash - cash_before == D("800")
+    # a stranger's deposit is reported, not redeemed
+    from brownie import accounts
+
+    stranger = accounts[7].address
+    tx = token.functions.transfer(stranger, 1 * ONE).transact({"from": stack.ap_wallet})
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(tx)
+    tx = token.functions.transfer(wallet, 1 * ONE).transact({"from": stranger})
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(tx)
+    stack.run()
+    with stack.issuer.session() as db:
+        assert db.query(Redemption).count() == 1
+        assert db.query(AuditEntry).filter(
+            AuditEntry.action == "deposit.unknown_sender").count() == 1
+    assert stack.tokens(wallet) == 1 * ONE

@@ -1,0 +1,63 @@
+"""Redemptions started by tokens arriving at the issuer's redemption wallet.
+
+After each indexer run, every confirmed Transfer into ``ISSUER_REDEMPTION_WALLET`` from a
+participant's wallet starts one cash redemption (keyed by the transfer's tx hash and log index, so
+a re-indexed or repeated event never starts two). The shares redeemed are the transfer's economic
+value at its block, rounded down to the broker's 9 decimals; the lifecycle then burns that from
+the redemption wallet. A transfer from a wallet that is no participant is written to the audit log
+once and left for an operator.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.chain import checksum, raw_to_shares
+from issuer.db import utcnow
+from issuer.models import AuditEntry, Participant, Redemption, TokenEvent
+from issuer.service import Issuer
+
+NINE = Decimal("0.000000001")
+
+
+def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
+    if not issuer.settings.redemption_wallet:
+        return []
+    wallet = checksum(issuer.settings.redemption_wallet)
+    seen = set(db.scalars(select(Redemption.source_event).where(
+        Redemption.source_event.is_not(None))))
+    reported = set(db.scalars(select(AuditEntry.subject).where(
+        AuditEntry.action == "deposit.unknown_sender")))
+    participants = {p.wallet: p for p in db.scalars(select(Participant))}
+    started = []
+    for event in db.scalars(select(TokenEvent).where(TokenEvent.receiver == wallet)
+                            .order_by(TokenEvent.block_number, TokenEvent.log_index)):
+        key = f"{event.tx_hash}:{event.log_index}"
+        if key in seen or key in reported:
+            continue
+        participant = participants.get(event.sender)
+        if participant is None:
+            db.add(AuditEntry(at=utcnow(), actor="deposits", action="deposit.unknown_sender",
+                              subject=key, detail={"symbol": event.symbol,
+                                                   "sender": event.sender,
+                                                   "raw": event.value}))
+            continue
+        multiplier = issuer.chain.multiplier(event.symbol, event.block_number)
+        qty = raw_to_shares(int(event.value), multiplier).quantize(NINE, rounding=ROUND_DOWN)
+        if qty <= 0:
+            continue
+        now = utcnow()
+        redemption = Redemption(symbol=event.symbol, participant_id=participant.id,
+                                kind="cash", qty=qty, wallet=wallet, status="requested",
+                                source_event=key, created_by="deposits", created_at=now,
+                                updated_at=now)
+        db.add(redemption)
+        db.add(AuditEntry(at=now, actor="deposits", action="redemption.request",
+                          subject=key, detail={"symbol": event.symbol, "qty": str(qty),
+                                               "participant": participant.id}))
+        started.append(redemption)
+    db.flush()
+    return started
