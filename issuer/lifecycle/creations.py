@@ -15,6 +15,9 @@ in kind: requested -> journaled -> settled -> attesting -> minting -> completed
   ``attest:creation:<id>``), then ``minting``: mints ``settled_qty`` shares' worth of raw tokens
   at the current multiplier to the participant's wallet (outbox key ``mint:creation:<id>``).
 - A reverted mint (the reserve guard refused) halts the creation with the contract's reason.
+- With ``ISSUER_MINT_POLICY=on_fill`` a fill is minted before it settles when the unsettled
+  shares fit both ``ISSUER_UNSETTLED_CAP`` and the token's on-chain pending cap, less what
+  unsettled shares already back; otherwise it waits for settlement like the default.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
 from issuer.lifecycle.common import attest, chain_step, move, multiplier_change_pending, note
 from issuer.models import ChainTx, Creation, Participant
-from issuer.reserves import open_halt
+from issuer.reserves import open_halt, reconcile
 from issuer.service import Issuer
 
 FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
@@ -115,6 +118,15 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
     account = issuer.settings.broker_account_id
     assert creation.broker_order_id is not None and creation.payment_journal_id is not None
     executions = issuer.broker.executions(account, creation.broker_order_id)
+    if issuer.settings.mint_policy == "on_fill" and any(e.status == "pending"
+                                                        for e in executions):
+        unsettled = sum((e.qty for e in executions if e.status == "pending"), Decimal(0))
+        if (room := _unsettled_room(issuer, db, creation.symbol)) >= unsettled:
+            creation.settled_qty = sum((e.qty for e in executions
+                                        if e.status in ("pending", "settled")), Decimal(0))
+            move(db, creation, "settled", f"minting on fill: {unsettled} unsettled shares "
+                 f"within the cap (room {room})")
+            return
     if any(e.status == "pending" for e in executions):
         settle = max(e.settle_date for e in executions if e.status == "pending")
         note(creation, f"waiting: settlement on {settle.isoformat()}")
@@ -133,6 +145,17 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
         move(db, creation, "failed", "no execution settled")
         return
     move(db, creation, "settled")
+
+
+def _unsettled_room(issuer: Issuer, db: Session, symbol: str) -> Decimal:
+    """How many more unsettled shares may back supply: the tighter of the service's cap and the
+    token's on-chain pending cap, less what unsettled shares already back."""
+    report = reconcile(issuer, db, symbol)
+    on_chain = Decimal(issuer.chain.stock(symbol).token.functions.reservePolicy().call()[0]) \
+        / Decimal(10**18)
+    cap = min(issuer.settings.unsettled_cap, on_chain)
+    used = max(Decimal(0), report.economic_supply - report.custody_settled)
+    return cap - used
 
 
 def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:

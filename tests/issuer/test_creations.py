@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tests.issuer.conftest import D
@@ -106,3 +107,24 @@ def test_broker_outage_and_timeout_with_success_place_exactly_one_order(stack, b
     assert sorted(o.client_order_id for o in orders) == sorted(
         [f"creation-{creation_id}", f"creation-{other_id}"])
     assert stack.tokens() == 5 * ONE
+
+
+def test_mint_on_fill_within_the_unsettled_cap(stack):
+    from brownie import accounts
+
+    token = stack.suite.stocks["AAPL"][0]
+    token.setReservePolicy(5 * ONE, 7 * 86_400, {"from": accounts[0]})
+    stack.issuer.settings = dataclasses.replace(stack.issuer.settings, mint_policy="on_fill",
+                                                unsettled_cap=D("5"))
+    first = stack.create("4")
+    stack.run()
+    assert stack.creation(first).status == "completed"      # Friday, before settlement
+    assert stack.tokens() == 4 * ONE
+    second = stack.create("3")                               # 4 + 3 unsettled > 5
+    stack.run()
+    assert stack.creation(second).status == "filled"
+    assert "settlement on 2024-10-15" in stack.creation(second).status_reason
+    assert stack.run_report("AAPL").holds                    # 4 backed by allowed pending
+    days = stack.until(lambda: stack.creation(second).status == "completed")
+    assert days[-1] == DAY(2024, 10, 15)
+    assert stack.tokens() == 7 * ONE
