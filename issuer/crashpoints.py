@@ -14,6 +14,8 @@ POINTS = (
     "creation.after_order",      # the broker has the order, the database does not know it
     "creation.after_fill",       # the fill is recorded, the payment journal not yet asked for
     "creation.after_mint_sent",  # the mint is on the node, its receipt not yet seen
+    "redemption.after_burn_sent",  # the burn is on the node, its receipt not yet seen
+    "redemption.after_order",    # the sale is at the broker, the database does not know it
 )
 
 

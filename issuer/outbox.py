@@ -112,6 +112,8 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             row.error = str(exc)[:500]
         if row.key.startswith("mint:"):
             crashpoints.reach("creation.after_mint_sent")
+        elif row.key.startswith("burn:"):
+            crashpoints.reach("redemption.after_burn_sent")
         row.status, row.updated_at = "sent", utcnow()
         receipt = _wait_receipt(chain, row.tx_hash)
         if receipt is None:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected, BrokerUnavailable
+from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
 from issuer.lifecycle.common import chain_step, move, multiplier_change_pending, note
 from issuer.models import Participant, Redemption
@@ -119,6 +120,7 @@ def _burned(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     except BrokerRejected as exc:  # nothing was placed: the same id is tried again later
         _pause(db, redemption, f"sale refused: {exc.code}: {exc.detail}")
         return
+    crashpoints.reach("redemption.after_order")
     redemption.sale_attempts, redemption.broker_order_id = attempt, order.id
     move(db, redemption, "ordered")
 

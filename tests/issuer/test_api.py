@@ -297,3 +297,31 @@ def test_onboard_an_investor_through_the_api_and_offboard(stack, api):
     assert steps == ["investor.onboard", "investor.deploying", "investor.claiming",
                      "investor.registering", "investor.active", "investor.country",
                      "investor.offboard", "investor.offboarded"]
+
+
+def test_recovery_of_a_lost_wallet_needs_a_second_approver(stack, api):
+    from brownie import accounts
+
+    creation = stack.create("10")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    registry = stack.issuer.chain.registry
+    identity = registry.functions.identity(stack.ap_wallet).call()
+    new_wallet = accounts[8]
+    stack.suite.registry.registerIdentity(new_wallet, identity, 840,
+                                          {"from": stack.suite.roles.registrar})
+    body = {"symbol": "AAPL", "lost_wallet": stack.ap_wallet, "new_wallet": new_wallet.address,
+            "identity": identity}
+    _problem(api["ops"].post("/v1/recoveries", body), 403, "forbidden")
+    requested = api["cmp"].post("/v1/recoveries", body)
+    assert requested.status_code == 202 and requested.json()["status"] == "pending"
+    assert stack.tokens(new_wallet.address) == 0
+    approved = api["cmp2"].post(f"/v1/approvals/{requested.json()['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    assert _mined(api, approved.json()["result"]["tx_key"])["status"] == "mined"
+    assert stack.tokens(new_wallet.address) == 10 * ONE and stack.tokens() == 0
+    rejected_body = {**body, "lost_wallet": new_wallet.address,
+                     "new_wallet": stack.ap_wallet}
+    second = api["cmp"].post("/v1/recoveries", rejected_body).json()
+    declined = api["cmp2"].post(f"/v1/approvals/{second['id']}/reject")
+    assert declined.json()["status"] == "rejected"
+    assert stack.tokens(new_wallet.address) == 10 * ONE

@@ -37,7 +37,42 @@ def _worker(stack, crash_at: str | None = None) -> int:
     return done.returncode
 
 
-@pytest.mark.parametrize("point", crashpoints.POINTS)
+def _crash_then_finish(stack, point: str, done) -> None:  # noqa: ANN001
+    crashed = False
+    for _ in range(6):
+        if _worker(stack, crash_at=point) == -signal.SIGKILL:
+            crashed = True
+            break
+        stack.broker.end_of_day()
+    assert crashed, f"never reached {point}"
+    for _ in range(6):
+        _worker(stack)
+        if done():
+            return
+        stack.broker.end_of_day()
+    raise AssertionError(f"not finished after the restart at {point}")
+
+
+@pytest.mark.parametrize("point", [p for p in crashpoints.POINTS if p.startswith("redemption")])
+def test_redemption_killed_and_restarted(stack, point):
+    creation = stack.create("10")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    redemption_id = stack.redeem("4")
+    _crash_then_finish(stack, point,
+                       lambda: stack.redemption(redemption_id).status == "completed")
+    sells = [o for o in stack.broker.orders(stack.custody_account) if o.side == "sell"]
+    assert [(o.client_order_id, o.status) for o in sells] == [
+        (f"redemption-{redemption_id}-1", "filled")]
+    assert len(stack.broker.journals(
+        client_journal_id=f"redemption-{redemption_id}-payout")) == 1
+    assert stack.tokens() == 6 * ONE
+    with stack.issuer.session() as db:
+        burns = db.query(ChainTx).filter(ChainTx.key == f"burn:redemption:{redemption_id}")
+        assert [(b.attempt, b.status) for b in burns] == [(1, "mined")]
+    assert stack.run_report("AAPL").holds
+
+
+@pytest.mark.parametrize("point", [p for p in crashpoints.POINTS if p.startswith("creation")])
 def test_killed_and_restarted_at_each_step(stack, point):
     creation_id = stack.create("10")
     crashed_on = None
