@@ -58,7 +58,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         extra = {"poolclass": StaticPool} if memory else {}
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **extra)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **extra)
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -6,23 +6,35 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from custody_mock.client import BrokerUnavailable
 from issuer import outbox
 from issuer.chain import ChainError
 from issuer.db import utcnow
-from issuer.models import AuditEntry, ChainTx, Creation, Redemption
+from issuer.models import AuditEntry, ChainTx, Creation, Investor, Redemption
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
 
-Lifecycle = Creation | Redemption
+Lifecycle = Creation | Redemption | Investor
 
 
 def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:
     """Record a step; every change of status is in the audit log."""
     before = row.status
     row.status, row.status_reason, row.updated_at = status, reason, utcnow()
+    subject = row.wallet if isinstance(row, Investor) else row.id
     db.add(AuditEntry(at=row.updated_at, actor="worker", action=f"{_kind(row)}.{status}",
-                      subject=row.id, detail={"from": before, "reason": reason}))
+                      subject=subject, detail={"from": before, "reason": reason}))
     db.flush()
+
+
+def dispatch(steps: dict[str, Any], issuer: Issuer, db: Session, row: Lifecycle) -> None:
+    """Run the handler of the row's status; a broker outage only notes why it waits."""
+    try:
+        handler = steps.get(row.status)
+        if handler is not None:
+            handler(issuer, db, row)
+    except BrokerUnavailable as exc:
+        note(row, f"waiting: broker unavailable ({exc})")
 
 
 def note(row: Lifecycle, reason: str) -> None:
@@ -32,6 +44,8 @@ def note(row: Lifecycle, reason: str) -> None:
 
 
 def _kind(row: Lifecycle) -> str:
+    if isinstance(row, Investor):
+        return "investor"
     return "creation" if isinstance(row, Creation) else "redemption"
 
 

@@ -26,10 +26,17 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected, BrokerUnavailable
+from custody_mock.client import BrokerRejected
 from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
-from issuer.lifecycle.common import attest, chain_step, move, multiplier_change_pending, note
+from issuer.lifecycle.common import (
+    attest,
+    chain_step,
+    dispatch,
+    move,
+    multiplier_change_pending,
+    note,
+)
 from issuer.models import ChainTx, Creation, Participant
 from issuer.reserves import open_halt, reconcile
 from issuer.service import Issuer
@@ -43,12 +50,7 @@ def order_id_for(creation: Creation) -> str:
 
 def step(issuer: Issuer, db: Session, creation: Creation) -> None:
     """Advance one creation by at most one step (safe to call again at any point)."""
-    try:
-        handler = _STEPS.get(creation.status)
-        if handler is not None:
-            handler(issuer, db, creation)
-    except BrokerUnavailable as exc:
-        note(creation, f"waiting: broker unavailable ({exc})")
+    dispatch(_STEPS, issuer, db, creation)
 
 
 def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:

@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
 from issuer.claims import ECDSA_SCHEME, KYC_TOPIC, claim_data, sign_claim
-from issuer.db import utcnow
-from issuer.lifecycle.common import chain_step
-from issuer.models import AuditEntry, ChainTx, Investor
+from issuer.lifecycle.common import chain_step, dispatch, move
+from issuer.models import ChainTx, Investor
 from issuer.service import Issuer
 
 OPEN = ("requested", "deploying", "claiming", "registering", "offboarding")
@@ -33,40 +32,30 @@ def _key(investor: Investor, step: str) -> str:
     return f"identity:{step}:{investor.wallet}:{int(investor.created_at.timestamp() * 1000)}"
 
 
-def _move(db: Session, investor: Investor, status: str, reason: str | None = None) -> None:
-    before = investor.status
-    investor.status, investor.status_reason, investor.updated_at = status, reason, utcnow()
-    db.add(AuditEntry(at=investor.updated_at, actor="worker", action=f"investor.{status}",
-                      subject=investor.wallet, detail={"from": before, "reason": reason}))
-    db.flush()
-
-
 def step(issuer: Issuer, db: Session, investor: Investor) -> None:
-    handler = _STEPS.get(investor.status)
-    if handler is not None:
-        handler(issuer, db, investor)
+    dispatch(_STEPS, issuer, db, investor)
 
 
 def _outcome(db: Session, investor: Investor, result: ChainTx | ChainError,
              next_status: str) -> ChainTx | None:
     """The mined transaction, or None after recording a failure or while it is in flight."""
     if isinstance(result, ChainError):
-        _move(db, investor, "failed", f"chain refused: {result}")
+        move(db, investor, "failed", f"chain refused: {result}")
         return None
     if result.status == "reverted":
-        _move(db, investor, "failed", f"transaction {result.tx_hash} reverted: {result.error}")
+        move(db, investor, "failed", f"transaction {result.tx_hash} reverted: {result.error}")
         return None
     if result.status != "mined":
         return None
-    _move(db, investor, next_status)
+    move(db, investor, next_status)
     return result
 
 
 def _requested(issuer: Issuer, db: Session, investor: Investor) -> None:
     if investor.mode == "link":
-        _move(db, investor, "registering")
+        move(db, investor, "registering")
     else:
-        _move(db, investor, "deploying")
+        move(db, investor, "deploying")
 
 
 def _deploying(issuer: Issuer, db: Session, investor: Investor) -> None:
@@ -107,7 +96,7 @@ def _registering(issuer: Issuer, db: Session, investor: Investor) -> None:
                             investor.wallet, investor.identity, investor.country))
     if _outcome(db, investor, result, "active") is not None and not issuer.chain.is_verified(
             investor.wallet):
-        _move(db, investor, "failed", "registered, but the identity has no valid KYC claim")
+        move(db, investor, "failed", "registered, but the identity has no valid KYC claim")
 
 
 def _offboarding(issuer: Issuer, db: Session, investor: Investor) -> None:

@@ -20,10 +20,10 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected, BrokerUnavailable
+from custody_mock.client import BrokerRejected
 from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
-from issuer.lifecycle.common import chain_step, move, multiplier_change_pending, note
+from issuer.lifecycle.common import chain_step, dispatch, move, multiplier_change_pending, note
 from issuer.models import Participant, Redemption
 from issuer.service import Issuer
 
@@ -31,12 +31,8 @@ FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
 
 def step(issuer: Issuer, db: Session, redemption: Redemption) -> None:
-    try:
-        handler = _STEPS.get(redemption.status)
-        if handler is not None:
-            handler(issuer, db, redemption)
-    except BrokerUnavailable as exc:
-        note(redemption, f"waiting: broker unavailable ({exc})")
+    """Advance one redemption by at most one step (safe to call again at any point)."""
+    dispatch(_STEPS, issuer, db, redemption)
 
 
 def _participant(db: Session, redemption: Redemption) -> Participant:
