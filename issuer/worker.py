@@ -1,7 +1,8 @@
 """The worker: one pass moves every open investor onboarding, creation and redemption by a step,
 indexes the chain (starting redemptions from deposits), then checks the invariant for every
-symbol. Each step runs in its own transaction, so a crash loses at most the step in flight,
-which the next pass repeats idempotently."""
+symbol; a lifecycle step that moved is followed by a check of its symbol. Each step runs in its
+own transaction, so a crash loses at most the step in flight, which the next pass repeats
+idempotently."""
 
 from __future__ import annotations
 
@@ -29,8 +30,12 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
     for value in keys:
         with issuer.session() as db:
             row = db.get(model, value)
-            if row is not None:
-                step(issuer, db, row)
+            if row is None:
+                continue
+            before = row.status
+            step(issuer, db, row)
+            if row.status != before and hasattr(row, "symbol"):
+                check_invariant(issuer, db, row.symbol)  # after every step that moved
 
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
