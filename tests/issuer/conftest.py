@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy
 
@@ -25,10 +26,12 @@ from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings as BrokerSettings
 from issuer import operations, worker
+from issuer.api.auth import create_key
+from issuer.app import create_app
 from issuer.config import Settings
 from issuer.models import ChainTx, Creation, Investor, Redemption
 from issuer.service import Issuer
-from tests.support import serve
+from tests.support import serve, serve_app
 
 D = Decimal
 US = 840
@@ -197,3 +200,36 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
                 wallet=accounts[6].address, actor="test").id
         yield Stack(issuer, broker, participant, ap, custody, accounts[6].address, suite)
         issuer.close()
+
+
+class Api:
+    def __init__(self, url: str, key: str) -> None:
+        self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30)
+
+    def get(self, path: str, **params: object) -> httpx.Response:
+        return self.http.get(path, params=params)
+
+    def post(self, path: str, body: dict | None = None, key: str | None = None) -> httpx.Response:
+        return self.http.post(path, json=body or {},
+                              headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+
+@pytest.fixture
+def keys(stack) -> dict[str, str]:
+    out = {}
+    with stack.issuer.session() as db:
+        for name, role in (("admin", "admin"), ("ops", "operator"), ("ops2", "operator"),
+                           ("cmp", "compliance"), ("cmp2", "compliance"),
+                           ("view", "viewer")):
+            out[name] = create_key(db, name, role)[1]
+    return out
+
+
+@pytest.fixture
+def api(stack, keys) -> Iterator[dict[str, Api]]:
+    app = create_app(issuer=stack.issuer)
+    with serve_app(app) as url:
+        clients = {name: Api(url, key) for name, key in keys.items()}
+        yield clients
+        for client in clients.values():
+            client.http.close()

@@ -7,51 +7,13 @@ import json
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from issuer.api.auth import create_key
-from issuer.app import create_app
-from tests.issuer.conftest import D
-from tests.support import serve_app
+from tests.issuer.conftest import Api, D
 
 ONE = 10**18
-
-
-class Api:
-    def __init__(self, url: str, key: str) -> None:
-        self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30)
-
-    def get(self, path: str, **params: object) -> httpx.Response:
-        return self.http.get(path, params=params)
-
-    def post(self, path: str, body: dict | None = None, key: str | None = None) -> httpx.Response:
-        return self.http.post(path, json=body or {},
-                              headers={"Idempotency-Key": key or str(uuid.uuid4())})
-
-
-@pytest.fixture
-def keys(stack) -> dict[str, str]:
-    out = {}
-    with stack.issuer.session() as db:
-        for name, role in (("admin", "admin"), ("ops", "operator"), ("ops2", "operator"),
-                           ("cmp", "compliance"), ("cmp2", "compliance"),
-                           ("view", "viewer")):
-            out[name] = create_key(db, name, role)[1]
-    return out
-
-
-@pytest.fixture
-def api(stack, keys) -> Iterator[dict[str, Api]]:
-    app = create_app(issuer=stack.issuer)
-    with serve_app(app) as url:
-        clients = {name: Api(url, key) for name, key in keys.items()}
-        yield clients
-        for client in clients.values():
-            client.http.close()
 
 
 def _problem(response: httpx.Response, status: int, code: str) -> dict:
