@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer import worker
 from issuer.api.auth import create_key
+from issuer.api.guard import RefuseNul
 from issuer.api.routes import router
 from issuer.config import Settings
 from issuer.errors import IssuerError
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
                           "controls, reserves and reconciliation, audit.")
     app.state.issuer = issuer
     app.include_router(router)
+    app.add_middleware(RefuseNul)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, object]:

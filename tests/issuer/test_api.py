@@ -287,3 +287,11 @@ def test_recovery_of_a_lost_wallet_needs_a_second_approver(stack, api):
     declined = api["cmp2"].post(f"/v1/approvals/{second['id']}/reject")
     assert declined.json()["status"] == "rejected"
     assert stack.tokens(new_wallet.address) == 10 * ONE
+
+
+def test_nul_characters_are_refused_before_the_database(stack, api):
+    body = {"participant_id": stack.participant_id + "\u0000", "symbol": "AAPL", "qty": "1"}
+    _problem(api["ops"].post("/v1/creations", body), 422, "invalid_characters")
+    _problem(api["view"].get("/v1/creations/%00"), 422, "invalid_characters")
+    _problem(api["view"].get("/v1/creations", status="a\u0000"), 422, "invalid_characters")
+    assert _state(stack) == (0, 0, 0, 0)
