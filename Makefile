@@ -13,7 +13,7 @@ build: setup
 	@$(VENV)/python -m toolchain.build
 
 lint: setup
-	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock bench
+	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock servicekit bench
 
 test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
@@ -21,10 +21,10 @@ test: build lint
 	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer
 
 up: build
-	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/walkthrough.py
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.walkthrough
 
 bench: build
-	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/brownie run deploy/bench_gas.py
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.bench_gas
 	@$(VENV)/python bench/broker_orders.py
 
 # the mock broker alone, on http://127.0.0.1:8700 (OpenAPI docs at /docs)

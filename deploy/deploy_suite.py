@@ -1,6 +1,6 @@
 """Deploy the whole suite (shared registry + AAPL and NVDA) and write deployments/<chain-id>.json.
 
-Devnet: ``brownie run deploy/deploy_suite.py`` (brownie starts anvil).
+Devnet: ``python -m toolchain.run deploy.deploy_suite`` (brownie starts anvil).
 Any RPC: add the network with ``brownie networks add`` and run with ``--network NAME``; every role
 key then comes from the environment (OWNER_KEY, REGISTRAR_KEY, AGENT_KEY, CORPORATE_ACTIONS_KEY,
 RESERVE_KEY, KYC_MANAGER_KEY, KYC_CLAIM_KEY), because anvil's unlocked accounts do not exist there.
