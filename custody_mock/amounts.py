@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from servicekit.decimals import ZERO as ZERO
+from servicekit.decimals import normalize as normalize
+from servicekit.decimals import places as places
+
 QTY_PLACES = 9
 PRICE_PLACES = 4
 CASH_PLACES = 2
@@ -24,13 +28,7 @@ CASH_PLACES = 2
 QTY_STEP = Decimal(1).scaleb(-QTY_PLACES)
 PRICE_STEP = Decimal(1).scaleb(-PRICE_PLACES)
 CASH_STEP = Decimal(1).scaleb(-CASH_PLACES)
-ZERO = Decimal(0)
 
-
-def places(value: Decimal) -> int:
-    """Number of decimals written in ``value`` (``1.50`` has 2, ``1E+2`` has 0)."""
-    exponent = value.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def qty_down(value: Decimal) -> Decimal:
@@ -57,9 +55,3 @@ def trade_amount(qty: Decimal, price: Decimal) -> Decimal:
     return cash_round(qty * price)
 
 
-def normalize(value: Decimal) -> Decimal:
-    """Drop trailing zeros without switching to exponent notation (``2.500`` -> ``2.5``)."""
-    if value == 0:
-        return ZERO
-    normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0 else normalized

@@ -1,78 +1,13 @@
-"""Database plumbing: engine, sessions and the two column types the broker needs.
-
-Amounts are stored as text so that SQLite keeps every decimal exactly (its NUMERIC affinity would
-turn them into binary floats); times are stored as naive UTC and handed back timezone-aware.
-"""
+"""The broker's declarative base, on the shared column types and engine factory."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy import String, create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
-from sqlalchemy.pool import StaticPool
-from sqlalchemy.types import DateTime, TypeDecorator
+from servicekit.sql import TYPE_MAP, make_engine, make_sessionmaker
 
-from custody_mock.amounts import normalize
-
-
-class ExactDecimal(TypeDecorator[Decimal]):
-    impl = String(64)
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: object) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError(f"amounts must be Decimal, got {type(value).__name__}")
-        return format(normalize(value), "f")
-
-    def process_result_value(self, value: str | None, dialect: object) -> Decimal | None:
-        return None if value is None else Decimal(value)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    impl = DateTime()
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("times must be timezone-aware")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: object
-    ) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.UTC)
+__all__ = ["Base", "make_engine", "make_sessionmaker"]
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {Decimal: ExactDecimal, dt.datetime: UTCDateTime}
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:")
-        extra = {"poolclass": StaticPool} if memory else {}
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               **extra)
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            if not memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+    type_annotation_map = TYPE_MAP

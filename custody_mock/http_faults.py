@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 import anyio
 from anyio import to_thread
@@ -25,12 +23,16 @@ from custody_mock import faults
 from custody_mock.errors import problem
 from custody_mock.models import Fault
 from custody_mock.service import Broker
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from servicekit.asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    replay,
+    send_response,
+)
 
 UNFAULTED = ("/_mock", "/docs", "/redoc", "/openapi.json", "/healthz")
 
@@ -41,16 +43,17 @@ class HttpFaults:
         self.broker = broker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(UNFAULTED):
+        if (scope["type"] != "http" or scope["path"].startswith(UNFAULTED)
+                or not self.broker.http_faults_armed()):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        replay = _replayer(body)
+        body = await read_body(receive)
+        again = replay(body, receive)
         endpoint = f"{scope['method']} {scope['path']}"
         symbol, account_id = _scope_of(scope["path"], body)
         rule = await to_thread.run_sync(self._take, endpoint, symbol, account_id)
         if rule is None:
-            await self.app(scope, replay, send)
+            await self.app(scope, again, send)
             return
         params = rule.params or {}
         if rule.kind == "rate_limit":
@@ -58,24 +61,24 @@ class HttpFaults:
             headers = {"Retry-After": str(wait), "X-RateLimit-Limit": "200",
                        "X-RateLimit-Remaining": "0",
                        "X-RateLimit-Reset": str(int(time.time()) + wait)}
-            await _send(send, problem(429, "rate_limited", "too many requests (injected)",
+            await send_response(send, problem(429, "rate_limited", "too many requests (injected)",
                                       headers=headers))
         elif rule.kind == "http_error":
             if params.get("applied", False):
-                await self.app(scope, replay, _discard)
+                await self.app(scope, again, _discard)
             status = int(params.get("status", 503))
-            await _send(send, problem(status, "upstream_error", f"injected HTTP {status}"))
+            await send_response(send, problem(status, "upstream_error", f"injected HTTP {status}"))
         else:  # timeout
             delay = int(params.get("delay_ms", 3000)) / 1000
             if params.get("applied", False):
                 captured: list[Message] = []
-                await self.app(scope, replay, _capture(captured))
+                await self.app(scope, again, _capture(captured))
                 await anyio.sleep(delay)
                 for message in captured:
                     await send(message)
             else:
                 await anyio.sleep(delay)
-                await _send(send, problem(504, "gateway_timeout", "injected timeout"))
+                await send_response(send, problem(504, "gateway_timeout", "injected timeout"))
 
     def _take(self, endpoint: str, symbol: str | None, account_id: str | None) -> Fault | None:
         with self.broker.transaction() as ctx:
@@ -85,6 +88,7 @@ class HttpFaults:
                 if rule is not None:
                     ctx.db.flush()
                     ctx.db.expunge(rule)  # read after the transaction ends
+                    self.broker.faults_changed()
                     return rule
         return None
 
@@ -108,28 +112,6 @@ def _scope_of(path: str, body: bytes) -> tuple[str | None, str | None]:
     return symbol, account_id
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replayer(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            await anyio.sleep_forever()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
 async def _discard(_message: Message) -> None:
     return None
 
@@ -139,9 +121,3 @@ def _capture(into: list[Message]) -> Send:
         into.append(message)
 
     return send
-
-
-async def _send(send: Send, response: Any) -> None:
-    await send({"type": "http.response.start", "status": response.status_code,
-                "headers": response.raw_headers})
-    await send({"type": "http.response.body", "body": response.body})

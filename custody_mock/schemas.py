@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
-from custody_mock.amounts import normalize
-
-Amount = Annotated[
-    Decimal, PlainSerializer(lambda v: format(normalize(v), "f"), return_type=str,
-                             when_used="json")
-]
+from servicekit.decimals import Amount
 
 
 class Strict(BaseModel):

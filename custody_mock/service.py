@@ -12,10 +12,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import func, or_, select
+
 from custody_mock.calendar import SettlementCalendar
 from custody_mock.context import Ctx
 from custody_mock.db import Base, make_engine, make_sessionmaker
-from custody_mock.models import BrokerState
+from custody_mock.faults import HTTP_KINDS
+from custody_mock.models import BrokerState, Fault
 from custody_mock.settings import Settings
 
 
@@ -26,6 +29,8 @@ class Broker:
         self.engine = make_engine(settings.database_url)
         self._sessions = make_sessionmaker(self.engine)
         self.lock = threading.RLock()
+        #: Whether any HTTP fault rule can still fire; None: read it again from the database.
+        self._http_faults_armed: bool | None = None
         Base.metadata.create_all(self.engine)
         with self.transaction() as _ctx:
             pass
@@ -46,6 +51,21 @@ class Broker:
                 session.rollback()
                 raise
 
+    def http_faults_armed(self) -> bool:
+        """Cheap check for the fault middleware, so that a request with no HTTP fault armed
+        costs no database round trip."""
+        if self._http_faults_armed is None:
+            with self.transaction() as ctx:
+                armed = ctx.db.scalar(select(func.count()).select_from(Fault).where(
+                    Fault.kind.in_(HTTP_KINDS),
+                    or_(Fault.remaining.is_(None), Fault.remaining > 0)))
+                self._http_faults_armed = bool(armed)
+        return self._http_faults_armed
+
+    def faults_changed(self) -> None:
+        """Fault rules were added, removed or used up: check again on the next request."""
+        self._http_faults_armed = None
+
     def reset(self, start: dt.datetime) -> None:
         """Empty every table and restart the clock at ``start`` (for tests and demos)."""
         with self.lock:
@@ -54,6 +74,7 @@ class Broker:
             with self._sessions() as session:
                 session.add(BrokerState(id=1, now=start, cash_in_lieu=False))
                 session.commit()
+        self.faults_changed()
 
     def close(self) -> None:
         self.engine.dispose()

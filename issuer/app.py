@@ -6,33 +6,21 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy import func, select
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer import worker
 from issuer.api.auth import create_key
 from issuer.api.guard import RefuseNul
 from issuer.api.routes import router
 from issuer.config import Settings
-from issuer.errors import IssuerError
+from issuer.errors import PROBLEM_TYPE
 from issuer.models import ApiKey
 from issuer.service import Issuer
+from servicekit import problems
 
 log = logging.getLogger("issuer")
-PROBLEM = "https://github.com/tokenized-stock-stack/issuer/problems/"
-
-
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"type": PROBLEM + code, "title": code.replace("_", " "),
-                         "status": status, "code": code, "detail": detail, **extra},
-                        status_code=status, media_type="application/problem+json")
-
-
 class Worker:
     """Runs worker passes in a thread until stopped."""
 
@@ -87,32 +75,11 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.state.issuer = issuer
     app.include_router(router)
     app.add_middleware(RefuseNul)
+    problems.install(app, PROBLEM_TYPE)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, object]:
         return {"status": "ok", "chain_id": issuer.chain.chain_id,
                 "block": issuer.chain.head()}
-
-    @app.exception_handler(IssuerError)
-    async def _issuer_error(_r: Request, exc: IssuerError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_r: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
-                   "type": e.get("type")} for e in exc.errors()]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        return problem(422, "invalid_request", f"{where}: {first['msg']}", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, str(exc.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_r: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return problem(500, "internal_error", f"{type(exc).__name__}: {exc}")
 
     return app

@@ -1,21 +1,19 @@
-"""Database plumbing for the issuer: its own metadata, on the same engine factory and exact
-decimal / UTC time column types as the broker (amounts stored as text so SQLite and PostgreSQL
-keep every digit)."""
+"""The issuer's declarative base, on the shared column types and engine factory (amounts stored
+as text so SQLite and PostgreSQL keep every digit, times as UTC)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from sqlalchemy.orm import DeclarativeBase
 
-from custody_mock.db import ExactDecimal, UTCDateTime, make_engine, make_sessionmaker
+from servicekit.sql import TYPE_MAP, make_engine, make_sessionmaker
 
 __all__ = ["Base", "make_engine", "make_sessionmaker", "utcnow"]
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {Decimal: ExactDecimal, dt.datetime: UTCDateTime}
+    type_annotation_map = TYPE_MAP
 
 
 def utcnow() -> dt.datetime:

@@ -1,16 +1,14 @@
-"""Refusals of the issuer service: RFC 9457 problem details with a stable ``code``."""
+"""The issuer's refusals: problem details (see :mod:`servicekit.problems`) under its prefix."""
 
 from __future__ import annotations
 
-from typing import Any
+from servicekit.problems import ServiceError
+
+PROBLEM_TYPE = "https://github.com/tokenized-stock-stack/issuer/problems/"
 
 
-class IssuerError(Exception):
+class IssuerError(ServiceError):
     """A refusal raised before anything changes; the API turns it into problem JSON."""
-
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.status, self.code, self.detail, self.extra = status, code, detail, extra
 
 
 def invalid(code: str, detail: str) -> IssuerError:

@@ -7,7 +7,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody_mock.amounts import places
 from custody_mock.client import BrokerRejected
 from issuer.chain import checksum, shares_to_raw
 from issuer.db import utcnow
@@ -15,6 +14,7 @@ from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
 from issuer.models import AuditEntry, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
+from servicekit.decimals import places
 
 KINDS = ("cash", "in_kind")
 
@@ -45,13 +45,27 @@ def register_participant(issuer: Issuer, db: Session, *, name: str, broker_accou
     return participant
 
 
-def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
-                     qty: Decimal, kind: str = "cash", actor: str) -> Creation:
+def _request(issuer: Issuer, db: Session, participant_id: str, symbol: str, qty: Decimal,
+             kind: str) -> tuple[Participant, str]:
+    """The checks both requests share; returns the participant and the canonical symbol."""
     participant = _participant(db, participant_id)
     symbol = _symbol(issuer, symbol)
     _shares(qty)
     if kind not in KINDS:
         raise invalid("invalid_kind", f"kind is one of {', '.join(KINDS)}")
+    return participant, symbol
+
+
+def _store(db: Session, row: Creation | Redemption, actor: str) -> None:
+    db.add(row)
+    db.flush()
+    action = "creation.request" if isinstance(row, Creation) else "redemption.request"
+    audit(db, actor, action, row.id, symbol=row.symbol, qty=row.qty, kind=row.kind)
+
+
+def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
+                     qty: Decimal, kind: str = "cash", actor: str) -> Creation:
+    participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
     if not issuer.chain.is_verified(participant.wallet):
         raise invalid("wallet_not_verified",
                       f"the participant's wallet {participant.wallet} is not verified")
@@ -59,19 +73,13 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
     creation = Creation(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,
                         status="requested", wallet=participant.wallet, created_by=actor,
                         created_at=now, updated_at=now)
-    db.add(creation)
-    db.flush()
-    audit(db, actor, "creation.request", creation.id, symbol=symbol, qty=qty, kind=kind)
+    _store(db, creation, actor)
     return creation
 
 
 def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
                        qty: Decimal, kind: str = "cash", actor: str) -> Redemption:
-    participant = _participant(db, participant_id)
-    symbol = _symbol(issuer, symbol)
-    _shares(qty)
-    if kind not in KINDS:
-        raise invalid("invalid_kind", f"kind is one of {', '.join(KINDS)}")
+    participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
     needed = shares_to_raw(qty, issuer.chain.multiplier(symbol))
     balance = issuer.chain.balance(symbol, participant.wallet)
     if needed > balance:
@@ -81,9 +89,7 @@ def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symb
     redemption = Redemption(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,
                             wallet=participant.wallet, status="requested", created_by=actor,
                             created_at=now, updated_at=now)
-    db.add(redemption)
-    db.flush()
-    audit(db, actor, "redemption.request", redemption.id, symbol=symbol, qty=qty, kind=kind)
+    _store(db, redemption, actor)
     return redemption
 
 

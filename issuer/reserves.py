@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.chain import ONE, raw_to_shares
@@ -69,9 +69,10 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
     )
 
 
-def _count(db: Session, model: type, symbol: str, statuses: tuple[str, ...]) -> int:
-    return len(list(db.scalars(select(model.id).where(  # type: ignore[attr-defined]
-        model.symbol == symbol, model.status.in_(statuses)))))  # type: ignore[attr-defined]
+def _count(db: Session, model: type[Creation] | type[Redemption], symbol: str,
+           statuses: tuple[str, ...]) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(
+        model.symbol == symbol, model.status.in_(statuses))) or 0
 
 
 def open_halt(db: Session, symbol: str) -> SymbolHalt | None:

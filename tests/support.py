@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import uvicorn
+from hypothesis import strategies as st
 
 from custody_mock.app import create_app
 from custody_mock.settings import Settings
@@ -49,3 +51,59 @@ def serve_app(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+# ----------------------------------------------------------------------------- API fuzzing
+# A small stand-in for schemathesis (which needs a newer hypothesis than brownie pins).
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.text(max_size=20)
+    | st.sampled_from(["0", "-1", "1.0000000001", "1e400", "NaN", "AAPL", "buy", "market",
+                       "day", "2024-10-07", "2024-10-07T14:00:00Z"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=8,
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    #: field names of the JSON body, when the operation takes one
+    fields: tuple[str, ...]
+    query: tuple[str, ...]
+
+
+def openapi_operations(spec: dict, skip: Callable[[str, str], bool] = lambda m, p: False,
+                       ) -> list[Operation]:
+    out = []
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            if skip(method.upper(), path):
+                continue
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "")
+            fields = tuple(spec["components"]["schemas"][ref.split("/")[-1]]["properties"]) \
+                if ref else ()
+            query = tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "query")
+            out.append(Operation(method.upper(), path, fields, query))
+    return out
+
+
+def draw_request(data: st.DataObject, operations: list[Operation],
+                 samples: list[str]) -> tuple[str, str, dict[str, str], object]:
+    """An operation with random path parameters (from ``samples``), query parameters and a JSON
+    body (random JSON, or the operation's own fields with random values)."""
+    op = data.draw(st.sampled_from(operations))
+    url = op.path
+    for name in [p[1:-1] for p in op.path.split("/") if p.startswith("{")]:
+        url = url.replace("{" + name + "}", data.draw(st.sampled_from(samples)))
+    values = st.sampled_from(samples) | st.text(max_size=12)
+    params = {q: data.draw(values) for q in op.query if data.draw(st.booleans())}
+    if op.fields and data.draw(st.booleans()):
+        body: object = {f: data.draw(st.sampled_from(samples) | JSON_VALUES) for f in op.fields
+                        if data.draw(st.booleans())}
+    else:
+        body = data.draw(JSON_VALUES)
+    return op.method, url, params, body if op.method in ("POST", "PUT", "PATCH") else None

@@ -190,7 +190,9 @@ def add_fault(body: FaultCreate, broker: BrokerDep) -> FaultOut:
                      calls=0, fired=0, created_at=ctx.now)
         ctx.db.add(rule)
         ctx.db.flush()
-        return FaultOut.model_validate(rule)
+        out = FaultOut.model_validate(rule)
+    broker.faults_changed()
+    return out
 
 
 @router.get("/faults", response_model=list[FaultOut])
@@ -207,6 +209,7 @@ def remove_fault(fault_id: str, broker: BrokerDep) -> Response:
         if rule is None:
             raise not_found("fault", fault_id)
         ctx.db.delete(rule)
+    broker.faults_changed()
     return Response(status_code=204)
 
 
@@ -214,4 +217,5 @@ def remove_fault(fault_id: str, broker: BrokerDep) -> Response:
 def clear_faults(broker: BrokerDep) -> Response:
     with broker.transaction() as ctx:
         ctx.db.execute(delete(Fault))
+    broker.faults_changed()
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from custody_mock.schemas import Amount
+from servicekit.decimals import Amount
 
 
 class Strict(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import custody_mock.db
+import servicekit.sql
 
 revision = '0001'
 down_revision = None
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key_hash'),
     sa.UniqueConstraint('name')
@@ -39,13 +39,13 @@ def upgrade() -> None:
     sa.Column('requested_by', sa.String(length=36), nullable=False),
     sa.Column('decided_by', sa.String(length=36), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('decided_at', custody_mock.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', servicekit.sql.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=100), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=True),
@@ -65,8 +65,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('block_number', sa.Integer(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'attempt'),
     sa.UniqueConstraint('signer', 'nonce', 'attempt', name='uq_chain_txs_signer_nonce'),
@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=True),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', 'api_key_id')
     )
     op.create_table('investors',
@@ -89,8 +89,8 @@ def upgrade() -> None:
     sa.Column('identity', sa.String(length=42), nullable=False),
     sa.Column('country', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('wallet')
     )
     op.create_table('participants',
@@ -98,7 +98,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('broker_account_id', sa.String(length=64), nullable=False),
     sa.Column('wallet', sa.String(length=42), nullable=False),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -106,8 +106,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('symbol', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('opened_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('cleared_at', custody_mock.db.UTCDateTime(), nullable=True),
+    sa.Column('opened_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('cleared_at', servicekit.sql.UTCDateTime(), nullable=True),
     sa.Column('cleared_by', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
@@ -116,23 +116,23 @@ def upgrade() -> None:
     sa.Column('symbol', sa.String(length=16), nullable=False),
     sa.Column('participant_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('qty', custody_mock.db.ExactDecimal(length=64), nullable=False),
+    sa.Column('qty', servicekit.sql.ExactDecimal(length=64), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('wallet', sa.String(length=42), nullable=False),
     sa.Column('broker_order_id', sa.String(length=64), nullable=True),
     sa.Column('broker_journal_id', sa.String(length=64), nullable=True),
     sa.Column('payment_journal_id', sa.String(length=64), nullable=True),
-    sa.Column('filled_qty', custody_mock.db.ExactDecimal(length=64), nullable=True),
-    sa.Column('filled_avg_price', custody_mock.db.ExactDecimal(length=64), nullable=True),
-    sa.Column('cost', custody_mock.db.ExactDecimal(length=64), nullable=True),
-    sa.Column('settled_qty', custody_mock.db.ExactDecimal(length=64), nullable=True),
+    sa.Column('filled_qty', servicekit.sql.ExactDecimal(length=64), nullable=True),
+    sa.Column('filled_avg_price', servicekit.sql.ExactDecimal(length=64), nullable=True),
+    sa.Column('cost', servicekit.sql.ExactDecimal(length=64), nullable=True),
+    sa.Column('settled_qty', servicekit.sql.ExactDecimal(length=64), nullable=True),
     sa.Column('mint_raw', sa.String(length=80), nullable=True),
     sa.Column('multiplier', sa.String(length=80), nullable=True),
     sa.Column('approved_by', sa.String(length=36), nullable=True),
     sa.Column('created_by', sa.String(length=36), nullable=True),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -144,7 +144,7 @@ def upgrade() -> None:
     sa.Column('symbol', sa.String(length=16), nullable=False),
     sa.Column('participant_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('qty', custody_mock.db.ExactDecimal(length=64), nullable=False),
+    sa.Column('qty', servicekit.sql.ExactDecimal(length=64), nullable=False),
     sa.Column('burn_raw', sa.String(length=80), nullable=True),
     sa.Column('multiplier', sa.String(length=80), nullable=True),
     sa.Column('wallet', sa.String(length=42), nullable=False),
@@ -153,11 +153,11 @@ def upgrade() -> None:
     sa.Column('broker_order_id', sa.String(length=64), nullable=True),
     sa.Column('sale_attempts', sa.Integer(), nullable=False),
     sa.Column('broker_journal_id', sa.String(length=64), nullable=True),
-    sa.Column('filled_qty', custody_mock.db.ExactDecimal(length=64), nullable=True),
-    sa.Column('proceeds', custody_mock.db.ExactDecimal(length=64), nullable=True),
+    sa.Column('filled_qty', servicekit.sql.ExactDecimal(length=64), nullable=True),
+    sa.Column('proceeds', servicekit.sql.ExactDecimal(length=64), nullable=True),
     sa.Column('created_by', sa.String(length=36), nullable=True),
-    sa.Column('created_at', custody_mock.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', custody_mock.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', servicekit.sql.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', servicekit.sql.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
