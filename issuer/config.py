@@ -59,6 +59,13 @@ class Settings:
     claim_validity_days: int = 365
     #: API key of the first admin, created on start when no key exists yet.
     bootstrap_admin_key: str = ""
+    #: Seconds between sending a dividend's multiplier schedule and its activation.
+    ca_notice_seconds: int = 300
+    #: Cash the broker pays in lieu of fractions on a split: ``reinvest`` (buy shares, kept as
+    #: surplus collateral) or ``surplus`` (keep the cash).
+    cash_in_lieu: str = "reinvest"
+    #: Largest relative price gap across a split (price * multiplier) that releases it.
+    split_continuity_tolerance: Decimal = Decimal("0.01")
     #: Seconds between worker passes when the API runs the worker.
     worker_interval: float = 0.5
 
@@ -83,4 +90,6 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.mint_policy not in ("on_settlement", "on_fill"):
             raise ValueError("ISSUER_MINT_POLICY is on_settlement or on_fill")
+        if settings.cash_in_lieu not in ("reinvest", "surplus"):
+            raise ValueError("ISSUER_CASH_IN_LIEU is reinvest or surplus")
         return settings

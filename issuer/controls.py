@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from issuer import outbox
 from issuer.chain import ChainError, checksum
+from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.models import Approval, ChainTx, Creation
@@ -16,7 +17,8 @@ from issuer.operations import audit
 from issuer.service import Issuer
 
 #: Actions that need a second approver, and the role that may approve them.
-SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creation": "admin"}
+SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creation": "admin",
+             "multiplier_change": "operator"}
 
 
 def address(value: str, field: str) -> str:
@@ -107,6 +109,8 @@ def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool, acto
 def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
     p = approval.payload
     key = f"approval:{approval.id}"
+    if approval.action == "multiplier_change":
+        return schedule.on_decision(db, approval, approved=True)
     if approval.action == "creation":
         creation = db.get(Creation, p["creation_id"])
         assert creation is not None
@@ -124,6 +128,8 @@ def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
 
 
 def _on_reject(db: Session, approval: Approval) -> None:
+    if approval.action == "multiplier_change":
+        schedule.on_decision(db, approval, approved=False)
     if approval.action == "creation":
         creation = db.get(Creation, approval.payload["creation_id"])
         if creation is not None:

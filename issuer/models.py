@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -50,6 +50,9 @@ class Creation(Base):
     filled_avg_price: Mapped[Decimal | None]
     cost: Mapped[Decimal | None]
     settled_qty: Mapped[Decimal | None]
+    #: The first broker date whose split ``settled_qty`` does not reflect (the executions'
+    #: settle date; the day after it was read for a fill minted before settlement).
+    units_date: Mapped[dt.date | None]
     mint_raw: Mapped[str | None] = mapped_column(String(80))
     multiplier: Mapped[str | None] = mapped_column(String(80))
     approved_by: Mapped[str | None] = mapped_column(String(36))
@@ -222,3 +225,64 @@ class TokenEvent(Base):
     receiver: Mapped[str] = mapped_column(String(42))
     #: Raw token units, as a decimal string (uint256 does not fit every database's integers).
     value: Mapped[str] = mapped_column(String(80))
+
+
+class CorporateAction(Base):
+    """A broker announcement (dividend or split) carried onto the token's multiplier, with every
+    figure it was computed from. Amounts are custody shares or cash; ``*_raw`` and ``m*`` are
+    on-chain integers as decimal strings (uint256 does not fit every database's integers)."""
+
+    __tablename__ = "corporate_actions"
+    __table_args__ = (Index("ix_corporate_actions_symbol_status", "symbol", "status"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: The broker's id; every amendment keeps it.
+    corporate_action_id: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The announcement version the figures follow.
+    version: Mapped[int]
+    symbol: Mapped[str] = mapped_column(String(16))
+    #: ``dividend``, ``forward_split`` or ``reverse_split``
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    ex_date: Mapped[dt.date]
+    record_date: Mapped[dt.date | None]
+    payable_date: Mapped[dt.date | None]
+    cash_rate: Mapped[Decimal | None]
+    old_rate: Mapped[Decimal | None]
+    new_rate: Mapped[Decimal | None]
+    #: Record-date snapshot: the block, raw supply R (issuer-held tokens excluded), M0 and the
+    #: entitled shares E = R * M0; the custody shares the broker counted (Q).
+    snapshot_block: Mapped[int | None] = mapped_column(BigInteger)
+    raw_supply: Mapped[str | None] = mapped_column(String(80))
+    issuer_held_raw: Mapped[str | None] = mapped_column(String(80))
+    m0: Mapped[str | None] = mapped_column(String(80))
+    entitled: Mapped[Decimal | None]
+    custody_entitled: Mapped[Decimal | None]
+    gross: Mapped[Decimal | None]
+    withholding: Mapped[Decimal | None]
+    fees: Mapped[Decimal | None]
+    net: Mapped[Decimal | None]
+    #: Reinvestment of the net dividend (or of cash in lieu after a split).
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    filled_qty: Mapped[Decimal | None]
+    filled_cost: Mapped[Decimal | None]
+    cash_in_lieu: Mapped[Decimal | None]
+    #: The proposed multiplier, the raw supply and settled custody it was capped with, and what
+    #: custody holds beyond ``supply * m1`` (surplus collateral).
+    m1: Mapped[str | None] = mapped_column(String(80))
+    m1_uncapped: Mapped[str | None] = mapped_column(String(80))
+    supply_raw: Mapped[str | None] = mapped_column(String(80))
+    custody_settled: Mapped[Decimal | None]
+    residue: Mapped[Decimal | None]
+    #: Split continuity: the price before and after, per share.
+    price_before: Mapped[Decimal | None]
+    price_after: Mapped[Decimal | None]
+    #: On chain: when the change takes effect (chain timestamp) and its schedule nonce.
+    effective_at: Mapped[int | None] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
+    #: Bumped when a schedule must be sent again (its outbox keys carry it).
+    attempt: Mapped[int] = mapped_column(default=1)
+    approval_id: Mapped[str | None] = mapped_column(String(36))
+    warning: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]

@@ -2,7 +2,8 @@
 
 Invariant: ``totalSupply * multiplier / 1e18 <= custody settled shares (+ allowed pending)``,
 with the issuer's custody account at the broker as the custody. A violation opens a halt for the
-symbol: creations stop until an operator clears it.
+symbol: creations stop until an operator clears it. While a split is half done (the broker and
+the chain take it at the same moment, by two clocks) both sides are compared after the split.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ONE, raw_to_shares
 from issuer.db import utcnow
-from issuer.models import AuditEntry, Creation, Redemption, SymbolHalt
+from issuer.models import AuditEntry, CorporateAction, Creation, Redemption, SymbolHalt
 from issuer.service import Issuer
 
 OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
@@ -41,6 +42,9 @@ class Reconciliation:
     surplus: Decimal
     holds: bool
     halted: bool
+    #: A split is half done (the broker has split and the chain not yet, or the other way
+    #: round): both sides are compared in post-split terms.
+    split_adjusted: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {k: (format(v, "f") if isinstance(v, Decimal) else v)
@@ -55,18 +59,34 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
     multiplier = chain.multiplier(symbol, at)
     economic = raw_to_shares(raw, multiplier)
     qty, settled, pending = _custody(issuer, symbol)
+    clock = issuer.broker.clock()
+    adjusted = False
+    if (split := _split_in_flight(db, symbol)) is not None:
+        assert split.m1 is not None and split.new_rate and split.old_rate
+        broker_split, chain_split = clock.date >= split.ex_date, multiplier == int(split.m1)
+        if broker_split and not chain_split:
+            economic, adjusted = raw_to_shares(raw, int(split.m1)), True
+        elif chain_split and not broker_split:
+            ratio = split.new_rate / split.old_rate
+            qty, settled, pending, adjusted = qty * ratio, settled * ratio, pending * ratio, True
     allowed = min(pending, issuer.settings.unsettled_cap) \
         if issuer.settings.mint_policy == "on_fill" else Decimal(0)
     backing = settled + allowed
     return Reconciliation(
-        symbol=symbol, block=at, broker_time=issuer.broker.clock().now.isoformat(),
+        symbol=symbol, block=at, broker_time=clock.now.isoformat(),
         raw_supply=raw, multiplier=multiplier, economic_supply=economic, custody_qty=qty,
         custody_settled=settled, custody_pending=pending, allowed_pending=allowed,
         open_creations=_count(db, Creation, symbol, OPEN_CREATIONS),
         open_redemptions=_count(db, Redemption, symbol, OPEN_REDEMPTIONS),
         surplus=backing - economic, holds=economic <= backing,
-        halted=open_halt(db, symbol) is not None,
+        halted=open_halt(db, symbol) is not None, split_adjusted=adjusted,
     )
+
+
+def _split_in_flight(db: Session, symbol: str) -> CorporateAction | None:
+    return db.scalar(select(CorporateAction).where(
+        CorporateAction.symbol == symbol, CorporateAction.status.in_(("scheduled", "checking")),
+        CorporateAction.kind.in_(("forward_split", "reverse_split"))))
 
 
 def _count(db: Session, model: type[Creation] | type[Redemption], symbol: str,

@@ -1,8 +1,8 @@
-"""The worker: one pass moves every open investor onboarding, creation and redemption by a step,
-indexes the chain (starting redemptions from deposits), then checks the invariant for every
-symbol; a lifecycle step that moved is followed by a check of its symbol. Each step runs in its
-own transaction, so a crash loses at most the step in flight, which the next pass repeats
-idempotently."""
+"""The worker: one pass moves every open investor onboarding, corporate action (after picking up
+new announcements and amendments), creation and redemption by a step, indexes the chain
+(starting redemptions from deposits), then checks the invariant for every symbol; a lifecycle
+step that moved is followed by a check of its symbol. Each step runs in its own transaction, so
+a crash loses at most the step in flight, which the next pass repeats idempotently."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import deposits, indexer
+from issuer.corporate import discovery
+from issuer.corporate import steps as corporate_actions
 from issuer.lifecycle import creations, onboarding, redemptions
-from issuer.models import Creation, Investor, Redemption
+from issuer.models import CorporateAction, Creation, Investor, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
 
@@ -40,6 +42,10 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
     _advance_all(issuer, Investor, Investor.wallet, onboarding.OPEN, onboarding.step)
+    with issuer.session() as db:
+        discovery.discover(issuer, db)
+    _advance_all(issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
+                 corporate_actions.step)
     _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS, creations.step)
     _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS, redemptions.step)
     with issuer.session() as db:

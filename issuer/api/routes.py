@@ -20,6 +20,7 @@ from issuer.api.schemas import (
     ApprovalOut,
     AuditOut,
     ChainTxOut,
+    CorporateActionOut,
     CountryIn,
     CreationIn,
     CreationOut,
@@ -38,6 +39,7 @@ from issuer.api.schemas import (
     RedemptionOut,
 )
 from issuer.chain import raw_to_shares
+from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, invalid, not_found
 from issuer.lifecycle.common import move
@@ -46,6 +48,7 @@ from issuer.models import (
     Approval,
     AuditEntry,
     ChainTx,
+    CorporateAction,
     Creation,
     Investor,
     Participant,
@@ -174,6 +177,46 @@ def cancel_creation(creation_id: str, ctx: OperatorWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         return 200, CreationOut.model_validate(operations.cancel_creation(db, creation_id,
                                                                           who.name))
+    return ctx.run(action)
+
+
+# ----------------------------------------------------------------------------- corporate actions
+
+
+@router.get("/corporate-actions", response_model=Page, tags=["corporate actions"])
+def list_corporate_actions(ctx: Viewer, status: str | None = None, symbol: str | None = None,
+                           cursor: str | None = None, limit: Limit = 50) -> Any:
+    query = select(CorporateAction)
+    if status:
+        query = query.where(CorporateAction.status == status)
+    if symbol:
+        query = query.where(CorporateAction.symbol == symbol.upper())
+    return _page(ctx.db, query, CorporateAction, cursor, limit, CorporateActionOut)
+
+
+@router.get("/corporate-actions/{action_id}", response_model=CorporateActionOut,
+            tags=["corporate actions"])
+def get_corporate_action(action_id: str, ctx: Viewer) -> Any:
+    return CorporateActionOut.model_validate(_corporate_action(ctx.db, action_id))
+
+
+def _corporate_action(db: Session, action_id: str) -> CorporateAction:
+    """By our id or the broker's corporate action id."""
+    row = db.get(CorporateAction, action_id) or db.scalar(select(CorporateAction).where(
+        CorporateAction.corporate_action_id == action_id))
+    if row is None:
+        raise not_found("corporate_action", action_id)
+    return row
+
+
+@router.post("/corporate-actions/{action_id}/apply", status_code=202,
+             response_model=ApprovalOut, tags=["corporate actions"])
+def apply_corporate_action(action_id: str, ctx: OperatorWrite) -> Any:
+    """Ask to apply a proposed multiplier change; a second operator approves it at
+    ``/v1/approvals/{id}/approve``, then the worker schedules it on chain."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = _corporate_action(db, action_id)
+        return 202, ApprovalOut.model_validate(schedule.request_apply(db, row, who.key_id))
     return ctx.run(action)
 
 
@@ -348,13 +391,15 @@ def _decision(approval_id: str, ctx: WriteCtx, approve: bool) -> Any:
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut, tags=["controls"])
-def approve(approval_id: str, ctx: ComplianceWrite) -> Any:
-    """Approve and carry out a pending action (not by the key that asked for it)."""
+def approve(approval_id: str, ctx: OperatorWrite) -> Any:
+    """Approve and carry out a pending action (not by the key that asked for it; forced
+    transfers and recoveries need the compliance role, large creations admin, multiplier
+    changes operator)."""
     return _decision(approval_id, ctx, True)
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut, tags=["controls"])
-def reject(approval_id: str, ctx: ComplianceWrite) -> Any:
+def reject(approval_id: str, ctx: OperatorWrite) -> Any:
     return _decision(approval_id, ctx, False)
 
 

@@ -164,6 +164,52 @@ class ApprovalOut(Out):
     decided_at: dt.datetime | None
 
 
+class CorporateActionOut(Out):
+    """A corporate action with every figure it was computed from (see ``issuer.corporate``):
+    R = ``raw_supply``, M0 = ``m0``, E = ``entitled``, Q = ``custody_entitled``, M1 = ``m1``."""
+
+    id: str
+    corporate_action_id: str
+    version: int
+    symbol: str
+    kind: str
+    status: str
+    status_reason: str | None
+    ex_date: dt.date
+    record_date: dt.date | None
+    payable_date: dt.date | None
+    cash_rate: Amount | None
+    old_rate: Amount | None
+    new_rate: Amount | None
+    snapshot_block: int | None
+    raw_supply: str | None
+    issuer_held_raw: str | None
+    m0: str | None
+    entitled: Amount | None
+    custody_entitled: Amount | None
+    gross: Amount | None
+    withholding: Amount | None
+    fees: Amount | None
+    net: Amount | None
+    order_id: str | None
+    filled_qty: Amount | None
+    filled_cost: Amount | None
+    cash_in_lieu: Amount | None
+    m1: str | None
+    m1_uncapped: str | None
+    supply_raw: str | None
+    custody_settled: Amount | None
+    residue: Amount | None
+    price_before: Amount | None
+    price_after: Amount | None
+    effective_at: int | None
+    nonce: int | None
+    approval_id: str | None
+    warning: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 class AuditOut(Out):
     id: int
     at: dt.datetime

@@ -1,4 +1,4 @@
-"""What both lifecycles share: status changes, the multiplier window, reserve attestations."""
+"""What the lifecycles share: status changes, chain steps, reserve attestations."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from custody_mock.client import BrokerUnavailable
 from issuer import outbox
 from issuer.chain import ChainError
 from issuer.db import utcnow
-from issuer.models import AuditEntry, ChainTx, Creation, Investor, Redemption
+from issuer.models import AuditEntry, ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
 
-Lifecycle = Creation | Redemption | Investor
+Lifecycle = Creation | Redemption | Investor | CorporateAction
 
 
 def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:
@@ -46,15 +46,9 @@ def note(row: Lifecycle, reason: str) -> None:
 def _kind(row: Lifecycle) -> str:
     if isinstance(row, Investor):
         return "investor"
+    if isinstance(row, CorporateAction):
+        return "corporate_action"
     return "creation" if isinstance(row, Creation) else "redemption"
-
-
-def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:
-    """A scheduled multiplier not yet active: minting or burning now would move value
-    between holders (DESIGN.md, the ex-date window), so both wait for it."""
-    token = issuer.chain.stock(symbol).token
-    effective_at = int(token.functions.effectiveAt().call())
-    return effective_at > issuer.chain.block_time()
 
 
 def chain_step(issuer: Issuer, db: Session, key: str, role: str,

@@ -3,16 +3,19 @@
 cash:    requested -> ordered -> filled -> settled -> attesting -> minting -> completed
 in kind: requested -> journaled -> settled -> attesting -> minting -> completed
 
-- ``requested``: waits while the symbol is halted, the token paused or a multiplier change is
-  pending; then places a market buy in the custody account with ``client_order_id`` =
-  ``creation-<id>`` (a retry or a restart finds the same order, never a second one).
+- ``requested``: waits while the symbol is halted or the token paused; then places a market
+  buy in the custody account with ``client_order_id`` = ``creation-<id>`` (a retry or a restart
+  finds the same order, never a second one).
 - ``ordered``: when the order is final, ``filled_qty`` is what was bought (a partial fill mints
   only that; nothing filled fails the creation); the participant pays the cost by a cash journal
   into the custody account (``client_journal_id`` = ``creation-<id>-payment``).
 - ``filled``: waits for every execution to settle (T+1) and the payment journal to execute;
   ``settled_qty`` is what settled (a failed or busted execution does not count).
-- ``settled``/``attesting``: attests the custody position on chain (outbox key
+- ``settled``/``attesting``: waits while a corporate action holds mints (see
+  :mod:`issuer.corporate.window`); then attests the custody position on chain (outbox key
   ``attest:creation:<id>``), then ``minting``: mints ``settled_qty`` shares' worth of raw tokens
+  (in today's share units: times the ratio of every split the broker processed after the
+  quantity was read, see ``units_date``)
   at the current multiplier to the participant's wallet (outbox key ``mint:creation:<id>``).
 - A reverted mint (the reserve guard refused) halts the creation with the contract's reason.
 - With ``ISSUER_MINT_POLICY=on_fill`` a fill is minted before it settles when the unsettled
@@ -22,6 +25,7 @@ in kind: requested -> journaled -> settled -> attesting -> minting -> completed
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -29,12 +33,12 @@ from sqlalchemy.orm import Session
 from custody_mock.client import BrokerRejected
 from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
+from issuer.corporate.window import mint_burn_blocker, split_factor
 from issuer.lifecycle.common import (
     attest,
     chain_step,
     dispatch,
     move,
-    multiplier_change_pending,
     note,
 )
 from issuer.models import ChainTx, Creation, Participant
@@ -126,6 +130,7 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
         if (room := _unsettled_room(issuer, db, creation.symbol)) >= unsettled:
             creation.settled_qty = sum((e.qty for e in executions
                                         if e.status in ("pending", "settled")), Decimal(0))
+            creation.units_date = issuer.broker.clock().date + dt.timedelta(days=1)
             move(db, creation, "settled", f"minting on fill: {unsettled} unsettled shares "
                  f"within the cap (room {room})")
             return
@@ -141,8 +146,9 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
         move(db, creation, "halted", f"payment journal {payment.status}: "
              f"{payment.status_reason}")
         return
-    creation.settled_qty = sum((e.qty for e in executions if e.status == "settled"),
-                               Decimal(0))
+    counted = [e for e in executions if e.status == "settled"]
+    creation.settled_qty = sum((e.qty for e in counted), Decimal(0))
+    creation.units_date = min((e.settle_date for e in counted), default=None)
     if creation.settled_qty <= 0:
         move(db, creation, "failed", "no execution settled")
         return
@@ -170,12 +176,13 @@ def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:
         move(db, creation, "failed", f"journal {journal.status}: {journal.status_reason}")
         return
     creation.filled_qty = creation.settled_qty = journal.qty
+    creation.units_date = journal.settle_date + dt.timedelta(days=1)  # executes at its end
     move(db, creation, "settled")
 
 
 def _settled(issuer: Issuer, db: Session, creation: Creation) -> None:
-    if multiplier_change_pending(issuer, creation.symbol):
-        note(creation, "waiting: a multiplier change is scheduled")
+    if (blocker := mint_burn_blocker(issuer, db, creation.symbol)) is not None:
+        note(creation, f"waiting: {blocker}")
         return
     result = attest(issuer, db, creation.symbol, f"attest:creation:{creation.id}")
     _after_tx(db, creation, result, next_status="minting", waiting="attesting")
@@ -187,13 +194,14 @@ def _attesting(issuer: Issuer, db: Session, creation: Creation) -> None:
 
 def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
     if creation.mint_raw is None:
-        if multiplier_change_pending(issuer, creation.symbol):
-            note(creation, "waiting: a multiplier change is scheduled")
+        if (blocker := mint_burn_blocker(issuer, db, creation.symbol)) is not None:
+            note(creation, f"waiting: {blocker}")
             return
         multiplier = issuer.chain.multiplier(creation.symbol)
         assert creation.settled_qty is not None
+        shares = creation.settled_qty * split_factor(db, creation.symbol, creation.units_date)
         creation.multiplier = str(multiplier)
-        creation.mint_raw = str(shares_to_raw(creation.settled_qty, multiplier))
+        creation.mint_raw = str(shares_to_raw(shares, multiplier))
         db.commit()
     token = issuer.chain.stock(creation.symbol).token
     result = chain_step(issuer, db, f"mint:creation:{creation.id}", "supply",

@@ -4,9 +4,10 @@ cash:    requested -> burning -> burned -> ordered -> filled -> settled -> payin
 in kind: requested -> burning -> burned -> paying -> completed
 
 - ``requested``: checks the holder's balance, that the broker will trade the symbol (or take the
-  journal) and that no multiplier change is pending; otherwise ``paused`` with the reason, and
-  tried again. Then burns the raw tokens (outbox key ``burn:redemption:<id>``), computed once at
-  the multiplier of the moment.
+  journal) and that no corporate action holds burns (:mod:`issuer.corporate.window`);
+  otherwise ``paused`` with the reason, and tried again. Then burns the raw tokens (outbox key
+  ``burn:redemption:<id>``), computed once at the multiplier of the moment (a redemption
+  started by a deposit redeems the deposit's raw units at that multiplier).
 - ``burned``: sells the shares (``client_order_id`` = ``redemption-<id>-<n>``, ``n`` counting
   refused attempts) or journals them out in kind; a refused sale pauses the redemption and is
   tried again, since the tokens are gone and the shares must still be delivered.
@@ -16,15 +17,18 @@ in kind: requested -> burning -> burned -> paying -> completed
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected
 from issuer import crashpoints
-from issuer.chain import ChainError, shares_to_raw
-from issuer.lifecycle.common import chain_step, dispatch, move, multiplier_change_pending, note
-from issuer.models import Participant, Redemption
+from issuer.chain import ChainError, raw_to_shares, shares_to_raw
+from issuer.corporate.window import mint_burn_blocker
+from issuer.deposits import NINE
+from issuer.lifecycle.common import chain_step, dispatch, move, note
+from issuer.models import Participant, Redemption, TokenEvent
 from issuer.service import Issuer
 
 FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
@@ -43,10 +47,12 @@ def _participant(db: Session, redemption: Redemption) -> Participant:
 
 def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     if redemption.burn_raw is None:
-        if multiplier_change_pending(issuer, redemption.symbol):
-            _pause(db, redemption, "a multiplier change is scheduled")
+        if (blocker := mint_burn_blocker(issuer, db, redemption.symbol)) is not None:
+            _pause(db, redemption, blocker)
             return
         multiplier = issuer.chain.multiplier(redemption.symbol)
+        if redemption.source_event is not None:
+            redemption.qty = _deposit_shares(db, redemption, multiplier)
         raw = shares_to_raw(redemption.qty, multiplier)
         balance = issuer.chain.balance(redemption.symbol, redemption.wallet)
         if raw > balance:
@@ -71,6 +77,17 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
         move(db, redemption, "halted", f"burn {result.tx_hash} reverted: {result.error}")
     elif redemption.status != "burning":
         move(db, redemption, "burning")
+
+
+def _deposit_shares(db: Session, redemption: Redemption, multiplier: int) -> Decimal:
+    """A deposit is redeemed whole: its raw units at the multiplier of the burn (a deposit held
+    across a corporate action is worth what the action made of it)."""
+    tx_hash, log_index = (redemption.source_event or "").rsplit(":", 1)
+    event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
+                                               TokenEvent.log_index == int(log_index)))
+    if event is None:
+        return redemption.qty
+    return raw_to_shares(int(event.value), multiplier).quantize(NINE, rounding=ROUND_DOWN)
 
 
 def _delivery_blocker(issuer: Issuer, redemption: Redemption) -> str | None:

@@ -29,7 +29,7 @@ from issuer import operations, worker
 from issuer.api.auth import create_key
 from issuer.app import create_app
 from issuer.config import Settings
-from issuer.models import ChainTx, Creation, Investor, Redemption
+from issuer.models import ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.service import Issuer
 from tests.support import serve, serve_app
 
@@ -77,16 +77,21 @@ class Stack:
     suite: object
     #: What the lifecycles looked like at the end of each day ``until`` waited (for messages).
     trail: list = field(default_factory=list)
+    #: Every reconciliation the worker's passes produced (the invariant at every step).
+    reports: list = field(default_factory=list)
+
+    def _pass(self) -> None:
+        self.reports.extend(worker.run_once(self.issuer).values())
 
     def run(self, passes: int | None = None) -> None:
         """Run worker passes: ``passes`` of them, or until nothing changes any more."""
         if passes is not None:
             for _ in range(passes):
-                worker.run_once(self.issuer)
+                self._pass()
             return
         before = None
         for _ in range(40):
-            worker.run_once(self.issuer)
+            self._pass()
             now = self._fingerprint()
             if now == before and not now[2]:
                 return
@@ -106,7 +111,10 @@ class Stack:
                     tuple(db.execute(sqlalchemy.select(ChainTx.id, ChainTx.status).where(
                         ChainTx.status.in_(("signed", "sent")))).all()),
                     tuple(db.execute(sqlalchemy.select(Investor.wallet, Investor.status))
-                          .all()))
+                          .all()),
+                    tuple(db.execute(sqlalchemy.select(
+                        CorporateAction.id, CorporateAction.status,
+                        CorporateAction.status_reason)).all()))
 
     def creation(self, creation_id: str) -> Creation:
         with self.issuer.session() as db:
@@ -143,8 +151,30 @@ class Stack:
             if done():
                 return seen
             self.trail.append((seen[-1], self._fingerprint()))
-            self.broker.end_of_day()
+            self.eod()
         raise AssertionError(f"not done after {days} broker days: {seen}")
+
+    def eod(self) -> None:
+        """The broker's end of day to the next open, and the chain's clock moved as far: the
+        two clocks run together, as they do on a live system."""
+        before = self.broker.clock().now
+        after = self.broker.end_of_day().now
+        self.advance_chain(int((after - before).total_seconds()))
+
+    def advance_chain(self, seconds: int) -> None:
+        w3 = self.issuer.chain.w3
+        w3.provider.make_request("evm_increaseTime", [seconds])
+        w3.provider.make_request("evm_mine", [])
+
+    def to_date(self, day: dt.date) -> None:
+        """Run the worker each broker day until the broker's date is ``day``."""
+        while self.broker.clock().date < day:
+            self.run()
+            self.eod()
+        self.run()
+
+    def invariant_held(self) -> bool:
+        return bool(self.reports) and all(r.holds for r in self.reports)
 
     def run_report(self, symbol: str):  # noqa: ANN201
         """The invariant check the worker runs, once, for ``symbol``."""

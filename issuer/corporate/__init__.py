@@ -1,0 +1,1 @@
+"""Corporate actions carried from the broker onto the token multiplier."""

@@ -1,0 +1,70 @@
+"""Every corporate-action figure, with the one rounding rule: a multiplier is an integer with
+18 decimals, always rounded **down** (towards less economic supply), so the token never promises
+more shares than custody holds; what rounding leaves over stays in custody as surplus.
+
+Amounts in shares are exact ``Decimal``; the arithmetic runs on ``Fraction`` so no step rounds
+before the final floor.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+ONE = 10**18
+
+
+def economic(raw: int, multiplier: int) -> Decimal:
+    """Shares worth of ``raw`` token units at ``multiplier`` (exact)."""
+    return Decimal(raw * multiplier) / Decimal(ONE * ONE)
+
+
+def entitled_shares(raw_supply: int, m0: int) -> Decimal:
+    """E = R * M0: the shares the token's holders are owed a dividend on."""
+    return economic(raw_supply, m0)
+
+
+def dividend_multiplier(m0: int, entitled: Decimal, custody_entitled: Decimal,
+                        filled: Decimal) -> int:
+    """M1 = floor(M0 * (1 + holders' shares of ``filled`` / E)).
+
+    The broker paid the dividend on ``custody_entitled`` (Q) shares, which is E plus any surplus
+    collateral custody held at the record date; the holders' part of the reinvested shares is
+    ``filled * E / Q``, so M1 = M0 * (1 + filled / Q). With no surplus (Q = E) this is exactly
+    M0 * (1 + filled / E); the surplus's own dividend stays surplus.
+    """
+    if entitled <= 0 or custody_entitled <= 0 or filled <= 0:
+        return m0
+    if custody_entitled < entitled:
+        raise ValueError(f"custody {custody_entitled} is short of the entitled shares {entitled}")
+    q = Fraction(custody_entitled)
+    return int(m0 * (q + Fraction(filled)) / q)  # int() floors a positive Fraction
+
+
+def split_multiplier(m0: int, old_rate: Decimal, new_rate: Decimal) -> int:
+    """M1 = floor(M0 * new / old): N-for-M forward is floor(M0 * N / M), 1-for-K reverse is
+    floor(M0 / K)."""
+    if old_rate <= 0 or new_rate <= 0:
+        raise ValueError("split rates must be positive")
+    return int(m0 * Fraction(new_rate) / Fraction(old_rate))
+
+
+def cap_multiplier(m1: int, raw_supply: int, custody_settled: Decimal) -> int:
+    """The largest multiplier <= ``m1`` with ``raw_supply * M / 1e18 <= custody_settled``."""
+    if raw_supply <= 0:
+        return m1
+    return min(m1, int(Fraction(custody_settled) * ONE * ONE / raw_supply))
+
+
+def residue(custody: Decimal, raw_supply: int, multiplier: int) -> Decimal:
+    """Custody shares beyond what the token's supply is worth (surplus collateral)."""
+    return custody - economic(raw_supply, multiplier)
+
+
+def continuity_gap(price_before: Decimal, m0: int, price_after: Decimal, m1: int) -> Decimal:
+    """|price_after * M1 / (price_before * M0) - 1|: a token holder's value across a split."""
+    before = Fraction(price_before) * m0
+    if before == 0:
+        raise ValueError("no price before the split")
+    gap = abs(Fraction(price_after) * m1 / before - 1)
+    return Decimal(gap.numerator) / Decimal(gap.denominator)

@@ -1,0 +1,113 @@
+"""Corporate actions picked up from the broker's announcements, with their amendments.
+
+Each pass lists the announcements of the issuer's symbols (current versions) from 30 days back
+(or the oldest open action's ex-date). A new corporate action id becomes a record; a higher
+version of a known one updates its dates and rates and is written to the audit log. An amended
+split whose multiplier is already proposed, awaiting approval or scheduled goes back to be
+computed (a scheduled one is cancelled on chain first) and needs a new approval; a dividend's
+figures come from what the broker pays, so its amendments need no more than the new dates and
+rate. A dividend picked up after its record date cannot be snapshotted and is halted for an
+operator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody_mock.schemas import AnnouncementOut
+from issuer.corporate.window import FINAL
+from issuer.db import utcnow
+from issuer.lifecycle.common import move
+from issuer.models import Approval, AuditEntry, CorporateAction
+from issuer.service import Issuer
+
+LOOKBACK = dt.timedelta(days=30)
+FIELDS = ("ex_date", "record_date", "payable_date", "cash_rate", "old_rate", "new_rate")
+
+
+def _kind(announcement: AnnouncementOut) -> str:
+    if announcement.ca_type == "dividend":
+        return "dividend"
+    return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
+
+
+def _values(announcement: AnnouncementOut) -> dict[str, object]:
+    return {"ex_date": announcement.ex_date, "record_date": announcement.record_date,
+            "payable_date": announcement.payable_date, "cash_rate": announcement.cash,
+            "old_rate": announcement.old_rate, "new_rate": announcement.new_rate}
+
+
+def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
+    """Record new announcements and apply amendments; returns the records that changed."""
+    today = issuer.broker.clock().date
+    open_ex = db.scalar(select(CorporateAction.ex_date).where(
+        CorporateAction.status.not_in(FINAL)).order_by(CorporateAction.ex_date).limit(1))
+    since = min(today - LOOKBACK, open_ex or today)
+    changed = []
+    for announcement in issuer.broker.announcements(since=since):
+        if announcement.initiating_symbol not in issuer.chain.stocks:
+            continue
+        row = db.scalar(select(CorporateAction).where(
+            CorporateAction.corporate_action_id == announcement.corporate_action_id))
+        if row is None:
+            changed.append(_record(db, announcement, today))
+        elif announcement.version > row.version and row.status != "scheduling":
+            _amend(db, row, announcement)
+            changed.append(row)
+    db.flush()
+    return changed
+
+
+def _record(db: Session, announcement: AnnouncementOut, today: dt.date) -> CorporateAction:
+    now = utcnow()
+    row = CorporateAction(corporate_action_id=announcement.corporate_action_id,
+                          version=announcement.version, symbol=announcement.initiating_symbol,
+                          kind=_kind(announcement), status="announced", created_at=now,
+                          updated_at=now, **_values(announcement))
+    db.add(row)
+    db.add(AuditEntry(at=now, actor="worker", action="corporate_action.announced",
+                      subject=announcement.corporate_action_id,
+                      detail={"symbol": row.symbol, "kind": row.kind,
+                              **{k: str(v) for k, v in _values(announcement).items()
+                                 if v is not None}}))
+    db.flush()
+    if row.kind == "dividend" and row.record_date is not None and today > row.record_date:
+        move(db, row, "halted", "picked up after its record date "
+             f"({row.record_date.isoformat()}): the record snapshot cannot be taken any more")
+    return row
+
+
+def _amend(db: Session, row: CorporateAction, announcement: AnnouncementOut) -> None:
+    new = _values(announcement)
+    changes = {k: [str(getattr(row, k)), str(v)] for k, v in new.items()
+               if getattr(row, k) != v}
+    for name, value in new.items():
+        setattr(row, name, value)
+    row.version = announcement.version
+    db.add(AuditEntry(at=utcnow(), actor="worker", action="corporate_action.amended",
+                      subject=row.corporate_action_id,
+                      detail={"version": row.version, "changes": changes}))
+    if row.kind == "dividend":
+        row.updated_at = utcnow()
+        return
+    if row.status in ("proposed", "awaiting_approval", "approved"):
+        _drop_approval(db, row)
+        row.nonce = row.effective_at = None
+        row.attempt += 1  # nothing signed for the old figures may be sent
+        move(db, row, "announced", f"amended to version {row.version}: computing again")
+    elif row.status == "scheduled":
+        _drop_approval(db, row)
+        move(db, row, "canceling", f"amended to version {row.version}: cancelling the "
+             "scheduled change")
+
+
+def _drop_approval(db: Session, row: CorporateAction) -> None:
+    if row.approval_id is None:
+        return
+    approval = db.get(Approval, row.approval_id)
+    if approval is not None and approval.status == "pending":
+        approval.status, approval.decided_at = "superseded", utcnow()
+    row.approval_id = None

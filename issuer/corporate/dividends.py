@@ -1,0 +1,187 @@
+"""A cash dividend, reinvested through the multiplier.
+
+announced -> recorded -> paid -> reinvesting -> proposed -> awaiting_approval -> approved ->
+scheduling -> scheduled -> completed (or halted with the reason; failed/canceled are final)
+
+- ``announced``: once the broker's date is past the record date (the broker fixed entitlements
+  at the end of it), snapshot the chain: raw supply R without issuer-held tokens, M0 and
+  E = R * M0, and check E against the settled custody shares. Mints and burns have waited since
+  the ex-date (:mod:`issuer.corporate.window`), so the supply now is the supply at the record.
+- ``recorded``: on the payable date the broker posts DIV (gross), DIVNRA (withholding) and FEE;
+  net = gross - withholding - fees.
+- ``paid``: reinvests the net cash with a notional market buy (``client_order_id`` =
+  ``ca-<id>-reinvest``, placed at most once).
+- ``reinvesting``: when the order is final and its executions settled, computes
+  M1 = M0 * (1 + filled / Q) (Q: the shares the broker paid on, = E when custody holds no
+  surplus), capped so that totalSupply * M1 <= settled custody, and the residue that stays as
+  surplus collateral (:mod:`issuer.corporate.arithmetic`).
+- ``proposed`` .. ``scheduled``: approval and the schedule (:mod:`issuer.corporate.schedule`),
+  to take effect ``ISSUER_CA_NOTICE_SECONDS`` after it is sent.
+- ``scheduled``: ``completed`` once the multiplier is active; the residue is recorded again.
+
+Issuer-held tokens are those in the redemption wallet that no open redemption is about to burn
+(a deposit waiting to be burned still belongs to its redeemer, who is paid at the multiplier of
+the burn).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody_mock.client import BrokerRejected
+from issuer.chain import checksum
+from issuer.corporate import arithmetic, custody
+from issuer.corporate.schedule import send_schedule
+from issuer.lifecycle.common import move, note
+from issuer.models import CorporateAction, Redemption, TokenEvent
+from issuer.service import Issuer
+
+FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
+UNBURNED = ("requested", "paused", "burning")
+
+
+def issuer_held_raw(issuer: Issuer, db: Session, symbol: str, block: int) -> int:
+    wallet = issuer.settings.redemption_wallet
+    if not wallet:
+        return 0
+    balance = issuer.chain.balance(symbol, checksum(wallet), block)
+    owed = 0
+    for source in db.scalars(select(Redemption.source_event).where(
+            Redemption.symbol == symbol, Redemption.status.in_(UNBURNED),
+            Redemption.source_event.is_not(None))):
+        tx_hash, log_index = (source or "").rsplit(":", 1)
+        event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
+                                                   TokenEvent.log_index == int(log_index)))
+        owed += int(event.value) if event is not None else 0
+    return max(0, balance - owed)
+
+
+def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.record_date is not None
+    today = issuer.broker.clock().date
+    if today <= action.record_date:
+        note(action, f"waiting: record date {action.record_date.isoformat()}")
+        return
+    block = issuer.chain.head()
+    total = issuer.chain.total_supply(action.symbol, block)
+    held = issuer_held_raw(issuer, db, action.symbol, block)
+    m0 = issuer.chain.multiplier(action.symbol, block)
+    raw = total - held
+    entitled = arithmetic.entitled_shares(raw, m0)
+    settled = custody.settled_shares(issuer, action.symbol)
+    action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
+    action.m0, action.entitled, action.custody_settled = str(m0), entitled, settled
+    if entitled > settled:
+        move(db, action, "halted", f"entitled shares {entitled} exceed settled custody "
+             f"{settled} at the record date")
+        return
+    move(db, action, "recorded")
+
+
+def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    entries = list(custody.activities(issuer, action.corporate_action_id,
+                                      ["DIV", "DIVNRA", "FEE"]))
+    paid = [e for e in entries if e.activity_type == "DIV"]
+    if not paid:
+        assert action.payable_date is not None
+        if issuer.broker.clock().date > action.payable_date and not action.custody_settled:
+            move(db, action, "completed", "custody held no settled shares at the record date")
+            return
+        note(action, f"waiting: payment on {action.payable_date.isoformat()}")
+        return
+    action.custody_entitled = sum((e.qty or Decimal(0) for e in paid), Decimal(0))
+    action.gross = custody.total(paid)
+    action.withholding = -custody.total([e for e in entries if e.activity_type == "DIVNRA"])
+    action.fees = -custody.total([e for e in entries if e.activity_type == "FEE"])
+    action.net = action.gross - action.withholding - action.fees
+    move(db, action, "paid")
+
+
+def _paid(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.net is not None
+    if action.net <= 0 or not action.entitled:
+        move(db, action, "completed", "nothing to reinvest" if action.net <= 0 else
+             "no tokens at the record date: the dividend stays in custody as cash")
+        return
+    try:
+        order = issuer.broker.submit_order(
+            issuer.settings.broker_account_id, symbol=action.symbol, side="buy",
+            notional=action.net, client_order_id=f"ca-{action.id}-reinvest")
+    except BrokerRejected as exc:
+        move(db, action, "halted", f"reinvestment refused: {exc.code}: {exc.detail}")
+        return
+    action.order_id = order.id
+    move(db, action, "reinvesting")
+
+
+def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    account = issuer.settings.broker_account_id
+    assert action.order_id is not None and action.m0 is not None
+    order = issuer.broker.order(account, action.order_id)
+    if order.status not in FINAL_ORDER:
+        note(action, f"waiting: reinvestment order {order.status}")
+        return
+    executions = issuer.broker.executions(account, order.id)
+    if any(e.status == "pending" for e in executions):
+        settle = max(e.settle_date for e in executions if e.status == "pending")
+        note(action, f"waiting: reinvestment settles on {settle.isoformat()}")
+        return
+    counted = [e for e in executions if e.status == "settled"]
+    action.filled_qty = sum((e.qty for e in counted), Decimal(0))
+    action.filled_cost = sum((e.amount for e in counted), Decimal(0))
+    if action.filled_qty <= 0:
+        move(db, action, "halted", f"the reinvestment bought nothing: order {order.status}"
+             + (f" ({order.status_reason})" if order.status_reason else ""))
+        return
+    m0 = int(action.m0)
+    current = issuer.chain.multiplier(action.symbol)
+    if current != m0:
+        move(db, action, "halted", f"the multiplier is {current}, not M0 {m0}: another change "
+             "took effect since the record date")
+        return
+    assert action.entitled is not None and action.custody_entitled is not None
+    uncapped = arithmetic.dividend_multiplier(m0, action.entitled, action.custody_entitled,
+                                              action.filled_qty)
+    supply = issuer.chain.total_supply(action.symbol)
+    settled = custody.settled_shares(issuer, action.symbol)
+    m1 = arithmetic.cap_multiplier(uncapped, supply, settled)
+    action.m1_uncapped, action.m1, action.supply_raw = str(uncapped), str(m1), str(supply)
+    action.custody_settled = settled
+    action.residue = arithmetic.residue(settled, supply, m1)
+    if m1 <= m0:
+        move(db, action, "completed", "the multiplier would not change; the reinvested shares "
+             "stay as surplus collateral")
+        return
+    move(db, action, "proposed", None if m1 == uncapped else
+         f"capped by settled custody: {uncapped} -> {m1}")
+
+
+def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    effective_at = issuer.chain.block_time() + issuer.settings.ca_notice_seconds
+    send_schedule(issuer, db, action, effective_at)
+
+
+def _scheduled(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.m1 is not None and action.supply_raw is not None
+    if issuer.chain.multiplier(action.symbol) != int(action.m1):
+        note(action, f"waiting: takes effect at chain time {action.effective_at}")
+        return
+    settled = custody.settled_shares(issuer, action.symbol)
+    supply = issuer.chain.total_supply(action.symbol)
+    action.custody_settled, action.supply_raw = settled, str(supply)
+    action.residue = arithmetic.residue(settled, supply, int(action.m1))
+    move(db, action, "completed")
+
+
+STEPS = {
+    "announced": _announced,
+    "recorded": _recorded,
+    "paid": _paid,
+    "reinvesting": _reinvesting,
+    "approved": _approved,
+    "scheduling": _approved,
+    "scheduled": _scheduled,
+}

@@ -1,0 +1,125 @@
+"""Putting a corporate action's multiplier on chain: approval, the schedule transaction, its
+cancellation, and the reference hash that ties the on-chain change to the off-chain record.
+
+- ``proposed``: the figures are computed; an operator asks to apply them (``request_apply``),
+  which opens a maker-checker approval; the action is ``awaiting_approval``.
+- A second operator approves (``approved``) or rejects (back to ``proposed``).
+- ``approved``: for a dividend the custody position is attested first (the token caps a dividend
+  multiplier by the attested settled shares); then ``scheduleMultiplier(M0, M1, effectiveAt,
+  kind, ref, nonce)`` is sent through the outbox (``scheduling`` until mined, then
+  ``scheduled``). A refusal because the multiplier moved (``MultiplierMismatch``) sends the
+  action back to compute its figures again.
+"""
+
+from __future__ import annotations
+
+import json
+
+from eth_utils import keccak
+from sqlalchemy.orm import Session
+
+from issuer.chain import ChainError
+from issuer.db import utcnow
+from issuer.errors import IssuerError, conflict, not_found
+from issuer.lifecycle.common import attest, chain_step, move, note
+from issuer.models import Approval, AuditEntry, ChainTx, CorporateAction
+from issuer.service import Issuer
+
+#: ``ActionKind`` of the token's schedule.
+KIND = {"dividend": 1, "forward_split": 2, "reverse_split": 3}
+
+
+def reference(action: CorporateAction) -> bytes:
+    """keccak256 of the record's canonical JSON: anyone holding the record can check the
+    ``ref`` of the on-chain schedule."""
+    fields = {"corporate_action_id": action.corporate_action_id, "version": action.version,
+              "symbol": action.symbol, "kind": action.kind, "m0": action.m0, "m1": action.m1,
+              "supply_raw": action.supply_raw}
+    return keccak(text=json.dumps(fields, sort_keys=True, separators=(",", ":")))
+
+
+def key(action: CorporateAction, what: str) -> str:
+    return f"ca:{action.id}:{what}:{action.attempt}"
+
+
+def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
+    """The first operator's request to apply the proposed multiplier (maker)."""
+    if action.status != "proposed":
+        raise conflict("corporate_action_not_proposed",
+                       f"corporate action {action.id} is {action.status}; only a proposed one "
+                       "can be applied")
+    approval = Approval(action="multiplier_change", status="pending", requested_by=actor,
+                        created_at=utcnow(), payload={
+        "corporate_action": action.id, "symbol": action.symbol, "kind": action.kind,
+        "m0": action.m0, "m1": action.m1, "version": action.version})
+    db.add(approval)
+    db.flush()
+    db.add(AuditEntry(at=utcnow(), actor=actor, action="approval.request.multiplier_change",
+                      subject=approval.id, detail=approval.payload))
+    action.approval_id = approval.id
+    move(db, action, "awaiting_approval", f"needs approval {approval.id}")
+    return approval
+
+
+def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, str]:
+    """Carry out (or turn down) an approval of a multiplier change."""
+    action = db.get(CorporateAction, approval.payload["corporate_action"])
+    if action is None:
+        raise not_found("corporate_action", approval.payload["corporate_action"])
+    if action.approval_id != approval.id or action.status != "awaiting_approval":
+        if not approved:  # turning down a stale request changes nothing
+            return {"corporate_action": action.id, "status": action.status}
+        raise conflict("approval_stale", f"corporate action {action.id} is {action.status} "
+                       "and no longer waits for this approval")
+    if approved and (action.m1 != approval.payload["m1"]
+                     or action.version != approval.payload["version"]):
+        raise IssuerError(409, "approval_stale",
+                          "the figures changed since the approval was asked for")
+    if approved:
+        move(db, action, "approved")
+    else:
+        action.approval_id = None
+        move(db, action, "proposed", "approval rejected; ask again once the figures are right")
+    return {"corporate_action": action.id, "status": action.status}
+
+
+def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
+                  effective_at: int) -> None:
+    """``approved``/``scheduling``: attest (dividends), then the schedule transaction."""
+    assert action.m0 is not None and action.m1 is not None
+    if action.kind == "dividend":
+        result = attest(issuer, db, action.symbol, key(action, "attest"))
+        if not _went_through(db, action, result):
+            return
+    token = issuer.chain.stock(action.symbol).token
+    if action.nonce is None or action.effective_at is None:
+        action.nonce = int(token.functions.lastMultiplierNonce().call()) + 1
+        action.effective_at = effective_at
+        db.commit()
+    result = chain_step(issuer, db, key(action, "schedule"), "corporate_action",
+                        lambda: token.functions.scheduleMultiplier(
+                            int(action.m0), int(action.m1), action.effective_at,
+                            KIND[action.kind], reference(action), action.nonce))
+    if _went_through(db, action, result):
+        move(db, action, "scheduled")
+
+
+def _went_through(db: Session, action: CorporateAction, result: ChainTx | ChainError) -> bool:
+    if isinstance(result, ChainTx) and result.status == "mined":
+        return True
+    if isinstance(result, ChainError) or result.status == "reverted":
+        reason = str(result) if isinstance(result, ChainError) else \
+            f"transaction {result.tx_hash} reverted: {result.error}"
+        action.nonce = action.effective_at = None
+        action.attempt += 1
+        if "MultiplierMismatch" in reason:
+            move(db, action, "announced" if action.kind != "dividend" else "reinvesting",
+                 f"the multiplier moved; computing again ({reason})")
+        else:
+            move(db, action, "halted", f"chain refused: {reason}")
+        return False
+    if action.status != "scheduling":
+        move(db, action, "scheduling")
+    else:
+        note(action, f"waiting: transaction {result.tx_hash} {result.status}")
+    return False

@@ -1,0 +1,87 @@
+"""When a corporate action stops mints and burns, and how a broker moment maps to chain time.
+
+The rule (DESIGN.md, the ex-date window): a multiplier applies to every raw token alive when it
+takes effect, so a token minted or burned between a corporate action's ex-date and the end of
+that action would move value between old and new holders. Mints and burns of the symbol
+therefore wait
+
+- from the broker's ex-date (start of day, New York) until the action is ``completed`` (for a
+  dividend: its multiplier is active; for a split: the multiplier is active, the broker has split
+  the position and the price is continuous), and
+- whenever a multiplier change is scheduled on chain and not yet active.
+
+Broker orders and journals of creations go on in the window; only the mint (or burn) waits.
+
+The broker and the chain keep separate clocks (in tests the broker's is simulated). A broker
+moment maps to chain time by the offset between the two clocks now: ``chain now + (moment -
+broker now)``. On a live system both are wall clocks and the offset is zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.models import CorporateAction
+from issuer.service import Issuer
+
+MARKET_TZ = ZoneInfo("America/New_York")
+FINAL = ("completed", "canceled", "failed")
+#: Statuses in which the action holds the symbol's mints and burns whatever the date.
+ON_CHAIN = ("scheduling", "scheduled", "checking", "canceling")
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight New York at the start of ``day``: when the broker processes a split."""
+    return dt.datetime.combine(day, dt.time(), MARKET_TZ)
+
+
+def chain_time_at(issuer: Issuer, moment: dt.datetime) -> int:
+    """The chain timestamp that corresponds to the broker moment ``moment``."""
+    broker_now = issuer.broker.clock().now
+    return issuer.chain.block_time() + int((moment - broker_now).total_seconds())
+
+
+def open_actions(db: Session, symbol: str) -> list[CorporateAction]:
+    return list(db.scalars(select(CorporateAction).where(
+        CorporateAction.symbol == symbol, CorporateAction.status.not_in(FINAL))
+        .order_by(CorporateAction.ex_date)))
+
+
+def split_factor(db: Session, symbol: str, since: dt.date | None) -> Decimal:
+    """new/old of every completed split of ``symbol`` effective on or after ``since``: what
+    turns a share quantity read before them into today's shares."""
+    factor = Decimal(1)
+    if since is None:
+        return factor
+    for old, new in db.execute(select(CorporateAction.old_rate, CorporateAction.new_rate).where(
+            CorporateAction.symbol == symbol, CorporateAction.status == "completed",
+            CorporateAction.kind.in_(("forward_split", "reverse_split")),
+            CorporateAction.ex_date >= since)):
+        factor = factor * new / old
+    return factor
+
+
+def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:
+    """A change scheduled on chain and not yet active."""
+    token = issuer.chain.stock(symbol).token
+    return int(token.functions.effectiveAt().call()) > issuer.chain.block_time()
+
+
+def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:
+    """Why a mint or burn of ``symbol`` must wait now, or None."""
+    if multiplier_change_pending(issuer, symbol):
+        return "a multiplier change is scheduled"
+    actions = open_actions(db, symbol)
+    if not actions:
+        return None
+    today = issuer.broker.clock().date
+    for action in actions:
+        if action.status in ON_CHAIN or today >= action.ex_date:
+            return (f"corporate action {action.corporate_action_id} ({action.kind}, ex-date "
+                    f"{action.ex_date.isoformat()}) is {action.status}")
+    return None

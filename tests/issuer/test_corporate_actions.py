@@ -1,0 +1,345 @@
+"""Corporate actions over the full stack: the broker's announcements, through the issuer, onto
+the token's multiplier, each checked against figures computed by hand here, with the invariant
+checked at every worker pass (``stack.reports``).
+
+The broker starts on Friday 2024-10-11 (Columbus Day on the Monday after), AAPL at 200.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from custody_mock.calendar import NEW_YORK
+from issuer import controls, operations
+from issuer.corporate import schedule
+from issuer.models import AuditEntry, CorporateAction, SymbolHalt
+
+D = Decimal
+ONE = 10**18
+DAY = dt.date
+
+
+def action(stack, corporate_action_id: str) -> CorporateAction:
+    with stack.issuer.session() as db:
+        row = db.scalar(select(CorporateAction).where(
+            CorporateAction.corporate_action_id == corporate_action_id))
+        assert row is not None, "the issuer did not pick up the announcement"
+        db.expunge(row)
+        return row
+
+
+def approve(stack, corporate_action_id: str) -> None:
+    """Maker-checker with two operators, as the API does it."""
+    with stack.issuer.session() as db:
+        row = db.scalar(select(CorporateAction).where(
+            CorporateAction.corporate_action_id == corporate_action_id))
+        approval = schedule.request_apply(db, row, "operator-a")
+        controls.decide(stack.issuer, db, approval.id, approve=True, actor="operator-b",
+                        actor_role_ok=True)
+
+
+def send(stack, fn, sender: str) -> None:
+    w3 = stack.issuer.chain.w3
+    w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender}))
+
+
+def token(stack, symbol: str = "AAPL"):
+    return stack.issuer.chain.stock(symbol).token
+
+
+def economic(stack, wallet: str, symbol: str = "AAPL") -> D:
+    t = token(stack, symbol)
+    return D(t.functions.balanceOf(wallet).call() * t.functions.uiMultiplier().call()) \
+        / D(ONE * ONE)
+
+
+def mint_100(stack) -> None:
+    creation = stack.create("100")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    assert stack.tokens() == 100 * ONE
+
+
+def no_halts(stack) -> bool:
+    with stack.issuer.session() as db:
+        return db.scalar(select(SymbolHalt)) is None
+
+
+def test_dividend_with_three_holders_one_frozen_one_minting_after_the_record_date(stack):
+    from brownie import accounts
+    from eth_account import Account
+
+    investor, frozen = accounts[7].address, Account.create().address
+    with stack.issuer.session() as db:                # onboarded by the issuer itself
+        operations.onboard_investor(stack.issuer, db, wallet=frozen, country=840,
+                                    identity=None, actor="test")
+    stack.broker.set_account_flags(stack.custody_account, country_of_tax_residence="DEU")
+    mint_100(stack)                                  # Tue 10/15: AP wallet holds 100
+    t = token(stack)
+    send(stack, t.functions.transfer(investor, 30 * ONE), stack.ap_wallet)
+    send(stack, t.functions.transfer(frozen, 20 * ONE), stack.ap_wallet)
+    send(stack, t.functions.setAddressFrozen(frozen, True), accounts[2].address)
+    div = stack.broker.announce(ca_type="dividend", ca_sub_type="cash",
+                                initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                ex_date=DAY(2024, 10, 17), record_date=DAY(2024, 10, 17),
+                                payable_date=DAY(2024, 10, 24), cash=D("1.00"))
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "announced"
+
+    stack.to_date(DAY(2024, 10, 17))                 # the ex-date: the window opens
+    late = stack.create("10")                        # bought on the ex-date: not entitled
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, div.corporate_action_id)
+    assert ca.status == "recorded"
+    # R = 100 raw shares (the 10 bought on the ex-date are not minted), M0 = 1, E = 100
+    assert (ca.raw_supply, ca.m0, ca.entitled) == (str(100 * ONE), str(ONE), D(100))
+    assert stack.creation(late).status == "settled"
+    assert "corporate action" in stack.creation(late).status_reason
+
+    stack.to_date(DAY(2024, 10, 25))                 # paid 10/24, reinvestment settles 10/25
+    ca = action(stack, div.corporate_action_id)
+    # gross 100 * 1.00 = 100.00; 30 % withheld = 30.00; net 70.00 buys 70 / 200 = 0.35 shares
+    assert (ca.custody_entitled, ca.gross, ca.withholding, ca.fees, ca.net) == \
+        (D(100), D("100.00"), D("30.00"), D(0), D("70.00"))
+    assert ca.filled_qty == D("0.35")
+    # M1 = 1e18 * (100 + 0.35) / 100; custody settled 100 + 10 + 0.35, R * M1 = 100.35
+    assert ca.status == "proposed"
+    assert ca.m1 == "1003500000000000000" == ca.m1_uncapped
+    assert ca.custody_settled == D("110.35") and ca.residue == D("10")
+    assert t.functions.uiMultiplier().call() == ONE   # nothing applied before approval
+
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert ca.status == "scheduled"
+    assert t.functions.newUIMultiplier().call() == 1003500000000000000
+    assert stack.creation(late).status == "settled"  # mints wait for the activation
+    stack.eod()
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "completed"
+    assert stack.creation(late).status == "completed"
+
+    # raw balances never moved; economic shares grew by 0.35 %
+    assert t.functions.balanceOf(investor).call() == 30 * ONE
+    assert t.functions.balanceOf(frozen).call() == 20 * ONE
+    assert t.functions.isFrozen(frozen).call()
+    assert economic(stack, investor) == D("30.105")
+    assert economic(stack, frozen) == D("20.07")
+    # the AP: 50 * 1.0035 plus the late creation minted at M1, floor(10e36 / 1.0035e18) raw
+    late_raw = 9965122072745391131
+    assert stack.tokens() == 50 * ONE + late_raw
+    assert economic(stack, stack.ap_wallet) == D("50.175") + D(late_raw * 1003500000000000000) \
+        / D(ONE * ONE)
+    # at activation custody held the 10 unminted shares beyond R * M1; once they are minted
+    # only the floors of M1 and of the mint are left over
+    assert action(stack, div.corporate_action_id).residue == D(10)
+    assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_amended_dividend_is_reinvested_at_the_amended_rate_and_approved_by_two_operators(
+        stack, api):
+    stack.broker.set_account_flags(stack.custody_account, country_of_tax_residence="DEU")
+    mint_100(stack)
+    div = stack.broker.announce(ca_type="dividend", ca_sub_type="cash",
+                                initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                ex_date=DAY(2024, 10, 17), record_date=DAY(2024, 10, 17),
+                                payable_date=DAY(2024, 10, 22), cash=D("0.50"))
+    stack.run()
+    stack.broker.amend(div.corporate_action_id, cash="0.80", payable_date="2024-10-23")
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert (ca.version, ca.cash_rate, ca.payable_date) == (2, D("0.80"), DAY(2024, 10, 23))
+    stack.to_date(DAY(2024, 10, 24))
+    ca = action(stack, div.corporate_action_id)
+    # 100 * 0.80 = 80.00 gross, 24.00 withheld, 56.00 buys 0.28 shares: M1 = 1.0028
+    assert (ca.gross, ca.withholding, ca.net, ca.filled_qty) == \
+        (D("80.00"), D("24.00"), D("56.00"), D("0.28"))
+    assert ca.status == "proposed" and ca.m1 == "1002800000000000000"
+
+    shown = api["view"].get(f"/v1/corporate-actions/{ca.id}").json()
+    assert (shown["m1"], shown["net"], shown["entitled"]) == ("1002800000000000000", "56",
+                                                             "100")
+    assert api["view"].post(f"/v1/corporate-actions/{ca.id}/apply").status_code == 403
+    asked = api["ops"].post(f"/v1/corporate-actions/{ca.id}/apply")
+    assert asked.status_code == 202, asked.text
+    approval = asked.json()["id"]
+    same = api["ops"].post(f"/v1/approvals/{approval}/approve")
+    assert (same.status_code, same.json()["code"]) == (403, "same_approver")
+    assert api["ops2"].post(f"/v1/approvals/{approval}/approve").status_code == 200
+    stack.run()
+    stack.eod()
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "completed"
+    assert token(stack).functions.uiMultiplier().call() == 1002800000000000000
+    assert economic(stack, stack.ap_wallet) == D("100.28")
+    with stack.issuer.session() as db:
+        actions = set(db.scalars(select(AuditEntry.action)))
+    assert {"corporate_action.announced", "corporate_action.amended",
+            "approval.request.multiplier_change", "approval.approve.multiplier_change",
+            "corporate_action.scheduled", "corporate_action.completed"} <= actions
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_forward_split_4_for_1_with_the_window_and_a_creation_across_it(stack):
+    mint_100(stack)                                            # Tue 10/15
+    split = stack.broker.announce(ca_type="split", ca_sub_type="stock_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 18), old_rate=D(1), new_rate=D(4))
+    stack.run()
+    ca = action(stack, split.corporate_action_id)
+    assert (ca.status, ca.m0, ca.m1) == ("proposed", str(ONE), str(4 * ONE))
+    approve(stack, split.corporate_action_id)
+    stack.run()
+    ca = action(stack, split.corporate_action_id)
+    assert ca.status == "scheduled"
+    t = token(stack)
+    assert t.functions.marketDataPaused().call()
+    # takes effect at the chain time of the broker's 10/18 00:00 New York
+    assert ca.effective_at == t.functions.effectiveAt().call()
+    across = stack.create("10")                                # bought 10/15, settles 10/16
+    stack.to_date(DAY(2024, 10, 17))
+    assert stack.creation(across).status == "settled"         # the mint waits for the split
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, split.corporate_action_id)
+    assert ca.status == "completed", ca.status_reason
+    assert not t.functions.marketDataPaused().call()
+    assert (ca.price_before, ca.price_after) == (D(200), D(50))  # 50 * 4 = 200 * 1
+    assert t.functions.uiMultiplier().call() == 4 * ONE
+    # the 10 pre-split shares became 40; minted at M1 = 4 they are 10 raw units
+    assert stack.creation(across).status == "completed"
+    assert stack.tokens() == 110 * ONE
+    assert economic(stack, stack.ap_wallet) == D(440)
+    # at completion the creation's 40 shares were not minted yet: residue 40, then none
+    assert stack.broker.position(stack.custody_account, "AAPL").qty == D(440)
+    assert ca.residue == D(40) and stack.run_report("AAPL").surplus == D(0)
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_reverse_split_1_for_10_with_cash_in_lieu_reinvested_and_fractional_residue(stack):
+    stack.broker.set_cash_in_lieu(True)
+    creation = stack.create("105.5")
+    stack.until(lambda: stack.creation(creation).status == "completed")   # Tue 10/15
+    split = stack.broker.announce(ca_type="split", ca_sub_type="reverse_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 18), old_rate=D(10), new_rate=D(1))
+    stack.run()
+    ca = action(stack, split.corporate_action_id)
+    # M1 = 1e18 / 10; custody 105.5 -> 10.55, of which 0.55 would be paid in lieu: warned
+    assert ca.m1 == str(ONE // 10)
+    assert "0.55" in ca.warning and "top up" in ca.warning
+    # the issuer's treasury tops custody up by 4.5 shares (surplus collateral)
+    stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="buy", qty=D("4.5"),
+                              client_order_id="treasury-top-up")
+    approve(stack, split.corporate_action_id)
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, split.corporate_action_id)
+    # custody 110 -> 11 whole shares, no fraction; supply 105.5 raw * 0.1 = 10.55 shares
+    assert ca.status == "completed", ca.status_reason
+    assert ca.cash_in_lieu == D(0)
+    assert ca.residue == D("0.45")
+    assert economic(stack, stack.ap_wallet) == D("10.55")
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_reverse_split_cash_in_lieu_is_reinvested(stack):
+    stack.broker.set_cash_in_lieu(True)
+    creation = stack.create("100")
+    stack.until(lambda: stack.creation(creation).status == "completed")
+    # 5.5 shares of surplus collateral: custody 105.5 -> 10.55, 0.55 paid in lieu at 2,000
+    stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="buy", qty=D("5.5"),
+                              client_order_id="treasury-surplus")
+    split = stack.broker.announce(ca_type="split", ca_sub_type="reverse_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 18), old_rate=D(10), new_rate=D(1))
+    stack.run()
+    approve(stack, split.corporate_action_id)
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, split.corporate_action_id)
+    assert ca.status == "completed", ca.status_reason
+    # 0.55 * 2,000 = 1,100.00 in lieu, reinvested: 0.55 shares bought back
+    assert ca.cash_in_lieu == D("1100.00") and ca.filled_qty == D("0.55")
+    # settled custody 10 whole shares against 100 raw * 0.1 = 10 shares
+    assert ca.residue == D(0) and economic(stack, stack.ap_wallet) == D(10)
+    assert stack.broker.position(stack.custody_account, "AAPL").qty == D("10.55")
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_dividend_and_split_in_the_same_week(stack):
+    stack.broker.set_account_flags(stack.custody_account, country_of_tax_residence="DEU")
+    mint_100(stack)                                            # Tue 10/15
+    div = stack.broker.announce(ca_type="dividend", ca_sub_type="cash",
+                                initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                ex_date=DAY(2024, 10, 21), record_date=DAY(2024, 10, 21),
+                                payable_date=DAY(2024, 10, 22), cash=D("2.00"))
+    split = stack.broker.announce(ca_type="split", ca_sub_type="stock_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 25), old_rate=D(1), new_rate=D(2))
+    stack.run()
+    # the split waits for the dividend before it computes from M0
+    assert action(stack, split.corporate_action_id).status == "announced"
+    stack.to_date(DAY(2024, 10, 23))                           # reinvestment settled
+    ca = action(stack, div.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    # 200.00 gross, 60.00 withheld, 140.00 buys 0.7 shares: M1 = 1.007
+    assert (ca.net, ca.filled_qty, ca.m1) == (D("140.00"), D("0.7"), "1007000000000000000")
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    stack.eod()                                                # Thu 10/24
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "completed"
+    sp = action(stack, split.corporate_action_id)
+    assert (sp.status, sp.m0, sp.m1) == ("proposed", "1007000000000000000",
+                                         "2014000000000000000")
+    approve(stack, split.corporate_action_id)
+    stack.to_date(DAY(2024, 10, 25))
+    assert action(stack, split.corporate_action_id).status == "completed"
+    assert economic(stack, stack.ap_wallet) == D("201.4")     # 100 * 1.007 * 2
+    assert stack.broker.position(stack.custody_account, "AAPL").qty == D("201.4")
+    assert stack.invariant_held() and no_halts(stack)
+
+
+def test_a_split_not_continuous_in_price_stays_in_its_window(stack):
+    mint_100(stack)
+    split = stack.broker.announce(ca_type="split", ca_sub_type="stock_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 17), old_rate=D(1), new_rate=D(2))
+    stack.run()
+    approve(stack, split.corporate_action_id)
+    stack.run()
+    stack.eod()                                                # Wed 10/16
+    # a price point a second after the split that does not follow it: 200 * 2 vs 200 * 1
+    stack.broker.set_price("AAPL", D(200), dt.datetime(2024, 10, 17, 0, 0, 1, tzinfo=NEW_YORK))
+    stack.to_date(DAY(2024, 10, 17))
+    ca = action(stack, split.corporate_action_id)
+    assert ca.status == "checking"
+    assert "not continuous" in ca.status_reason
+    late = stack.create("1")
+    stack.to_date(DAY(2024, 10, 18))
+    assert stack.creation(late).status == "settled"            # still held in the window
+    stack.broker.set_price("AAPL", D("100.5"))                 # 100.5 * 2 vs 200: 0.5 %
+    stack.run()
+    assert action(stack, split.corporate_action_id).status == "completed"
+    assert stack.creation(late).status == "completed"
+
+
+@pytest.mark.parametrize("figure", ["m1", "version"])
+def test_an_approval_for_other_figures_is_refused(stack, figure):
+    mint_100(stack)
+    stack.broker.announce(ca_type="split", ca_sub_type="stock_split", initiating_symbol="AAPL",
+                          declaration_date=DAY(2024, 10, 15), ex_date=DAY(2024, 10, 18),
+                          old_rate=D(1), new_rate=D(3))
+    stack.run()
+    with stack.issuer.session() as db:
+        row = db.scalar(select(CorporateAction))
+        approval = schedule.request_apply(db, row, "operator-a")
+        approval_id = approval.id
+        setattr(row, figure, "1" if figure == "m1" else 7)
+    with stack.issuer.session() as db, pytest.raises(Exception) as refused:
+        controls.decide(stack.issuer, db, approval_id, approve=True, actor="operator-b",
+                        actor_role_ok=True)
+    assert getattr(refused.value, "code", None) == "approval_stale"
+    assert token(stack).functions.effectiveAt().call() == 0
