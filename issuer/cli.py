@@ -21,6 +21,8 @@ approvals = typer.Typer(help="Maker-checker approvals.", no_args_is_help=True)
 app.add_typer(creations, name="creations")
 app.add_typer(redemptions, name="redemptions")
 app.add_typer(approvals, name="approvals")
+actions = typer.Typer(help="Corporate actions (dividends, splits).", no_args_is_help=True)
+app.add_typer(actions, name="corporate-actions")
 
 Url = Annotated[str, typer.Option(envvar="ISSUER_API_URL", help="base URL of the issuer API")]
 Key = Annotated[str, typer.Option(envvar="ISSUER_API_KEY", help="your API key")]
@@ -130,6 +132,27 @@ def approval_approve(approval_id: str, url: Url = "http://127.0.0.1:8800", key: 
 def approval_reject(approval_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
                     idempotency_key: Idem = None) -> None:
     _call("POST", url, key, f"/v1/approvals/{approval_id}/reject",
+          idempotency_key=idempotency_key)
+
+
+@actions.command("list")
+def action_list(url: Url = "http://127.0.0.1:8800", key: Key = "", status: str | None = None,
+                symbol: str | None = None, limit: int = 50) -> None:
+    _call("GET", url, key, "/v1/corporate-actions",
+          params={"status": status, "symbol": symbol, "limit": limit})
+
+
+@actions.command("get")
+def action_get(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """Every figure of a corporate action (R, M0, E, gross, withholding, net, M1, residue)."""
+    _call("GET", url, key, f"/v1/corporate-actions/{action_id}")
+
+
+@actions.command("apply")
+def action_apply(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
+                 idempotency_key: Idem = None) -> None:
+    """Ask to apply a proposed multiplier change (a second operator approves it)."""
+    _call("POST", url, key, f"/v1/corporate-actions/{action_id}/apply",
           idempotency_key=idempotency_key)
 
 

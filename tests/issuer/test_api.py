@@ -3,6 +3,7 @@ maker-checker, reserves, audit. Every refusal is problem JSON and changes nothin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -207,6 +208,17 @@ def test_operator_cli_over_the_api(stack, api, keys):
     assert json.loads(report.stdout)["symbol"] == "AAPL"
     forbidden = cli("pause", "AAPL", key=keys["view"])
     assert forbidden.returncode == 1 and json.loads(forbidden.stdout)["code"] == "forbidden"
+    stack.broker.announce(ca_type="split", ca_sub_type="stock_split", initiating_symbol="AAPL",
+                          declaration_date=dt.date(2024, 10, 11), ex_date=dt.date(2024, 10, 18),
+                          old_rate="1", new_rate="2")
+    stack.run()
+    listed = json.loads(cli("corporate-actions", "list", key=keys["view"]).stdout)["items"]
+    assert [(a["kind"], a["status"], a["m1"]) for a in listed] == \
+        [("forward_split", "proposed", str(2 * 10**18))]
+    asked = cli("corporate-actions", "apply", listed[0]["id"])
+    assert asked.returncode == 0 and json.loads(asked.stdout)["action"] == "multiplier_change"
+    again = cli("approvals", "approve", json.loads(asked.stdout)["id"])
+    assert again.returncode == 1 and json.loads(again.stdout)["code"] == "same_approver"
 
 
 def test_onboard_an_investor_through_the_api_and_offboard(stack, api):
