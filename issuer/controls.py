@@ -12,7 +12,8 @@ from issuer.chain import ChainError, checksum
 from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
-from issuer.models import Approval, ChainTx, Creation
+from issuer.lifecycle.common import move
+from issuer.models import Approval, ChainTx, CorporateAction, Creation
 from issuer.operations import audit
 from issuer.service import Issuer
 
@@ -77,6 +78,20 @@ def request_approval(db: Session, action: str, payload: dict[str, Any], actor: s
     db.add(approval)
     db.flush()
     audit(db, actor, f"approval.request.{action}", approval.id, **payload)
+    return approval
+
+
+def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
+    """The first operator's request to apply a proposed multiplier change (maker)."""
+    if action.status != "proposed":
+        raise conflict("corporate_action_not_proposed",
+                       f"corporate action {action.id} is {action.status}; only a proposed one "
+                       "can be applied")
+    approval = request_approval(db, "multiplier_change", {
+        "corporate_action": action.id, "symbol": action.symbol, "kind": action.kind,
+        "m0": action.m0, "m1": action.m1, "version": action.version}, actor)
+    action.approval_id = approval.id
+    move(db, action, "awaiting_approval", f"needs approval {approval.id}")
     return approval
 
 

@@ -23,6 +23,14 @@ from issuer.service import Issuer
 NINE = Decimal("0.000000001")
 
 
+def deposit_raw(db: Session, source_event: str) -> int | None:
+    """The raw units of the deposit ``<tx hash>:<log index>``, or None when not indexed."""
+    tx_hash, log_index = source_event.rsplit(":", 1)
+    event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
+                                               TokenEvent.log_index == int(log_index)))
+    return int(event.value) if event is not None else None
+
+
 def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
     if not issuer.settings.redemption_wallet:
         return []

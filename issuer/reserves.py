@@ -58,7 +58,7 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
     raw = chain.total_supply(symbol, at)
     multiplier = chain.multiplier(symbol, at)
     economic = raw_to_shares(raw, multiplier)
-    qty, settled, pending = _custody(issuer, symbol)
+    qty, settled, pending = custody_shares(issuer, symbol)
     clock = issuer.broker.clock()
     adjusted = False
     if (split := _split_in_flight(db, symbol)) is not None:
@@ -114,7 +114,7 @@ def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
     return report
 
 
-def _custody(issuer: Issuer, symbol: str) -> tuple[Decimal, Decimal, Decimal]:
+def custody_shares(issuer: Issuer, symbol: str) -> tuple[Decimal, Decimal, Decimal]:
     """Custody shares owned, settled and pending. Settled shares already sold (delivery not
     yet settled) no longer back anything, so settled is capped by what is owned."""
     position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
@@ -126,5 +126,5 @@ def _custody(issuer: Issuer, symbol: str) -> tuple[Decimal, Decimal, Decimal]:
 
 def attestation_figures(issuer: Issuer, symbol: str) -> tuple[int, int]:
     """Settled and pending custody shares, in 18-decimal units, for ``attestReserves``."""
-    _, settled, pending = _custody(issuer, symbol)
+    _, settled, pending = custody_shares(issuer, symbol)
     return int(settled * ONE), int(pending * ONE)

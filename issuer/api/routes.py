@@ -39,7 +39,6 @@ from issuer.api.schemas import (
     RedemptionOut,
 )
 from issuer.chain import raw_to_shares
-from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, invalid, not_found
 from issuer.lifecycle.common import move
@@ -216,7 +215,7 @@ def apply_corporate_action(action_id: str, ctx: OperatorWrite) -> Any:
     ``/v1/approvals/{id}/approve``, then the worker schedules it on chain."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = _corporate_action(db, action_id)
-        return 202, ApprovalOut.model_validate(schedule.request_apply(db, row, who.key_id))
+        return 202, ApprovalOut.model_validate(controls.request_apply(db, row, who.key_id))
     return ctx.run(action)
 
 

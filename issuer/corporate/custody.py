@@ -23,14 +23,6 @@ def total(entries: list[ActivityOut]) -> Decimal:
     return sum((e.net_amount or Decimal(0) for e in entries), Decimal(0))
 
 
-def settled_shares(issuer: Issuer, symbol: str) -> Decimal:
-    """Settled custody shares still owned (as the reserve check counts them)."""
-    position = issuer.broker.position(issuer.settings.broker_account_id, symbol)
-    if position is None:
-        return Decimal(0)
-    return min(position.qty_settled, position.qty)
-
-
 def price(issuer: Issuer, symbol: str) -> Decimal | None:
     """The broker's current price of ``symbol`` (from the custody position)."""
     position = issuer.broker.position(issuer.settings.broker_account_id, symbol)

@@ -21,7 +21,8 @@ from custody_mock.schemas import AnnouncementOut
 from issuer.corporate.window import FINAL
 from issuer.db import utcnow
 from issuer.lifecycle.common import move
-from issuer.models import Approval, AuditEntry, CorporateAction
+from issuer.models import Approval, CorporateAction
+from issuer.operations import audit
 from issuer.service import Issuer
 
 LOOKBACK = dt.timedelta(days=30)
@@ -68,11 +69,9 @@ def _record(db: Session, announcement: AnnouncementOut, today: dt.date) -> Corpo
                           kind=_kind(announcement), status="announced", created_at=now,
                           updated_at=now, **_values(announcement))
     db.add(row)
-    db.add(AuditEntry(at=now, actor="worker", action="corporate_action.announced",
-                      subject=announcement.corporate_action_id,
-                      detail={"symbol": row.symbol, "kind": row.kind,
-                              **{k: str(v) for k, v in _values(announcement).items()
-                                 if v is not None}}))
+    audit(db, "worker", "corporate_action.announced", announcement.corporate_action_id,
+          symbol=row.symbol, kind=row.kind,
+          **{k: str(v) for k, v in _values(announcement).items() if v is not None})
     db.flush()
     if row.kind == "dividend" and row.record_date is not None and today > row.record_date:
         move(db, row, "halted", "picked up after its record date "
@@ -87,9 +86,8 @@ def _amend(db: Session, row: CorporateAction, announcement: AnnouncementOut) -> 
     for name, value in new.items():
         setattr(row, name, value)
     row.version = announcement.version
-    db.add(AuditEntry(at=utcnow(), actor="worker", action="corporate_action.amended",
-                      subject=row.corporate_action_id,
-                      detail={"version": row.version, "changes": changes}))
+    audit(db, "worker", "corporate_action.amended", row.corporate_action_id,
+          version=row.version, changes=changes)
     if row.kind == "dividend":
         row.updated_at = utcnow()
         return

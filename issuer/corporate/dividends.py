@@ -35,11 +35,12 @@ from custody_mock.client import BrokerRejected
 from issuer.chain import checksum
 from issuer.corporate import arithmetic, custody
 from issuer.corporate.schedule import send_schedule
-from issuer.lifecycle.common import move, note
-from issuer.models import CorporateAction, Redemption, TokenEvent
+from issuer.deposits import deposit_raw
+from issuer.lifecycle.common import FINAL_ORDER, move, note, settles_on
+from issuer.models import CorporateAction, Redemption
+from issuer.reserves import custody_shares
 from issuer.service import Issuer
 
-FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 UNBURNED = ("requested", "paused", "burning")
 
 
@@ -48,14 +49,10 @@ def issuer_held_raw(issuer: Issuer, db: Session, symbol: str, block: int) -> int
     if not wallet:
         return 0
     balance = issuer.chain.balance(symbol, checksum(wallet), block)
-    owed = 0
-    for source in db.scalars(select(Redemption.source_event).where(
+    owed = sum(deposit_raw(db, source) or 0 for source in db.scalars(
+        select(Redemption.source_event).where(
             Redemption.symbol == symbol, Redemption.status.in_(UNBURNED),
-            Redemption.source_event.is_not(None))):
-        tx_hash, log_index = (source or "").rsplit(":", 1)
-        event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
-                                                   TokenEvent.log_index == int(log_index)))
-        owed += int(event.value) if event is not None else 0
+            Redemption.source_event.is_not(None))))
     return max(0, balance - owed)
 
 
@@ -71,7 +68,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     m0 = issuer.chain.multiplier(action.symbol, block)
     raw = total - held
     entitled = arithmetic.entitled_shares(raw, m0)
-    settled = custody.settled_shares(issuer, action.symbol)
+    settled = custody_shares(issuer, action.symbol)[1]
     action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
     action.m0, action.entitled, action.custody_settled = str(m0), entitled, settled
     if entitled > settled:
@@ -82,15 +79,20 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 
 def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.payable_date is not None
+    today = issuer.broker.clock().date
+    waiting = f"waiting: payment on {action.payable_date.isoformat()}"
+    if today < action.payable_date:
+        note(action, waiting)
+        return
     entries = list(custody.activities(issuer, action.corporate_action_id,
                                       ["DIV", "DIVNRA", "FEE"]))
     paid = [e for e in entries if e.activity_type == "DIV"]
     if not paid:
-        assert action.payable_date is not None
-        if issuer.broker.clock().date > action.payable_date and not action.custody_settled:
+        if today > action.payable_date and not action.custody_settled:
             move(db, action, "completed", "custody held no settled shares at the record date")
             return
-        note(action, f"waiting: payment on {action.payable_date.isoformat()}")
+        note(action, waiting)
         return
     action.custody_entitled = sum((e.qty or Decimal(0) for e in paid), Decimal(0))
     action.gross = custody.total(paid)
@@ -125,8 +127,7 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         note(action, f"waiting: reinvestment order {order.status}")
         return
     executions = issuer.broker.executions(account, order.id)
-    if any(e.status == "pending" for e in executions):
-        settle = max(e.settle_date for e in executions if e.status == "pending")
+    if (settle := settles_on(executions)) is not None:
         note(action, f"waiting: reinvestment settles on {settle.isoformat()}")
         return
     counted = [e for e in executions if e.status == "settled"]
@@ -146,7 +147,7 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     uncapped = arithmetic.dividend_multiplier(m0, action.entitled, action.custody_entitled,
                                               action.filled_qty)
     supply = issuer.chain.total_supply(action.symbol)
-    settled = custody.settled_shares(issuer, action.symbol)
+    settled = custody_shares(issuer, action.symbol)[1]
     m1 = arithmetic.cap_multiplier(uncapped, supply, settled)
     action.m1_uncapped, action.m1, action.supply_raw = str(uncapped), str(m1), str(supply)
     action.custody_settled = settled
@@ -169,7 +170,7 @@ def _scheduled(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if issuer.chain.multiplier(action.symbol) != int(action.m1):
         note(action, f"waiting: takes effect at chain time {action.effective_at}")
         return
-    settled = custody.settled_shares(issuer, action.symbol)
+    settled = custody_shares(issuer, action.symbol)[1]
     supply = issuer.chain.total_supply(action.symbol)
     action.custody_settled, action.supply_raw = settled, str(supply)
     action.residue = arithmetic.residue(settled, supply, int(action.m1))

@@ -1,8 +1,9 @@
 """Putting a corporate action's multiplier on chain: approval, the schedule transaction, its
 cancellation, and the reference hash that ties the on-chain change to the off-chain record.
 
-- ``proposed``: the figures are computed; an operator asks to apply them (``request_apply``),
-  which opens a maker-checker approval; the action is ``awaiting_approval``.
+- ``proposed``: the figures are computed; an operator asks to apply them
+  (``issuer.controls.request_apply``), which opens a maker-checker approval; the action is
+  ``awaiting_approval``.
 - A second operator approves (``approved``) or rejects (back to ``proposed``).
 - ``approved``: for a dividend the custody position is attested first (the token caps a dividend
   multiplier by the attested settled shares); then ``scheduleMultiplier(M0, M1, effectiveAt,
@@ -19,10 +20,9 @@ from eth_utils import keccak
 from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
-from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, not_found
 from issuer.lifecycle.common import attest, chain_step, move, note
-from issuer.models import Approval, AuditEntry, ChainTx, CorporateAction
+from issuer.models import Approval, ChainTx, CorporateAction
 from issuer.service import Issuer
 
 #: ``ActionKind`` of the token's schedule.
@@ -40,25 +40,6 @@ def reference(action: CorporateAction) -> bytes:
 
 def key(action: CorporateAction, what: str) -> str:
     return f"ca:{action.id}:{what}:{action.attempt}"
-
-
-def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
-    """The first operator's request to apply the proposed multiplier (maker)."""
-    if action.status != "proposed":
-        raise conflict("corporate_action_not_proposed",
-                       f"corporate action {action.id} is {action.status}; only a proposed one "
-                       "can be applied")
-    approval = Approval(action="multiplier_change", status="pending", requested_by=actor,
-                        created_at=utcnow(), payload={
-        "corporate_action": action.id, "symbol": action.symbol, "kind": action.kind,
-        "m0": action.m0, "m1": action.m1, "version": action.version})
-    db.add(approval)
-    db.flush()
-    db.add(AuditEntry(at=utcnow(), actor=actor, action="approval.request.multiplier_change",
-                      subject=approval.id, detail=approval.payload))
-    action.approval_id = approval.id
-    move(db, action, "awaiting_approval", f"needs approval {approval.id}")
-    return approval
 
 
 def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, str]:

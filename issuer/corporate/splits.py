@@ -36,11 +36,11 @@ from issuer.corporate.window import (
     open_actions,
     start_of,
 )
-from issuer.lifecycle.common import chain_step, move, note
+from issuer.lifecycle.common import FINAL_ORDER, chain_step, move, note
 from issuer.models import CorporateAction
+from issuer.reserves import custody_shares
 from issuer.service import Issuer
 
-FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 #: Seconds a schedule transaction is given to be mined before its effective time.
 MARGIN = 60
 
@@ -59,7 +59,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     m0 = issuer.chain.multiplier(action.symbol)
     m1 = arithmetic.split_multiplier(m0, action.old_rate, action.new_rate)
     supply = issuer.chain.total_supply(action.symbol)
-    settled = custody.settled_shares(issuer, action.symbol)
+    settled = custody_shares(issuer, action.symbol)[1]
     after = settled * action.new_rate / action.old_rate
     action.m0, action.m1, action.m1_uncapped, action.supply_raw = str(m0), str(m1), str(m1), \
         str(supply)
@@ -130,7 +130,7 @@ def _checking(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         return
     if not _market_data(issuer, db, action, False):
         return
-    settled = custody.settled_shares(issuer, action.symbol)
+    settled = custody_shares(issuer, action.symbol)[1]
     supply = issuer.chain.total_supply(action.symbol)
     action.custody_settled, action.supply_raw = settled, str(supply)
     action.residue = arithmetic.residue(settled, supply, int(action.m1))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerUnavailable
+from custody_mock.schemas import ExecutionOut
 from issuer import outbox
 from issuer.chain import ChainError
 from issuer.db import utcnow
@@ -15,6 +18,13 @@ from issuer.reserves import attestation_figures
 from issuer.service import Issuer
 
 Lifecycle = Creation | Redemption | Investor | CorporateAction
+#: Broker order statuses after which nothing more fills.
+FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
+
+
+def settles_on(executions: Sequence[ExecutionOut]) -> dt.date | None:
+    """The last settle date of the executions still pending, or None when none is."""
+    return max((e.settle_date for e in executions if e.status == "pending"), default=None)
 
 
 def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:

@@ -35,17 +35,17 @@ from issuer import crashpoints
 from issuer.chain import ChainError, shares_to_raw
 from issuer.corporate.window import mint_burn_blocker, split_factor
 from issuer.lifecycle.common import (
+    FINAL_ORDER,
     attest,
     chain_step,
     dispatch,
     move,
     note,
+    settles_on,
 )
 from issuer.models import ChainTx, Creation, Participant
 from issuer.reserves import open_halt, reconcile
 from issuer.service import Issuer
-
-FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
 
 def order_id_for(creation: Creation) -> str:
@@ -134,8 +134,7 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
             move(db, creation, "settled", f"minting on fill: {unsettled} unsettled shares "
                  f"within the cap (room {room})")
             return
-    if any(e.status == "pending" for e in executions):
-        settle = max(e.settle_date for e in executions if e.status == "pending")
+    if (settle := settles_on(executions)) is not None:
         note(creation, f"waiting: settlement on {settle.isoformat()}")
         return
     payment = issuer.broker.journal(creation.payment_journal_id)

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected
 from issuer import crashpoints
 from issuer.chain import ChainError, raw_to_shares, shares_to_raw
 from issuer.corporate.window import mint_burn_blocker
-from issuer.deposits import NINE
-from issuer.lifecycle.common import chain_step, dispatch, move, note
-from issuer.models import Participant, Redemption, TokenEvent
+from issuer.deposits import NINE, deposit_raw
+from issuer.lifecycle.common import FINAL_ORDER, chain_step, dispatch, move, note
+from issuer.models import Participant, Redemption
 from issuer.service import Issuer
-
-FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
 
 def step(issuer: Issuer, db: Session, redemption: Redemption) -> None:
@@ -82,12 +79,10 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
 def _deposit_shares(db: Session, redemption: Redemption, multiplier: int) -> Decimal:
     """A deposit is redeemed whole: its raw units at the multiplier of the burn (a deposit held
     across a corporate action is worth what the action made of it)."""
-    tx_hash, log_index = (redemption.source_event or "").rsplit(":", 1)
-    event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
-                                               TokenEvent.log_index == int(log_index)))
-    if event is None:
+    raw = deposit_raw(db, redemption.source_event or "")
+    if raw is None:
         return redemption.qty
-    return raw_to_shares(int(event.value), multiplier).quantize(NINE, rounding=ROUND_DOWN)
+    return raw_to_shares(raw, multiplier).quantize(NINE, rounding=ROUND_DOWN)
 
 
 def _delivery_blocker(issuer: Issuer, redemption: Redemption) -> str | None:

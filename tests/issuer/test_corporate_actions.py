@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from custody_mock.calendar import NEW_YORK
 from issuer import controls, operations
-from issuer.corporate import schedule
 from issuer.models import AuditEntry, CorporateAction, SymbolHalt
 
 D = Decimal
@@ -37,7 +36,7 @@ def approve(stack, corporate_action_id: str) -> None:
     with stack.issuer.session() as db:
         row = db.scalar(select(CorporateAction).where(
             CorporateAction.corporate_action_id == corporate_action_id))
-        approval = schedule.request_apply(db, row, "operator-a")
+        approval = controls.request_apply(db, row, "operator-a")
         controls.decide(stack.issuer, db, approval.id, approve=True, actor="operator-b",
                         actor_role_ok=True)
 
@@ -335,7 +334,7 @@ def test_an_approval_for_other_figures_is_refused(stack, figure):
     stack.run()
     with stack.issuer.session() as db:
         row = db.scalar(select(CorporateAction))
-        approval = schedule.request_apply(db, row, "operator-a")
+        approval = controls.request_apply(db, row, "operator-a")
         approval_id = approval.id
         setattr(row, figure, "1" if figure == "m1" else 7)
     with stack.issuer.session() as db, pytest.raises(Exception) as refused:
