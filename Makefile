@@ -4,7 +4,7 @@ VENV := .venv/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
-.PHONY: setup build test test-contracts lint up bench broker clean
+.PHONY: setup build test test-contracts lint up walkthrough bench broker clean
 
 setup:
 	@./toolchain/setup.sh
@@ -13,14 +13,19 @@ build: setup
 	@$(VENV)/python -m toolchain.build
 
 lint: setup
-	@$(VENV)/ruff check toolchain deploy tests issuer custody_mock servicekit bench
+	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
 
 test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
 	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
-	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer
+	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer tests/integration
 
+# the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m devstack $(ARGS)
+
+# the contracts alone on a devnet, driven with brownie (freeze, recovery, a split by hand)
+walkthrough: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.walkthrough
 
 bench: build

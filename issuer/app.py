@@ -28,6 +28,9 @@ class Worker:
         self.issuer = issuer
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="issuer-worker", daemon=True)
+        #: Passes finished (with or without an error), and the last pass's error if it failed.
+        self.passes = 0
+        self.last_error: str | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -40,8 +43,11 @@ class Worker:
         while not self._stop.is_set():
             try:
                 worker.run_once(self.issuer)
-            except Exception:  # keep going: each pass repeats what did not finish
+                self.last_error = None
+            except Exception as exc:  # keep going: each pass repeats what did not finish
                 log.exception("worker pass failed")
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            self.passes += 1
             self._stop.wait(self.issuer.settings.worker_interval)
 
 
@@ -60,9 +66,10 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     issuer = issuer or Issuer(settings or Settings.from_env())
     bootstrap_admin(issuer)
 
+    background = Worker(issuer) if run_worker else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        background = Worker(issuer) if run_worker else None
         if background is not None:
             background.start()
         yield
@@ -79,7 +86,10 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, object]:
+        """Liveness, the chain's head and, when this process runs the worker, its progress."""
+        worker_state = None if background is None else {
+            "passes": background.passes, "last_error": background.last_error}
         return {"status": "ok", "chain_id": issuer.chain.chain_id,
-                "block": issuer.chain.head()}
+                "block": issuer.chain.head(), "worker": worker_state}
 
     return app

@@ -136,12 +136,14 @@ def checksum(address: str) -> str:
     return to_checksum_address(address)
 
 
-def shares_to_raw(shares: Decimal, multiplier: int) -> int:
-    """Raw token units worth ``shares`` at ``multiplier``, rounded down (never over-mints)."""
+def shares_to_raw(shares: Decimal, multiplier: int, *, up: bool = False) -> int:
+    """Raw token units worth ``shares`` at ``multiplier``: rounded down for a mint (never
+    over-mints), up (``up=True``) for a burn (the tokens burned are worth at least the shares
+    sold, so the supply never outgrows custody)."""
     units = int(shares * ONE)
     if Decimal(units) != shares * ONE:
         raise ValueError("shares have more than 18 decimals")
-    return units * ONE // multiplier
+    return -(-units * ONE // multiplier) if up else units * ONE // multiplier
 
 
 def raw_to_shares(raw: int, multiplier: int) -> Decimal:

@@ -80,7 +80,7 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
 def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
                        qty: Decimal, kind: str = "cash", actor: str) -> Redemption:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
-    needed = shares_to_raw(qty, issuer.chain.multiplier(symbol))
+    needed = shares_to_raw(qty, issuer.chain.multiplier(symbol), up=True)
     balance = issuer.chain.balance(symbol, participant.wallet)
     if needed > balance:
         raise invalid("insufficient_tokens",

@@ -24,3 +24,12 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def downgrade_to_empty(engine: Engine) -> None:
+    """Drop every table of the issuer through the migrations (the devnet stack starts each run
+    from a fresh chain, so from an empty database too)."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")

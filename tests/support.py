@@ -1,22 +1,47 @@
-"""Helpers shared by the service test suites: run the mock broker for real on loopback."""
+"""Helpers shared by the service test suites: run the mock broker for real on loopback, a
+fresh issuer database, random API requests."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import sqlalchemy
 import uvicorn
 from hypothesis import strategies as st
 
 from custody_mock.app import create_app
 from custody_mock.settings import Settings
 
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-def _free_port() -> int:
+
+@contextmanager
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh issuer database: a SQLite file, or its own schema on the PostgreSQL server."""
+    if os.environ.get("ISSUER_TEST_DATABASE") != "postgresql":
+        yield f"sqlite:///{tmp_path / 'issuer.db'}"
+        return
+    schema = f"t{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -36,7 +61,7 @@ def serve(settings: Settings) -> Iterator[str]:
 @contextmanager
 def serve_app(app: object) -> Iterator[str]:
     """Run an ASGI app with uvicorn on a free loopback port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -48,9 +48,9 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
             _pause(db, redemption, blocker)
             return
         multiplier = issuer.chain.multiplier(redemption.symbol)
+        raw = shares_to_raw(redemption.qty, multiplier, up=True)
         if redemption.source_event is not None:
-            redemption.qty = _deposit_shares(db, redemption, multiplier)
-        raw = shares_to_raw(redemption.qty, multiplier)
+            raw, redemption.qty = _deposit(db, redemption, multiplier, raw)
         balance = issuer.chain.balance(redemption.symbol, redemption.wallet)
         if raw > balance:
             move(db, redemption, "failed",
@@ -76,13 +76,15 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
         move(db, redemption, "burning")
 
 
-def _deposit_shares(db: Session, redemption: Redemption, multiplier: int) -> Decimal:
-    """A deposit is redeemed whole: its raw units at the multiplier of the burn (a deposit held
-    across a corporate action is worth what the action made of it)."""
-    raw = deposit_raw(db, redemption.source_event or "")
-    if raw is None:
-        return redemption.qty
-    return raw_to_shares(raw, multiplier).quantize(NINE, rounding=ROUND_DOWN)
+def _deposit(db: Session, redemption: Redemption, multiplier: int,
+             raw: int) -> tuple[int, Decimal]:
+    """A deposit is redeemed whole: all its raw units are burned, and the shares they are worth
+    at the multiplier of the burn (a deposit held across a corporate action is worth what the
+    action made of it), rounded down to what the broker trades, are sold."""
+    deposited = deposit_raw(db, redemption.source_event or "")
+    if deposited is None:
+        return raw, redemption.qty
+    return deposited, raw_to_shares(deposited, multiplier).quantize(NINE, rounding=ROUND_DOWN)
 
 
 def _delivery_blocker(issuer: Issuer, redemption: Redemption) -> str | None:

@@ -9,11 +9,9 @@ broker at ``START`` and an empty issuer database.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,13 +29,12 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.models import ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.service import Issuer
-from tests.support import serve, serve_app
+from tests.support import database_url, serve, serve_app
 
 D = Decimal
 US = 840
 #: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day.
 START = dt.datetime(2024, 10, 11, 10, 0, tzinfo=NEW_YORK)
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -185,24 +182,6 @@ class Stack:
 
     def tokens(self, wallet: str | None = None, symbol: str = "AAPL") -> int:
         return self.issuer.chain.balance(symbol, wallet or self.ap_wallet)
-
-
-@contextmanager
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh issuer database: a SQLite file, or its own schema on the PostgreSQL server."""
-    if os.environ.get("ISSUER_TEST_DATABASE") != "postgresql":
-        yield f"sqlite:///{tmp_path / 'issuer.db'}"
-        return
-    schema = f"t{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
 
 
 @pytest.fixture

@@ -138,6 +138,14 @@ def test_dividend_with_three_holders_one_frozen_one_minting_after_the_record_dat
     assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
     assert stack.invariant_held() and no_halts(stack)
 
+    # redeeming 20 shares at M1 burns 20e36 / 1.0035e18 = 19930244145490782262.08... raw,
+    # rounded up: the tokens burned are worth at least the 20 shares sold
+    redemption = stack.redeem("20")
+    stack.until(lambda: stack.redemption(redemption).status == "completed")
+    assert stack.redemption(redemption).burn_raw == "19930244145490782263"
+    assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
+    assert stack.invariant_held() and no_halts(stack)
+
 
 def test_amended_dividend_is_reinvested_at_the_amended_rate_and_approved_by_two_operators(
         stack, api):

@@ -1,0 +1,217 @@
+"""``python -m devstack`` (``make up``): the whole stack on this machine, and its story.
+
+Starts an anvil devnet, deploys the suite (shared identity registry, AAPL and NVDA), starts the
+broker with seeded prices, a custody account and an authorized participant's account, starts
+the issuer service (API + worker), prints where everything is and the demo API keys, then tells
+the story (:mod:`devstack.story`) through the real APIs. Ctrl-C stops everything; every start
+begins from a fresh devnet and fresh databases under ``.devstack/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+
+from custody_mock.calendar import NEW_YORK
+from custody_mock.client import BrokerClient
+from devstack.processes import Processes, StackError, http_ready, rpc_ready, tail
+from devstack.story import Api, Story, Wallets
+from issuer.chain import Chain
+from issuer.config import Settings, dev_key
+from issuer.db import make_engine
+from issuer.schema import downgrade_to_empty, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day (NYSE open, banks
+#: closed), so a Friday trade settles on Tuesday.
+START = dt.datetime(2024, 10, 11, 10, 0, tzinfo=NEW_YORK)
+D = Decimal
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep-running", action="store_true",
+                        help="after the story, leave the stack up until Ctrl-C")
+    parser.add_argument("--no-story", action="store_true",
+                        help="start the stack and skip the story (with --keep-running: an "
+                             "empty stack to use with the CLI)")
+    parser.add_argument("--chain-port", type=int, default=8545)
+    parser.add_argument("--broker-port", type=int, default=8700)
+    parser.add_argument("--issuer-port", type=int, default=8800)
+    parser.add_argument("--database-url", default=None,
+                        help="the issuer's database (default: SQLite in the run folder); its "
+                             "issuer tables are dropped at each start")
+    parser.add_argument("--run-dir", type=Path, default=ROOT / ".devstack",
+                        help="logs, databases, manifest and env file (wiped at each start)")
+    return parser.parse_args(argv)
+
+
+def address(index: int) -> str:
+    from eth_account import Account
+    return str(Account.from_key(dev_key(index)).address)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM stops the stack as Ctrl-C does."""
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stop_on_sigterm()
+    run_dir: Path = args.run_dir
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    try:
+        with Processes(run_dir) as procs:
+            up(args, procs)
+    except KeyboardInterrupt:
+        print("\nstopped: anvil, the broker and the issuer are down")
+        return 130
+    except StackError as exc:
+        print(f"\nFAILED: {exc}\nlogs in {run_dir}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def up(args: argparse.Namespace, procs: Processes) -> None:
+    run_dir: Path = args.run_dir
+    python = sys.executable
+    rpc = f"http://127.0.0.1:{args.chain_port}"
+    broker_url = f"http://127.0.0.1:{args.broker_port}"
+    issuer_url = f"http://127.0.0.1:{args.issuer_port}"
+    t0 = time.monotonic()
+
+    anvil = shutil.which("anvil", path=f"{ROOT / 'node_modules/.bin'}:{os.environ['PATH']}")
+    if anvil is None:
+        raise StackError("anvil not found: run `make setup` first")
+    procs.start("anvil", [anvil, "--port", str(args.chain_port), "--accounts", "10",
+                          "--gas-limit", "12000000", "--base-fee", "0"],
+                ready=rpc_ready(rpc), port=args.chain_port)
+    deployed = subprocess.run([python, "-m", "toolchain.run", "devstack.deploy"], cwd=ROOT,
+                              env={**os.environ, "DEVNET_PORT": str(args.chain_port),
+                                   "DEVSTACK_DIR": str(run_dir)},
+                              capture_output=True, text=True)
+    (run_dir / "deploy.log").write_text(deployed.stdout + deployed.stderr)
+    if deployed.returncode != 0:
+        raise StackError(f"the deployment failed:\n{tail(run_dir / 'deploy.log')}")
+    manifest = next(run_dir.glob("*.json"))
+
+    procs.start("broker", [python, "-m", "custody_mock", "--port", str(args.broker_port),
+                           "--database-url", f"sqlite:///{run_dir / 'broker.db'}",
+                           "--start", START.isoformat()],
+                ready=http_ready(f"{broker_url}/healthz"), port=args.broker_port)
+    with BrokerClient(broker_url) as broker:
+        for symbol, price in (("AAPL", "200"), ("NVDA", "100")):
+            broker.set_asset(symbol)
+            broker.set_price(symbol, D(price))
+        custody = broker.create_account(given_name="Issuer", family_name="Custody",
+                                        country_of_tax_residence="CHE").id
+        broker.deposit(custody, D("10000000"))
+        ap = broker.create_account(given_name="Authorized", family_name="Participant").id
+        broker.deposit(ap, D("1000000"))
+
+    keys = {name: secrets.token_urlsafe(24) for name in ("admin",)}
+    wallets = Wallets(redemption=address(5), ap=address(6), alice=address(7), bob=address(8),
+                      outsider=address(9))
+    database_url = args.database_url or f"sqlite:///{run_dir / 'issuer.db'}"
+    if args.database_url:
+        empty_database(database_url)
+    issuer_env = {"ISSUER_DATABASE_URL": database_url, "ISSUER_RPC_URL": rpc,
+                  "ISSUER_MANIFEST": str(manifest), "ISSUER_BROKER_URL": broker_url,
+                  "ISSUER_BROKER_ACCOUNT_ID": custody,
+                  "ISSUER_REDEMPTION_WALLET": wallets.redemption,
+                  "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"]}
+    procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port)],
+                env=issuer_env, ready=http_ready(f"{issuer_url}/v1/health"),
+                port=args.issuer_port)
+
+    admin = Api(issuer_url, keys["admin"])
+    for name, role in (("operator", "operator"), ("approver", "operator"),
+                       ("compliance", "compliance")):
+        keys[name] = admin.post("/v1/api-keys", {"name": f"demo-{name}", "role": role})["key"]
+    compliance = Api(issuer_url, keys["compliance"])
+    for wallet in (wallets.ap, wallets.redemption):   # the issuer's own wallets, verified
+        compliance.post("/v1/investors", {"wallet": wallet, "country": 840})
+    deadline = time.monotonic() + 60
+    while any(admin.get(f"/v1/investors/{w}")["status"] != "active"
+              for w in (wallets.ap, wallets.redemption)):
+        if time.monotonic() > deadline:
+            raise StackError("the participant's and the redemption wallets were not onboarded")
+        time.sleep(0.2)
+    participant = admin.post("/v1/participants", {"name": "Authorized Participant",
+                                                  "broker_account_id": ap,
+                                                  "wallet": wallets.ap})["id"]
+    write_env(run_dir, issuer_url, keys, participant)
+    env_file = shown(run_dir / "env")
+
+    print(f"""The stack is up ({time.monotonic() - t0:.0f} s):
+  chain    {rpc}  (anvil, chain id 31337; manifest {shown(manifest)})
+  broker   {broker_url}/docs  (mock Alpaca Broker API; custody account {custody},
+           participant account {ap}; simulated clock {START:%a %Y-%m-%d %H:%M} New York)
+  issuer   {issuer_url}/docs  (operator API + worker; database {database_url})
+  API keys admin      {keys['admin']}
+           operator   {keys['operator']}
+           approver   {keys['approver']}   (a second operator: approves what the first asks)
+           compliance {keys['compliance']}
+  participant {participant}   wallet {wallets.ap}
+  logs, and `source {env_file}` for the CLI and curl: {shown(run_dir)}/""")
+
+    if not args.no_story:
+        with BrokerClient(broker_url) as broker:
+            chain = Chain(Settings(rpc_url=rpc, manifest=manifest))
+            Story(issuer_url=issuer_url, keys=keys, broker=broker, chain=chain,
+                  participant_id=participant, ap_account=ap, wallets=wallets).run()
+            print(f"\nThe story took {time.monotonic() - t0:.0f} s in all.")
+    if args.keep_running:
+        print(f"\nThe stack stays up; Ctrl-C stops it. Try:\n"
+              f"  source {env_file}\n"
+              f"  .venv/bin/python -m issuer.cli reserves\n"
+              f"  curl -s -H \"X-API-Key: $ISSUER_API_KEY\" $ISSUER_API_URL/v1/holders/AAPL\n")
+        while True:
+            procs.check_alive()
+            time.sleep(1)
+
+
+def empty_database(url: str) -> None:
+    """The issuer's tables in a database given with --database-url start empty, as the fresh
+    devnet does (a SQLite file in the run folder is new anyway)."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)               # a database of any earlier revision, or none
+        downgrade_to_empty(engine)
+    finally:
+        engine.dispose()
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (for a shorter message)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def write_env(run_dir: Path, issuer_url: str, keys: dict[str, str], participant: str) -> None:
+    """Shell variables for the CLI and curl (``source .devstack/env``)."""
+    (run_dir / "env").write_text(
+        f"export ISSUER_API_URL={issuer_url}\n"
+        f"export ISSUER_API_KEY={keys['operator']}\n"
+        f"export ISSUER_APPROVER_KEY={keys['approver']}\n"
+        f"export ISSUER_COMPLIANCE_KEY={keys['compliance']}\n"
+        f"export ISSUER_ADMIN_KEY={keys['admin']}\n"
+        f"export PARTICIPANT_ID={participant}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,310 @@
+"""The scripted story ``make up`` tells, through the real APIs: the issuer's operator API, the
+broker's API (its ``/_mock`` control endpoints move the simulated clock and announce corporate
+actions) and the chain's JSON-RPC (investors' own wallets send transfers).
+
+Every step waits for the issuer's worker to do its part and prints what changed; a step that
+does not happen in time stops the story with the state it was stuck in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from custody_mock.calendar import NEW_YORK
+from custody_mock.client import BrokerClient
+from devstack.processes import StackError
+from issuer.chain import Chain, raw_to_shares
+
+D = Decimal
+ONE = 10**18
+US, UK = 840, 826
+
+
+class Api:
+    """One API key's client of the issuer; a refusal raises :class:`StackError` with the
+    problem the API answered."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._answer(self.http.get(path, params=params))
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._answer(self.http.post(path, json=body or {}, headers={
+            "Idempotency-Key": str(uuid.uuid4())}))
+
+    @staticmethod
+    def _answer(response: httpx.Response) -> Any:
+        if response.status_code >= 400:
+            raise StackError(f"{response.request.method} {response.request.url.path} answered "
+                             f"{response.status_code}: {response.text[:500]}")
+        return response.json()
+
+
+@dataclass
+class Wallets:
+    ap: str
+    redemption: str
+    alice: str
+    bob: str
+    outsider: str
+
+
+class Story:
+    def __init__(self, *, issuer_url: str, keys: dict[str, str], broker: BrokerClient,
+                 chain: Chain, participant_id: str, ap_account: str, wallets: Wallets,
+                 timeout: float = 90) -> None:
+        self.operator = Api(issuer_url, keys["operator"])
+        self.approver = Api(issuer_url, keys["approver"])
+        self.compliance = Api(issuer_url, keys["compliance"])
+        self.broker = broker
+        self.chain = chain
+        self.participant_id = participant_id
+        self.ap_account = ap_account
+        self.w = wallets
+        self.timeout = timeout
+
+    # ------------------------------------------------------------------------- helpers
+
+    def wait(self, what: str, done: Callable[[], Any]) -> Any:
+        """Poll ``done()`` until it returns something truthy (returned), or stop the story."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            result = done()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise StackError(f"timed out waiting for: {what}")
+            time.sleep(0.2)
+
+    def settle(self) -> None:
+        """Let the worker run two full passes after whatever was just changed."""
+        start = self.operator.get("/v1/health")["worker"]["passes"]
+        self.wait("two worker passes", lambda: self.operator.get("/v1/health")["worker"]
+                  ["passes"] >= start + 2)
+
+    def next_day(self) -> dt.date:
+        """The broker's end of day to the next open; the chain's clock moves as far."""
+        before = self.broker.clock().now
+        after = self.broker.end_of_day().now
+        self.advance_chain(int((after - before).total_seconds()))
+        day = after.astimezone(NEW_YORK).date()
+        print(f"   -- end of day; the broker opens {day:%a %Y-%m-%d}")
+        return day
+
+    def advance_chain(self, seconds: int) -> None:
+        self.chain.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.chain.w3.provider.make_request("evm_mine", [])
+
+    def until_date(self, day: dt.date) -> None:
+        while self.broker.clock().date < day:
+            self.settle()
+            self.next_day()
+        self.settle()
+
+    def status(self, path: str) -> str:
+        return str(self.operator.get(path)["status"])
+
+    def shares(self, symbol: str, wallet: str) -> D:
+        return raw_to_shares(self.chain.balance(symbol, wallet), self.chain.multiplier(symbol))
+
+    def holders(self, symbol: str, names: dict[str, str]) -> None:
+        m = self.chain.multiplier(symbol)
+        print(f"   {symbol}: multiplier {D(m) / ONE}, raw supply "
+              f"{D(self.chain.total_supply(symbol)) / ONE}")
+        for name, wallet in names.items():
+            raw = self.chain.balance(symbol, wallet)
+            print(f"     {name:<12} raw {D(raw) / ONE:>24}   shares {raw_to_shares(raw, m):>24}")
+
+    def send(self, symbol: str, sender: str, to: str, shares: int) -> str:
+        token = self.chain.stock(symbol).token
+        tx = token.functions.transfer(to, shares * ONE).transact({"from": sender})
+        receipt = self.chain.w3.eth.wait_for_transaction_receipt(tx)
+        return f"block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}"
+
+    # ------------------------------------------------------------------------- the story
+
+    def run(self) -> None:
+        self.onboard()
+        self.create()
+        self.transfer()
+        self.refused_transfer()
+        self.dividend()
+        self.split()
+        self.redeem()
+        self.reconcile()
+
+    def onboard(self) -> None:
+        print("\n1. Onboard two investors (the issuer deploys each an ONCHAINID identity, signs "
+              "a KYC claim and registers the wallet)")
+        for name, wallet, country in (("alice", self.w.alice, US), ("bob", self.w.bob, UK)):
+            self.compliance.post("/v1/investors", {"wallet": wallet, "country": country})
+            investor = self.wait(f"{name} onboarded", lambda w=wallet: (
+                i := self.operator.get(f"/v1/investors/{w}"))["status"] == "active" and i)
+            print(f"   {name:<6} {wallet}  identity {investor['identity']}  country {country}"
+                  f"  verified={self.chain.is_verified(wallet)}")
+        print(f"   outsider {self.w.outsider}  verified={self.chain.is_verified(self.w.outsider)}"
+              "  (never onboarded)")
+
+    def create(self) -> None:
+        day = self.broker.clock().now.astimezone(NEW_YORK)
+        print(f"\n2. Cash creations on {day:%a %Y-%m-%d %H:%M} New York: 100 AAPL and 40 NVDA "
+              "for the authorized participant")
+        ids = {}
+        for symbol, qty in (("AAPL", "100"), ("NVDA", "40")):
+            ids[symbol] = self.operator.post("/v1/creations", {
+                "participant_id": self.participant_id, "symbol": symbol, "qty": qty})["id"]
+        for _ in range(5):
+            self.settle()
+            self.wait("the mints are mined", lambda: not any(
+                self.status(f"/v1/creations/{i}") == "minting" for i in ids.values()))
+            rows = {s: self.operator.get(f"/v1/creations/{i}") for s, i in ids.items()}
+            for symbol, row in rows.items():
+                print(f"   {symbol} creation: {row['status']:<10} filled {row['filled_qty']} "
+                      f"at {row['filled_avg_price']}, settled {row['settled_qty']}, "
+                      f"tokens minted {D(self.chain.balance(symbol, self.w.ap)) / ONE}")
+            if all(r["status"] == "completed" for r in rows.values()):
+                break
+            self.next_day()
+        else:
+            raise StackError(f"the creations did not complete: {rows}")
+        print("   T+1: filled Friday, the weekend and Columbus Day (banks closed) in between, "
+              "settled and minted Tuesday")
+
+    def transfer(self) -> None:
+        print("\n3. The participant's wallet sells on: 30 AAPL to alice, 20 AAPL and 10 NVDA to "
+              "bob (plain ERC-20 transfers from their own wallets)")
+        print(f"   {self.send('AAPL', self.w.ap, self.w.alice, 30)}")
+        print(f"   {self.send('AAPL', self.w.ap, self.w.bob, 20)}")
+        print(f"   {self.send('NVDA', self.w.ap, self.w.bob, 10)}")
+        self.holders("AAPL", {"participant": self.w.ap, "alice": self.w.alice, "bob": self.w.bob})
+
+    def refused_transfer(self) -> None:
+        print("\n4. alice tries to send 5 AAPL to a wallet without identity")
+        token = self.chain.stock("AAPL").token
+        code = token.functions.detectTransferRestriction(self.w.alice, self.w.outsider,
+                                                         5 * ONE).call()
+        reason = token.functions.messageForTransferRestriction(code).call()
+        print(f"   pre-check (ERC-1404): code {code}, \"{reason}\"")
+        try:
+            token.functions.transfer(self.w.outsider, 5 * ONE).transact({"from": self.w.alice})
+        except (ContractCustomError, ContractLogicError) as exc:
+            data = exc.data if isinstance(exc.data, str) else None
+            print(f"   the transfer reverts: {self.chain.decode_error(data)}; "
+                  f"alice still holds {self.shares('AAPL', self.w.alice)} AAPL")
+        else:
+            raise StackError("a transfer to an unverified wallet went through")
+
+    def dividend(self) -> None:
+        today = self.broker.clock().date
+        ex, pay = today + dt.timedelta(days=2), today + dt.timedelta(days=6)
+        print(f"\n5. AAPL declares a 0.25 USD dividend: ex/record {ex}, payable {pay}. The "
+              "issuer's custody account is Swiss: 30 % US withholding")
+        announced = self.broker.announce(
+            ca_type="dividend", ca_sub_type="cash", initiating_symbol="AAPL",
+            declaration_date=today, ex_date=ex, record_date=ex, payable_date=pay,
+            cash=D("0.25"))
+        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
+        self.wait("the issuer picks up the announcement",
+                  lambda: self.operator.get("/v1/corporate-actions")["items"])
+        before = {n: self.shares("AAPL", w) for n, w in
+                  (("alice", self.w.alice), ("bob", self.w.bob))}
+        while self.status(path) not in ("proposed", "halted"):
+            self.next_day()
+            self.settle()
+            print(f"   dividend: {self.status(path)}")
+        ca = self.operator.get(path)
+        print(f"   record date: R {D(ca['raw_supply']) / ONE} raw, M0 {D(ca['m0']) / ONE}, "
+              f"E {ca['entitled']} shares\n   paid: gross {ca['gross']}, withheld "
+              f"{ca['withholding']}, net {ca['net']} reinvested in {ca['filled_qty']} shares\n"
+              f"   proposed: M1 = M0 * (1 + {ca['filled_qty']} / {ca['entitled']}) = "
+              f"{D(ca['m1']) / ONE}")
+        self._apply(path)
+        self.wait("the dividend completes", lambda: self.status(path) == "completed")
+        residue = self.operator.get(path)["residue"]
+        print(f"   completed; residue (custody beyond the supply) {residue}")
+        for name, wallet in (("alice", self.w.alice), ("bob", self.w.bob)):
+            print(f"   {name}: {before[name]} -> {self.shares('AAPL', wallet)} AAPL shares, raw "
+                  f"balance unchanged ({D(self.chain.balance('AAPL', wallet)) / ONE})")
+
+    def _apply(self, path: str) -> None:
+        """The operator asks to apply the proposed multiplier, the approver approves, the
+        worker schedules it; the chain's clock passes the notice and it takes effect."""
+        ca = self.operator.get(path)
+        if ca["status"] != "proposed":
+            raise StackError(f"{ca['kind']} is {ca['status']}: {ca['status_reason']}")
+        approval = self.operator.post(f"{path}/apply")
+        print(f"   operator asks to apply M1 = {ca['m1']} (approval {approval['id'][:8]}), "
+              "the approver approves")
+        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.wait("the multiplier is scheduled on chain",
+                  lambda: self.status(path) in ("scheduled", "checking", "completed"))
+        effective = self.operator.get(path)["effective_at"]
+        wait_s = max(0, effective - self.chain.block_time()) + 1
+        if self.status(path) == "scheduled" and wait_s < 86_400:
+            print(f"   scheduled on chain, effective in {wait_s} s (the notice period)")
+            self.advance_chain(wait_s)
+
+    def split(self) -> None:
+        today = self.broker.clock().date
+        ex = today + dt.timedelta(days=2)
+        print(f"\n6. NVDA splits 2-for-1, effective {ex}: one multiplier write, no holder "
+              "touched")
+        announced = self.broker.announce(
+            ca_type="split", ca_sub_type="stock_split", initiating_symbol="NVDA",
+            declaration_date=today, ex_date=ex, old_rate=D(1), new_rate=D(2))
+        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
+        self.wait("the split is computed", lambda: self.operator.get(
+            "/v1/corporate-actions", symbol="NVDA")["items"] and
+            self.status(path) in ("proposed", "halted"))
+        self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
+        self._apply(path)
+        token = self.chain.stock("NVDA").token
+        self.wait("the market-data flag", lambda: token.functions.marketDataPaused().call())
+        print("   creations and redemptions of NVDA wait for the split; the token flags its "
+              "market data as paused")
+        self.until_date(ex)
+        self.wait("the split completes", lambda: self.status(path) == "completed")
+        ca = self.operator.get(path)
+        print(f"   completed: price {ca['price_before']} -> {ca['price_after']} at the broker, "
+              f"M {D(ca['m0']) / ONE} -> {D(ca['m1']) / ONE} (continuity checked)")
+        self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
+
+    def redeem(self) -> None:
+        print("\n7. The participant redeems 20 AAPL for cash: burned, sold, proceeds paid at T+1")
+        cash = self.broker.trading_account(self.ap_account).cash
+        redemption = self.operator.post("/v1/redemptions", {
+            "participant_id": self.participant_id, "symbol": "AAPL", "qty": "20"})
+        path = f"/v1/redemptions/{redemption['id']}"
+        for _ in range(5):
+            self.settle()
+            self.wait("the burn is mined", lambda: self.status(path) != "burning")
+            row = self.operator.get(path)
+            burned = D(row["burn_raw"]) / ONE if row["burn_raw"] else None
+            print(f"   redemption: {row['status']:<10} burned raw {burned}, sold "
+                  f"{row['filled_qty']}, proceeds {row['proceeds']}")
+            if row["status"] == "completed":
+                break
+            self.next_day()
+        else:
+            raise StackError(f"the redemption did not complete: {row}")
+        after = self.broker.trading_account(self.ap_account).cash
+        print(f"   the participant's broker cash: {cash} -> {after}")
+
+    def reconcile(self) -> None:
+        print("\n8. Reconciliation: tokens (economic shares) against settled custody")
+        for report in self.operator.get("/v1/reserves"):
+            print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
+                  f"settled {report['custody_settled']}, surplus {report['surplus']}, "
+                  f"holds={report['holds']}")
+
