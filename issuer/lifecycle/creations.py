@@ -10,7 +10,10 @@ in kind: requested -> journaled -> settled -> attesting -> minting -> completed
   only that; nothing filled fails the creation); the participant pays the cost by a cash journal
   into the custody account (``client_journal_id`` = ``creation-<id>-payment``).
 - ``filled``: waits for every execution to settle (T+1) and the payment journal to execute;
-  ``settled_qty`` is what settled (a failed or busted execution does not count).
+  ``settled_qty`` is what settled (a failed or busted execution does not count). The
+  participant then pays exactly for what settled: the difference (a busted or failed
+  execution, a price correction) is refunded or charged by one journal
+  (``client_journal_id`` = ``creation-<id>-true-up``) before anything is minted.
 - ``settled``/``attesting``: waits while a corporate action holds mints (see
   :mod:`issuer.corporate.window`); then attests the custody position on chain (outbox key
   ``attest:creation:<id>``), then ``minting``: mints ``settled_qty`` shares' worth of raw tokens
@@ -146,12 +149,54 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
              f"{payment.status_reason}")
         return
     counted = [e for e in executions if e.status == "settled"]
+    remark = _true_up(issuer, db, creation, sum((e.amount for e in counted), Decimal(0)))
+    if remark is None:
+        return
     creation.settled_qty = sum((e.qty for e in counted), Decimal(0))
     creation.units_date = min((e.settle_date for e in counted), default=None)
     if creation.settled_qty <= 0:
-        move(db, creation, "failed", "no execution settled")
+        move(db, creation, "failed", f"no execution settled; {remark}")
         return
-    move(db, creation, "settled")
+    move(db, creation, "settled", remark or None)
+
+
+def _true_up(issuer: Issuer, db: Session, creation: Creation, delivered: Decimal) -> str | None:
+    """The participant pays for the shares delivered: what it paid beyond the settled
+    executions (one failed at settlement or was busted) is refunded, and a price correction is
+    charged or refunded, by one journal (``client_journal_id`` = ``creation-<id>-true-up``).
+    None while that journal is not executed yet; then what was done ("" if nothing was owed).
+    """
+    assert creation.cost is not None
+    owed = creation.cost - delivered            # > 0: the participant paid too much
+    if owed == 0:
+        return ""
+    participant = db.get(Participant, creation.participant_id)
+    assert participant is not None
+    custody = issuer.settings.broker_account_id
+    client_id = f"creation-{creation.id}-true-up"
+    journal = issuer.broker.journal_by_client_id(client_id)
+    if journal is None:
+        refund = owed > 0
+        try:
+            journal = issuer.broker.create_journal(
+                entry_type="JNLC", from_account=custody if refund else
+                participant.broker_account_id, to_account=participant.broker_account_id
+                if refund else custody, amount=abs(owed), client_journal_id=client_id,
+                description=f"{'refund' if refund else 'charge'} for creation {creation.id}: "
+                            f"paid {creation.cost}, delivered {delivered}")
+        except BrokerRejected as exc:  # e.g. the participant lacks the cash: tried again
+            note(creation, f"waiting: true-up of {owed} refused: {exc.code}: {exc.detail}")
+            return None
+    if journal.status == "queued":
+        note(creation, f"waiting: true-up journal of {owed}")
+        return None
+    if journal.status != "executed":
+        move(db, creation, "halted", f"true-up journal {journal.status}: "
+             f"{journal.status_reason}")
+        return None
+    creation.cost = delivered
+    return (f"{'refunded' if owed > 0 else 'charged'} {abs(owed)}: paid {delivered + owed}, "
+            f"delivered {delivered}")
 
 
 def _unsettled_room(issuer: Issuer, db: Session, symbol: str) -> Decimal:

@@ -11,6 +11,9 @@ in kind: requested -> burning -> burned -> paying -> completed
 - ``burned``: sells the shares (``client_order_id`` = ``redemption-<id>-<n>``, ``n`` counting
   refused attempts) or journals them out in kind; a refused sale pauses the redemption and is
   tried again, since the tokens are gone and the shares must still be delivered.
+- ``filled``: once every execution settled, the proceeds are what settled; a sale that failed
+  at settlement or was busted put the shares back in custody, so the redemption goes back to
+  ``burned`` and sells them again.
 - ``settled``/``paying``: the proceeds (or shares) go to the participant's broker account by
   journal (``client_journal_id`` = ``redemption-<id>-payout``); ``completed`` once it executes.
 """
@@ -160,8 +163,16 @@ def _filled(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     if any(e.status == "pending" for e in executions):
         note(redemption, "waiting: settlement")
         return
-    redemption.proceeds = sum((e.amount for e in executions if e.status == "settled"),
-                              Decimal(0))
+    settled = [e for e in executions if e.status == "settled"]
+    sold = sum((e.qty for e in settled), Decimal(0))
+    if sold < redemption.qty:
+        # a sale failed at settlement or was busted: those shares are back in custody and the
+        # burned tokens still owe them, so they are sold again (the next order's id)
+        redemption.filled_qty = sold
+        move(db, redemption, "burned", f"sold {sold} of {redemption.qty}: an execution "
+             f"{'/'.join(sorted({e.status for e in executions} - {'settled'}))}; selling again")
+        return
+    redemption.proceeds = sum((e.amount for e in settled), Decimal(0))
     move(db, redemption, "settled")
 
 
