@@ -16,6 +16,14 @@ POINTS = (
     "creation.after_mint_sent",  # the mint is on the node, its receipt not yet seen
     "redemption.after_burn_sent",  # the burn is on the node, its receipt not yet seen
     "redemption.after_order",    # the sale is at the broker, the database does not know it
+    # every step's status change, before it is committed (what the step did outside the
+    # database, at the broker or on chain, is done; the database does not know it yet).
+    # ``attesting`` and ``burning`` are passed through only while a transaction waits to be
+    # mined (the devnet mines at once): the ``after_*_sent`` points cover those windows.
+    *(f"creation.before_{s}" for s in ("ordered", "filled", "settled", "minting",
+                                       "completed")),
+    *(f"redemption.before_{s}" for s in ("burned", "ordered", "filled", "settled", "paying",
+                                         "completed")),
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerUnavailable
 from custody_mock.schemas import ExecutionOut
-from issuer import outbox
+from issuer import crashpoints, outbox
 from issuer.chain import ChainError
 from issuer.db import utcnow
 from issuer.models import AuditEntry, ChainTx, CorporateAction, Creation, Investor, Redemption
@@ -29,6 +29,7 @@ def settles_on(executions: Sequence[ExecutionOut]) -> dt.date | None:
 
 def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:
     """Record a step; every change of status is in the audit log."""
+    crashpoints.reach(f"{_kind(row)}.before_{status}")
     before = row.status
     row.status, row.status_reason, row.updated_at = status, reason, utcnow()
     subject = row.wallet if isinstance(row, Investor) else row.id
