@@ -1,5 +1,6 @@
-"""The issuer killed with SIGKILL at each step of a creation, restarted, finishing with exactly
-one broker order, one payment journal and one mint.
+"""The issuer killed with SIGKILL at each step of a creation and of a redemption (every status
+change before its commit, and the moments between a broker call or a transaction and its
+record), restarted, finishing with exactly one broker order, one journal and one mint or burn.
 
 The worker runs as its own process (``python -m issuer --worker-passes N``) against the same
 database, chain and broker; ``ISSUER_CRASH_AT`` names the point where it kills itself.
