@@ -31,6 +31,7 @@ walkthrough: build
 bench: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.bench_gas
 	@$(VENV)/python bench/broker_orders.py
+	@$(VENV)/python bench/stack.py
 
 # the mock broker alone, on http://127.0.0.1:8700 (OpenAPI docs at /docs)
 broker: setup
