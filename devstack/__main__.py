@@ -62,16 +62,19 @@ def address(index: int) -> str:
     return str(Account.from_key(dev_key(index)).address)
 
 
-def stop_on_sigterm() -> None:
-    """SIGTERM stops the stack as Ctrl-C does."""
+def stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the stack. SIGINT's handler is installed explicitly: a
+    process started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then leaves it ignored."""
     def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    stop_on_sigterm()
+    stop_on_signals()
     run_dir: Path = args.run_dir
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)

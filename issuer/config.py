@@ -47,6 +47,8 @@ class Settings:
     unsettled_cap: Decimal = Decimal(0)
     #: A verified wallet of the issuer: tokens a participant sends here are redeemed.
     redemption_wallet: str = ""
+    #: Most creations of a symbol minted by one ``batchMint`` (with one attestation).
+    mint_batch_max: int = 50
     #: Creations and redemptions above this many shares need a second approver.
     large_mint_shares: Decimal = Decimal(10_000)
     supply_key: str = field(default_factory=lambda: dev_key(2))

@@ -55,6 +55,8 @@ class Creation(Base):
     units_date: Mapped[dt.date | None]
     mint_raw: Mapped[str | None] = mapped_column(String(80))
     multiplier: Mapped[str | None] = mapped_column(String(80))
+    #: The mint batch (one attestation and one ``batchMint`` for several creations), if any.
+    mint_batch: Mapped[str | None] = mapped_column(String(36), index=True)
     approved_by: Mapped[str | None] = mapped_column(String(36))
     created_by: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime]

@@ -46,6 +46,7 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
         discovery.discover(issuer, db)
     _advance_all(issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
                  corporate_actions.step)
+    creations.mint_batches(issuer)   # creations settled by the last pass, minted together
     _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS, creations.step)
     _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS, redemptions.step)
     with issuer.session() as db:

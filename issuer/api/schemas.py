@@ -76,6 +76,7 @@ class CreationOut(Out):
     settled_qty: Amount | None
     mint_raw: str | None
     multiplier: str | None
+    mint_batch: str | None
     created_by: str | None
     approved_by: str | None
     created_at: dt.datetime

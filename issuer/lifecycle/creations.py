@@ -29,8 +29,10 @@ in kind: requested -> journaled -> settled -> attesting -> minting -> completed
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected
@@ -47,7 +49,7 @@ from issuer.lifecycle.common import (
     settles_on,
 )
 from issuer.models import ChainTx, Creation, Participant
-from issuer.reserves import open_halt, reconcile
+from issuer.reserves import check_invariant, open_halt, reconcile
 from issuer.service import Issuer
 
 
@@ -233,24 +235,32 @@ def _settled(issuer: Issuer, db: Session, creation: Creation) -> None:
 
 
 def _attesting(issuer: Issuer, db: Session, creation: Creation) -> None:
-    _settled(issuer, db, creation)
+    if creation.mint_batch is None:   # a batch's members move with their batch
+        _settled(issuer, db, creation)
 
 
 def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
+    if creation.mint_batch is not None:
+        return
     if creation.mint_raw is None:
         if (blocker := mint_burn_blocker(issuer, db, creation.symbol)) is not None:
             note(creation, f"waiting: {blocker}")
             return
-        multiplier = issuer.chain.multiplier(creation.symbol)
-        assert creation.settled_qty is not None
-        shares = creation.settled_qty * split_factor(db, creation.symbol, creation.units_date)
-        creation.multiplier = str(multiplier)
-        creation.mint_raw = str(shares_to_raw(shares, multiplier))
+        _fix_mint(db, creation, issuer.chain.multiplier(creation.symbol))
         db.commit()
     token = issuer.chain.stock(creation.symbol).token
     result = chain_step(issuer, db, f"mint:creation:{creation.id}", "supply",
                         lambda: token.functions.mint(creation.wallet, int(creation.mint_raw)))
     _after_tx(db, creation, result, next_status="completed", waiting="minting")
+
+
+def _fix_mint(db: Session, creation: Creation, multiplier: int) -> None:
+    """The raw units to mint: the settled shares in today's share units (every split the
+    broker processed since they were counted), at the current multiplier, rounded down."""
+    assert creation.settled_qty is not None
+    shares = creation.settled_qty * split_factor(db, creation.symbol, creation.units_date)
+    creation.multiplier = str(multiplier)
+    creation.mint_raw = str(shares_to_raw(shares, multiplier))
 
 
 def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
@@ -263,6 +273,61 @@ def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
         move(db, creation, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
     elif creation.status != waiting:
         move(db, creation, waiting)
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+def mint_batches(issuer: Issuer) -> None:
+    """Mint creations that are ready together: per symbol, the settled creations (at least two,
+    at most ``ISSUER_MINT_BATCH_MAX``) form a batch with one reserve attestation
+    (``attest:batch:<id>``) and one ``batchMint`` (``mint:batch:<id>``). The batch and each
+    creation's raw amount are stored before anything is sent, so a restart finishes the same
+    batch; a creation alone takes the one-by-one path."""
+    with issuer.session() as db:
+        for symbol in issuer.chain.stocks:
+            _form_batch(issuer, db, symbol)
+        batches = list(db.scalars(select(Creation.mint_batch).distinct().where(
+            Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting")))))
+    for batch in batches:
+        with issuer.session() as db:
+            _advance_batch(issuer, db, batch)
+
+
+def _form_batch(issuer: Issuer, db: Session, symbol: str) -> None:
+    ready = list(db.scalars(select(Creation).where(
+        Creation.symbol == symbol, Creation.status == "settled", Creation.mint_batch.is_(None))
+        .order_by(Creation.updated_at).limit(issuer.settings.mint_batch_max)))
+    if len(ready) < 2 or mint_burn_blocker(issuer, db, symbol) is not None:
+        return
+    batch, multiplier = str(uuid.uuid4()), issuer.chain.multiplier(symbol)
+    for creation in ready:
+        creation.mint_batch = batch
+        _fix_mint(db, creation, multiplier)
+        move(db, creation, "attesting", f"mint batch {batch} of {len(ready)}")
+    db.commit()
+
+
+def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
+    members = list(db.scalars(select(Creation).where(
+        Creation.mint_batch == batch, Creation.status.in_(("attesting", "minting")))
+        .order_by(Creation.created_at, Creation.id)))
+    symbol = members[0].symbol
+    if members[0].status == "attesting":
+        result = attest(issuer, db, symbol, f"attest:batch:{batch}")
+        done, waiting = "minting", "attesting"
+    else:
+        token = issuer.chain.stock(symbol).token
+        result = chain_step(issuer, db, f"mint:batch:{batch}", "supply",
+                            lambda: token.functions.batchMint(
+                                [c.wallet for c in members], [int(c.mint_raw or 0)
+                                                              for c in members]))
+        done, waiting = "completed", "minting"
+    for creation in members:
+        _after_tx(db, creation, result, next_status=done, waiting=waiting)
+    if members[0].status != waiting:
+        check_invariant(issuer, db, symbol)
+    db.commit()
 
 
 _STEPS = {

@@ -30,9 +30,12 @@ class Running:
     """``python -m devstack`` with its output read line by line in a thread."""
 
     def __init__(self, *args: str) -> None:
+        self.run_dir = args[args.index("--run-dir") + 1]
+        # started with SIGINT ignored, as a shell's background job is: Ctrl-C must still work
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack", *args], cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -42,6 +45,13 @@ class Running:
         for line in self.process.stdout:
             self._queue.put(line.rstrip("\n"))
         self._queue.put(None)
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:     # a failed assertion: never leave the stack up
+            self.stop(signal.SIGTERM)
 
     def until(self, text: str, timeout: float = 300) -> str:
         """Output up to the first line containing ``text``."""
@@ -59,8 +69,15 @@ class Running:
         raise AssertionError(f"no {text!r} in the output:\n" + "\n".join(self.lines[-60:]))
 
     def stop(self, sig: int = signal.SIGINT) -> int:
+        """Send ``sig``; its exit code (None, after a SIGKILL, when it did not stop)."""
         self.process.send_signal(sig)
-        code = self.process.wait(60)
+        try:
+            code: int | None = self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()       # then the children, which run in their own sessions
+            subprocess.run(["pkill", "-f", str(self.run_dir)], check=False)
+            self.process.wait()
+            code = None
         self.until_end()
         return code
 
@@ -89,55 +106,50 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
     flags = [str(x) for pair in ports.items() for x in pair]
     run_dir = tmp_path / "run"
     with database_url(tmp_path) as db_url:
-        stack = Running("--keep-running", *flags, "--run-dir", str(run_dir),
-                        "--database-url", db_url)
-        try:
+        with Running("--keep-running", *flags, "--run-dir", str(run_dir), "--database-url",
+                     db_url) as stack:
             out = stack.until("The stack stays up")
-        finally:
-            if stack.process.poll() is not None:
-                stack.until_end()
-        # the story's figures, computed by hand: 100 AAPL at M0 = 1, 0.25 USD gross = 25.00,
-        # 30 % withheld = 7.50, net 17.50 buys 17.50 / 200 = 0.0875 shares;
-        # M1 = 1 + 0.0875 / 100 = 1.000875; alice's 30 become 30.02625
-        assert "filled 100 at 200, settled 100, tokens minted 100" in out
-        assert "Mon 2024-10-14" in out and "settled None" in out   # Columbus Day: not yet
-        assert 'code 5, "Receiver is not a verified investor"' in out
-        assert "the transfer reverts: ReceiverNotVerified" in out
-        assert "gross 25, withheld 7.5, net 17.5 reinvested in 0.0875 shares" in out
-        assert "M1 = M0 * (1 + 0.0875 / 100) = 1.000875" in out
-        assert "alice: 30 -> 30.02625 AAPL shares, raw balance unchanged (30)" in out
-        assert "price 100 -> 50 at the broker, M 1 -> 2" in out
+            # the story's figures, computed by hand: 100 AAPL at M0 = 1, 0.25 USD gross =
+            # 25.00, 30 % withheld = 7.50, net 17.50 buys 17.50 / 200 = 0.0875 shares;
+            # M1 = 1 + 0.0875 / 100 = 1.000875; alice's 30 become 30.02625
+            assert "filled 100 at 200, settled 100, tokens minted 100" in out
+            assert "Mon 2024-10-14" in out and "settled None" in out  # Columbus Day: not yet
+            assert 'code 5, "Receiver is not a verified investor"' in out
+            assert "the transfer reverts: ReceiverNotVerified" in out
+            assert "gross 25, withheld 7.5, net 17.5 reinvested in 0.0875 shares" in out
+            assert "M1 = M0 * (1 + 0.0875 / 100) = 1.000875" in out
+            assert "alice: 30 -> 30.02625 AAPL shares, raw balance unchanged (30)" in out
+            assert "price 100 -> 50 at the broker, M 1 -> 2" in out
 
-        env = env_file(run_dir / "env")
-        api = httpx.Client(base_url=env["ISSUER_API_URL"],
-                           headers={"X-API-Key": env["ISSUER_API_KEY"]}, timeout=30)
-        reports = {r["symbol"]: r for r in api.get("/v1/reserves").json()}
-        assert all(r["holds"] and not r["halted"] for r in reports.values()), reports
-        # AAPL: 100 + 0.0875 bought - 20 redeemed; NVDA: 40 split 2-for-1
-        assert D(reports["AAPL"]["custody_settled"]) == D("80.0875")
-        assert D(reports["NVDA"]["economic_supply"]) == D(80)
-        actions = api.get("/v1/corporate-actions").json()["items"]
-        assert sorted((a["symbol"], a["status"], a["m1"]) for a in actions) == [
-            ("AAPL", "completed", "1000875000000000000"),
-            ("NVDA", "completed", "2000000000000000000")]
-        holders = api.get("/v1/holders/NVDA").json()["holders"]
-        assert sorted(D(h["shares"]) for h in holders) == [D(20), D(60)]
-        # the CLI works against the running stack with the env file's variables
-        cli = subprocess.run([sys.executable, "-m", "issuer.cli", "reserves", "NVDA"],
-                             env={**os.environ, **env}, capture_output=True, text=True)
-        assert cli.returncode == 0 and '"holds": true' in cli.stdout
-        api.close()
+            env = env_file(run_dir / "env")
+            api = httpx.Client(base_url=env["ISSUER_API_URL"],
+                               headers={"X-API-Key": env["ISSUER_API_KEY"]}, timeout=30)
+            reports = {r["symbol"]: r for r in api.get("/v1/reserves").json()}
+            assert all(r["holds"] and not r["halted"] for r in reports.values()), reports
+            # AAPL: 100 + 0.0875 bought - 20 redeemed; NVDA: 40 split 2-for-1
+            assert D(reports["AAPL"]["custody_settled"]) == D("80.0875")
+            assert D(reports["NVDA"]["economic_supply"]) == D(80)
+            actions = api.get("/v1/corporate-actions").json()["items"]
+            assert sorted((a["symbol"], a["status"], a["m1"]) for a in actions) == [
+                ("AAPL", "completed", "1000875000000000000"),
+                ("NVDA", "completed", "2000000000000000000")]
+            holders = api.get("/v1/holders/NVDA").json()["holders"]
+            assert sorted(D(h["shares"]) for h in holders) == [D(20), D(60)]
+            # the CLI works against the running stack with the env file's variables
+            cli = subprocess.run([sys.executable, "-m", "issuer.cli", "reserves", "NVDA"],
+                                 env={**os.environ, **env}, capture_output=True, text=True)
+            assert cli.returncode == 0 and '"holds": true' in cli.stdout
+            api.close()
 
-        assert stack.stop(signal.SIGINT) == 130
-        assert "stopped: anvil, the broker and the issuer are down" in "\n".join(stack.lines)
+            assert stack.stop(signal.SIGINT) == 130
+            assert "stopped: anvil, the broker and the issuer are down" in "\n".join(
+                stack.lines)
         assert not any(port_open(p) for p in ports.values())
 
-        again = Running("--keep-running", "--no-story", *flags, "--run-dir", str(run_dir),
-                        "--database-url", db_url)
-        try:
+        with Running("--keep-running", "--no-story", *flags, "--run-dir", str(run_dir),
+                     "--database-url", db_url) as again:
             again.until("The stack stays up", timeout=180)
             health = httpx.get(f"http://127.0.0.1:{ports['--issuer-port']}/v1/health").json()
             assert health["status"] == "ok" and health["worker"]["last_error"] is None
-        finally:
             assert again.stop(signal.SIGTERM) == 130
         assert not any(port_open(p) for p in ports.values())

@@ -266,6 +266,9 @@ def test_onboard_an_investor_through_the_api_and_offboard(stack, api):
     stack.run()
     assert api["view"].get(f"/v1/investors/{carol}").json()["status"] == "offboarded"
     assert registry.functions.isVerified(carol).call() is False
+    # removing one wallet of an investor leaves the identity and its other wallet in place
+    assert registry.functions.isVerified(dave).call() is True
+    assert registry.functions.identity(dave).call() == investor["identity"]
     steps = [e["action"] for e in api["view"].get("/v1/audit", limit=200).json()
              if e["subject"] == carol]
     assert steps == ["investor.onboard", "investor.deploying", "investor.claiming",

@@ -128,3 +128,24 @@ def test_mint_on_fill_within_the_unsettled_cap(stack):
     days = stack.until(lambda: stack.creation(second).status == "completed")
     assert days[-1] == DAY(2024, 10, 15)
     assert stack.tokens() == 7 * ONE
+
+
+def test_creations_settling_together_are_minted_in_one_batch(stack):
+    from sqlalchemy import select
+
+    from issuer.models import ChainTx
+
+    stack.issuer.settings = dataclasses.replace(stack.issuer.settings, mint_batch_max=3)
+    ids = [stack.create(qty) for qty in ("1", "2", "3", "4")]
+    stack.until(lambda: all(stack.creation(i).status == "completed" for i in ids))
+    # the four settled together: the first three (the most a batch holds) in one batch, the
+    # fourth alone on the one-by-one path
+    batches = [stack.creation(i).mint_batch for i in ids]
+    assert batches[0] is not None and batches[:3] == [batches[0]] * 3 and batches[3] is None
+    with stack.issuer.session() as db:
+        keys = sorted(t.key for t in db.scalars(select(ChainTx).where(
+            ChainTx.key.like("mint:%"))))
+    assert keys == sorted([f"mint:batch:{batches[0]}", f"mint:creation:{ids[3]}"])
+    assert [stack.creation(i).mint_raw for i in ids] == [str(n * ONE) for n in (1, 2, 3, 4)]
+    assert stack.tokens() == 10 * ONE
+    assert stack.invariant_held()

@@ -100,3 +100,17 @@ def test_killed_and_restarted_at_each_step(stack, point):
         mints = db.query(ChainTx).filter(ChainTx.key == f"mint:creation:{creation_id}").all()
         assert [(m.attempt, m.status) for m in mints] == [(1, "mined")]
     assert stack.run_report("AAPL").holds
+
+
+def test_a_mint_batch_killed_after_its_transaction_was_sent_finishes_once(stack):
+    ids = [stack.create("3"), stack.create("4")]
+    _crash_then_finish(stack, "creation.after_mint_sent",
+                       lambda: all(stack.creation(i).status == "completed" for i in ids))
+    batch = stack.creation(ids[0]).mint_batch
+    assert batch is not None and stack.creation(ids[1]).mint_batch == batch
+    assert stack.tokens() == 7 * ONE
+    with stack.issuer.session() as db:
+        mints = db.query(ChainTx).filter(ChainTx.key.like("mint:%")).all()
+        assert [(m.key, m.attempt, m.status) for m in mints] == [
+            (f"mint:batch:{batch}", 1, "mined")]
+    assert stack.run_report("AAPL").holds
