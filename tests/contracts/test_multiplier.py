@@ -13,8 +13,11 @@ REF = b"CA-2026-0001".ljust(32, b"\0")
 def schedule(token, roles, new, *, kind=FORWARD, delay=3600, nonce=None, expected=None):
     nonce = token.lastMultiplierNonce() + 1 if nonce is None else nonce
     expected = token.uiMultiplier() if expected is None else expected
+    # relative to the chain's last block, not brownie's wall-clock estimate (chain.time()),
+    # which can drift from anvil's clock after snapshots are reverted
+    at = chain[-1].timestamp + delay
     return token.scheduleMultiplier(
-        expected, new, chain.time() + delay, kind, REF, nonce, {"from": roles.corporate_actions}
+        expected, new, at, kind, REF, nonce, {"from": roles.corporate_actions}
     )
 
 
