@@ -93,10 +93,11 @@ def redemption_list(url: Url = "http://127.0.0.1:8800", key: Key = "",
 @app.command()
 def reserves(symbol: Annotated[str | None, typer.Argument()] = None,
              url: Url = "http://127.0.0.1:8800", key: Key = "",
-             block: int | None = None) -> None:
-    """The reconciliation report (one symbol, or all)."""
+             block: int | None = None, broker_time: str | None = None) -> None:
+    """The reconciliation report (one symbol, or all); --block or --broker-time (ISO 8601
+    with a zone) for one symbol as it stood then."""
     path = f"/v1/reserves/{symbol}" if symbol else "/v1/reserves"
-    _call("GET", url, key, path, params={"block": block})
+    _call("GET", url, key, path, params={"block": block, "broker_time": broker_time})
 
 
 @app.command()

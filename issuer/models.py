@@ -203,6 +203,28 @@ class SymbolHalt(Base):
     cleared_by: Mapped[str | None] = mapped_column(String(36))
 
 
+class ReconciliationRecord(Base):
+    """The reconciliation of a symbol each time its figures changed (supply, multiplier or
+    custody): what a report at a past block or broker time is rebuilt from."""
+
+    __tablename__ = "reconciliations"
+    __table_args__ = (Index("ix_reconciliations_symbol_block", "symbol", "block"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(16))
+    block: Mapped[int] = mapped_column(BigInteger)
+    broker_time: Mapped[dt.datetime]
+    raw_supply: Mapped[str] = mapped_column(String(80))
+    multiplier: Mapped[str] = mapped_column(String(80))
+    economic_supply: Mapped[Decimal]
+    custody_qty: Mapped[Decimal]
+    custody_settled: Mapped[Decimal]
+    custody_pending: Mapped[Decimal]
+    allowed_pending: Mapped[Decimal]
+    surplus: Mapped[Decimal]
+    holds: Mapped[bool]
+    split_adjusted: Mapped[bool]
+
+
 class IndexedBlock(Base):
     """A block the indexer has read, with its hash, to notice when a reorg replaces it."""
 

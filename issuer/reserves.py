@@ -8,6 +8,7 @@ the chain take it at the same moment, by two clocks) both sides are compared aft
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ONE, raw_to_shares
 from issuer.db import utcnow
-from issuer.models import AuditEntry, CorporateAction, Creation, Redemption, SymbolHalt
+from issuer.models import (
+    AuditEntry,
+    CorporateAction,
+    Creation,
+    ReconciliationRecord,
+    Redemption,
+    SymbolHalt,
+)
 from issuer.service import Issuer
 
 OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
@@ -37,11 +45,12 @@ class Reconciliation:
     custody_settled: Decimal
     custody_pending: Decimal
     allowed_pending: Decimal
-    open_creations: int
-    open_redemptions: int
+    #: Open lifecycles and the halt flag: known for a live report, None for a past one.
+    open_creations: int | None
+    open_redemptions: int | None
     surplus: Decimal
     holds: bool
-    halted: bool
+    halted: bool | None
     #: A split is half done (the broker has split and the chain not yet, or the other way
     #: round): both sides are compared in post-split terms.
     split_adjusted: bool = False
@@ -100,9 +109,61 @@ def open_halt(db: Session, symbol: str) -> SymbolHalt | None:
                                               SymbolHalt.cleared_at.is_(None)))
 
 
+FIGURES = ("raw_supply", "multiplier", "custody_qty", "custody_settled", "custody_pending",
+           "allowed_pending", "split_adjusted")
+
+
+def record(db: Session, report: Reconciliation) -> None:
+    """Store ``report`` when its figures differ from the symbol's last stored one."""
+    last = db.scalar(select(ReconciliationRecord).where(
+        ReconciliationRecord.symbol == report.symbol).order_by(
+        ReconciliationRecord.id.desc()).limit(1))
+    now = {k: getattr(report, k) for k in FIGURES}
+    now["raw_supply"], now["multiplier"] = str(report.raw_supply), str(report.multiplier)
+    if last is not None and all(getattr(last, k) == v for k, v in now.items()):
+        return
+    db.add(ReconciliationRecord(
+        symbol=report.symbol, block=report.block,
+        broker_time=dt.datetime.fromisoformat(report.broker_time),
+        economic_supply=report.economic_supply, surplus=report.surplus, holds=report.holds,
+        **now))
+    db.flush()
+
+
+def reconcile_at(issuer: Issuer, db: Session, symbol: str, *, block: int | None = None,
+                 broker_time: dt.datetime | None = None) -> Reconciliation | None:
+    """The report as it stood at ``block`` (the chain read at that block, custody as the
+    issuer last saw it at or before it) or at ``broker_time`` (the record in force then, its
+    chain figures read again at its block); None when nothing was recorded by then."""
+    query = select(ReconciliationRecord).where(ReconciliationRecord.symbol == symbol)
+    if block is not None:
+        query = query.where(ReconciliationRecord.block <= block)
+    if broker_time is not None:
+        query = query.where(ReconciliationRecord.broker_time <= broker_time)
+    row = db.scalar(query.order_by(ReconciliationRecord.id.desc()).limit(1))
+    if row is None:
+        return None
+    at = row.block if block is None else block
+    raw, multiplier = issuer.chain.total_supply(symbol, at), issuer.chain.multiplier(symbol, at)
+    if (str(raw), str(multiplier)) == (row.raw_supply, row.multiplier):
+        economic, adjusted = row.economic_supply, row.split_adjusted   # as recorded
+    else:  # the chain moved between the record and ``block``
+        economic, adjusted = raw_to_shares(raw, multiplier), False
+    backing = row.custody_settled + row.allowed_pending
+    return Reconciliation(
+        symbol=symbol, block=at, broker_time=row.broker_time.isoformat(), raw_supply=raw,
+        multiplier=multiplier, economic_supply=economic, custody_qty=row.custody_qty,
+        custody_settled=row.custody_settled, custody_pending=row.custody_pending,
+        allowed_pending=row.allowed_pending, open_creations=None, open_redemptions=None,
+        surplus=backing - economic, holds=economic <= backing, halted=None,
+        split_adjusted=adjusted)
+
+
 def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
-    """Reconcile; on a violation open a halt (once) and write it to the audit log."""
+    """Reconcile and record it; on a violation open a halt (once) and write it to the audit
+    log."""
     report = reconcile(issuer, db, symbol)
+    record(db, report)
     if not report.holds and open_halt(db, symbol) is None:
         reason = (f"economic supply {report.economic_supply} exceeds custody "
                   f"{report.custody_settled} settled + {report.allowed_pending} pending")

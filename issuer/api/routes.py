@@ -51,10 +51,11 @@ from issuer.models import (
     Creation,
     Investor,
     Participant,
+    ReconciliationRecord,
     Redemption,
     SymbolHalt,
 )
-from issuer.reserves import open_halt, reconcile
+from issuer.reserves import open_halt, reconcile, reconcile_at
 
 router = APIRouter(prefix="/v1")
 Viewer = Annotated[ReadCtx, Depends(reader("viewer"))]
@@ -264,12 +265,42 @@ def list_reserves(ctx: Viewer) -> Any:
 
 
 @router.get("/reserves/{symbol}", tags=["reserves"])
-def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)) -> Any:
-    """Chain supply (raw, economic) against custody (settled, pending), at ``block``."""
+def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0),
+                 broker_time: dt.datetime | None = None) -> Any:
+    """Chain supply (raw, economic) against custody (settled, pending): now, or as it stood
+    at ``block`` (the chain at that block, custody as last recorded by then) or at
+    ``broker_time`` (the reconciliation recorded then, its chain figures read again)."""
     key = controls.symbol_of(ctx.issuer, symbol)
+    if block is not None and broker_time is not None:
+        raise invalid("one_point_in_time", "give block or broker_time, not both")
     if block is not None and block > ctx.issuer.chain.head():
         raise invalid("invalid_block", f"block {block} is not mined yet")
-    return reconcile(ctx.issuer, ctx.db, key, block).as_dict()
+    if broker_time is not None and broker_time.tzinfo is None:
+        raise invalid("invalid_broker_time", "broker_time needs a time zone (e.g. Z)")
+    if block is None and broker_time is None:
+        return reconcile(ctx.issuer, ctx.db, key).as_dict()
+    report = reconcile_at(ctx.issuer, ctx.db, key, block=block, broker_time=broker_time)
+    if report is None:
+        raise IssuerError(409, "not_recorded", f"no reconciliation of {key} was recorded by "
+                          f"{'block ' + str(block) if block is not None else broker_time}")
+    return report.as_dict()
+
+
+@router.get("/reserves/{symbol}/history", tags=["reserves"])
+def reserves_history(symbol: str, ctx: Viewer, after: int = Query(0, ge=0),
+                     limit: Limit = 100) -> Any:
+    """Every recorded reconciliation of the symbol (one each time supply, multiplier or
+    custody changed), oldest first; page with ``after`` = the last ``id``."""
+    key = controls.symbol_of(ctx.issuer, symbol)
+    rows = ctx.db.scalars(select(ReconciliationRecord).where(
+        ReconciliationRecord.symbol == key, ReconciliationRecord.id > after)
+        .order_by(ReconciliationRecord.id).limit(limit))
+    return [{"id": r.id, "block": r.block, "broker_time": r.broker_time.isoformat(),
+             "raw_supply": r.raw_supply, "multiplier": r.multiplier,
+             **{k: format(getattr(r, k), "f") for k in (
+                 "economic_supply", "custody_qty", "custody_settled", "custody_pending",
+                 "allowed_pending", "surplus")},
+             "holds": r.holds, "split_adjusted": r.split_adjusted} for r in rows]
 
 
 @router.get("/halts", response_model=list[HaltOut], tags=["reserves"])

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from custody_mock.client import BrokerClient
 from custody_mock.faults import KINDS
 from issuer.models import ChainTx
 
@@ -79,6 +80,10 @@ def test_the_matrix_covers_every_fault_kind():
 
 
 def arm(stack, kind: str) -> None:
+    """Arm the fault; for the slow ones the issuer's client gives up after 0.3 s (and retries)."""
+    if kind in ("http_error", "timeout"):
+        stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, timeout=0.3,
+                                           backoff=0.01)
     params = dict(FAULTS[kind])
     scope = {"symbol": params.pop("symbol")} if "symbol" in params else {
         "account_id": stack.custody_account}
@@ -120,10 +125,6 @@ def finish(stack, done) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_creation_under_fault(stack, kind):
-    if kind in ("http_error", "timeout"):
-        from custody_mock.client import BrokerClient
-        stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, timeout=0.3,
-                                           backoff=0.01)
     ap_cash = cash(stack, stack.ap_account)
     arm(stack, kind)
     creation_id = stack.create("10")
@@ -153,10 +154,6 @@ def test_creation_under_fault(stack, kind):
 def test_redemption_under_fault(stack, kind):
     creation = stack.create("10")
     stack.until(lambda: stack.creation(creation).status == "completed")
-    if kind in ("http_error", "timeout"):
-        from custody_mock.client import BrokerClient
-        stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, timeout=0.3,
-                                           backoff=0.01)
     ap_cash = cash(stack, stack.ap_account)
     arm(stack, kind)
     redemption_id = stack.redeem("4")
