@@ -81,7 +81,7 @@ contract StockTokenFactory is Ownable2Step {
         if (_tokens[p.symbol] != address(0)) revert SymbolTaken(p.symbol);
         if (p.owner == address(0)) revert ZeroAddress();
 
-        ModularCompliance c = new ModularCompliance(address(this));
+        ModularCompliance c = new ModularCompliance(address(this), _presets());
         _configureModules(c, p);
         compliance = address(c);
 
@@ -117,6 +117,15 @@ contract StockTokenFactory is Ownable2Step {
     /// @notice The shared modules this factory wires in.
     function modules() external view returns (ModuleSet memory) {
         return _modules;
+    }
+
+    /// @dev The shared modules, as presets of every compliance this factory deploys (in the order
+    /// a movement runs them).
+    function _presets() private view returns (address[] memory presets) {
+        ModuleSet memory m = _modules;
+        presets = new address[](5);
+        (presets[0], presets[1], presets[2], presets[3], presets[4]) =
+            (m.countryAllow, m.countryBlock, m.maxBalance, m.maxHolders, m.holdingPeriod);
     }
 
     function _configureModules(ModularCompliance c, StockParams calldata p) private {

@@ -90,6 +90,9 @@ interface IIdentityRegistry {
     ) external;
     function contains(address userAddress) external view returns (bool);
     function isVerified(address userAddress) external view returns (bool);
+    /// @notice {isVerified} and, when verified, the investor's country (else 0), in one call:
+    /// what a token needs to check a receiver and pass the country to its compliance.
+    function verifiedCountry(address userAddress) external view returns (bool verified, uint16 country);
     function identity(address userAddress) external view returns (IOnchainIdentity);
     function investorCountry(address userAddress) external view returns (uint16);
     function identityStorage() external view returns (IIdentityRegistryStorage);

@@ -197,11 +197,17 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
 
     /// @inheritdoc IIdentityRegistry
     /// @dev From the cache while it is valid, else the full check.
-    function isVerified(address userAddress) external view returns (bool) {
+    function isVerified(address userAddress) external view returns (bool verified) {
+        (verified,) = verifiedCountry(userAddress);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    /// @dev From the cache while it is valid (one storage slot and the epoch), else the full check.
+    function verifiedCountry(address userAddress) public view returns (bool verified, uint16 country) {
         Cached memory c = _cache[userAddress];
-        if (c.validUntil > block.timestamp && c.epoch == _epoch) return true;
-        (bool ok,) = _verifyLive(userAddress);
-        return ok;
+        if (c.validUntil > block.timestamp && c.epoch == _epoch) return (true, c.country);
+        (verified,) = _verifyLive(userAddress);
+        if (verified) country = _storage.storedInvestorCountry(userAddress);
     }
 
     /// @notice The full claim check, ignoring the cache.

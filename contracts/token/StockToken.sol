@@ -7,6 +7,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IERC3643, IERC3643AgentRole} from "../interfaces/IERC3643.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
@@ -31,7 +32,11 @@ import {ReserveGuard} from "./ReserveGuard.sol";
 /// - `forcedTransfer` respects compliance; only `forcedTransferWithOverride` skips it, with an event;
 /// - `transferFrom` refuses a frozen spender;
 /// - compliance checks and records in one call (`transferred`/`created`), so a transfer pays for one
-///   compliance round trip instead of two.
+///   compliance round trip instead of two, and receives the receiver's country, read from the
+///   identity registry with the receiver's verification, so modules need not look it up again;
+/// - a wallet's balance, partially frozen tokens and frozen flag share one storage slot, so a
+///   transfer reads each party's state once. Raw supply is therefore capped at 2^128 - 1 and a
+///   wallet's frozen tokens at 2^120 - 1.
 contract StockToken is
     IERC3643,
     IERC3643AgentRole,
@@ -58,10 +63,12 @@ contract StockToken is
 
     string private constant TOKEN_VERSION = "1.0.0";
 
-    /// @dev Freeze state of one wallet, packed in one slot.
-    struct Freeze {
+    /// @dev One wallet, one slot: raw balance and freeze state. Balances live here instead of
+    /// OpenZeppelin ERC20's own mapping ({balanceOf}, {totalSupply} and {_update} are overridden).
+    struct Account {
+        uint128 balance;
+        uint120 frozenTokens;
         bool frozen;
-        uint248 frozenTokens;
     }
 
     /// @notice Token construction parameters.
@@ -83,7 +90,8 @@ contract StockToken is
     IIdentityRegistry private _identityRegistry;
     bool private _paused;
     IModularCompliance private _compliance;
-    mapping(address wallet => Freeze) private _freezes;
+    mapping(address wallet => Account) private _accounts;
+    uint128 private _supply;
 
     /// @notice A forced transfer skipped compliance because the agent asked for it.
     event ComplianceOverridden(address indexed agent, address indexed from, address indexed to, uint256 amount, bytes32 reason);
@@ -128,7 +136,7 @@ contract StockToken is
 
     /// @notice Transfer on behalf of `from`; the spender must not be frozen either.
     function transferFrom(address from, address to, uint256 amount) public override(ERC20, IERC20) returns (bool) {
-        if (_freezes[msg.sender].frozen) revert SpenderFrozen(msg.sender);
+        if (_accounts[msg.sender].frozen) revert SpenderFrozen(msg.sender);
         _spendAllowance(from, msg.sender, amount);
         _transferChecked(from, to, amount);
         return true;
@@ -152,13 +160,23 @@ contract StockToken is
         return _tokenSymbol;
     }
 
+    /// @notice Raw balance of `account`.
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @notice Raw total supply.
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _supply;
+    }
+
     // ================================================================ transfer pre-check
 
     /// @notice Why a transfer would be refused, as a code (0 = it would pass). Never reverts.
     function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8) {
         if (paused()) return TRANSFER_PAUSED;
-        if (_freezes[from].frozen) return SENDER_FROZEN;
-        if (_freezes[to].frozen) return RECEIVER_FROZEN;
+        if (_accounts[from].frozen) return SENDER_FROZEN;
+        if (_accounts[to].frozen) return RECEIVER_FROZEN;
         if (amount > _unfrozenBalance(from)) return INSUFFICIENT_UNFROZEN_BALANCE;
         if (!_identityRegistry.isVerified(to)) return RECEIVER_NOT_VERIFIED;
         if (!_compliance.canTransfer(from, to, amount)) return COMPLIANCE_REFUSED;
@@ -337,19 +355,20 @@ contract StockToken is
         if (investorOnchainID == address(0) || address(registry.identity(newWallet)) != investorOnchainID) {
             revert RecoveryIdentityMismatch(newWallet, investorOnchainID);
         }
-        if (!registry.isVerified(newWallet)) revert ReceiverNotVerified(newWallet);
+        (bool verified, uint16 country) = registry.verifiedCountry(newWallet);
+        if (!verified) revert ReceiverNotVerified(newWallet);
 
-        Freeze memory lost = _freezes[lostWallet];
+        Account memory lost = _accounts[lostWallet];
         if (lost.frozenTokens > 0) {
-            delete _freezes[lostWallet].frozenTokens;
+            delete _accounts[lostWallet].frozenTokens;
             emit TokensUnfrozen(lostWallet, lost.frozenTokens);
-            _freezes[newWallet].frozenTokens += lost.frozenTokens;
+            _accounts[newWallet].frozenTokens += lost.frozenTokens;
             emit TokensFrozen(newWallet, lost.frozenTokens);
         }
-        if (lost.frozen && !_freezes[newWallet].frozen) _setAddressFrozen(newWallet, true);
+        if (lost.frozen && !_accounts[newWallet].frozen) _setAddressFrozen(newWallet, true);
 
         _transfer(lostWallet, newWallet, balance);
-        _compliance.transferredWithOverride(lostWallet, newWallet, balance);
+        _compliance.transferredWithOverride(lostWallet, newWallet, balance, country);
         emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
         return true;
     }
@@ -447,12 +466,12 @@ contract StockToken is
 
     /// @inheritdoc IERC3643
     function isFrozen(address userAddress) external view returns (bool) {
-        return _freezes[userAddress].frozen;
+        return _accounts[userAddress].frozen;
     }
 
     /// @inheritdoc IERC3643
     function getFrozenTokens(address userAddress) external view returns (uint256) {
-        return _freezes[userAddress].frozenTokens;
+        return _accounts[userAddress].frozenTokens;
     }
 
     /// @inheritdoc IScaledUIAmount
@@ -484,30 +503,38 @@ contract StockToken is
 
     function _transferChecked(address from, address to, uint256 amount) private {
         _requireNotPaused();
-        if (_freezes[from].frozen) revert WalletFrozen(from);
-        if (_freezes[to].frozen) revert WalletFrozen(to);
-        uint256 available = _unfrozenBalance(from);
+        Account memory sender = _accounts[from];
+        if (sender.frozen) revert WalletFrozen(from);
+        if (_accounts[to].frozen) revert WalletFrozen(to);
+        uint256 available = sender.balance > sender.frozenTokens ? sender.balance - sender.frozenTokens : 0;
         if (amount > available) revert InsufficientUnfrozenBalance(from, available, amount);
-        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        uint16 country = _verifiedCountry(to);
         _transfer(from, to, amount);
-        _compliance.transferred(from, to, amount);
+        _compliance.transferred(from, to, amount, country);
     }
 
     function _forcedTransfer(address from, address to, uint256 amount, bool overrideCompliance) private {
         _releaseFrozenFor(from, amount);
-        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        uint16 country = _verifiedCountry(to);
         _transfer(from, to, amount);
         if (overrideCompliance) {
-            _compliance.transferredWithOverride(from, to, amount);
+            _compliance.transferredWithOverride(from, to, amount, country);
         } else {
-            _compliance.transferred(from, to, amount);
+            _compliance.transferred(from, to, amount, country);
         }
     }
 
     function _mintChecked(address to, uint256 amount) private {
-        if (!_identityRegistry.isVerified(to)) revert ReceiverNotVerified(to);
+        uint16 country = _verifiedCountry(to);
         _mint(to, amount);
-        _compliance.created(to, amount);
+        _compliance.created(to, amount, country);
+    }
+
+    /// @dev The receiver's country; reverts unless the identity registry verifies `wallet`.
+    function _verifiedCountry(address wallet) private view returns (uint16 country) {
+        bool verified;
+        (verified, country) = _identityRegistry.verifiedCountry(wallet);
+        if (!verified) revert ReceiverNotVerified(wallet);
     }
 
     function _burnChecked(address from, uint256 amount) private {
@@ -520,37 +547,60 @@ contract StockToken is
     function _releaseFrozenFor(address wallet, uint256 amount) private {
         uint256 balance = balanceOf(wallet);
         if (amount > balance) revert ERC20InsufficientBalance(wallet, balance, amount);
-        uint256 free = balance - _freezes[wallet].frozenTokens;
+        uint256 free = balance - _accounts[wallet].frozenTokens;
         if (amount > free) {
             uint256 release = amount - free;
-            _freezes[wallet].frozenTokens -= uint248(release);
+            _accounts[wallet].frozenTokens -= uint120(release);
             emit TokensUnfrozen(wallet, release);
         }
     }
 
+    /// @dev OpenZeppelin's `_update` (same checks, errors and event) on the packed {Account}; a
+    /// mint beyond 2^128 - 1 raw reverts with SafeCast's error.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from == address(0)) {
+            _supply = SafeCast.toUint128(_supply + value);
+        } else {
+            uint256 fromBalance = _accounts[from].balance;
+            if (fromBalance < value) revert ERC20InsufficientBalance(from, fromBalance, value);
+            unchecked {
+                _accounts[from].balance = uint128(fromBalance - value);
+            }
+        }
+        unchecked {
+            // value <= balance or value <= supply, both below 2^128
+            if (to == address(0)) {
+                _supply -= uint128(value);
+            } else {
+                _accounts[to].balance += uint128(value);
+            }
+        }
+        emit Transfer(from, to, value);
+    }
+
     function _unfrozenBalance(address wallet) private view returns (uint256) {
         uint256 balance = balanceOf(wallet);
-        uint256 frozen = _freezes[wallet].frozenTokens;
+        uint256 frozen = _accounts[wallet].frozenTokens;
         return balance > frozen ? balance - frozen : 0;
     }
 
     function _setAddressFrozen(address wallet, bool freeze) private {
-        _freezes[wallet].frozen = freeze;
+        _accounts[wallet].frozen = freeze;
         emit AddressFrozen(wallet, freeze, msg.sender);
     }
 
     function _freezePartial(address wallet, uint256 amount) private {
         uint256 balance = balanceOf(wallet);
-        uint256 frozen = _freezes[wallet].frozenTokens;
+        uint256 frozen = _accounts[wallet].frozenTokens;
         if (frozen + amount > balance) revert FreezeExceedsBalance(wallet, balance, frozen + amount);
-        _freezes[wallet].frozenTokens = uint248(frozen + amount);
+        _accounts[wallet].frozenTokens = SafeCast.toUint120(frozen + amount);
         emit TokensFrozen(wallet, amount);
     }
 
     function _unfreezePartial(address wallet, uint256 amount) private {
-        uint256 frozen = _freezes[wallet].frozenTokens;
+        uint256 frozen = _accounts[wallet].frozenTokens;
         if (amount > frozen) revert UnfreezeExceedsFrozen(wallet, frozen, amount);
-        _freezes[wallet].frozenTokens = uint248(frozen - amount);
+        _accounts[wallet].frozenTokens = uint120(frozen - amount);
         emit TokensUnfrozen(wallet, amount);
     }
 

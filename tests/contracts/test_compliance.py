@@ -1,10 +1,12 @@
 """Modular compliance and its five modules, through real tokens listed by the factory."""
 
 import pytest
-from brownie import ModularCompliance, accounts, chain
+from brownie import ModularCompliance, accounts, chain, reverts
 
 from deploy.suite import ONE, StockConfig
 from tests.contracts.conftest import DE, UK, US, fails_with
+
+ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +112,70 @@ def test_module_configuration_belongs_to_the_compliance_owner(suite, strict, ali
         suite.modules["MaxBalanceModule"].setMaxShares(compliance, 1, {"from": alice})
     with fails_with("OnlyComplianceOwner"):
         suite.modules["CountryAllowModule"].listCountries(compliance, [408], {"from": alice})
-    with fails_with("OnlyBoundCompliance"):
-        suite.modules["MaxBalanceModule"].moduleUpdate(alice, alice, 1, True, {"from": alice})
+
+
+def test_a_module_caller_only_ever_sees_its_own_records(suite, strict, alice, bob):
+    # module state is keyed by the calling compliance: a stranger calling a module directly
+    # neither passes on another compliance's configuration nor touches its records
+    compliance = strict.compliance()
+    country = suite.registry.investorCountry(bob)
+    allow = suite.modules["CountryAllowModule"]
+    assert allow.isCountryListed(compliance, country)
+    with fails_with("CountryRestricted"):
+        allow.moduleUpdate(alice, bob, 1, country, True, {"from": alice})
+    assert not allow.moduleCheck(alice, bob, 1, country, {"from": alice})
+    assert allow.moduleCheck(alice, bob, 1, country, {"from": compliance})
+    balances = suite.modules["MaxBalanceModule"]
+    identity = suite.registry.identity(bob)
+    before = balances.identityBalance(compliance, identity)
+    with reverts():  # a stranger has no bound token, so no registry to resolve identities with
+        balances.moduleUpdate(alice, bob, ONE, country, False, {"from": alice})
+    assert balances.identityBalance(compliance, identity) == before
+
+
+def test_presets_cost_no_slot_and_other_modules_are_listed(suite, roles, alice):
+    m = suite.modules
+    presets = [m["CountryAllowModule"], m["CountryBlockModule"]]
+    compliance = ModularCompliance.deploy(roles.owner, presets, {"from": roles.owner})
+    assert compliance.getPresets() == presets
+    # a listed (non-preset) module added first still runs after the presets
+    compliance.addModule(m["MaxHoldersModule"], {"from": roles.owner})
+    compliance.addModule(m["CountryBlockModule"], {"from": roles.owner})
+    compliance.addModule(m["CountryAllowModule"], {"from": roles.owner})
+    assert compliance.getModules() == presets + [m["MaxHoldersModule"]]
+    assert all(compliance.isModuleBound(x) for x in compliance.getModules())
+    with fails_with("ModuleAlreadyBound"):
+        compliance.addModule(m["CountryAllowModule"], {"from": roles.owner})
+    compliance.removeModule(m["CountryAllowModule"], {"from": roles.owner})
+    assert compliance.getModules() == [m["CountryBlockModule"], m["MaxHoldersModule"]]
+    assert not m["CountryAllowModule"].isComplianceBound(compliance)
+    with fails_with("ModuleNotBound"):
+        compliance.removeModule(m["CountryAllowModule"], {"from": roles.owner})
+    with fails_with("TooManyPresets"):
+        ModularCompliance.deploy(roles.owner, [alice] * 7, {"from": roles.owner})
+    with fails_with("ZeroAddress"):
+        ModularCompliance.deploy(roles.owner, [ZERO], {"from": roles.owner})
+
+
+def test_a_movement_runs_presets_and_listed_modules(suite, roles, alice, bob, carol):
+    m = suite.modules
+    token = suite.list_stock(StockConfig("MIXD", "Mixed modules"))
+    suite.attest("MIXD", 10**6 * ONE)
+    compliance = ModularCompliance.deploy(roles.owner, [m["CountryBlockModule"]],
+                                          {"from": roles.owner})
+    compliance.addModule(m["CountryBlockModule"], {"from": roles.owner})  # a preset
+    compliance.addModule(m["MaxHoldersModule"], {"from": roles.owner})  # listed
+    m["CountryBlockModule"].listCountries(compliance, [DE], {"from": roles.owner})
+    m["MaxHoldersModule"].setMaxHolders(compliance, 1, {"from": roles.owner})
+    token.setCompliance(compliance, {"from": roles.owner})
+    token.mint(alice, ONE, {"from": roles.agent})
+    assert m["MaxHoldersModule"].holderCount(compliance) == 1
+    with fails_with("CountryRestricted"):  # the preset refuses
+        token.mint(carol, ONE, {"from": roles.agent})
+    with fails_with("MaxHoldersReached"):  # the listed module refuses
+        token.transfer(bob, ONE // 2, {"from": alice})
+    assert token.detectTransferRestriction(alice, bob, ONE // 2) == 6
+    assert token.detectTransferRestriction(alice, carol, ONE // 2) == 6
 
 
 def test_modules_can_be_added_and_removed_by_the_owner_only(suite, compliance, roles, alice):
@@ -130,7 +194,7 @@ def test_modules_can_be_added_and_removed_by_the_owner_only(suite, compliance, r
 
 def test_only_the_bound_token_reports_movements(compliance, alice):
     with fails_with("NotToken"):
-        compliance.transferred(alice, alice, 1, {"from": alice})
+        compliance.transferred(alice, alice, 1, 840, {"from": alice})
     with fails_with("NotAllowedToBind"):
         compliance.bindToken(alice, {"from": alice})
 

@@ -45,6 +45,7 @@ def test_register_verifies_and_caches(suite, roles):
     assert suite.registry.contains(wallet)
     assert suite.registry.identity(wallet) == identity
     assert suite.registry.investorCountry(wallet) == US
+    assert tuple(suite.registry.verifiedCountry(wallet)) == (True, US)
 
 
 def test_registry_writes_are_agent_only(suite, alice):
@@ -63,6 +64,7 @@ def test_expired_claim_is_not_valid(suite, roles):
     chain.sleep(200)
     chain.mine()
     assert not suite.registry.isVerified(wallet)  # cache ends at the claim's expiry
+    assert tuple(suite.registry.verifiedCountry(wallet)) == (False, 0)
 
 
 def test_claim_for_another_chain_or_registry_is_not_valid(suite, roles):

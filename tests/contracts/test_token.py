@@ -95,6 +95,17 @@ def test_mint_to_unverified_wallet_is_refused(funded, stranger, roles):
         funded.mint(stranger, ONE, {"from": roles.agent})
 
 
+def test_raw_supply_is_capped_at_2_to_the_128(funded, alice, suite, roles):
+    # balances and freezes share one slot per wallet: 128 bits of balance
+    cap = 2**128 - 1
+    suite.attest("AAPL", cap)
+    funded.mint(alice, cap - funded.totalSupply(), {"from": roles.agent})
+    assert funded.totalSupply() == cap
+    with fails_with("SafeCastOverflowedUintDowncast"):
+        funded.mint(alice, 1, {"from": roles.agent})
+    assert funded.totalSupply() == cap
+
+
 def test_burn_unfreezes_only_what_it_needs(funded, alice, roles):
     funded.freezePartialTokens(alice, 90 * ONE, {"from": roles.agent})
     tx = funded.burn(alice, 30 * ONE, {"from": roles.agent})
@@ -208,7 +219,7 @@ def test_identity_registry_and_compliance_can_be_replaced(funded, suite, roles):
     tx = funded.setIdentityRegistry(suite.registry, {"from": roles.owner})
     assert tx.events["IdentityRegistryAdded"]["identityRegistry"] == suite.registry
     old = funded.compliance()
-    fresh = ModularCompliance.deploy(roles.owner, {"from": roles.owner})
+    fresh = ModularCompliance.deploy(roles.owner, [], {"from": roles.owner})
     tx = funded.setCompliance(fresh, {"from": roles.owner})
     assert tx.events["ComplianceAdded"]["compliance"] == fresh
     assert fresh.getTokenBound() == funded

@@ -8,18 +8,15 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 
 /// @title Shared plumbing of our compliance modules: binding, per-compliance configuration rights,
 /// and access to the bound token and its identity registry.
-/// @dev One deployed module serves many compliance contracts; all state is keyed by compliance.
+/// @dev One deployed module serves many compliance contracts; all state is keyed by compliance
+/// (`msg.sender` on the hot path), so a contract that is not bound can only touch records of its
+/// own that no token reads. The binding is kept for the configuration calls and the views.
 abstract contract ComplianceModuleBase is IComplianceModule {
     mapping(address compliance => bool) private _bound;
 
     error OnlyBoundCompliance(address caller);
     error OnlyComplianceOwner(address caller, address compliance);
     error AlreadyBound(address compliance);
-
-    modifier onlyBoundCompliance() {
-        if (!_bound[msg.sender]) revert OnlyBoundCompliance(msg.sender);
-        _;
-    }
 
     /// @dev Configuration of a compliance's rules belongs to that compliance's owner.
     modifier onlyComplianceOwner(address compliance) {

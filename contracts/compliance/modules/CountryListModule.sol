@@ -36,15 +36,15 @@ abstract contract CountryListModule is ComplianceModuleBase {
     }
 
     /// @inheritdoc IComplianceModule
-    function moduleCheck(address, address to, uint256) external view onlyBoundCompliance returns (bool) {
-        return to == address(0) || _passes(_listed[msg.sender][_registry(msg.sender).investorCountry(to)]);
+    function moduleCheck(address, address to, uint256, uint16 toCountry) external view returns (bool) {
+        return to == address(0) || _passes(_listed[msg.sender][toCountry]);
     }
 
     /// @inheritdoc IComplianceModule
-    function moduleUpdate(address, address to, uint256, bool enforce) external onlyBoundCompliance {
+    /// @dev One storage read: the list entry of the country the compliance passes.
+    function moduleUpdate(address, address to, uint256, uint16 toCountry, bool enforce) external {
         if (!enforce || to == address(0)) return;
-        uint16 country = _registry(msg.sender).investorCountry(to);
-        if (!_passes(_listed[msg.sender][country])) revert CountryRestricted(to, country);
+        if (!_passes(_listed[msg.sender][toCountry])) revert CountryRestricted(to, toCountry);
     }
 
     /// @dev Whether a receiver whose country is (or is not) listed passes.

@@ -18,14 +18,14 @@ abstract contract IdentityBalanceModule is ComplianceModuleBase {
     }
 
     /// @inheritdoc IComplianceModule
-    function moduleCheck(address from, address to, uint256 amount) external view onlyBoundCompliance returns (bool) {
+    function moduleCheck(address from, address to, uint256 amount, uint16) external view returns (bool) {
         (address fromId, address toId) = _identities(msg.sender, from, to);
         if (fromId == toId && from != address(0) && to != address(0)) return true;
         return _allows(msg.sender, fromId, toId, amount);
     }
 
     /// @inheritdoc IComplianceModule
-    function moduleUpdate(address from, address to, uint256 amount, bool enforce) external onlyBoundCompliance {
+    function moduleUpdate(address from, address to, uint256 amount, uint16, bool enforce) external {
         (address fromId, address toId) = _identities(msg.sender, from, to);
         if (fromId == toId && from != address(0) && to != address(0)) return;
         if (enforce) _enforce(msg.sender, fromId, toId, amount);
