@@ -207,8 +207,9 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
             participant = operations.register_participant(
                 issuer, db, name="AP One", broker_account_id=ap,
                 wallet=accounts[6].address, actor="test").id
-        yield Stack(issuer, broker, participant, ap, custody, accounts[6].address, suite)
-        issuer.close()
+        running = Stack(issuer, broker, participant, ap, custody, accounts[6].address, suite)
+        yield running
+        running.issuer.close()  # a restart test may have replaced it (the old one is closed)
 
 
 class Api:

@@ -2,21 +2,26 @@
 change before its commit, and the moments between a broker call or a transaction and its
 record), restarted, finishing with exactly one broker order, one journal and one mint or burn.
 
-The worker runs as its own process (``python -m issuer --worker-passes N``) against the same
-database, chain and broker; ``ISSUER_CRASH_AT`` names the point where it kills itself.
+The worker that is killed runs as its own process (the code of ``python -m issuer
+--worker-passes N``, forked from a process that has it imported: :mod:`worker_process`)
+against the same database, chain and broker; ``ISSUER_CRASH_AT`` names the point where it
+kills itself. The restart is a new ``Issuer`` built from the settings alone in the test
+process: nothing of the killed process survives but what it stored in the database, sent to
+the chain or placed at the broker.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
+from custody_mock.client import BrokerClient
 from issuer import crashpoints
 from issuer.models import ChainTx
+from issuer.service import Issuer
+from tests.issuer import worker_process
 
 ONE = 10**18
 
@@ -32,26 +37,31 @@ def _worker(stack, crash_at: str | None = None) -> int:
     env.pop("ISSUER_CRASH_AT", None)
     if crash_at:
         env["ISSUER_CRASH_AT"] = crash_at
-    done = subprocess.run([sys.executable, "-m", "issuer", "--worker-passes", "8"], env=env,
-                          timeout=120, capture_output=True, text=True)
-    assert done.returncode in (0, -signal.SIGKILL), done.stderr[-3000:]
-    return done.returncode
+    code = worker_process.run(env)
+    assert code in (0, -signal.SIGKILL), f"the worker failed with exit code {code}"
+    return code
+
+
+def _crash(stack, point: str) -> None:
+    """Run the worker process, a broker day at a time, until it kills itself at ``point``."""
+    for _ in range(6):
+        if _worker(stack, crash_at=point) == -signal.SIGKILL:
+            return
+        stack.broker.end_of_day()
+    raise AssertionError(f"never reached {point}")
+
+
+def _restart_and_finish(stack, done) -> None:  # noqa: ANN001
+    """A fresh issuer from the settings alone, its worker run each broker day until ``done``."""
+    stack.issuer.close()
+    stack.issuer = Issuer(stack.issuer.settings)
+    stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, backoff=0.01)
+    stack.until(done, days=6)
 
 
 def _crash_then_finish(stack, point: str, done) -> None:  # noqa: ANN001
-    crashed = False
-    for _ in range(6):
-        if _worker(stack, crash_at=point) == -signal.SIGKILL:
-            crashed = True
-            break
-        stack.broker.end_of_day()
-    assert crashed, f"never reached {point}"
-    for _ in range(6):
-        _worker(stack)
-        if done():
-            return
-        stack.broker.end_of_day()
-    raise AssertionError(f"not finished after the restart at {point}")
+    _crash(stack, point)
+    _restart_and_finish(stack, done)
 
 
 @pytest.mark.parametrize("point", [p for p in crashpoints.POINTS if p.startswith("redemption")])
@@ -76,19 +86,7 @@ def test_redemption_killed_and_restarted(stack, point):
 @pytest.mark.parametrize("point", [p for p in crashpoints.POINTS if p.startswith("creation")])
 def test_killed_and_restarted_at_each_step(stack, point):
     creation_id = stack.create("10")
-    crashed_on = None
-    for _ in range(6):
-        if _worker(stack, crash_at=point) == -signal.SIGKILL:
-            crashed_on = stack.broker.clock().date
-            break
-        stack.broker.end_of_day()
-    assert crashed_on is not None, f"never reached {point}"
-    for _ in range(6):
-        _worker(stack)
-        if stack.creation(creation_id).status == "completed":
-            break
-        stack.broker.end_of_day()
-    assert stack.creation(creation_id).status == "completed"
+    _crash_then_finish(stack, point, lambda: stack.creation(creation_id).status == "completed")
 
     orders = [o for o in stack.broker.orders(stack.custody_account)
               if o.client_order_id == f"creation-{creation_id}"]
