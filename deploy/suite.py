@@ -17,6 +17,8 @@ from brownie import (
     ClaimTopicsRegistry,
     CountryAllowModule,
     CountryBlockModule,
+    DevStablecoin,
+    DividendDistributor,
     HoldingPeriodModule,
     IdentityRegistry,
     IdentityRegistryStorage,
@@ -99,6 +101,10 @@ class Suite:
     claim_issuer: Any
     modules: dict[str, Any]
     factory: Any
+    #: Cash dividends paid as stablecoin claims: the distributor and the stablecoin it pays in
+    #: (on the devnet a 6-decimal stand-in minted by the corporate-actions key, the on-ramp).
+    distributor: Any
+    stablecoin: Any
     deploy_block: int
     stocks: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
@@ -189,6 +195,8 @@ class Suite:
                 "IdentityRegistry": entry(self.registry),
                 "KycClaimIssuer": entry(self.claim_issuer),
                 "StockTokenFactory": entry(self.factory),
+                "DividendDistributor": entry(self.distributor),
+                "Stablecoin": entry(self.stablecoin),
                 **{name: entry(module) for name, module in self.modules.items()},
             },
             "stocks": stocks,
@@ -253,6 +261,9 @@ def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
         tuple(m.address for m in modules.values()),
         owner,
     )
+    distributor = DividendDistributor.deploy(roles.owner, roles.corporate_actions, owner)
+    stablecoin = DevStablecoin.deploy(roles.corporate_actions, owner)
     return Suite(
-        roles, storage, topics, issuers, registry, claim_issuer, modules, factory, deploy_block
+        roles, storage, topics, issuers, registry, claim_issuer, modules, factory, distributor,
+        stablecoin, deploy_block
     )

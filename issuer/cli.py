@@ -149,6 +149,14 @@ def action_get(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = ""
     _call("GET", url, key, f"/v1/corporate-actions/{action_id}")
 
 
+@actions.command("claims")
+def action_claims(action_id: str, wallet: Annotated[str | None, typer.Argument()] = None,
+                  url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """The stablecoin claims of a dividend (amount and Merkle proof), or one wallet's."""
+    path = f"/v1/corporate-actions/{action_id}/claims"
+    _call("GET", url, key, f"{path}/{wallet}" if wallet else path)
+
+
 @actions.command("apply")
 def action_apply(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "",
                  idempotency_key: Idem = None) -> None:

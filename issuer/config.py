@@ -68,8 +68,21 @@ class Settings:
     cash_in_lieu: str = "reinvest"
     #: Largest relative price gap across a split (price * multiplier) that releases it.
     split_continuity_tolerance: Decimal = Decimal("0.01")
+    #: Symbols (comma-separated) whose cash dividends are paid to the holders as stablecoin
+    #: claims instead of being reinvested through the multiplier.
+    stablecoin_dividends: str = ""
+    #: The stablecoin on-ramp's broker account: a stablecoin dividend's cash is journaled there
+    #: (at most once) before the stablecoin is minted for the distribution.
+    onramp_account_id: str = ""
+    #: Days holders have to claim a stablecoin dividend; what is left then returns to the issuer.
+    dividend_claim_days: int = 90
     #: Seconds between worker passes when the API runs the worker.
     worker_interval: float = 0.5
+
+    def pays_stablecoin(self, symbol: str) -> bool:
+        """Whether ``symbol``'s cash dividends are paid as stablecoin claims."""
+        return symbol.upper() in {s.strip().upper() for s in self.stablecoin_dividends.split(",")
+                                  if s.strip()}
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

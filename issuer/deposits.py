@@ -21,6 +21,8 @@ from issuer.models import AuditEntry, Participant, Redemption, TokenEvent
 from issuer.service import Issuer
 
 NINE = Decimal("0.000000001")
+#: Redemption statuses whose deposit still sits, unburned, in the redemption wallet.
+UNBURNED = ("requested", "paused", "burning")
 
 
 def deposit_raw(db: Session, source_event: str) -> int | None:

@@ -225,6 +225,19 @@ class ReconciliationRecord(Base):
     split_adjusted: Mapped[bool]
 
 
+class DividendClaim(Base):
+    """What one wallet may claim from a stablecoin dividend: its raw balance at the record
+    snapshot and its amount in stablecoin units (a leaf of the distribution's Merkle tree)."""
+
+    __tablename__ = "dividend_claims"
+    __table_args__ = (UniqueConstraint("action_id", "wallet"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(String(36), index=True)
+    wallet: Mapped[str] = mapped_column(String(42))
+    raw: Mapped[str] = mapped_column(String(80))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
 class IndexedBlock(Base):
     """A block the indexer has read, with its hash, to notice when a reorg replaces it."""
 
@@ -308,5 +321,14 @@ class CorporateAction(Base):
     attempt: Mapped[int] = mapped_column(default=1)
     approval_id: Mapped[str | None] = mapped_column(String(36))
     warning: Mapped[str | None] = mapped_column(Text)
+    #: How a dividend reaches the holders: ``reinvest`` (the multiplier) or ``stablecoin``
+    #: (claims on the DividendDistributor), fixed when the announcement is picked up.
+    payout: Mapped[str] = mapped_column(String(12), default="reinvest", server_default="reinvest")
+    #: Stablecoin payout: the cash sent to the on-ramp (the sum of the claims), the
+    #: distribution's id on chain, its claim deadline (chain time) and what came back after it.
+    distributed: Mapped[Decimal | None]
+    distribution_id: Mapped[int | None] = mapped_column(BigInteger)
+    claim_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    reclaimed: Mapped[Decimal | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

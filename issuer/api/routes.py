@@ -39,6 +39,8 @@ from issuer.api.schemas import (
     RedemptionOut,
 )
 from issuer.chain import raw_to_shares
+from issuer.corporate import stablecoin
+from issuer.corporate.merkle import MerkleTree
 from issuer.db import utcnow
 from issuer.errors import IssuerError, invalid, not_found
 from issuer.lifecycle.common import move
@@ -49,6 +51,7 @@ from issuer.models import (
     ChainTx,
     CorporateAction,
     Creation,
+    DividendClaim,
     Investor,
     Participant,
     ReconciliationRecord,
@@ -207,6 +210,51 @@ def _corporate_action(db: Session, action_id: str) -> CorporateAction:
     if row is None:
         raise not_found("corporate_action", action_id)
     return row
+
+
+@router.get("/corporate-actions/{action_id}/claims", tags=["corporate actions"])
+def dividend_claims(action_id: str, ctx: Viewer) -> Any:
+    """The claims of a dividend paid as stablecoin: each wallet's raw tokens at the record
+    snapshot, its amount in stablecoin units and the Merkle proof to claim it with
+    (``DividendDistributor.claim(distribution_id, wallet, amount, proof)``)."""
+    action, claims = _claims(ctx.db, action_id)
+    tree = stablecoin.tree(ctx.db, action) if any(c.amount for c in claims) else None
+    return {"corporate_action": action.id, "distribution_id": action.distribution_id,
+            "claim_deadline": action.claim_deadline,
+            "root": "0x" + tree.root.hex() if tree else None,
+            "claims": [_claim(c, tree) for c in claims]}
+
+
+@router.get("/corporate-actions/{action_id}/claims/{wallet}", tags=["corporate actions"])
+def dividend_claim(action_id: str, wallet: str, ctx: Viewer) -> Any:
+    """One wallet's claim (see ``/claims``)."""
+    action, claims = _claims(ctx.db, action_id)
+    wallet = controls.address(wallet, "wallet")
+    for claim in claims:
+        if claim.wallet == wallet:
+            tree = stablecoin.tree(ctx.db, action) if claim.amount else None
+            return {"corporate_action": action.id, "distribution_id": action.distribution_id,
+                    "claim_deadline": action.claim_deadline, **_claim(claim, tree)}
+    raise not_found("claim", wallet)
+
+
+def _claims(db: Session, action_id: str) -> tuple[CorporateAction, list[DividendClaim]]:
+    action = _corporate_action(db, action_id)
+    if action.payout != "stablecoin":
+        raise IssuerError(409, "not_a_stablecoin_dividend",
+                          f"corporate action {action.id} is paid by {action.payout}")
+    claims = list(db.scalars(select(DividendClaim).where(DividendClaim.action_id == action.id)
+                             .order_by(DividendClaim.wallet)))
+    if not claims:
+        raise IssuerError(409, "claims_not_ready",
+                          f"corporate action {action.id} is {action.status}: no claims yet")
+    return action, claims
+
+
+def _claim(claim: DividendClaim, tree: MerkleTree | None) -> dict[str, Any]:
+    proof = tree.proof(claim.wallet) if tree is not None and claim.amount else []
+    return {"wallet": claim.wallet, "raw": claim.raw, "amount": claim.amount,
+            "proof": ["0x" + node.hex() for node in proof]}
 
 
 @router.post("/corporate-actions/{action_id}/apply", status_code=202,

@@ -206,6 +206,11 @@ class CorporateActionOut(Out):
     effective_at: int | None
     nonce: int | None
     approval_id: str | None
+    payout: str
+    distributed: Amount | None
+    distribution_id: int | None
+    claim_deadline: int | None
+    reclaimed: Amount | None
     warning: str | None
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody_mock.schemas import AnnouncementOut
-from issuer.corporate.window import FINAL
+from issuer.corporate.window import FINAL, PAYING_OUT
 from issuer.db import utcnow
 from issuer.lifecycle.common import move
 from issuer.models import Approval, CorporateAction
@@ -54,7 +54,7 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
         row = db.scalar(select(CorporateAction).where(
             CorporateAction.corporate_action_id == announcement.corporate_action_id))
         if row is None:
-            changed.append(_record(db, announcement, today))
+            changed.append(_record(issuer, db, announcement, today))
         elif announcement.version > row.version and row.status != "scheduling":
             _amend(db, row, announcement)
             changed.append(row)
@@ -62,12 +62,15 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
     return changed
 
 
-def _record(db: Session, announcement: AnnouncementOut, today: dt.date) -> CorporateAction:
+def _record(issuer: Issuer, db: Session, announcement: AnnouncementOut,
+            today: dt.date) -> CorporateAction:
     now = utcnow()
     row = CorporateAction(corporate_action_id=announcement.corporate_action_id,
                           version=announcement.version, symbol=announcement.initiating_symbol,
                           kind=_kind(announcement), status="announced", created_at=now,
                           updated_at=now, **_values(announcement))
+    row.payout = "stablecoin" if row.kind == "dividend" and issuer.settings.pays_stablecoin(
+        row.symbol) else "reinvest"
     db.add(row)
     audit(db, "worker", "corporate_action.announced", announcement.corporate_action_id,
           symbol=row.symbol, kind=row.kind,
@@ -90,6 +93,9 @@ def _amend(db: Session, row: CorporateAction, announcement: AnnouncementOut) -> 
           version=row.version, changes=changes)
     if row.kind == "dividend":
         row.updated_at = utcnow()
+        if row.payout == "stablecoin" and row.status in PAYING_OUT:
+            row.warning = (f"amended to version {row.version} after the stablecoin claims "
+                           "were fixed: the distribution follows the cash the broker paid")
         return
     if row.status in ("proposed", "awaiting_approval", "approved"):
         _drop_approval(db, row)

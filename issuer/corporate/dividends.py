@@ -1,4 +1,5 @@
-"""A cash dividend, reinvested through the multiplier.
+"""A cash dividend, reinvested through the multiplier (or, for the symbols that pay their
+dividends as stablecoin claims, distributed from ``paid`` on: :mod:`issuer.corporate.stablecoin`).
 
 announced -> recorded -> paid -> reinvesting -> proposed -> awaiting_approval -> approved ->
 scheduling -> scheduled -> completed (or halted with the reason; failed/canceled are final)
@@ -33,15 +34,13 @@ from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected
 from issuer.chain import checksum
-from issuer.corporate import arithmetic, custody
+from issuer.corporate import arithmetic, custody, stablecoin
 from issuer.corporate.schedule import send_schedule
-from issuer.deposits import deposit_raw
+from issuer.deposits import UNBURNED, deposit_raw
 from issuer.lifecycle.common import FINAL_ORDER, move, note, settles_on
 from issuer.models import CorporateAction, Redemption
 from issuer.reserves import custody_shares
 from issuer.service import Issuer
-
-UNBURNED = ("requested", "paused", "burning")
 
 
 def issuer_held_raw(issuer: Issuer, db: Session, symbol: str, block: int) -> int:
@@ -107,6 +106,9 @@ def _paid(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if action.net <= 0 or not action.entitled:
         move(db, action, "completed", "nothing to reinvest" if action.net <= 0 else
              "no tokens at the record date: the dividend stays in custody as cash")
+        return
+    if action.payout == "stablecoin":
+        stablecoin.pay(issuer, db, action)
         return
     try:
         order = issuer.broker.submit_order(
@@ -185,4 +187,5 @@ STEPS = {
     "approved": _approved,
     "scheduling": _approved,
     "scheduled": _scheduled,
+    **stablecoin.STEPS,
 }

@@ -14,7 +14,7 @@ from issuer.service import Issuer
 
 #: Statuses the worker moves on (``proposed`` and ``awaiting_approval`` wait for operators).
 ACTIVE = ("announced", "recorded", "paid", "reinvesting", "approved", "scheduling",
-          "scheduled", "checking", "canceling")
+          "scheduled", "checking", "canceling", "funding", "claimable", "reclaiming")
 
 
 def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:

@@ -9,6 +9,8 @@ therefore wait
   dividend: its multiplier is active; for a split: the multiplier is active, the broker has split
   the position and the price is continuous), and
 - whenever a multiplier change is scheduled on chain and not yet active.
+A dividend paid as stablecoin claims changes no multiplier: it holds mints and burns only until
+its claims are stored (:mod:`issuer.corporate.stablecoin`).
 
 Broker orders and journals of creations go on in the window; only the mint (or burn) waits.
 
@@ -31,6 +33,8 @@ from issuer.service import Issuer
 
 MARKET_TZ = ZoneInfo("America/New_York")
 FINAL = ("completed", "canceled", "failed")
+#: A stablecoin dividend in these statuses has its claims stored: it holds nothing any more.
+PAYING_OUT = ("funding", "claimable", "reclaiming")
 #: Statuses in which the action holds the symbol's mints and burns whatever the date.
 ON_CHAIN = ("scheduling", "scheduled", "checking", "canceling")
 
@@ -81,6 +85,8 @@ def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:
         return None
     today = issuer.broker.clock().date
     for action in actions:
+        if action.payout == "stablecoin" and action.status in PAYING_OUT:
+            continue  # the claims are fixed; the multiplier does not change
         if action.status in ON_CHAIN or today >= action.ex_date:
             return (f"corporate action {action.corporate_action_id} ({action.kind}, ex-date "
                     f"{action.ex_date.isoformat()}) is {action.status}")

@@ -1,0 +1,206 @@
+"""A cash dividend paid to the holders as stablecoin claims instead of being reinvested: the
+payout of the symbols in ``ISSUER_STABLECOIN_DIVIDENDS``, fixed when the announcement is
+picked up.
+
+announced -> recorded -> paid (as a reinvested dividend: record snapshot, then gross,
+withholding and fees from the broker) -> funding -> claimable -> reclaiming -> completed
+
+- ``paid``: the claims, stored once (:class:`DividendClaim`): every holder at the record
+  snapshot block (from the indexer) gets ``floor(net_units * raw / R)`` stablecoin units, where
+  ``R`` is the raw supply of the snapshot. Tokens in the redemption wallet count for the wallet
+  that deposited them while their redemption has not burned them (as in the snapshot); the rest
+  of the redemption wallet is the issuer's and gets nothing. If the indexed holders do not add
+  up to ``R`` the action halts. The sum of the claims, rounded up to a cent (``distributed``),
+  is journaled from custody to the on-ramp account (``ca-<id>-onramp``, at most once by its
+  client id). What the floors leave of the net in whole cents stays in custody as cash
+  (``net - distributed``); the sub-cent rest is in the distribution and comes back with the
+  reclaim.
+- ``funding``: once the journal has executed: the on-ramp mints ``distributed`` to the
+  corporate-actions key (on the devnet the key owns the stand-in stablecoin), which approves the
+  distributor and creates the distribution (root of the claims' Merkle tree, deadline
+  ``ISSUER_DIVIDEND_CLAIM_DAYS`` ahead, reference of the record), each through the outbox.
+- ``claimable``: holders claim on chain with the proof the API serves; after the deadline,
+  ``reclaiming``: what is left returns to the corporate-actions key; ``completed``.
+
+The multiplier never changes, so the ex-date window only lasts until the claims are stored:
+from ``funding`` on, mints and burns of the symbol go on (:mod:`issuer.corporate.window`).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from web3.logs import DISCARD
+
+from custody_mock.client import BrokerRejected
+from issuer import indexer
+from issuer.chain import ChainError, checksum
+from issuer.corporate.merkle import MerkleTree
+from issuer.corporate.schedule import key, reference
+from issuer.deposits import UNBURNED
+from issuer.lifecycle.common import chain_step, move, note
+from issuer.models import ChainTx, CorporateAction, DividendClaim, Redemption, TokenEvent
+from issuer.service import Issuer
+
+CENT = Decimal("0.01")
+
+
+def claims(db: Session, action: CorporateAction) -> dict[str, int]:
+    """The stored claims of ``action``: wallet -> stablecoin units."""
+    return {c.wallet: c.amount for c in db.scalars(
+        select(DividendClaim).where(DividendClaim.action_id == action.id))}
+
+
+def tree(db: Session, action: CorporateAction) -> MerkleTree:
+    return MerkleTree({wallet: amount for wallet, amount in claims(db, action).items()
+                       if amount > 0})
+
+
+def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
+    """Raw tokens per entitled wallet at the snapshot block (see the module docstring)."""
+    assert action.snapshot_block is not None
+    raw = indexer.holders(db, action.symbol, action.snapshot_block)
+    wallet = issuer.settings.redemption_wallet
+    if wallet:
+        raw.pop(checksum(wallet), None)
+        for source in db.scalars(select(Redemption.source_event).where(
+                Redemption.symbol == action.symbol, Redemption.status.in_(UNBURNED),
+                Redemption.source_event.is_not(None))):
+            tx_hash, log_index = source.rsplit(":", 1)
+            event = db.scalar(select(TokenEvent).where(
+                TokenEvent.tx_hash == tx_hash, TokenEvent.log_index == int(log_index),
+                TokenEvent.block_number <= action.snapshot_block))
+            if event is not None:
+                raw[event.sender] = raw.get(event.sender, 0) + int(event.value)
+    return raw
+
+
+def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    """``paid``, for a stablecoin payout: store the claims and journal their sum."""
+    assert action.net is not None and action.raw_supply is not None
+    if not issuer.settings.onramp_account_id:
+        move(db, action, "halted", "no stablecoin on-ramp account (ISSUER_ONRAMP_ACCOUNT_ID)")
+        return
+    try:
+        coin = issuer.chain.contract("Stablecoin")
+    except KeyError:
+        move(db, action, "halted", "the deployment manifest has no Stablecoin")
+        return
+    indexed = indexer.indexed_to(db)
+    if indexed is None or indexed < (action.snapshot_block or 0):
+        note(action, f"waiting: the indexer has not reached the snapshot block "
+             f"{action.snapshot_block}")
+        return
+    raw = _snapshot_raw(issuer, db, action)
+    total_raw = int(action.raw_supply)
+    if sum(raw.values()) != total_raw:
+        move(db, action, "halted", f"indexed holders hold {sum(raw.values())} raw at block "
+             f"{action.snapshot_block}, the snapshot says {total_raw}")
+        return
+    unit = Decimal(10) ** int(coin.functions.decimals().call())
+    net_units = int((action.net * unit).to_integral_value(rounding=ROUND_DOWN))
+    amounts = {w: net_units * r // total_raw for w, r in raw.items()} if total_raw else {}
+    for wallet, r in sorted(raw.items()):
+        db.add(DividendClaim(action_id=action.id, wallet=wallet, raw=str(r),
+                             amount=amounts[wallet]))
+    # the broker moves cash in cents: the sum of the claims, rounded up to a cent (at most the
+    # net, itself in cents), funds the distribution; its sub-cent rest returns at the reclaim
+    action.distributed = (Decimal(sum(amounts.values())) / unit).quantize(
+        CENT, rounding=ROUND_UP)
+    if action.distributed <= 0:
+        move(db, action, "completed", "no holder is owed a stablecoin unit: the dividend "
+             "stays in custody as cash")
+        return
+    try:
+        issuer.broker.create_journal(
+            entry_type="JNLC", from_account=issuer.settings.broker_account_id,
+            to_account=issuer.settings.onramp_account_id, amount=action.distributed,
+            description=f"dividend {action.corporate_action_id} to stablecoin",
+            client_journal_id=f"ca-{action.id}-onramp")
+    except BrokerRejected as exc:
+        db.rollback()  # no claims without the cash behind them
+        move(db, action, "halted", f"on-ramp journal refused: {exc.code}: {exc.detail}")
+        return
+    move(db, action, "funding")
+
+
+def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.distributed is not None
+    journal = issuer.broker.journal_by_client_id(f"ca-{action.id}-onramp")
+    if journal is None or journal.status in ("rejected", "canceled"):
+        move(db, action, "halted", "the on-ramp journal is "
+             + ("missing" if journal is None else journal.status))
+        return
+    if journal.status != "executed":
+        note(action, f"waiting: on-ramp journal {journal.status}")
+        return
+    coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
+        "DividendDistributor")
+    me = issuer.chain.signers["corporate_action"].address
+    units = int(action.distributed * Decimal(10) ** int(coin.functions.decimals().call()))
+    token = issuer.chain.stock(action.symbol).token
+    if action.claim_deadline is None:
+        action.claim_deadline = issuer.chain.block_time() + issuer.settings.dividend_claim_days \
+            * 86_400
+        db.commit()
+    root = tree(db, action).root
+    steps = (("onramp-mint", lambda: coin.functions.mint(me, units)),
+             ("approve", lambda: coin.functions.approve(distributor.address, units)),
+             ("distribution", lambda: distributor.functions.createDistribution(
+                 token.address, coin.address, root, units, action.claim_deadline,
+                 reference(action))))
+    for what, call in steps:
+        result = chain_step(issuer, db, key(action, what), "corporate_action", call)
+        if not _mined(db, action, result, what):
+            return
+    assert isinstance(result, ChainTx) and result.tx_hash is not None
+    receipt = issuer.chain.w3.eth.get_transaction_receipt(result.tx_hash)
+    created = distributor.events.DistributionCreated().process_receipt(receipt, errors=DISCARD)
+    action.distribution_id = int(created[0]["args"]["id"])
+    move(db, action, "claimable")
+
+
+def _claimable(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.claim_deadline is not None
+    if issuer.chain.block_time() <= action.claim_deadline:
+        note(action, f"waiting: claims open until chain time {action.claim_deadline}")
+        return
+    move(db, action, "reclaiming")
+
+
+def _reclaiming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.distribution_id is not None
+    coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
+        "DividendDistributor")
+    me = issuer.chain.signers["corporate_action"].address
+    result = chain_step(issuer, db, key(action, "reclaim"), "corporate_action",
+                        lambda: distributor.functions.reclaim(action.distribution_id, me))
+    if not _mined(db, action, result, "reclaim"):
+        return
+    entry = distributor.functions.distribution(action.distribution_id).call()
+    total, claimed = int(entry[3]), int(entry[4])
+    action.reclaimed = Decimal(total - claimed) / Decimal(10) ** int(
+        coin.functions.decimals().call())
+    move(db, action, "completed")
+
+
+def _mined(db: Session, action: CorporateAction, result: ChainTx | ChainError,
+           what: str) -> bool:
+    if isinstance(result, ChainTx) and result.status == "mined":
+        return True
+    if isinstance(result, ChainError) or result.status == "reverted":
+        move(db, action, "halted", f"{what} refused on chain: {result}" if isinstance(
+            result, ChainError) else f"{what} transaction {result.tx_hash} reverted: "
+            f"{result.error}")
+        return False
+    note(action, f"waiting: {what} transaction {result.status}")
+    return False
+
+
+STEPS = {
+    "funding": _funding,
+    "claimable": _claimable,
+    "reclaiming": _reclaiming,
+}
