@@ -15,9 +15,10 @@ build: setup
 lint: setup
 	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
 
-# every test on SQLite and the issuer's again on PostgreSQL, side by side (toolchain/test.sh)
 test: build lint
-	@./toolchain/test.sh
+	@$(VENV)/python -m pytest -q -p no:cacheprovider
+	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
+	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer tests/integration
 
 # the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build

@@ -12,12 +12,13 @@ brownie attaches to it instead of launching one (and leaves it running afterward
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from brownie import network, project
+from brownie._config import CONFIG
 
 from toolchain import offline_solc
-from toolchain.devnet_port import use_devnet_port
 
 
 def main() -> None:
@@ -30,7 +31,8 @@ def main() -> None:
     loaded._add_to_main_namespace()  # as brownie run does: `from brownie import StockToken`
     if str(offline_solc.ROOT) not in sys.path:
         sys.path.insert(0, str(offline_solc.ROOT))
-    use_devnet_port()
+    if port := os.environ.get("DEVNET_PORT"):
+        CONFIG.networks["development"]["cmd_settings"]["port"] = int(port)
     network.connect(network_name)
     try:
         importlib.import_module(module).main()

@@ -37,13 +37,6 @@ US = 840
 START = dt.datetime(2024, 10, 11, 10, 0, tzinfo=NEW_YORK)
 
 
-def chain_url() -> str:
-    """The devnet brownie launched (on ``DEVNET_PORT``, 8545 by default)."""
-    from brownie import web3
-
-    return web3.provider.endpoint_uri
-
-
 @pytest.fixture(scope="session")
 def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("issuer_broker") / "broker.db"
@@ -207,7 +200,6 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
         issuer = Issuer(Settings(database_url=db_url, manifest=manifest,
-                                 rpc_url=chain_url(),
                                  broker_url=broker_url, broker_account_id=custody,
                                  redemption_wallet=accounts[5].address))
         issuer.broker = BrokerClient(broker_url, backoff=0.01)
