@@ -25,11 +25,16 @@ NINE = Decimal("0.000000001")
 UNBURNED = ("requested", "paused", "burning")
 
 
+def deposit_event(db: Session, source_event: str) -> TokenEvent | None:
+    """The indexed Transfer of the deposit ``<tx hash>:<log index>``, or None."""
+    tx_hash, log_index = source_event.rsplit(":", 1)
+    return db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
+                                              TokenEvent.log_index == int(log_index)))
+
+
 def deposit_raw(db: Session, source_event: str) -> int | None:
     """The raw units of the deposit ``<tx hash>:<log index>``, or None when not indexed."""
-    tx_hash, log_index = source_event.rsplit(":", 1)
-    event = db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
-                                               TokenEvent.log_index == int(log_index)))
+    event = deposit_event(db, source_event)
     return int(event.value) if event is not None else None
 
 

@@ -177,7 +177,7 @@ contract StockToken is
         if (paused()) return TRANSFER_PAUSED;
         if (_accounts[from].frozen) return SENDER_FROZEN;
         if (_accounts[to].frozen) return RECEIVER_FROZEN;
-        if (amount > _unfrozenBalance(from)) return INSUFFICIENT_UNFROZEN_BALANCE;
+        if (amount > _unfrozen(_accounts[from])) return INSUFFICIENT_UNFROZEN_BALANCE;
         if (!_identityRegistry.isVerified(to)) return RECEIVER_NOT_VERIFIED;
         if (!_compliance.canTransfer(from, to, amount)) return COMPLIANCE_REFUSED;
         return TRANSFER_OK;
@@ -506,7 +506,7 @@ contract StockToken is
         Account memory sender = _accounts[from];
         if (sender.frozen) revert WalletFrozen(from);
         if (_accounts[to].frozen) revert WalletFrozen(to);
-        uint256 available = sender.balance > sender.frozenTokens ? sender.balance - sender.frozenTokens : 0;
+        uint256 available = _unfrozen(sender);
         if (amount > available) revert InsufficientUnfrozenBalance(from, available, amount);
         uint16 country = _verifiedCountry(to);
         _transfer(from, to, amount);
@@ -578,10 +578,9 @@ contract StockToken is
         emit Transfer(from, to, value);
     }
 
-    function _unfrozenBalance(address wallet) private view returns (uint256) {
-        uint256 balance = balanceOf(wallet);
-        uint256 frozen = _accounts[wallet].frozenTokens;
-        return balance > frozen ? balance - frozen : 0;
+    /// @dev What `account` may move: its balance less its partially frozen tokens.
+    function _unfrozen(Account memory account) private pure returns (uint256) {
+        return account.balance > account.frozenTokens ? account.balance - account.frozenTokens : 0;
     }
 
     function _setAddressFrozen(address wallet, bool freeze) private {

@@ -218,7 +218,7 @@ def dividend_claims(action_id: str, ctx: Viewer) -> Any:
     snapshot, its amount in stablecoin units and the Merkle proof to claim it with
     (``DividendDistributor.claim(distribution_id, wallet, amount, proof)``)."""
     action, claims = _claims(ctx.db, action_id)
-    tree = stablecoin.tree(ctx.db, action) if any(c.amount for c in claims) else None
+    tree = stablecoin.tree(claims)
     return {"corporate_action": action.id, "distribution_id": action.distribution_id,
             "claim_deadline": action.claim_deadline,
             "root": "0x" + tree.root.hex() if tree else None,
@@ -232,7 +232,7 @@ def dividend_claim(action_id: str, wallet: str, ctx: Viewer) -> Any:
     wallet = controls.address(wallet, "wallet")
     for claim in claims:
         if claim.wallet == wallet:
-            tree = stablecoin.tree(ctx.db, action) if claim.amount else None
+            tree = stablecoin.tree(claims) if claim.amount else None
             return {"corporate_action": action.id, "distribution_id": action.distribution_id,
                     "claim_deadline": action.claim_deadline, **_claim(claim, tree)}
     raise not_found("claim", wallet)
@@ -243,8 +243,7 @@ def _claims(db: Session, action_id: str) -> tuple[CorporateAction, list[Dividend
     if action.payout != "stablecoin":
         raise IssuerError(409, "not_a_stablecoin_dividend",
                           f"corporate action {action.id} is paid by {action.payout}")
-    claims = list(db.scalars(select(DividendClaim).where(DividendClaim.action_id == action.id)
-                             .order_by(DividendClaim.wallet)))
+    claims = stablecoin.claims(db, action)
     if not claims:
         raise IssuerError(409, "claims_not_ready",
                           f"corporate action {action.id} is {action.status}: no claims yet")

@@ -32,6 +32,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from web3.contract import Contract
 from web3.logs import DISCARD
 
 from custody_mock.client import BrokerRejected
@@ -39,23 +40,29 @@ from issuer import indexer
 from issuer.chain import ChainError, checksum
 from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.schedule import key, reference
-from issuer.deposits import UNBURNED
+from issuer.deposits import UNBURNED, deposit_event
 from issuer.lifecycle.common import chain_step, move, note
-from issuer.models import ChainTx, CorporateAction, DividendClaim, Redemption, TokenEvent
+from issuer.models import ChainTx, CorporateAction, DividendClaim, Redemption
 from issuer.service import Issuer
 
 CENT = Decimal("0.01")
 
 
-def claims(db: Session, action: CorporateAction) -> dict[str, int]:
-    """The stored claims of ``action``: wallet -> stablecoin units."""
-    return {c.wallet: c.amount for c in db.scalars(
-        select(DividendClaim).where(DividendClaim.action_id == action.id))}
+def claims(db: Session, action: CorporateAction) -> list[DividendClaim]:
+    """The stored claims of ``action``, by wallet."""
+    return list(db.scalars(select(DividendClaim).where(DividendClaim.action_id == action.id)
+                           .order_by(DividendClaim.wallet)))
 
 
-def tree(db: Session, action: CorporateAction) -> MerkleTree:
-    return MerkleTree({wallet: amount for wallet, amount in claims(db, action).items()
-                       if amount > 0})
+def tree(stored: list[DividendClaim]) -> MerkleTree | None:
+    """The Merkle tree of the claims owed something (None when none is)."""
+    owed = {c.wallet: c.amount for c in stored if c.amount > 0}
+    return MerkleTree(owed) if owed else None
+
+
+def _unit(coin: Contract) -> Decimal:
+    """One stablecoin in its smallest units."""
+    return Decimal(10) ** int(coin.functions.decimals().call())
 
 
 def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
@@ -68,11 +75,8 @@ def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[
         for source in db.scalars(select(Redemption.source_event).where(
                 Redemption.symbol == action.symbol, Redemption.status.in_(UNBURNED),
                 Redemption.source_event.is_not(None))):
-            tx_hash, log_index = source.rsplit(":", 1)
-            event = db.scalar(select(TokenEvent).where(
-                TokenEvent.tx_hash == tx_hash, TokenEvent.log_index == int(log_index),
-                TokenEvent.block_number <= action.snapshot_block))
-            if event is not None:
+            event = deposit_event(db, source)
+            if event is not None and event.block_number <= action.snapshot_block:
                 raw[event.sender] = raw.get(event.sender, 0) + int(event.value)
     return raw
 
@@ -99,7 +103,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"indexed holders hold {sum(raw.values())} raw at block "
              f"{action.snapshot_block}, the snapshot says {total_raw}")
         return
-    unit = Decimal(10) ** int(coin.functions.decimals().call())
+    unit = _unit(coin)
     net_units = int((action.net * unit).to_integral_value(rounding=ROUND_DOWN))
     amounts = {w: net_units * r // total_raw for w, r in raw.items()} if total_raw else {}
     for wallet, r in sorted(raw.items()):
@@ -139,13 +143,15 @@ def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
         "DividendDistributor")
     me = issuer.chain.signers["corporate_action"].address
-    units = int(action.distributed * Decimal(10) ** int(coin.functions.decimals().call()))
+    units = int(action.distributed * _unit(coin))
     token = issuer.chain.stock(action.symbol).token
     if action.claim_deadline is None:
         action.claim_deadline = issuer.chain.block_time() + issuer.settings.dividend_claim_days \
             * 86_400
         db.commit()
-    root = tree(db, action).root
+    owed = tree(claims(db, action))
+    assert owed is not None  # distributed > 0
+    root = owed.root
     steps = (("onramp-mint", lambda: coin.functions.mint(me, units)),
              ("approve", lambda: coin.functions.approve(distributor.address, units)),
              ("distribution", lambda: distributor.functions.createDistribution(
@@ -181,8 +187,7 @@ def _reclaiming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         return
     entry = distributor.functions.distribution(action.distribution_id).call()
     total, claimed = int(entry[3]), int(entry[4])
-    action.reclaimed = Decimal(total - claimed) / Decimal(10) ** int(
-        coin.functions.decimals().call())
+    action.reclaimed = Decimal(total - claimed) / _unit(coin)
     move(db, action, "completed")
 
 
