@@ -27,8 +27,11 @@ from brownie import (
     MaxBalanceModule,
     MaxHoldersModule,
     ModularCompliance,
+    MultiplierScheduleLogic,
+    RecoveryLogic,
     StockToken,
     StockTokenFactory,
+    TransferRestrictionMessages,
     TrustedIssuersRegistry,
     chain,
 )
@@ -87,6 +90,9 @@ class StockConfig:
     max_multiplier: int = ONE * 1_000_000
     max_dividend_step: int = ONE // 10
     min_notice: int = 0
+    #: a forward split waits this long after scheduling, so the owner can cancel one whose ratio
+    #: is not the corporate-action record's (a devnet value; a day or more in production)
+    split_notice: int = 6 * 3600
     pending_cap: int = 0
     max_attestation_age: int = 7 * DAY
 
@@ -101,6 +107,9 @@ class Suite:
     claim_issuer: Any
     modules: dict[str, Any]
     factory: Any
+    #: the libraries linked into every StockToken, and the restriction-code texts lens
+    libraries: dict[str, Any]
+    messages: Any
     #: Cash dividends paid as stablecoin claims: the distributor and the stablecoin it pays in
     #: (on the devnet a 6-decimal stand-in minted by the corporate-actions key, the on-ramp).
     distributor: Any
@@ -118,7 +127,8 @@ class Suite:
             cfg.symbol,
             brownie.ZERO_ADDRESS,
             r.owner.address,
-            (cfg.min_multiplier, cfg.max_multiplier, cfg.max_dividend_step, cfg.min_notice),
+            (cfg.min_multiplier, cfg.max_multiplier, cfg.max_dividend_step, cfg.min_notice,
+             cfg.split_notice),
             (cfg.pending_cap, cfg.max_attestation_age),
             cfg.allowed_countries,
             cfg.blocked_countries,
@@ -126,7 +136,9 @@ class Suite:
             cfg.max_holders,
             cfg.lock_period,
         )
-        tx = self.factory.deployStock(StockToken.bytecode, params, {"from": r.owner})
+        tx = self.factory.deployStock(
+            linked_bytecode(StockToken.bytecode, self.libraries), params, {"from": r.owner}
+        )
         event = tx.events["StockDeployed"]
         token = StockToken.at(event["token"])
         compliance = ModularCompliance.at(event["compliance"])
@@ -134,6 +146,8 @@ class Suite:
         token.addAgent(r.agent, {"from": r.owner})
         token.grantRole(token.CORPORATE_ACTION_ROLE(), r.corporate_actions, {"from": r.owner})
         token.grantRole(token.RESERVE_ATTESTOR_ROLE(), r.reserve, {"from": r.owner})
+        # the token deregisters a recovered lost wallet (the factory made it a guarded token)
+        self.registry.addAgent(token, {"from": r.owner})
         self.stocks[cfg.symbol] = (token, compliance)
         return token
 
@@ -144,7 +158,9 @@ class Suite:
 
     def add_kyc_claim(self, identity: Any, management_key: Any, expires_in: int = 365 * DAY) -> Any:
         """Have the KYC provider sign a claim for `identity` and add it (returns the tx)."""
-        data = claim_data(chain.id, self.registry.address, chain.time() + expires_in)
+        data = claim_data(
+            chain.id, self.registry.address, self.claim_issuer.address, chain.time() + expires_in
+        )
         claim = sign_claim(
             self.roles.claim_key, identity.address, self.claim_issuer.address, KYC_TOPIC, data
         )
@@ -195,6 +211,8 @@ class Suite:
                 "IdentityRegistry": entry(self.registry),
                 "KycClaimIssuer": entry(self.claim_issuer),
                 "StockTokenFactory": entry(self.factory),
+                "TransferRestrictionMessages": entry(self.messages),
+                **{name: entry(lib) for name, lib in self.libraries.items()},
                 "DividendDistributor": entry(self.distributor),
                 "Stablecoin": entry(self.stablecoin),
                 **{name: entry(module) for name, module in self.modules.items()},
@@ -226,6 +244,17 @@ class Suite:
         return path
 
 
+def linked_bytecode(bytecode: str, libraries: dict[str, Any]) -> str:
+    """``bytecode`` with each library placeholder (brownie's ``__Name___...``, 40 characters)
+    replaced by that library's address."""
+    for name, library in libraries.items():
+        placeholder = f"__{name}".ljust(40, "_")
+        bytecode = bytecode.replace(placeholder, library.address[2:].lower())
+    if "__" in bytecode:
+        raise ValueError("bytecode still has an unlinked library placeholder")
+    return bytecode
+
+
 def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
     """Deploy the issuer-wide contracts: registries, KYC claim issuer, modules, factory."""
     owner = {"from": roles.owner}
@@ -254,16 +283,22 @@ def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
         "MaxHoldersModule": MaxHoldersModule.deploy(owner),
         "HoldingPeriodModule": HoldingPeriodModule.deploy(owner),
     }
+    libraries = {
+        "MultiplierScheduleLogic": MultiplierScheduleLogic.deploy(owner),
+        "RecoveryLogic": RecoveryLogic.deploy(owner),
+    }
     factory = StockTokenFactory.deploy(
         roles.owner,
-        keccak(hexstr=StockToken.bytecode),
+        keccak(hexstr=linked_bytecode(StockToken.bytecode, libraries)),
         registry,
         tuple(m.address for m in modules.values()),
         owner,
     )
+    storage.setTokenLister(factory, owner)
+    messages = TransferRestrictionMessages.deploy(owner)
     distributor = DividendDistributor.deploy(roles.owner, roles.corporate_actions, owner)
     stablecoin = DevStablecoin.deploy(roles.corporate_actions, owner)
     return Suite(
-        roles, storage, topics, issuers, registry, claim_issuer, modules, factory, distributor,
-        stablecoin, deploy_block
+        roles, storage, topics, issuers, registry, claim_issuer, modules, factory, libraries,
+        messages, distributor, stablecoin, deploy_block
     )

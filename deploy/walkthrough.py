@@ -68,7 +68,7 @@ def main() -> None:
 
     print("\n5. A transfer to a wallet without identity is refused, with its reason")
     code = aapl.detectTransferRestriction(alice, outsider, ONE)
-    print(f"   pre-check code {code}: {aapl.messageForTransferRestriction(code)}")
+    print(f"   pre-check code {code}: {suite.messages.messageForTransferRestriction(code)}")
     try:
         aapl.transfer(outsider, ONE, {"from": alice})
     except Exception as exc:
@@ -77,7 +77,7 @@ def main() -> None:
     print("\n6. Freeze Bob's wallet: his transfers are refused")
     aapl.setAddressFrozen(bob, True, {"from": roles.agent})
     code = aapl.detectTransferRestriction(bob, alice, ONE)
-    print(f"   pre-check code {code}: {aapl.messageForTransferRestriction(code)}")
+    print(f"   pre-check code {code}: {suite.messages.messageForTransferRestriction(code)}")
 
     print("\n7. Alice loses her key: register a new wallet to her identity and recover")
     identity = suite.registry.identity(alice)
@@ -85,12 +85,12 @@ def main() -> None:
     aapl.recoveryAddress(alice, lost_replacement, identity, {"from": roles.agent})
     show(aapl, {"alice (lost)": alice, "alice (new)": lost_replacement, "bob": bob})
 
-    print("\n8. Schedule a 2-for-1 split effective in one hour (one transaction, any holder count)")
+    print("\n8. Schedule a 2-for-1 split after its notice (one transaction, any holder count)")
     before = aapl.uiMultiplier()
     tx = aapl.scheduleMultiplier(
         before,
         2 * before,
-        chain.time() + 3600,
+        chain[-1].timestamp + aapl.multiplierBounds()[4] + 60,
         2,
         "0x" + b"AAPL 2-for-1".ljust(32, b"\0").hex(),
         aapl.lastMultiplierNonce() + 1,
@@ -99,7 +99,7 @@ def main() -> None:
     print(f"   scheduled in tx {tx.txid[:12]}..., gas {tx.gas_used:,}")
     print("   before:")
     show(aapl, {"alice (new)": lost_replacement, "bob": bob})
-    chain.sleep(3601)
+    chain.sleep(aapl.multiplierBounds()[4] + 61)
     chain.mine()
     print("   after:")
     show(aapl, {"alice (new)": lost_replacement, "bob": bob})

@@ -194,7 +194,8 @@ class Story:
         token = self.chain.stock("AAPL").token
         code = token.functions.detectTransferRestriction(self.w.alice, self.w.outsider,
                                                          5 * ONE).call()
-        reason = token.functions.messageForTransferRestriction(code).call()
+        reason = self.chain.contract("TransferRestrictionMessages").functions \
+            .messageForTransferRestriction(code).call()
         print(f"   pre-check (ERC-1404): code {code}, \"{reason}\"")
         try:
             token.functions.transfer(self.w.outsider, 5 * ONE).transact({"from": self.w.alice})

@@ -1,7 +1,9 @@
 """ONCHAINID claims in the form our identity registry accepts (used by the issuer and the deploy
 scripts).
 
-A claim's data is ``abi.encode(uint256 chainId, address registry, uint64 expiresAt)`` and its
+A claim's data is ``abi.encode(uint256 chainId, address registry, address issuer, uint64
+expiresAt)`` (the issuer is named in what is signed, so a claim revoked at one issuer cannot pass
+under another that shares the key) and its
 signature is the issuer's CLAIM key over ``keccak256(abi.encode(identity, topic, data))`` with the
 Ethereum signed-message prefix (the ONCHAINID convention).
 """
@@ -37,8 +39,9 @@ def key_hash(address: str) -> bytes:
     return keccak(encode(["address"], [address]))
 
 
-def claim_data(chain_id: int, registry: str, expires_at: int) -> bytes:
-    return encode(["uint256", "address", "uint64"], [chain_id, registry, expires_at])
+def claim_data(chain_id: int, registry: str, issuer: str, expires_at: int) -> bytes:
+    return encode(["uint256", "address", "address", "uint64"],
+                  [chain_id, registry, issuer, expires_at])
 
 
 def sign_claim(private_key: str, identity: str, issuer: str, topic: int, data: bytes) -> Claim:

@@ -157,12 +157,22 @@ def onboard_investor(issuer: Issuer, db: Session, *, wallet: str, country: int,
     return investor
 
 
-def offboard_investor(db: Session, wallet: str, actor: str) -> Investor:
+def offboard_investor(issuer: Issuer, db: Session, wallet: str, actor: str) -> Investor:
+    """Start removing ``wallet`` from the identity registry. A wallet that still holds any of
+    the issuer's tokens is refused: its identity-keyed compliance records (holding locks, holder
+    counts) would be orphaned, and the registry's storage refuses the removal on chain too."""
     investor = db.get(Investor, _address(wallet))
     if investor is None:
         raise not_found("investor", wallet)
     if investor.status != "active":
         raise conflict("not_active", f"{investor.wallet} is {investor.status}")
+    held = {symbol: raw for symbol in issuer.chain.stocks
+            if (raw := issuer.chain.balance(symbol, investor.wallet)) > 0}
+    if held:
+        raise conflict("wallet_holds_tokens",
+                       f"{investor.wallet} still holds " + ", ".join(
+                           f"{raw} raw {symbol}" for symbol, raw in sorted(held.items()))
+                       + "; move its tokens first (forced transfer or recovery)")
     investor.status, investor.updated_at = "offboarding", utcnow()
     audit(db, actor, "investor.offboard", investor.wallet)
     return investor

@@ -67,10 +67,12 @@ contract ModularCompliance is IModularCompliance, Ownable2Step {
     }
 
     /// @inheritdoc IModularCompliance
-    /// @dev The owner may bind any token; a token may bind itself while none is bound.
-    function bindToken(address token) external {
+    /// @dev Only the owner binds a token (the listing factory, while it owns a new compliance,
+    /// binds the token it lists in the same transaction). A contract that could bind itself
+    /// while none is bound would write fake holders and balances into the shared modules' records
+    /// of this compliance, which no reset removes.
+    function bindToken(address token) external onlyOwner {
         if (token == address(0)) revert ZeroAddress();
-        if (msg.sender != owner() && !(_token == address(0) && msg.sender == token)) revert NotAllowedToBind(msg.sender);
         if (_token == token) revert TokenAlreadyBound(token);
         _token = token;
         emit TokenBound(token);

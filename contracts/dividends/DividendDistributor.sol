@@ -10,6 +10,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 /// @notice The issuer snapshots holders at the record date off chain, funds a distribution with
 /// the net dividend and the Merkle root of `(holder, amount)` leaves, and every holder claims
 /// their amount with a proof until the deadline; then the issuer takes back what is unclaimed.
+/// Each distribution is accounted on its own: claims never exceed its funding (`claimed <= total`),
+/// so a distribution whose tree owes more than it was funded with cannot pay out of another's.
 /// @dev Leaves are `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`, the
 /// OpenZeppelin standard Merkle tree encoding (no leaf can pass as an inner node).
 contract DividendDistributor is AccessControl {
@@ -48,13 +50,17 @@ contract DividendDistributor is AccessControl {
     error InvalidProof(uint256 id, address account, uint256 amount);
     error ClaimsOpen(uint64 deadline);
     error DistributionClosed(uint256 id);
+    /// @notice Distribution `id` has `left` units, fewer than the `amount` claimed: each
+    /// distribution pays only from its own funding, never from another's.
+    error DistributionExhausted(uint256 id, uint256 left, uint256 amount);
 
     constructor(address admin, address distributor) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(DISTRIBUTOR_ROLE, distributor);
     }
 
-    /// @notice Fund a distribution of `total` units of `asset`, taken from the caller.
+    /// @notice Fund a distribution of `total` units of `asset`, taken from the caller; it holds
+    /// what actually arrived.
     /// @param stockToken the token whose holders are paid
     /// @param root Merkle root of the `(holder, amount)` leaves; the amounts sum to at most `total`
     /// @param deadline last timestamp at which a claim is accepted
@@ -67,10 +73,14 @@ contract DividendDistributor is AccessControl {
     {
         if (total == 0 || root == bytes32(0)) revert EmptyDistribution();
         if (deadline <= block.timestamp) revert DeadlinePassed(deadline);
-        id = _distributions.length;
-        _distributions.push(Distribution(stockToken, asset, root, total, 0, deadline, false, ref));
-        emit DistributionCreated(id, stockToken, ref, address(asset), root, total, deadline);
+        // fund with what actually arrived (a fee-on-transfer asset delivers less than asked)
+        uint256 before = asset.balanceOf(address(this));
         asset.safeTransferFrom(msg.sender, address(this), total);
+        uint256 received = asset.balanceOf(address(this)) - before;
+        if (received == 0) revert EmptyDistribution();
+        id = _distributions.length;
+        _distributions.push(Distribution(stockToken, asset, root, received, 0, deadline, false, ref));
+        emit DistributionCreated(id, stockToken, ref, address(asset), root, received, deadline);
     }
 
     /// @notice Pay `account` its `amount` of distribution `id` (anyone may submit the proof).
@@ -81,8 +91,10 @@ contract DividendDistributor is AccessControl {
         if (_claimed[id][account]) revert AlreadyClaimed(id, account);
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, amount))));
         if (!MerkleProof.verifyCalldata(proof, d.root, leaf)) revert InvalidProof(id, account, amount);
+        uint256 claimed = d.claimed + amount;
+        if (claimed > d.total) revert DistributionExhausted(id, d.total - d.claimed, amount);
         _claimed[id][account] = true;
-        d.claimed += amount;
+        d.claimed = claimed;
         emit Claimed(id, account, amount);
         d.asset.safeTransfer(account, amount);
     }

@@ -9,14 +9,18 @@ import {MaxBalanceModule} from "../compliance/modules/MaxBalanceModule.sol";
 import {MaxHoldersModule} from "../compliance/modules/MaxHoldersModule.sol";
 import {HoldingPeriodModule} from "../compliance/modules/HoldingPeriodModule.sol";
 import {StockToken} from "../token/StockToken.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 
 /// @title Lists a new stock in one transaction: its compliance, configured modules and token,
 /// wired to the issuer's shared identity registry.
 /// @notice The token's creation code is passed in calldata and must hash to the value fixed at
 /// construction: a factory that embedded it would exceed the 24 KiB code-size limit, and the hash
 /// check keeps the factory from deploying anything but the audited token.
-/// The new compliance is offered to the stock's owner with a two-step transfer
-/// (`acceptOwnership`); the token belongs to the stock's owner from the start.
+/// The new compliance is bound to the new token and offered to the stock's owner with a two-step
+/// transfer (`acceptOwnership`); the token belongs to the stock's owner from the start. The token
+/// is added to the guarded tokens of the registry's storage (the factory must be its token lister),
+/// so no holder's identity can change under its tokens. The registry's owner then makes the token
+/// an agent of the registry, so a recovery can deregister the lost wallet.
 contract StockTokenFactory is Ownable2Step {
     /// @notice The shared compliance modules this factory wires in.
     struct ModuleSet {
@@ -97,6 +101,8 @@ contract StockTokenFactory is Ownable2Step {
             token := create(0, add(init, 32), mload(init))
         }
         if (token == address(0)) revert DeploymentFailed();
+        c.bindToken(token);
+        IIdentityRegistry(identityRegistry).identityStorage().addGuardedToken(token);
 
         c.transferOwnership(p.owner);
         _tokens[p.symbol] = token;

@@ -40,6 +40,11 @@ interface IIdentityRegistryStorage {
     event CountryModified(address indexed investorAddress, uint16 indexed country);
     event IdentityRegistryBound(address indexed identityRegistry);
     event IdentityRegistryUnbound(address indexed identityRegistry);
+    /// @notice The storage now refuses to remove or re-point the identity of a wallet holding `token`.
+    event GuardedTokenAdded(address indexed token);
+    event GuardedTokenRemoved(address indexed token);
+    /// @notice `lister` may add guarded tokens (the listing factory), besides the owner.
+    event TokenListerSet(address indexed lister);
 
     function addIdentityToStorage(address userAddress, IOnchainIdentity identity, uint16 country) external;
     function removeIdentityFromStorage(address userAddress) external;
@@ -52,12 +57,22 @@ interface IIdentityRegistryStorage {
     function storedInvestorCountry(address userAddress) external view returns (uint16);
     /// @notice Identity and country in one call.
     function storedInvestor(address userAddress) external view returns (IOnchainIdentity identity, uint16 country);
+    /// @notice Whether `identityRegistry` may write here (and is told of every change).
+    function isIdentityRegistryBound(address identityRegistry) external view returns (bool);
+    function addGuardedToken(address token) external;
+    function removeGuardedToken(address token) external;
+    function guardedTokens() external view returns (address[] memory);
+    /// @notice A guarded token `userAddress` holds, or zero when it holds none.
+    function heldGuardedToken(address userAddress) external view returns (address);
 }
 
 /// @title Told by the storage when a wallet's identity or country changes, so that a registry can
 /// drop what it cached about the wallet.
 interface IIdentityStorageListener {
     function onStoredInvestorChanged(address userAddress) external;
+    /// @notice The storage bound (`bound`) or unbound the listening registry: an unbound registry
+    /// hears of no change any more and must stop answering from its cache.
+    function onStorageBindingChanged(bool bound) external;
 }
 
 /// @title Told by the claim topics or trusted issuers registry when the verification rules

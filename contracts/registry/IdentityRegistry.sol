@@ -19,13 +19,19 @@ import {AgentRoles} from "./AgentRoles.sol";
 /// @title ERC-3643 identity registry verifying ONCHAINID claims, with a verification cache.
 /// @notice A wallet is verified when its ONCHAINID identity holds, for every required topic, a
 /// valid claim from an issuer trusted for that topic. A claim is valid here when:
-/// - its data is `abi.encode(uint256 chainId, address registry, uint64 expiresAt)` naming this
-///   chain and this registry, and `expiresAt` is in the future (claims expire and do not travel);
+/// - its data is `abi.encode(uint256 chainId, address registry, address issuer, uint64 expiresAt)`
+///   naming this chain, this registry and the claim's own issuer, and `expiresAt` is in the future
+///   (claims expire and do not travel; a claim revoked at one issuer cannot be re-filed under
+///   another issuer that shares the signing key, since the signed data names the first);
 /// - its signature over `keccak256(abi.encode(identity, topic, data))` (eth-signed) is canonical
 ///   (OpenZeppelin ECDSA: low s, v in {27, 28}), so a revoked claim cannot come back re-encoded;
 /// - the signer holds the CLAIM purpose (3) on the issuer; a MANAGEMENT key (1) counts only if the
 ///   trusted issuers registry allows it for that issuer;
-/// - the issuer has not revoked it.
+/// - the issuer has not revoked it. Revoke by signature (`revokeClaimBySignature` with the
+///   signature the issuer made), never by `revokeClaim(claimId, identity)`: that one asks the
+///   investor's identity for the signature, which its owner can remove first or fake.
+/// A hostile identity contract (reverting, returning malformed data, burning gas) makes its
+/// wallets unverified; it cannot make {verifiedCountry} or the token's pre-checks revert.
 /// The ONCHAINID 2.2.1 `isClaimValid` is not used: it accepts malleable signatures, management
 /// keys, claims without expiry and claims for any chain.
 ///
@@ -34,7 +40,9 @@ import {AgentRoles} from "./AgentRoles.sol";
 /// valid and falls back to the full check otherwise. The storage pushes every identity or country
 /// change here, which drops the cache. A revocation at the claim issuer is seen at the next
 /// {refreshVerification} (anyone may call it; the issuer service does right after revoking) or
-/// when the cache ages out. {isVerifiedLive} always runs the full check.
+/// when the cache ages out. {isVerifiedLive} always runs the full check. While the storage has
+/// not bound this registry (or has unbound it), the cache is not used: the registry would not
+/// hear of changes made through other registries.
 contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerificationRulesListener, AgentRoles {
     /// @notice ONCHAINID key purposes.
     uint256 public constant MANAGEMENT_PURPOSE = 1;
@@ -55,6 +63,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     ITrustedIssuersRegistry private _issuers;
     uint64 private _maxCacheAge;
     uint40 private _epoch;
+    bool private _cacheOff; // same slot as `_epoch`: read together
     mapping(address wallet => Cached) private _cache;
 
     /// @notice The cached verification of `wallet` was recomputed.
@@ -65,11 +74,17 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     event VerificationEpochAdvanced(uint40 epoch);
     /// @notice The longest a verification result may be cached.
     event MaxCacheAgeSet(uint64 maxCacheAge);
+    /// @notice The cache was switched off (the storage unbound this registry) or on (bound).
+    event VerificationCacheEnabled(bool enabled);
 
     error ZeroAddress();
     error NotIdentityStorage(address caller);
     error NotRulesSource(address caller);
     error ArrayLengthMismatch();
+
+    /// @notice Gas given to an identity contract's `getClaim`: enough for ONCHAINID's, and a
+    /// hostile identity that burns it all cannot starve the caller.
+    uint256 public constant CLAIM_CALL_GAS = 200_000;
 
     constructor(
         address owner_,
@@ -144,6 +159,13 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         emit VerificationInvalidated(userAddress);
     }
 
+    /// @inheritdoc IIdentityStorageListener
+    /// @dev Calls from any contract but the current storage are ignored.
+    function onStorageBindingChanged(bool bound) external {
+        if (msg.sender != address(_storage)) return;
+        _setCacheOff(!bound);
+    }
+
     /// @inheritdoc IVerificationRulesListener
     function onVerificationRulesChanged() external {
         if (msg.sender != address(_topics) && msg.sender != address(_issuers)) revert NotRulesSource(msg.sender);
@@ -205,7 +227,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @dev From the cache while it is valid (one storage slot and the epoch), else the full check.
     function verifiedCountry(address userAddress) public view returns (bool verified, uint16 country) {
         Cached memory c = _cache[userAddress];
-        if (c.validUntil > block.timestamp && c.epoch == _epoch) return (true, c.country);
+        if (c.validUntil > block.timestamp && _cacheValid(c)) return (true, c.country);
         (verified,) = _verifyLive(userAddress);
         if (verified) country = _storage.storedInvestorCountry(userAddress);
     }
@@ -224,13 +246,13 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @inheritdoc IIdentityRegistry
     function identity(address userAddress) public view returns (IOnchainIdentity) {
         Cached memory c = _cache[userAddress];
-        return address(c.identity) != address(0) && c.epoch == _epoch ? c.identity : _storage.storedIdentity(userAddress);
+        return address(c.identity) != address(0) && _cacheValid(c) ? c.identity : _storage.storedIdentity(userAddress);
     }
 
     /// @inheritdoc IIdentityRegistry
     function investorCountry(address userAddress) external view returns (uint16) {
         Cached memory c = _cache[userAddress];
-        return address(c.identity) != address(0) && c.epoch == _epoch
+        return address(c.identity) != address(0) && _cacheValid(c)
             ? c.country
             : _storage.storedInvestorCountry(userAddress);
     }
@@ -253,20 +275,20 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @notice The expiry of the valid claim of `identity_` for `topic` by `issuer`, or 0 when
     /// there is no such valid claim.
     function claimExpiry(IOnchainIdentity identity_, address issuer, uint256 topic) public view returns (uint64) {
-        try identity_.getClaim(keccak256(abi.encode(issuer, topic))) returns (
-            uint256 claimTopic, uint256, address claimIssuer, bytes memory signature, bytes memory data, string memory
-        ) {
-            if (claimIssuer != issuer || claimTopic != topic) return 0;
-            uint64 expiresAt = _claimDataExpiry(data);
-            if (expiresAt <= block.timestamp) return 0;
-            bytes32 digest = MessageHashUtils.toEthSignedMessageHash(keccak256(abi.encode(identity_, topic, data)));
-            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-            if (err != ECDSA.RecoverError.NoError || !_isClaimKey(issuer, signer)) return 0;
-            try IOnchainClaimIssuer(issuer).isClaimRevoked(signature) returns (bool revoked) {
-                return revoked ? 0 : expiresAt;
-            } catch {
-                return 0;
-            }
+        (bool ok, bytes memory ret) = address(identity_).staticcall{gas: CLAIM_CALL_GAS}(
+            abi.encodeCall(IOnchainIdentity.getClaim, (keccak256(abi.encode(issuer, topic))))
+        );
+        if (!ok) return 0;
+        (bool wellFormed, uint256 claimTopic, address claimIssuer, bytes memory signature, bytes memory data) =
+            _decodeClaim(ret);
+        if (!wellFormed || claimIssuer != issuer || claimTopic != topic) return 0;
+        uint64 expiresAt = _claimDataExpiry(data, issuer);
+        if (expiresAt <= block.timestamp) return 0;
+        bytes32 digest = MessageHashUtils.toEthSignedMessageHash(keccak256(abi.encode(identity_, topic, data)));
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError || !_isClaimKey(issuer, signer)) return 0;
+        try IOnchainClaimIssuer(issuer).isClaimRevoked(signature) returns (bool revoked) {
+            return revoked ? 0 : expiresAt;
         } catch {
             return 0;
         }
@@ -318,19 +340,23 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         return (true, validUntil);
     }
 
-    /// @dev Decode `abi.encode(uint256 chainId, address registry, uint64 expiresAt)` without
-    /// reverting on malformed data; return 0 unless it names this chain and this registry.
-    function _claimDataExpiry(bytes memory data) private view returns (uint64) {
-        if (data.length != 96) return 0;
+    /// @dev Decode `abi.encode(uint256 chainId, address registry, address issuer, uint64 expiresAt)`
+    /// without reverting on malformed data; return 0 unless it names this chain, this registry
+    /// and `issuer`.
+    function _claimDataExpiry(bytes memory data, address issuer) private view returns (uint64) {
+        if (data.length != 128) return 0;
         uint256 chainId;
         uint256 registry;
+        uint256 signedIssuer;
         uint256 expiresAt;
         assembly ("memory-safe") {
             chainId := mload(add(data, 32))
             registry := mload(add(data, 64))
-            expiresAt := mload(add(data, 96))
+            signedIssuer := mload(add(data, 96))
+            expiresAt := mload(add(data, 128))
         }
         if (chainId != block.chainid || registry != uint256(uint160(address(this)))) return 0;
+        if (signedIssuer != uint256(uint160(issuer))) return 0;
         if (expiresAt > type(uint64).max) return 0;
         return uint64(expiresAt);
     }
@@ -351,6 +377,56 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         }
     }
 
+    /// @dev Decode ONCHAINID's `getClaim` answer `(uint256 topic, uint256 scheme, address issuer,
+    /// bytes signature, bytes data, string uri)` without reverting on malformed data: every
+    /// offset and length is checked against the answer's size before `abi.decode` reads it.
+    function _decodeClaim(bytes memory ret)
+        private
+        pure
+        returns (bool ok, uint256 topic, address issuer, bytes memory signature, bytes memory data)
+    {
+        uint256 size = ret.length;
+        if (size < 192) return (false, 0, address(0), signature, data);
+        uint256 issuerWord;
+        uint256 sigOffset;
+        uint256 dataOffset;
+        uint256 uriOffset;
+        assembly ("memory-safe") {
+            topic := mload(add(ret, 32))
+            issuerWord := mload(add(ret, 96))
+            sigOffset := mload(add(ret, 128))
+            dataOffset := mload(add(ret, 160))
+            uriOffset := mload(add(ret, 192))
+        }
+        if (issuerWord >> 160 != 0) return (false, 0, address(0), signature, data);
+        if (!_fits(ret, sigOffset) || !_fits(ret, dataOffset) || !_fits(ret, uriOffset)) {
+            return (false, 0, address(0), signature, data);
+        }
+        (,,, signature, data,) = abi.decode(ret, (uint256, uint256, address, bytes, bytes, string));
+        return (true, topic, address(uint160(issuerWord)), signature, data);
+    }
+
+    /// @dev Whether a dynamic value at `offset` (its length word, then its bytes) lies in `ret`.
+    function _fits(bytes memory ret, uint256 offset) private pure returns (bool) {
+        uint256 size = ret.length;
+        if (offset > size || size - offset < 32) return false;
+        uint256 len;
+        assembly ("memory-safe") {
+            len := mload(add(add(ret, 32), offset))
+        }
+        return len <= size - offset - 32;
+    }
+
+    function _cacheValid(Cached memory c) private view returns (bool) {
+        return c.epoch == _epoch && !_cacheOff;
+    }
+
+    function _setCacheOff(bool off) private {
+        _cacheOff = off;
+        _advanceEpoch();
+        emit VerificationCacheEnabled(!off);
+    }
+
     function _advanceEpoch() private {
         uint40 epoch = _epoch + 1;
         _epoch = epoch;
@@ -361,7 +437,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         if (s == address(0)) revert ZeroAddress();
         _storage = IIdentityRegistryStorage(s);
         emit IdentityStorageSet(s);
-        _advanceEpoch();
+        _setCacheOff(!IIdentityRegistryStorage(s).isIdentityRegistryBound(address(this)));
     }
 
     function _setTopics(address t) private {

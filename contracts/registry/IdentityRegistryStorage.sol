@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IIdentityRegistryStorage, IIdentityStorageListener} from "../interfaces/IIdentityRegistry.sol";
 import {IOnchainIdentity} from "../interfaces/IOnchainIdentity.sol";
@@ -9,12 +10,21 @@ import {IOnchainIdentity} from "../interfaces/IOnchainIdentity.sol";
 /// @title ERC-3643 identity registry storage: wallet -> (ONCHAINID identity, country).
 /// @notice Shared by the identity registries bound to it, so an investor is onboarded once for
 /// every token of the issuer. Every change is pushed to all bound registries, which may cache
-/// verification results keyed on what is stored here.
+/// verification results keyed on what is stored here, and so is a registry's binding or unbinding.
+///
+/// Identity-keyed compliance records (balances per identity, holding-period locks, holder counts)
+/// are only right while a wallet's identity does not change under its tokens. So the storage
+/// refuses to remove or re-point the identity of a wallet that holds any *guarded* token (the
+/// issuer's tokens, added by the owner or the listing factory): offboard or migrate a holder by
+/// moving its tokens first (a forced transfer or a recovery, each with its events), then change
+/// the identity.
 contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @notice At most this many registries may write here.
     uint256 public constant MAX_REGISTRIES = 20;
+    /// @notice At most this many guarded tokens (each is read when an identity is removed or changed).
+    uint256 public constant MAX_GUARDED_TOKENS = 64;
 
     struct Investor {
         IOnchainIdentity identity;
@@ -23,6 +33,8 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
 
     mapping(address wallet => Investor) private _investors;
     EnumerableSet.AddressSet private _registries;
+    EnumerableSet.AddressSet private _guarded;
+    address private _tokenLister;
 
     error NotBoundRegistry(address caller);
     error ZeroAddress();
@@ -30,6 +42,11 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     error NotStored(address wallet);
     error RegistryAlreadyBound(address registry);
     error TooManyRegistries();
+    error WalletHoldsTokens(address wallet, address token);
+    error NotTokenLister(address caller);
+    error GuardedTokenAlreadyAdded(address token);
+    error NotGuardedToken(address token);
+    error TooManyGuardedTokens();
 
     constructor(address owner_) Ownable(owner_) {}
 
@@ -53,6 +70,7 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     /// @inheritdoc IIdentityRegistryStorage
     function removeIdentityFromStorage(address userAddress) external onlyBoundRegistry {
         IOnchainIdentity identity = _requireStored(userAddress);
+        _requireHoldsNothing(userAddress);
         delete _investors[userAddress];
         emit IdentityUnstored(userAddress, identity);
         _notifyRegistries(userAddress);
@@ -62,6 +80,7 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     function modifyStoredIdentity(address userAddress, IOnchainIdentity identity) external onlyBoundRegistry {
         if (address(identity) == address(0)) revert ZeroAddress();
         IOnchainIdentity old = _requireStored(userAddress);
+        if (old != identity) _requireHoldsNothing(userAddress);
         _investors[userAddress].identity = identity;
         emit IdentityModified(old, identity);
         _notifyRegistries(userAddress);
@@ -81,12 +100,61 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
         if (_registries.length() >= MAX_REGISTRIES) revert TooManyRegistries();
         if (!_registries.add(identityRegistry)) revert RegistryAlreadyBound(identityRegistry);
         emit IdentityRegistryBound(identityRegistry);
+        IIdentityStorageListener(identityRegistry).onStorageBindingChanged(true);
     }
 
     /// @inheritdoc IIdentityRegistryStorage
     function unbindIdentityRegistry(address identityRegistry) external onlyOwner {
         if (!_registries.remove(identityRegistry)) revert NotBoundRegistry(identityRegistry);
         emit IdentityRegistryUnbound(identityRegistry);
+        // a registry that cannot hear it must still be unbindable
+        try IIdentityStorageListener(identityRegistry).onStorageBindingChanged(false) {} catch {}
+    }
+
+    /// @notice Let `lister` (the listing factory) add guarded tokens; zero for nobody but the owner.
+    function setTokenLister(address lister) external onlyOwner {
+        _tokenLister = lister;
+        emit TokenListerSet(lister);
+    }
+
+    /// @notice Who may add guarded tokens besides the owner.
+    function tokenLister() external view returns (address) {
+        return _tokenLister;
+    }
+
+    /// @inheritdoc IIdentityRegistryStorage
+    function addGuardedToken(address token) external {
+        if (msg.sender != owner() && msg.sender != _tokenLister) revert NotTokenLister(msg.sender);
+        if (token == address(0)) revert ZeroAddress();
+        if (_guarded.length() >= MAX_GUARDED_TOKENS) revert TooManyGuardedTokens();
+        if (!_guarded.add(token)) revert GuardedTokenAlreadyAdded(token);
+        emit GuardedTokenAdded(token);
+    }
+
+    /// @inheritdoc IIdentityRegistryStorage
+    function removeGuardedToken(address token) external onlyOwner {
+        if (!_guarded.remove(token)) revert NotGuardedToken(token);
+        emit GuardedTokenRemoved(token);
+    }
+
+    /// @inheritdoc IIdentityRegistryStorage
+    function guardedTokens() external view returns (address[] memory) {
+        return _guarded.values();
+    }
+
+    /// @inheritdoc IIdentityRegistryStorage
+    function heldGuardedToken(address userAddress) public view returns (address) {
+        uint256 n = _guarded.length();
+        for (uint256 i; i < n; ++i) {
+            address token = _guarded.at(i);
+            if (IERC20(token).balanceOf(userAddress) > 0) return token;
+        }
+        return address(0);
+    }
+
+    /// @inheritdoc IIdentityRegistryStorage
+    function isIdentityRegistryBound(address identityRegistry) external view returns (bool) {
+        return _registries.contains(identityRegistry);
     }
 
     /// @inheritdoc IIdentityRegistryStorage
@@ -115,6 +183,11 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
         for (uint256 i; i < n; ++i) {
             IIdentityStorageListener(_registries.at(i)).onStoredInvestorChanged(userAddress);
         }
+    }
+
+    function _requireHoldsNothing(address userAddress) private view {
+        address token = heldGuardedToken(userAddress);
+        if (token != address(0)) revert WalletHoldsTokens(userAddress, token);
     }
 
     function _requireStored(address userAddress) private view returns (IOnchainIdentity identity) {

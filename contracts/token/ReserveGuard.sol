@@ -40,6 +40,9 @@ abstract contract ReserveGuard {
     error ReserveAttestationStale(uint64 asOf, uint64 maxAttestationAge);
     error AttestationOutOfOrder(uint64 asOf, uint64 previousAsOf);
     error AttestationInFuture(uint64 asOf);
+    /// @notice The attestation predates a forward split's effective time: mints wait for one
+    /// that shows custody after the split.
+    error ReserveAttestationPredatesSplit(uint64 asOf, uint64 splitEffectiveAt);
 
     constructor(ReservePolicy memory policy) {
         _policy = policy;
@@ -84,14 +87,22 @@ abstract contract ReserveGuard {
         return block.timestamp - _reserve.asOf <= _policy.maxAttestationAge && _reserve.asOf != 0;
     }
 
-    /// @dev Revert unless `rawSupply` at `multiplier` fits the reserve: the policy's capacity,
-    /// or the settled shares alone when `settledOnly` (the cap on a dividend multiplier). The
-    /// economic supply is rounded up so the check never favours the minter.
-    function _enforceReserve(uint256 rawSupply, uint256 multiplier, bool settledOnly) internal view {
-        if (!isAttestationFresh()) revert ReserveAttestationStale(_reserve.asOf, _policy.maxAttestationAge);
+    /// @dev Revert unless `rawSupply` at `multiplier` fits the policy's capacity, the attestation
+    /// is fresh, and it is as of `notBefore` or later (a forward split's effective time: custody
+    /// must be attested after the split before anything more is minted). The economic supply is
+    /// rounded up so the check never favours the minter.
+    function _enforceReserve(uint256 rawSupply, uint256 multiplier, uint64 notBefore) internal view {
+        Reserve memory r = _reserve;
+        if (r.asOf < notBefore) revert ReserveAttestationPredatesSplit(r.asOf, notBefore);
+        if (!isAttestationFresh()) revert ReserveAttestationStale(r.asOf, _policy.maxAttestationAge);
         uint256 economic = Math.mulDiv(rawSupply, multiplier, 1e18, Math.Rounding.Ceil);
-        uint256 capacity = settledOnly ? _reserve.settledShares : reserveCapacity();
+        uint256 capacity = reserveCapacity();
         if (economic > capacity) revert ReserveExceeded(economic, capacity);
+    }
+
+    /// @dev The attested settled shares.
+    function _settledShares() internal view returns (uint256) {
+        return _reserve.settledShares;
     }
 
     /// @dev Revert unless the caller may attest reserves.

@@ -13,6 +13,9 @@ import {IERC3643, IERC3643AgentRole} from "../interfaces/IERC3643.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IModularCompliance} from "../interfaces/ICompliance.sol";
 import {IScaledUIAmount, IScaledUIAmountNewUIMultiplier} from "../interfaces/IScaledUIAmount.sol";
+import {IMultiplierSchedule} from "../interfaces/IMultiplierSchedule.sol";
+import {IStockTokenErrors} from "../interfaces/IStockTokenErrors.sol";
+import {RecoveryLogic} from "./RecoveryLogic.sol";
 import {MultiplierSchedule} from "./MultiplierSchedule.sol";
 import {ReserveGuard} from "./ReserveGuard.sol";
 
@@ -38,6 +41,7 @@ import {ReserveGuard} from "./ReserveGuard.sol";
 ///   transfer reads each party's state once. Raw supply is therefore capped at 2^128 - 1 and a
 ///   wallet's frozen tokens at 2^120 - 1.
 contract StockToken is
+    IStockTokenErrors,
     IERC3643,
     IERC3643AgentRole,
     ERC20Permit,
@@ -79,7 +83,7 @@ contract StockToken is
         address identityRegistry;
         address compliance;
         address owner;
-        MultiplierSchedule.MultiplierBounds bounds;
+        IMultiplierSchedule.MultiplierBounds bounds;
         ReserveGuard.ReservePolicy reservePolicy;
     }
 
@@ -96,21 +100,6 @@ contract StockToken is
     /// @notice A forced transfer skipped compliance because the agent asked for it.
     event ComplianceOverridden(address indexed agent, address indexed from, address indexed to, uint256 amount, bytes32 reason);
 
-    error ZeroAddress();
-    error EnforcedPause();
-    error ExpectedPause();
-    error ArrayLengthMismatch();
-    error WalletFrozen(address wallet);
-    error SpenderFrozen(address spender);
-    error InsufficientUnfrozenBalance(address wallet, uint256 available, uint256 requested);
-    error FreezeExceedsBalance(address wallet, uint256 balance, uint256 requested);
-    error UnfreezeExceedsFrozen(address wallet, uint256 frozen, uint256 requested);
-    error ReceiverNotVerified(address wallet);
-    error ComplianceRefused(address from, address to, uint256 amount);
-    error RecoveryIdentityMismatch(address wallet, address investorOnchainID);
-    error NothingToRecover(address lostWallet);
-    error NotAnAgent(address account);
-
     constructor(TokenConfig memory config)
         ERC20(config.name, config.symbol)
         ERC20Permit(config.name)
@@ -123,7 +112,7 @@ contract StockToken is
         _onchainID = config.onchainID;
         _setIdentityRegistry(config.identityRegistry);
         _setCompliance(config.compliance);
-        emit UpdatedTokenInformation(config.name, config.symbol, 18, TOKEN_VERSION, config.onchainID);
+        _emitTokenInformation();
     }
 
     // ================================================================ ERC-20 with ERC-3643 checks
@@ -144,10 +133,7 @@ contract StockToken is
 
     /// @notice Transfer to several wallets; all or nothing.
     function batchTransfer(address[] calldata toList, uint256[] calldata amounts) external {
-        if (toList.length != amounts.length) revert ArrayLengthMismatch();
-        for (uint256 i; i < toList.length; ++i) {
-            _transferChecked(msg.sender, toList[i], amounts[i]);
-        }
+        _forEach(toList, amounts, _transferFromSender);
     }
 
     /// @notice The token name (owner can change it; the permit domain keeps the original name).
@@ -173,6 +159,7 @@ contract StockToken is
     // ================================================================ transfer pre-check
 
     /// @notice Why a transfer would be refused, as a code (0 = it would pass). Never reverts.
+    /// `TransferRestrictionMessages.messageForTransferRestriction` gives the text of a code.
     function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8) {
         if (paused()) return TRANSFER_PAUSED;
         if (_accounts[from].frozen) return SENDER_FROZEN;
@@ -181,18 +168,6 @@ contract StockToken is
         if (!_identityRegistry.isVerified(to)) return RECEIVER_NOT_VERIFIED;
         if (!_compliance.canTransfer(from, to, amount)) return COMPLIANCE_REFUSED;
         return TRANSFER_OK;
-    }
-
-    /// @notice A readable text for a code of {detectTransferRestriction}.
-    function messageForTransferRestriction(uint8 code) external pure returns (string memory) {
-        if (code == TRANSFER_OK) return "Transfer allowed";
-        if (code == TRANSFER_PAUSED) return "Token is paused";
-        if (code == SENDER_FROZEN) return "Sender wallet is frozen";
-        if (code == RECEIVER_FROZEN) return "Receiver wallet is frozen";
-        if (code == INSUFFICIENT_UNFROZEN_BALANCE) return "Amount exceeds the sender's unfrozen balance";
-        if (code == RECEIVER_NOT_VERIFIED) return "Receiver is not a verified investor";
-        if (code == COMPLIANCE_REFUSED) return "A compliance rule refuses this transfer";
-        return "Unknown restriction code";
     }
 
     /// @notice Whether a transfer would pass (ERC-7943 style).
@@ -205,30 +180,27 @@ contract StockToken is
     /// @inheritdoc IERC3643
     function mint(address to, uint256 amount) external onlyRole(SUPPLY_AGENT_ROLE) {
         _mintChecked(to, amount);
-        _enforceReserve(totalSupply(), _mintMultiplier(), false);
+        _enforceReserve(totalSupply(), _mintMultiplier(), _splitGate());
     }
 
     /// @inheritdoc IERC3643
     /// @dev The reserve is checked once, after all mints.
     function batchMint(address[] calldata toList, uint256[] calldata amounts) external onlyRole(SUPPLY_AGENT_ROLE) {
-        if (toList.length != amounts.length) revert ArrayLengthMismatch();
-        for (uint256 i; i < toList.length; ++i) {
-            _mintChecked(toList[i], amounts[i]);
-        }
-        _enforceReserve(totalSupply(), _mintMultiplier(), false);
+        _forEach(toList, amounts, _mintChecked);
+        _enforceReserve(totalSupply(), _mintMultiplier(), _splitGate());
     }
 
     /// @inheritdoc IERC3643
+    /// @dev Burning from a frozen wallet, or more than its unfrozen balance, needs the compliance
+    /// role as well: otherwise the supply key alone could move a frozen holder's tokens (burn
+    /// here, mint the same amount elsewhere, supply unchanged).
     function burn(address userAddress, uint256 amount) external onlyRole(SUPPLY_AGENT_ROLE) {
         _burnChecked(userAddress, amount);
     }
 
     /// @inheritdoc IERC3643
     function batchBurn(address[] calldata userAddresses, uint256[] calldata amounts) external onlyRole(SUPPLY_AGENT_ROLE) {
-        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
-        for (uint256 i; i < userAddresses.length; ++i) {
-            _burnChecked(userAddresses[i], amounts[i]);
-        }
+        _forEach(userAddresses, amounts, _burnChecked);
     }
 
     // ================================================================ compliance agent
@@ -278,10 +250,7 @@ contract StockToken is
         external
         onlyRole(COMPLIANCE_AGENT_ROLE)
     {
-        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
-        for (uint256 i; i < userAddresses.length; ++i) {
-            _freezePartial(userAddresses[i], amounts[i]);
-        }
+        _forEach(userAddresses, amounts, _freezePartial);
     }
 
     /// @inheritdoc IERC3643
@@ -294,10 +263,7 @@ contract StockToken is
         external
         onlyRole(COMPLIANCE_AGENT_ROLE)
     {
-        if (userAddresses.length != amounts.length) revert ArrayLengthMismatch();
-        for (uint256 i; i < userAddresses.length; ++i) {
-            _unfreezePartial(userAddresses[i], amounts[i]);
-        }
+        _forEach(userAddresses, amounts, _unfreezePartial);
     }
 
     /// @inheritdoc IERC3643
@@ -340,7 +306,10 @@ contract StockToken is
     /// @inheritdoc IERC3643
     /// @dev Both wallets must be registered to `investorOnchainID` in the identity registry, so a
     /// lost wallet's tokens can never land in another investor's identity. Balance, frozen
-    /// tokens and the frozen flag move to the new wallet.
+    /// tokens and the frozen flag move to the new wallet, and the compliance modules run as for
+    /// any transfer (a new wallet in a blocked country is refused). The lost wallet is then
+    /// frozen, and deregistered from the identity registry once it holds none of the tokens the
+    /// registry's storage guards (the token must be an agent of the registry for that).
     function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
         external
         onlyRole(RECOVERY_AGENT_ROLE)
@@ -349,14 +318,7 @@ contract StockToken is
         uint256 balance = balanceOf(lostWallet);
         if (balance == 0) revert NothingToRecover(lostWallet);
         IIdentityRegistry registry = _identityRegistry;
-        if (address(registry.identity(lostWallet)) != investorOnchainID) {
-            revert RecoveryIdentityMismatch(lostWallet, investorOnchainID);
-        }
-        if (investorOnchainID == address(0) || address(registry.identity(newWallet)) != investorOnchainID) {
-            revert RecoveryIdentityMismatch(newWallet, investorOnchainID);
-        }
-        (bool verified, uint16 country) = registry.verifiedCountry(newWallet);
-        if (!verified) revert ReceiverNotVerified(newWallet);
+        uint16 country = RecoveryLogic.check(registry, lostWallet, newWallet, investorOnchainID);
 
         Account memory lost = _accounts[lostWallet];
         if (lost.frozenTokens > 0) {
@@ -368,7 +330,9 @@ contract StockToken is
         if (lost.frozen && !_accounts[newWallet].frozen) _setAddressFrozen(newWallet, true);
 
         _transfer(lostWallet, newWallet, balance);
-        _compliance.transferredWithOverride(lostWallet, newWallet, balance, country);
+        _compliance.transferred(lostWallet, newWallet, balance, country);
+        if (!lost.frozen) _setAddressFrozen(lostWallet, true);
+        RecoveryLogic.retire(registry, lostWallet);
         emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
         return true;
     }
@@ -380,10 +344,11 @@ contract StockToken is
     /// reserve roles are granted separately with {grantRole}.
     function addAgent(address agent) external onlyOwner {
         if (agent == address(0)) revert ZeroAddress();
+        bool wasAgent = isAgent(agent);
         _grantRole(SUPPLY_AGENT_ROLE, agent);
         _grantRole(COMPLIANCE_AGENT_ROLE, agent);
         _grantRole(RECOVERY_AGENT_ROLE, agent);
-        emit AgentAdded(agent);
+        if (!wasAgent) emit AgentAdded(agent);
     }
 
     /// @inheritdoc IERC3643AgentRole
@@ -401,14 +366,24 @@ contract StockToken is
             || hasRole(RECOVERY_AGENT_ROLE, agent);
     }
 
-    /// @notice Grant `role` to `account`; only the owner manages roles.
+    /// @notice Grant `role` to `account`; only the owner manages roles. Emits `AgentAdded`
+    /// when `account` becomes an ERC-3643 agent through it.
     function grantRole(bytes32 role, address account) public override onlyOwner {
+        bool wasAgent = isAgent(account);
         _grantRole(role, account);
+        if (!wasAgent && isAgent(account)) emit AgentAdded(account);
     }
 
-    /// @notice Revoke `role` from `account`; only the owner manages roles.
+    /// @notice Revoke `role` from `account`; only the owner manages roles. Emits
+    /// `AgentRemoved` when `account` stops being an ERC-3643 agent through it.
     function revokeRole(bytes32 role, address account) public override onlyOwner {
-        _revokeRole(role, account);
+        _revokeAgentRole(role, account);
+    }
+
+    /// @notice Renounce `role`; emits `AgentRemoved` when the caller stops being an agent.
+    function renounceRole(bytes32 role, address callerConfirmation) public override {
+        if (callerConfirmation != msg.sender) revert AccessControlBadConfirmation();
+        _revokeAgentRole(role, msg.sender);
     }
 
     // ================================================================ owner configuration
@@ -416,19 +391,19 @@ contract StockToken is
     /// @inheritdoc IERC3643
     function setName(string calldata newName) external onlyOwner {
         _tokenName = newName;
-        emit UpdatedTokenInformation(newName, _tokenSymbol, 18, TOKEN_VERSION, _onchainID);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643
     function setSymbol(string calldata newSymbol) external onlyOwner {
         _tokenSymbol = newSymbol;
-        emit UpdatedTokenInformation(_tokenName, newSymbol, 18, TOKEN_VERSION, _onchainID);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643
     function setOnchainID(address newOnchainID) external onlyOwner {
         _onchainID = newOnchainID;
-        emit UpdatedTokenInformation(_tokenName, _tokenSymbol, 18, TOKEN_VERSION, newOnchainID);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643
@@ -437,7 +412,12 @@ contract StockToken is
     }
 
     /// @inheritdoc IERC3643
+    /// @dev The new compliance's owner must have bound it to this token first
+    /// (`bindToken(token)`): only a compliance's owner binds it.
     function setCompliance(address newCompliance) external onlyOwner {
+        if (newCompliance == address(0) || IModularCompliance(newCompliance).getTokenBound() != address(this)) {
+            revert ComplianceNotBound(newCompliance);
+        }
         _compliance.unbindToken(address(this));
         _setCompliance(newCompliance);
     }
@@ -497,6 +477,26 @@ contract StockToken is
 
     // ================================================================ internals
 
+    function _emitTokenInformation() private {
+        emit UpdatedTokenInformation(_tokenName, _tokenSymbol, 18, TOKEN_VERSION, _onchainID);
+    }
+
+    /// @dev `fn(wallets[i], amounts[i])` for each i: the one loop of the batch functions.
+    function _forEach(
+        address[] calldata wallets,
+        uint256[] calldata amounts,
+        function(address, uint256) internal fn
+    ) private {
+        if (wallets.length != amounts.length) revert ArrayLengthMismatch();
+        for (uint256 i; i < wallets.length; ++i) {
+            fn(wallets[i], amounts[i]);
+        }
+    }
+
+    function _transferFromSender(address to, uint256 amount) private {
+        _transferChecked(msg.sender, to, amount);
+    }
+
     function _requireNotPaused() private view {
         if (_paused) revert EnforcedPause();
     }
@@ -538,6 +538,10 @@ contract StockToken is
     }
 
     function _burnChecked(address from, uint256 amount) private {
+        Account memory account = _accounts[from];
+        if ((account.frozen || amount > _unfrozen(account)) && !hasRole(COMPLIANCE_AGENT_ROLE, msg.sender)) {
+            revert FrozenBurnNeedsComplianceAgent(from);
+        }
         _releaseFrozenFor(from, amount);
         _burn(from, amount);
         _compliance.destroyed(from, amount);
@@ -609,10 +613,11 @@ contract StockToken is
         emit IdentityRegistryAdded(registry);
     }
 
+    /// @dev The compliance's owner binds it to this token (the factory does so in the listing
+    /// transaction); until then every movement reverts in the compliance's `onlyToken` check.
     function _setCompliance(address newCompliance) private {
         if (newCompliance == address(0)) revert ZeroAddress();
         _compliance = IModularCompliance(newCompliance);
-        IModularCompliance(newCompliance).bindToken(address(this));
         emit ComplianceAdded(newCompliance);
     }
 
@@ -628,6 +633,17 @@ contract StockToken is
         _checkRole(CORPORATE_ACTION_ROLE);
     }
 
+    /// @dev Revoke `role`; emit `AgentRemoved` when `account` stops being an agent by it.
+    function _revokeAgentRole(bytes32 role, address account) private {
+        bool wasAgent = isAgent(account);
+        _revokeRole(role, account);
+        if (wasAgent && !isAgent(account)) emit AgentRemoved(account);
+    }
+
+    function _authorizeMultiplierCancel() internal view override {
+        if (msg.sender != owner()) _checkRole(CORPORATE_ACTION_ROLE);
+    }
+
     function _authorizeAttestation() internal view override {
         _checkRole(RESERVE_ATTESTOR_ROLE);
     }
@@ -636,9 +652,7 @@ contract StockToken is
         _checkOwner();
     }
 
-    /// @dev A dividend multiplier is capped by settled custody at today's raw supply; mints after
-    /// scheduling are checked at the new multiplier, so the cap still holds at activation.
-    function _checkDividendMultiplier(uint256 newMultiplier) internal view override {
-        _enforceReserve(totalSupply(), newMultiplier, true);
+    function _coverage() internal view override returns (Coverage memory) {
+        return Coverage(totalSupply(), _settledShares(), isAttestationFresh());
     }
 }

@@ -523,10 +523,11 @@ def get_investor(wallet: str, ctx: Viewer) -> Any:
 @router.post("/investors/{wallet}/offboard", status_code=202, response_model=InvestorOut,
              tags=["investors"])
 def offboard_investor(wallet: str, ctx: ComplianceWrite) -> Any:
-    """Remove the wallet from the identity registry (its tokens can no longer move)."""
+    """Remove the wallet from the identity registry. Refused (409 ``wallet_holds_tokens``)
+    while it holds any of the issuer's tokens: move them first (forced transfer or recovery)."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        return 202, InvestorOut.model_validate(operations.offboard_investor(db, wallet,
-                                                                            who.name))
+        return 202, InvestorOut.model_validate(operations.offboard_investor(
+            ctx.issuer, db, wallet, who.name))
     return ctx.run(action)
 
 

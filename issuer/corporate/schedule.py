@@ -35,6 +35,9 @@ def reference(action: CorporateAction) -> bytes:
     fields = {"corporate_action_id": action.corporate_action_id, "version": action.version,
               "symbol": action.symbol, "kind": action.kind, "m0": action.m0, "m1": action.m1,
               "supply_raw": action.supply_raw}
+    if action.kind in ("forward_split", "reverse_split"):
+        # the ratio the owner checks against the announcement during the split notice
+        fields["old_rate"], fields["new_rate"] = str(action.old_rate), str(action.new_rate)
     return keccak(text=json.dumps(fields, sort_keys=True, separators=(",", ":")))
 
 

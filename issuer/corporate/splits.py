@@ -79,8 +79,10 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     token = issuer.chain.stock(action.symbol).token
-    min_notice = int(token.functions.multiplierBounds().call()[3])
-    earliest = issuer.chain.block_time() + min_notice + MARGIN
+    bounds = token.functions.multiplierBounds().call()
+    # a forward split waits the token's split notice (the owner's window to cancel it)
+    notice = max(int(bounds[3]), int(bounds[4]) if action.kind == "forward_split" else 0)
+    earliest = issuer.chain.block_time() + notice + MARGIN
     effective_at = max(chain_time_at(issuer, start_of(action.ex_date)), earliest)
     if action.price_before is None:
         action.price_before = custody.price(issuer, action.symbol)

@@ -66,11 +66,12 @@ def test_max_balance_is_in_economic_shares_and_follows_the_multiplier(strict, al
     with fails_with("MaxBalanceExceeded"):
         strict.mint(alice, 1, {"from": roles.agent})
     strict.burn(alice, 100 * ONE, {"from": roles.agent})
-    strict.scheduleMultiplier(
-        ONE, 2 * ONE, chain.time() + 10, 2, "0x" + "00" * 32, 1, {"from": roles.corporate_actions}
+    strict.scheduleMultiplier(  # kind Other, within custody: effective in 10 s
+        ONE, 2 * ONE, chain[-1].timestamp + 10, 0, "0x" + "00" * 32, 1,
+        {"from": roles.corporate_actions}
     )
     chain.sleep(11)
-    # 50 raw = 100 shares after the split: 25 more raw would be 150 shares, 26 would not
+    # 50 raw = 100 shares after the doubling: 25 more raw would be 150 shares, 26 would not
     with fails_with("MaxBalanceExceeded"):
         strict.mint(alice, 26 * ONE, {"from": roles.agent})
     strict.mint(alice, 25 * ONE, {"from": roles.agent})
@@ -167,6 +168,7 @@ def test_a_movement_runs_presets_and_listed_modules(suite, roles, alice, bob, ca
     compliance.addModule(m["MaxHoldersModule"], {"from": roles.owner})  # listed
     m["CountryBlockModule"].listCountries(compliance, [DE], {"from": roles.owner})
     m["MaxHoldersModule"].setMaxHolders(compliance, 1, {"from": roles.owner})
+    compliance.bindToken(token, {"from": roles.owner})
     token.setCompliance(compliance, {"from": roles.owner})
     token.mint(alice, ONE, {"from": roles.agent})
     assert m["MaxHoldersModule"].holderCount(compliance) == 1
@@ -195,19 +197,22 @@ def test_modules_can_be_added_and_removed_by_the_owner_only(suite, compliance, r
 def test_only_the_bound_token_reports_movements(compliance, alice):
     with fails_with("NotToken"):
         compliance.transferred(alice, alice, 1, 840, {"from": alice})
-    with fails_with("NotAllowedToBind"):
+    with fails_with("OwnableUnauthorizedAccount"):
         compliance.bindToken(alice, {"from": alice})
 
 
 def test_factory_refuses_foreign_code_taken_symbols_and_strangers(suite, token, roles, alice):
     from brownie import StockToken
 
+    from deploy.suite import linked_bytecode
+
+    code = linked_bytecode(StockToken.bytecode, suite.libraries)
     params = (
         "X",
         "AAPL",
         "0x" + "00" * 20,
         roles.owner.address,
-        (1, 10**24, 0, 0),
+        (1, 10**24, 0, 0, 0),
         (0, 1),
         [],
         [],
@@ -216,23 +221,95 @@ def test_factory_refuses_foreign_code_taken_symbols_and_strangers(suite, token, 
         0,
     )
     with fails_with("SymbolTaken"):
-        suite.factory.deployStock(StockToken.bytecode, params, {"from": roles.owner})
+        suite.factory.deployStock(code, params, {"from": roles.owner})
     with fails_with("WrongTokenCode"):
-        suite.factory.deployStock(StockToken.bytecode + "00", params, {"from": roles.owner})
+        suite.factory.deployStock(code + "00", params, {"from": roles.owner})
     with fails_with("OwnableUnauthorizedAccount"):
-        suite.factory.deployStock(StockToken.bytecode, params, {"from": alice})
+        suite.factory.deployStock(code, params, {"from": alice})
     symbols = suite.factory.listedSymbols()
     assert symbols[0] == "AAPL" and len(set(symbols)) == len(symbols)
     assert suite.factory.tokenBySymbol("AAPL") == token
 
 
-def test_tokens_from_a_wallet_without_identity_are_not_locked_as_a_mint(
-    suite, strict, alice, bob, roles
-):
+def test_a_holder_cannot_be_deregistered_under_its_tokens(suite, strict, alice, bob, roles):
+    """Review finding 5a: deleting the identity of a wallet that still held tokens let locked
+    tokens leave at once (the holding module saw no identity) and left a ghost holder slot.
+    The storage now refuses it; the issuer moves the tokens out first."""
+    strict.mint(bob, 5 * ONE, {"from": roles.agent})
+    with fails_with("WalletHoldsTokens"):
+        suite.registry.deleteIdentity(bob, {"from": roles.registrar})
+    module = suite.modules["HoldingPeriodModule"]
+    bob_id = suite.registry.identity(bob)
+    assert module.lockedAmount(strict.compliance(), bob_id) == 5 * ONE
+    with fails_with("TokensLockedUntil"):
+        strict.transfer(alice, ONE, {"from": bob})
+    # the evented way: an agent moves the tokens (a forced transfer), then offboards the wallet
+    holders = suite.modules["MaxHoldersModule"]
+    strict.forcedTransferWithOverride(bob, alice, 5 * ONE, b"offboarding".ljust(32, b"\0"),
+                                      {"from": roles.agent})
+    suite.registry.deleteIdentity(bob, {"from": roles.registrar})
+    assert holders.holderCount(strict.compliance()) == 1  # alice alone: no ghost slot
+
+
+def test_a_holder_identity_cannot_be_repointed_under_its_tokens(suite, strict, alice, bob, roles):
+    """Review finding 5b: after updateIdentity the balance stayed under the old identity and
+    every enforced outflow reverted TokensLockedUntil with nothing locked."""
     strict.mint(bob, 5 * ONE, {"from": roles.agent})
     chain.sleep(86_401)
+    chain.mine()
+    other = suite.new_identity(accounts[8])
+    with fails_with("WalletHoldsTokens"):
+        suite.registry.updateIdentity(bob, other, {"from": roles.registrar})
+    strict.transfer(alice, ONE, {"from": bob})  # bookkeeping intact: unlocked tokens move
+    assert suite.modules["HoldingPeriodModule"].identityBalance(
+        strict.compliance(), suite.registry.identity(bob)) == 4 * ONE
+
+
+def test_a_wallet_without_identity_cannot_make_a_compliant_transfer(suite, strict, alice, bob,
+                                                                    roles):
+    """Defence in depth for tokens the storage does not guard: an identity-keyed module refuses
+    a compliant outflow from a wallet without identity instead of treating it as unlocked."""
+    strict.mint(bob, 5 * ONE, {"from": roles.agent})
+    suite.storage.removeGuardedToken(strict, {"from": roles.owner})
     suite.registry.deleteIdentity(bob, {"from": roles.registrar})
-    strict.forcedTransfer(bob, alice, 5 * ONE, {"from": roles.agent})
-    module = suite.modules["HoldingPeriodModule"]
-    assert module.lockedAmount(strict.compliance(), suite.registry.identity(alice)) == 0
-    strict.transfer(accounts[6], ONE, {"from": alice})  # to herself: nothing locked
+    assert strict.detectTransferRestriction(bob, alice, ONE) == 6
+    with fails_with("SenderNotRegistered"):
+        strict.transfer(alice, ONE, {"from": bob})
+
+
+def test_a_holder_at_the_cap_before_a_split_keeps_its_tokens_but_receives_no_more(
+    suite, strict, alice, bob, roles
+):
+    """Review question 11, decided: the cap is checked on movements in economic shares at the
+    multiplier of the moment. A split raises every balance without a movement, so a holder at
+    the cap ends above it; nothing is taken from them, they can send, and they receive nothing
+    more until below the cap again (the owner scales `maxShares` with the split if it wants)."""
+    strict.mint(alice, 150 * ONE, {"from": roles.agent})
+    notice = strict.multiplierBounds()[4]
+    strict.scheduleMultiplier(ONE, 2 * ONE, chain[-1].timestamp + notice + 10, 2,
+                              "0x" + "00" * 32, 1, {"from": roles.corporate_actions})
+    chain.sleep(notice + 11)
+    chain.mine()
+    assert strict.balanceOfUI(alice) == 300 * ONE  # above the 150-share cap
+    suite.attest("TSLA", 10_000 * ONE)
+    strict.mint(bob, 10 * ONE, {"from": roles.agent})
+    chain.sleep(86_401)
+    chain.mine()
+    with fails_with("MaxBalanceExceeded"):
+        strict.transfer(alice, ONE, {"from": bob})
+    strict.transfer(bob, 10 * ONE, {"from": alice})  # outflows are never refused by the cap
+
+
+def test_nobody_but_the_owner_binds_an_unbound_compliance(suite, roles, alice):
+    """Review finding 4: a compliance deployed and configured before `setCompliance` (or one a
+    token moved away from) could be bound by any contract, which then wrote fake holders into
+    the shared modules' records of that compliance."""
+    m = suite.modules
+    fresh = ModularCompliance.deploy(roles.owner, [m["MaxHoldersModule"]], {"from": roles.owner})
+    fresh.addModule(m["MaxHoldersModule"], {"from": roles.owner})
+    with fails_with("OwnableUnauthorizedAccount"):
+        fresh.bindToken(alice, {"from": alice})
+    with fails_with("NotToken"):
+        fresh.created(alice, ONE, US, {"from": alice})
+    assert m["MaxHoldersModule"].holderCount(fresh) == 0
+    assert fresh.getTokenBound() == ZERO

@@ -108,3 +108,47 @@ def test_a_single_holder_tree_has_an_empty_proof(payout, token, roles, stranger)
     assert tree.proof(stranger.address) == []
     distributor.claim(tx.return_value, stranger, 5, [], {"from": stranger})
     assert usd.balanceOf(stranger) == 5
+
+
+def test_an_underfunded_distribution_cannot_pay_out_of_another(payout, funded_distribution,
+                                                                token, roles, stranger):
+    """Review finding 3: a distribution funded with 1 unit whose tree owes 100 used to pay out
+    of another's unclaimed money, leaving that one's holders unable to claim, and could never be
+    reclaimed (underflow). Each distribution now pays only from its own funding."""
+    usd, distributor = payout
+    honest_id, honest_tree, honest_amounts, _ = funded_distribution
+    thief = accounts[4].address
+    greedy = MerkleTree({thief: 100_000_000, stranger.address: 1})
+    tx = distributor.createDistribution(token, usd, greedy.root, 1, chain.time() + DAY,
+                                        b"\x02" * 32, {"from": roles.corporate_actions})
+    greedy_id = tx.return_value
+    with fails_with("DistributionExhausted"):
+        distributor.claim(greedy_id, thief, 100_000_000, greedy.proof(thief), {"from": thief})
+    assert usd.balanceOf(thief) == 0
+    # the honest distribution still pays every holder in full
+    for holder, amount in honest_amounts.items():
+        distributor.claim(honest_id, holder, amount, honest_tree.proof(holder),
+                          {"from": stranger})
+        assert usd.balanceOf(holder) == amount
+    # the underfunded one reclaims exactly its own 1 unit after its deadline
+    chain.sleep(DAY + 1)
+    chain.mine()
+    tx = distributor.reclaim(greedy_id, roles.corporate_actions, {"from": roles.corporate_actions})
+    assert tx.events["Reclaimed"]["amount"] == 1
+    assert distributor.distribution(greedy_id)["claimed"] <= distributor.distribution(
+        greedy_id)["total"]
+
+
+def test_a_distribution_holds_what_actually_arrived(payout, token, roles):
+    """A fee-on-transfer asset delivers less than asked: the distribution records that, so its
+    claims cannot draw on other distributions' balance."""
+    from brownie import FeeOnTransferToken
+
+    _, distributor = payout
+    fee = FeeOnTransferToken.deploy(roles.corporate_actions, 10**12, {"from": roles.owner})
+    fee.approve(distributor, 2**256 - 1, {"from": roles.corporate_actions})
+    tree = MerkleTree({accounts[7].address: 990})
+    tx = distributor.createDistribution(token, fee, tree.root, 1_000, chain.time() + DAY,
+                                        b"\x03" * 32, {"from": roles.corporate_actions})
+    assert tx.events["DistributionCreated"]["total"] == 990
+    assert distributor.distribution(tx.return_value)["total"] == fee.balanceOf(distributor)

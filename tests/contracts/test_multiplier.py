@@ -10,7 +10,14 @@ SCHEDULED, REPLACED, CANCELLED = range(3)
 REF = b"CA-2026-0001".ljust(32, b"\0")
 
 
-def schedule(token, roles, new, *, kind=FORWARD, delay=3600, nonce=None, expected=None):
+def notice(token, kind=FORWARD):
+    """Seconds a change of `kind` must be scheduled ahead (a forward split waits `splitNotice`)."""
+    bounds = token.multiplierBounds()
+    return max(bounds[3], bounds[4]) if kind == FORWARD else bounds[3]
+
+
+def schedule(token, roles, new, *, kind=FORWARD, delay=None, nonce=None, expected=None):
+    delay = notice(token, kind) + 3600 if delay is None else delay
     nonce = token.lastMultiplierNonce() + 1 if nonce is None else nonce
     expected = token.uiMultiplier() if expected is None else expected
     # relative to the chain's last block, not brownie's wall-clock estimate (chain.time()),
@@ -34,7 +41,7 @@ def test_forward_split_takes_effect_at_effective_time_without_moving_balances(fu
     assert (event["oldMultiplier"], event["newMultiplier"]) == (ONE, 4 * ONE)
     assert funded.uiMultiplier() == ONE  # not yet
     assert funded.newUIMultiplier() == 4 * ONE
-    chain.sleep(3601)
+    chain.sleep(notice(funded) + 3601)
     chain.mine()
     assert funded.uiMultiplier() == 4 * ONE
     assert funded.balanceOf(alice) == 100 * ONE
@@ -53,13 +60,27 @@ def test_compare_and_set_refuses_a_stale_expected_value(funded, roles):
         schedule(funded, roles, 2 * ONE, expected=3 * ONE)
 
 
-def test_nonce_must_strictly_increase(funded, roles):
-    schedule(funded, roles, 2 * ONE, nonce=5, delay=10)
+def test_nonce_must_be_exactly_the_next_one(funded, roles):
+    with fails_with("StaleNonce"):
+        schedule(funded, roles, 2 * ONE, nonce=5)
+    with fails_with("StaleNonce"):
+        schedule(funded, roles, 2 * ONE, nonce=0)
+    schedule(funded, roles, 2 * ONE, nonce=1, kind=OTHER, delay=10)
     chain.sleep(11)
     chain.mine()
     with fails_with("StaleNonce"):
-        schedule(funded, roles, 3 * ONE, nonce=5)
-    schedule(funded, roles, 3 * ONE, nonce=6)
+        schedule(funded, roles, 3 * ONE, nonce=1)
+    schedule(funded, roles, 3 * ONE, nonce=2)
+
+
+def test_one_huge_nonce_cannot_brick_the_schedule(funded, roles):
+    """Review finding 2: scheduling once with 2^64-1 used to block every later change by any key
+    (and make setUIMultiplier overflow). Only `last + 1` is accepted now."""
+    with fails_with("StaleNonce"):
+        schedule(funded, roles, 2 * ONE, nonce=2**64 - 1, kind=OTHER)
+    assert funded.lastMultiplierNonce() == 0
+    funded.setUIMultiplier(2 * ONE, chain[-1].timestamp + 100, {"from": roles.corporate_actions})
+    assert funded.lastMultiplierNonce() == 1
 
 
 def test_bounds_direction_and_notice(funded, roles):
@@ -75,14 +96,16 @@ def test_bounds_direction_and_notice(funded, roles):
         schedule(funded, roles, 2 * ONE, kind=REVERSE)
     with fails_with("InsufficientNotice"):
         schedule(funded, roles, 2 * ONE, delay=-10)
-    funded.setMultiplierBounds((ONE // 100, 100 * ONE, ONE // 10, 86_400), {"from": roles.owner})
+    with fails_with("InsufficientNotice"):  # a forward split waits the split notice
+        schedule(funded, roles, 2 * ONE, delay=notice(funded) - 10)
+    funded.setMultiplierBounds((ONE // 100, 100 * ONE, ONE // 10, 86_400, 0), {"from": roles.owner})
     with fails_with("InsufficientNotice"):
         schedule(funded, roles, 2 * ONE, delay=3600)
     schedule(funded, roles, 2 * ONE, delay=86_401)
     with fails_with("InvalidBounds"):
-        funded.setMultiplierBounds((0, 100 * ONE, 0, 0), {"from": roles.owner})
+        funded.setMultiplierBounds((0, 100 * ONE, 0, 0, 0), {"from": roles.owner})
     with fails_with("OwnableUnauthorizedAccount"):
-        funded.setMultiplierBounds((1, 100 * ONE, 0, 0), {"from": roles.corporate_actions})
+        funded.setMultiplierBounds((1, 100 * ONE, 0, 0, 0), {"from": roles.corporate_actions})
 
 
 def test_dividend_only_raises_by_a_bounded_step_within_settled_custody(funded, roles, suite):
@@ -96,7 +119,7 @@ def test_dividend_only_raises_by_a_bounded_step_within_settled_custody(funded, r
 
 def test_dividend_multiplier_is_capped_by_settled_custody(funded, roles, suite):
     suite.attest("AAPL", 160 * ONE, 1_000 * ONE)  # pending shares do not count for a dividend
-    with fails_with("ReserveExceeded"):
+    with fails_with("IncreaseExceedsCustody"):
         schedule(funded, roles, ONE + ONE // 10, kind=DIVIDEND)  # 165 > 160
     schedule(funded, roles, ONE + ONE // 15, kind=DIVIDEND)  # 160 exactly
 
@@ -107,7 +130,7 @@ def test_one_pending_slot_cancel_and_replace_before_activation_only(funded, role
         schedule(funded, roles, 3 * ONE, nonce=2)
     with fails_with("NoPendingChange"):
         funded.cancelScheduledMultiplier(7, {"from": roles.corporate_actions})
-    at = chain.time() + 7200
+    at = chain[-1].timestamp + notice(funded) + 7200
     tx = funded.replaceScheduledMultiplier(
         1, ONE, 3 * ONE, at, FORWARD, REF, 2, {"from": roles.corporate_actions}
     )
@@ -116,7 +139,7 @@ def test_one_pending_slot_cancel_and_replace_before_activation_only(funded, role
     tx = funded.cancelScheduledMultiplier(2, {"from": roles.corporate_actions})
     assert tx.events["MultiplierCancelled"]["nonce"] == 2
     assert funded.newUIMultiplier() == ONE
-    schedule(funded, roles, 2 * ONE, nonce=3, delay=60)
+    schedule(funded, roles, 2 * ONE, nonce=3, kind=OTHER, delay=60)
     chain.sleep(61)
     with fails_with("NoPendingChange"):  # activated: promoted, nothing left to cancel
         funded.cancelScheduledMultiplier(3, {"from": roles.corporate_actions})

@@ -3,7 +3,7 @@
 from brownie import ZERO_ADDRESS, accounts
 
 from deploy.suite import ONE
-from tests.contracts.conftest import US, fails_with
+from tests.contracts.conftest import IR, US, fails_with
 
 
 def test_recovery_moves_everything_to_a_wallet_of_the_same_identity(suite, funded, alice, roles):
@@ -21,6 +21,47 @@ def test_recovery_moves_everything_to_a_wallet_of_the_same_identity(suite, funde
     assert funded.getFrozenTokens(new_wallet) == 30 * ONE
     assert funded.getFrozenTokens(alice) == 0
     assert funded.isFrozen(new_wallet)
+
+
+def test_recovery_freezes_and_deregisters_the_lost_wallet(suite, funded, alice, roles):
+    """Review finding 8: the lost wallet stayed registered, verified and unfrozen."""
+    identity = suite.registry.identity(alice)
+    new_wallet = accounts[8]
+    suite.onboard(new_wallet, US, identity=identity)
+    tx = funded.recoveryAddress(alice, new_wallet, identity, {"from": roles.agent})
+    assert tx.events["AddressFrozen"]["userAddress"] == alice
+    assert funded.isFrozen(alice)
+    assert not suite.registry.contains(alice)
+    assert not suite.registry.isVerified(alice)
+    assert suite.registry.isVerified(new_wallet)  # the identity's other wallet stays
+
+
+def test_recovery_keeps_the_lost_wallet_registered_while_it_holds_another_token(
+    suite, funded, alice, roles
+):
+    """With several of the issuer's tokens, each recovery moves its own; the last deregisters."""
+    from deploy.suite import StockConfig
+
+    other = suite.list_stock(StockConfig("MSFT", "Microsoft tokenized share"))
+    suite.attest("MSFT", 100 * ONE)
+    other.mint(alice, ONE, {"from": roles.agent})
+    identity = suite.registry.identity(alice)
+    new_wallet = accounts[8]
+    suite.onboard(new_wallet, US, identity=identity)
+    funded.recoveryAddress(alice, new_wallet, identity, {"from": roles.agent})
+    assert suite.registry.contains(alice) and funded.isFrozen(alice)
+    other.recoveryAddress(alice, new_wallet, identity, {"from": roles.agent})
+    assert not suite.registry.contains(alice)
+
+
+def test_recovery_enforces_the_country_rules(suite, funded, alice, roles):
+    """Review finding 8: recovery skipped the country modules without saying so. AAPL blocks
+    Iran: a new wallet of the same identity registered there is refused."""
+    identity = suite.registry.identity(alice)
+    new_wallet = accounts[8]
+    suite.onboard(new_wallet, IR, identity=identity)
+    with fails_with("CountryRestricted"):
+        funded.recoveryAddress(alice, new_wallet, identity, {"from": roles.agent})
 
 
 def test_recovery_into_another_investors_identity_is_refused(suite, funded, alice, bob, roles):

@@ -45,11 +45,12 @@ def test_batch_mint_checks_the_total(suite, token, alice, bob, roles):
 
 
 def test_mints_are_checked_at_the_pending_multiplier(suite, token, alice, roles):
-    """After a 2-for-1 is scheduled, custody must cover supply at 2x before anything mints."""
+    """After a doubling is scheduled, custody must cover supply at 2x before anything mints."""
     suite.attest("AAPL", 100 * ONE)
     token.mint(alice, 40 * ONE, {"from": roles.agent})
-    token.scheduleMultiplier(
-        ONE, 2 * ONE, chain.time() + 3600, 2, "0x" + "00" * 32, 1, {"from": roles.corporate_actions}
+    token.scheduleMultiplier(  # kind Other: covered by custody (80 <= 100), so accepted
+        ONE, 2 * ONE, chain[-1].timestamp + 3600, 0, "0x" + "00" * 32, 1,
+        {"from": roles.corporate_actions}
     )
     with fails_with("ReserveExceeded"):
         token.mint(alice, 11 * ONE, {"from": roles.agent})  # (51) * 2 = 102 > 100

@@ -16,10 +16,11 @@ def test_transfer_moves_raw_balance_and_keeps_supply(funded, alice, bob):
     assert funded.totalSupply() == supply
 
 
-def test_transfer_to_unverified_wallet_is_refused(funded, alice, stranger):
+def test_transfer_to_unverified_wallet_is_refused(suite, funded, alice, stranger):
     assert funded.detectTransferRestriction(alice, stranger, ONE) == NOT_VERIFIED
     assert (
-        funded.messageForTransferRestriction(NOT_VERIFIED) == "Receiver is not a verified investor"
+        suite.messages.messageForTransferRestriction(NOT_VERIFIED)
+        == "Receiver is not a verified investor"
     )
     with fails_with("ReceiverNotVerified"):
         funded.transfer(stranger, ONE, {"from": alice})
@@ -220,10 +221,16 @@ def test_identity_registry_and_compliance_can_be_replaced(funded, suite, roles):
     assert tx.events["IdentityRegistryAdded"]["identityRegistry"] == suite.registry
     old = funded.compliance()
     fresh = ModularCompliance.deploy(roles.owner, [], {"from": roles.owner})
+    with fails_with("ComplianceNotBound"):  # its owner must bind it to this token first
+        funded.setCompliance(fresh, {"from": roles.owner})
+    fresh.bindToken(funded, {"from": roles.owner})
     tx = funded.setCompliance(fresh, {"from": roles.owner})
     assert tx.events["ComplianceAdded"]["compliance"] == fresh
     assert fresh.getTokenBound() == funded
     assert ModularCompliance.at(old).getTokenBound() == ZERO_ADDRESS
+    # the compliance it moved away from cannot be squatted (review finding 4)
+    with fails_with("OwnableUnauthorizedAccount"):
+        ModularCompliance.at(old).bindToken(roles.agent, {"from": roles.agent})
 
 
 def test_supports_erc165_erc20_erc3643_and_erc8056(funded):
@@ -269,3 +276,38 @@ def test_permit_sets_an_allowance_from_a_signature(funded, alice, bob):
     funded.permit(owner.address, bob, 7, deadline, signed.v, signed.r, signed.s, {"from": alice})
     assert funded.allowance(owner.address, bob) == 7
     assert funded.nonces(owner.address) == 1
+
+
+def test_the_supply_key_alone_cannot_move_a_frozen_holders_tokens(funded, alice, bob, roles):
+    """Review finding 7: burn from a frozen wallet, mint the same amount elsewhere: supply is
+    unchanged, so the reserve check passed. Burning frozen tokens now needs the compliance role
+    as well."""
+    supply_only = accounts[8]
+    funded.grantRole(funded.SUPPLY_AGENT_ROLE(), supply_only, {"from": roles.owner})
+    funded.setAddressFrozen(alice, True, {"from": roles.agent})
+    with fails_with("FrozenBurnNeedsComplianceAgent"):
+        funded.burn(alice, ONE, {"from": supply_only})
+    funded.setAddressFrozen(alice, False, {"from": roles.agent})
+    funded.freezePartialTokens(alice, 95 * ONE, {"from": roles.agent})
+    with fails_with("FrozenBurnNeedsComplianceAgent"):  # 6 > 5 unfrozen
+        funded.batchBurn([alice], [6 * ONE], {"from": supply_only})
+    funded.burn(alice, 5 * ONE, {"from": supply_only})  # the unfrozen part: a redemption
+    assert funded.getFrozenTokens(alice) == 95 * ONE
+    funded.burn(alice, 10 * ONE, {"from": roles.agent})  # supply + compliance roles: allowed
+    assert funded.getFrozenTokens(alice) == 85 * ONE
+
+
+def test_agent_status_changes_emit_the_erc3643_events(funded, roles):
+    """Review finding 9: granting or revoking one agent role flipped `isAgent` silently, so
+    ERC-3643 indexers missed agents."""
+    who = accounts[8]
+    tx = funded.grantRole(funded.COMPLIANCE_AGENT_ROLE(), who, {"from": roles.owner})
+    assert funded.isAgent(who) and tx.events["AgentAdded"]["agent"] == who
+    tx = funded.grantRole(funded.SUPPLY_AGENT_ROLE(), who, {"from": roles.owner})
+    assert "AgentAdded" not in tx.events  # already an agent
+    tx = funded.revokeRole(funded.COMPLIANCE_AGENT_ROLE(), who, {"from": roles.owner})
+    assert "AgentRemoved" not in tx.events  # still an agent through the supply role
+    tx = funded.renounceRole(funded.SUPPLY_AGENT_ROLE(), who, {"from": who})
+    assert not funded.isAgent(who) and tx.events["AgentRemoved"]["agent"] == who
+    tx = funded.grantRole(funded.CORPORATE_ACTION_ROLE(), who, {"from": roles.owner})
+    assert "AgentAdded" not in tx.events  # not an agent role

@@ -8,9 +8,15 @@ import {ComplianceModuleBase} from "./ComplianceModuleBase.sol";
 /// balance of every ONCHAINID identity, per compliance, from the movements it is told about.
 /// @dev Movements between two wallets of one identity change nothing here. Add such modules
 /// before the first mint (the factory does), or the balances they track start short. Outflows
-/// never underflow: an identity cannot be debited more than was recorded for it.
+/// never underflow: an identity cannot be debited more than was recorded for it. The records stay
+/// right because the identity registry storage refuses to remove or re-point the identity of a
+/// wallet holding a guarded token; a compliant outflow from a wallet without identity is refused.
 abstract contract IdentityBalanceModule is ComplianceModuleBase {
     mapping(address compliance => mapping(address identity => uint256 raw)) private _identityBalance;
+
+    /// @notice A compliant movement from a wallet with no identity: its tokens are recorded under
+    /// no identity, so no identity rule could be applied to them.
+    error SenderNotRegistered(address wallet);
 
     /// @notice The raw balance recorded for `identity` under `compliance`.
     function identityBalance(address compliance, address identity) public view returns (uint256) {
@@ -21,6 +27,7 @@ abstract contract IdentityBalanceModule is ComplianceModuleBase {
     function moduleCheck(address from, address to, uint256 amount, uint16) external view returns (bool) {
         (address fromId, address toId) = _identities(msg.sender, from, to);
         if (fromId == toId && from != address(0) && to != address(0)) return true;
+        if (from != address(0) && fromId == address(0)) return false;
         return _allows(msg.sender, fromId, toId, amount);
     }
 
@@ -28,7 +35,11 @@ abstract contract IdentityBalanceModule is ComplianceModuleBase {
     function moduleUpdate(address from, address to, uint256 amount, uint16, bool enforce) external {
         (address fromId, address toId) = _identities(msg.sender, from, to);
         if (fromId == toId && from != address(0) && to != address(0)) return;
-        if (enforce) _enforce(msg.sender, fromId, toId, amount);
+        if (enforce) {
+            // a wallet whose identity was removed has no record here to debit or check
+            if (from != address(0) && fromId == address(0)) revert SenderNotRegistered(from);
+            _enforce(msg.sender, fromId, toId, amount);
+        }
         mapping(address => uint256) storage balances = _identityBalance[msg.sender];
         uint256 fromBefore;
         uint256 toBefore;
