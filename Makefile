@@ -1,6 +1,7 @@
 # One entry point for a newcomer. Every target runs `setup` first; setup is idempotent.
 SHELL := /bin/bash
 VENV := .venv/bin
+SLITHER := .venv-slither
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
@@ -12,8 +13,17 @@ setup:
 build: setup
 	@$(VENV)/python -m toolchain.build
 
-lint: setup
+# slither gets its own virtual environment: its pins clash with brownie's
+$(SLITHER)/.installed: toolchain/slither-requirements.txt
+	@python3 -m venv $(SLITHER)
+	@$(SLITHER)/bin/pip install --quiet --disable-pip-version-check -r toolchain/slither-requirements.txt
+	@touch $@
+
+# ruff, solhint, and slither against its baseline (toolchain/slither-baseline.txt)
+lint: setup $(SLITHER)/.installed
 	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
+	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
+	@$(SLITHER)/bin/python toolchain/slither_check.py
 
 test: build lint
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
@@ -38,4 +48,4 @@ broker: setup
 	@$(VENV)/python -m custody_mock --port $${PORT:-8700}
 
 clean:
-	rm -rf build reports .hypothesis
+	rm -rf build reports .hypothesis $(SLITHER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from brownie import PlainERC20, accounts, chain
 
+from deploy.code_size import code_sizes, table
 from deploy.suite import ONE, Roles, StockConfig, deploy_suite
 
 US, IR = 840, 364
@@ -86,7 +87,7 @@ def main() -> None:
     ten.batchMint(wallets[:10], [ONE] * 10, {"from": roles.agent})
     for start in range(10, 1_010, 100):
         thousand.batchMint(wallets[start : start + 100], [ONE] * 100, {"from": roles.agent})
-    at = chain.time() + 3600
+    at = chain[-1].timestamp + ten.multiplierBounds()[4] + 3600  # after the split notice
     measure(
         "multiplier schedule (2-for-1 split), 10 holders",
         ten.scheduleMultiplier(ONE, 2 * ONE, at, 2, ZERO_REF, 1, {"from": roles.corporate_actions}),
@@ -108,3 +109,5 @@ def main() -> None:
     print(
         f"\nidentity check: cached {cached:,} gas, full claim walk {live:,} gas (eth_estimateGas)"
     )
+    print("\nRuntime code size (EIP-170 limit 24,576 bytes)")
+    print(table(code_sizes()))

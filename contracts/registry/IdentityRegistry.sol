@@ -85,6 +85,8 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @notice Gas given to an identity contract's `getClaim`: enough for ONCHAINID's, and a
     /// hostile identity that burns it all cannot starve the caller.
     uint256 public constant CLAIM_CALL_GAS = 200_000;
+    /// @notice The largest `getClaim` answer read (ONCHAINID's is a few hundred bytes).
+    uint256 public constant MAX_CLAIM_ANSWER = 4_096;
 
     constructor(
         address owner_,
@@ -275,9 +277,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @notice The expiry of the valid claim of `identity_` for `topic` by `issuer`, or 0 when
     /// there is no such valid claim.
     function claimExpiry(IOnchainIdentity identity_, address issuer, uint256 topic) public view returns (uint64) {
-        (bool ok, bytes memory ret) = address(identity_).staticcall{gas: CLAIM_CALL_GAS}(
-            abi.encodeCall(IOnchainIdentity.getClaim, (keccak256(abi.encode(issuer, topic))))
-        );
+        (bool ok, bytes memory ret) = _getClaim(identity_, keccak256(abi.encode(issuer, topic)));
         if (!ok) return 0;
         (bool wellFormed, uint256 claimTopic, address claimIssuer, bytes memory signature, bytes memory data) =
             _decodeClaim(ret);
@@ -374,6 +374,23 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
             return false;
         } catch {
             return false;
+        }
+    }
+
+    /// @dev `identity_.getClaim(claimId)` with at most {CLAIM_CALL_GAS} gas, copying its answer
+    /// only when it is at most {MAX_CLAIM_ANSWER} bytes: a hostile identity can neither starve the
+    /// caller of gas nor make it pay for a huge answer's memory (a "return bomb").
+    function _getClaim(IOnchainIdentity identity_, bytes32 claimId) private view returns (bool ok, bytes memory ret) {
+        bytes memory request = abi.encodeCall(IOnchainIdentity.getClaim, (claimId));
+        uint256 size;
+        assembly ("memory-safe") {
+            ok := staticcall(CLAIM_CALL_GAS, identity_, add(request, 32), mload(request), 0, 0)
+            size := returndatasize()
+        }
+        if (!ok || size > MAX_CLAIM_ANSWER) return (false, ret);
+        ret = new bytes(size);
+        assembly ("memory-safe") {
+            returndatacopy(add(ret, 32), 0, size)
         }
     }
 

@@ -6,7 +6,6 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IERC3643, IERC3643AgentRole} from "../interfaces/IERC3643.sol";
@@ -329,9 +328,9 @@ contract StockToken is
         }
         if (lost.frozen && !_accounts[newWallet].frozen) _setAddressFrozen(newWallet, true);
 
+        if (!lost.frozen) _setAddressFrozen(lostWallet, true);
         _transfer(lostWallet, newWallet, balance);
         _compliance.transferred(lostWallet, newWallet, balance, country);
-        if (!lost.frozen) _setAddressFrozen(lostWallet, true);
         RecoveryLogic.retire(registry, lostWallet);
         emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
         return true;
@@ -418,8 +417,9 @@ contract StockToken is
         if (newCompliance == address(0) || IModularCompliance(newCompliance).getTokenBound() != address(this)) {
             revert ComplianceNotBound(newCompliance);
         }
-        _compliance.unbindToken(address(this));
+        IModularCompliance old = _compliance;
         _setCompliance(newCompliance);
+        old.unbindToken(address(this));
     }
 
     // ================================================================ views

@@ -246,11 +246,11 @@ def test_revocation_by_signature_survives_the_investor_removing_the_claim_first(
     assert suite.claim_issuer.isClaimRevoked(claim.signature)
 
 
-@pytest.mark.parametrize("mode", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("mode", [0, 1, 2, 3, 4, 5])
 def test_a_hostile_identity_cannot_make_the_checks_revert(suite, funded, alice, roles, mode):
     """Review question 11, decided: an identity contract that reverts, answers malformed data,
-    burns its gas or answers short makes its wallet unverified; the registry's views and the
-    token's pre-check still answer."""
+    burns its gas, answers short or answers 100 kB makes its wallet unverified; the registry's
+    views and the token's pre-check still answer."""
     from brownie import HostileIdentity
 
     hostile = HostileIdentity.deploy({"from": accounts[9]})
