@@ -8,6 +8,7 @@ RESERVE_KEY, KYC_MANAGER_KEY, KYC_CLAIM_KEY), because anvil's unlocked accounts 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from brownie import accounts, network
@@ -53,7 +54,10 @@ def roles_for_network() -> Roles:
 
 def main() -> None:
     suite = deploy_suite(roles_for_network(), verification_cache_age=DAY)
+    devnet = network.show_active() in ("development", "anvil")
     for cfg in DEFAULT_STOCKS:
+        if not devnet:  # the owner's window to cancel a forward split: a day on a real chain
+            cfg = dataclasses.replace(cfg, split_notice=DAY, min_notice=3600)
         token = suite.list_stock(cfg)
         print(f"listed {cfg.symbol} at {token.address}")
     path = suite.write_manifest()

@@ -29,6 +29,7 @@ from brownie import (
     ModularCompliance,
     MultiplierScheduleLogic,
     RecoveryLogic,
+    ReserveLogic,
     StockToken,
     StockTokenFactory,
     TransferRestrictionMessages,
@@ -286,6 +287,7 @@ def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
     libraries = {
         "MultiplierScheduleLogic": MultiplierScheduleLogic.deploy(owner),
         "RecoveryLogic": RecoveryLogic.deploy(owner),
+        "ReserveLogic": ReserveLogic.deploy(owner),
     }
     factory = StockTokenFactory.deploy(
         roles.owner,

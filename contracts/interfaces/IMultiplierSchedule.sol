@@ -20,12 +20,16 @@ interface IMultiplierSchedule {
         Cancelled
     }
 
-    /// @notice The pending change, if any (`effectiveAt == 0` means none).
+    /// @notice The pending change, if any (`effectiveAt == 0` means none), and the mint gate.
     struct PendingChange {
         uint256 multiplier;
         uint64 effectiveAt;
         uint64 nonce;
         ActionKind kind;
+        /// mints wait for an attestation as of this time or later: the effective time of the
+        /// last forward split, pending or activated (kept here, in the slot a mint already reads,
+        /// and kept when the pending change is cleared)
+        uint64 mintGate;
         bytes32 ref;
     }
 

@@ -63,7 +63,10 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     ITrustedIssuersRegistry private _issuers;
     uint64 private _maxCacheAge;
     uint40 private _epoch;
-    bool private _cacheOff; // same slot as `_epoch`: read together
+    /// @dev While set, nothing is cached: switching it on or off advances the epoch, and
+    /// {_refresh} writes no entry, so no entry of the current epoch exists and every read falls
+    /// back to the storage (the hot path reads only the epoch, as before).
+    bool private _cacheOff;
     mapping(address wallet => Cached) private _cache;
 
     /// @notice The cached verification of `wallet` was recomputed.
@@ -229,7 +232,7 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @dev From the cache while it is valid (one storage slot and the epoch), else the full check.
     function verifiedCountry(address userAddress) public view returns (bool verified, uint16 country) {
         Cached memory c = _cache[userAddress];
-        if (c.validUntil > block.timestamp && _cacheValid(c)) return (true, c.country);
+        if (c.validUntil > block.timestamp && c.epoch == _epoch) return (true, c.country);
         (verified,) = _verifyLive(userAddress);
         if (verified) country = _storage.storedInvestorCountry(userAddress);
     }
@@ -248,13 +251,13 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     /// @inheritdoc IIdentityRegistry
     function identity(address userAddress) public view returns (IOnchainIdentity) {
         Cached memory c = _cache[userAddress];
-        return address(c.identity) != address(0) && _cacheValid(c) ? c.identity : _storage.storedIdentity(userAddress);
+        return address(c.identity) != address(0) && c.epoch == _epoch ? c.identity : _storage.storedIdentity(userAddress);
     }
 
     /// @inheritdoc IIdentityRegistry
     function investorCountry(address userAddress) external view returns (uint16) {
         Cached memory c = _cache[userAddress];
-        return address(c.identity) != address(0) && _cacheValid(c)
+        return address(c.identity) != address(0) && c.epoch == _epoch
             ? c.country
             : _storage.storedInvestorCountry(userAddress);
     }
@@ -313,7 +316,8 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
         uint64 cap = uint64(block.timestamp) + _maxCacheAge;
         if (!ok) validUntil = 0;
         else if (validUntil > cap) validUntil = cap;
-        _cache[wallet] = Cached(identity_, uint40(validUntil), country, _epoch);
+        if (_cacheOff) delete _cache[wallet];
+        else _cache[wallet] = Cached(identity_, uint40(validUntil), country, _epoch);
         emit VerificationRefreshed(wallet, ok, validUntil);
     }
 
@@ -432,10 +436,6 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
             len := mload(add(add(ret, 32), offset))
         }
         return len <= size - offset - 32;
-    }
-
-    function _cacheValid(Cached memory c) private view returns (bool) {
-        return c.epoch == _epoch && !_cacheOff;
     }
 
     function _setCacheOff(bool off) private {

@@ -193,13 +193,14 @@ abstract contract MultiplierSchedule is IScaledUIAmount, IScaledUIAmountNewUIMul
 
     /// @dev Mints wait for an attestation as of this time or later: the effective time of the
     /// last forward split, activated or pending (0 when there is none).
-    function _splitGate() internal view returns (uint64 gate) {
-        gate = _schedule.lastSplitAt;
-        PendingChange storage p = _schedule.pending;
-        if (p.kind == ActionKind.ForwardSplit && p.effectiveAt > gate) gate = p.effectiveAt;
+    function _splitGate() internal view returns (uint64) {
+        return _schedule.pending.mintGate;
     }
 
+    /// @dev The reserve is read only for an increase it caps (not a forward split's, not a decrease).
     function _scheduleChange(MultiplierScheduleLogic.Request memory r, bool replace, uint64 replacing) private {
-        MultiplierScheduleLogic.schedule(_schedule, r, _coverage(), replace, replacing);
+        Coverage memory cov;
+        if (r.newMultiplier > uiMultiplier() && r.kind != ActionKind.ForwardSplit) cov = _coverage();
+        MultiplierScheduleLogic.schedule(_schedule, r, cov, replace, replacing);
     }
 }

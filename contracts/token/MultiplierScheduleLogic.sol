@@ -30,7 +30,8 @@ library MultiplierScheduleLogic {
     struct Layout {
         uint256 multiplier;
         IMultiplierSchedule.PendingChange pending;
-        // one slot: nonce, the last activated forward split's effective time, the flag
+        // one slot: nonce, the last activated forward split's effective time (write path only;
+        // mints read the gate from the pending slot), the flag
         uint64 lastNonce;
         uint64 lastSplitAt;
         bool marketDataPaused;
@@ -74,7 +75,8 @@ library MultiplierScheduleLogic {
         _checkIncrease(b, r, current, cov);
 
         uint64 at = uint64(r.effectiveAt);
-        s.pending = IMultiplierSchedule.PendingChange(r.newMultiplier, at, r.nonce, r.kind, r.ref);
+        uint64 gate = r.kind == IMultiplierSchedule.ActionKind.ForwardSplit ? at : s.lastSplitAt;
+        s.pending = IMultiplierSchedule.PendingChange(r.newMultiplier, at, r.nonce, r.kind, gate, r.ref);
         s.lastNonce = r.nonce;
         s.history.push(
             IMultiplierSchedule.HistoryEntry(
@@ -97,7 +99,7 @@ library MultiplierScheduleLogic {
         promote(s);
         IMultiplierSchedule.PendingChange memory p = s.pending;
         if (p.effectiveAt == 0 || p.nonce != pendingNonce) revert IMultiplierSchedule.NoPendingChange(pendingNonce);
-        delete s.pending;
+        _clearPending(s, s.lastSplitAt);
         uint256 current = s.multiplier;
         s.history.push(
             IMultiplierSchedule.HistoryEntry(
@@ -134,9 +136,14 @@ library MultiplierScheduleLogic {
             uint256 value = p.multiplier;
             if (p.kind == IMultiplierSchedule.ActionKind.ForwardSplit) s.lastSplitAt = at;
             s.multiplier = value;
-            delete s.pending;
+            _clearPending(s, s.lastSplitAt);
             emit IMultiplierSchedule.MultiplierActivated(nonce, value);
         }
+    }
+
+    /// @dev No pending change any more; the mint gate stays at the last activated forward split.
+    function _clearPending(Layout storage s, uint64 gate) private {
+        s.pending = IMultiplierSchedule.PendingChange(0, 0, 0, IMultiplierSchedule.ActionKind.Other, gate, bytes32(0));
     }
 
     function _checkValue(IMultiplierSchedule.MultiplierBounds memory b, uint256 value) private pure {

@@ -3,46 +3,21 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IReserveGuard} from "../interfaces/IReserveGuard.sol";
+import {ReserveLogic} from "./ReserveLogic.sol";
 
 /// @title On-chain reserve record and mint policy.
 /// @notice The issuer's reserve role attests the custody position behind the token: settled
 /// shares and shares bought but not yet settled (T+1), as of a broker time. A mint is refused when
 /// the economic supply after it would exceed `settled + min(pending, pendingCap)`, or when the
-/// attestation is older than `maxAttestationAge`. Shares use 18 decimals (1e18 = one share).
-abstract contract ReserveGuard {
+/// attestation is older than `maxAttestationAge`, or when it predates the last forward split.
+/// Shares use 18 decimals (1e18 = one share). The attestation write path is the linked library
+/// {ReserveLogic}.
+abstract contract ReserveGuard is IReserveGuard {
     using SafeCast for uint256;
-
-    /// @notice The last attestation.
-    struct Reserve {
-        uint128 settledShares;
-        uint128 pendingShares;
-        uint64 asOf;
-        uint64 attestedAt;
-    }
-
-    /// @notice How much of the attestation backs new tokens.
-    struct ReservePolicy {
-        /// pending (unsettled) shares that may back supply; 0 means settled shares only
-        uint128 pendingCap;
-        /// an attestation older than this (seconds since `asOf`) blocks minting
-        uint64 maxAttestationAge;
-    }
 
     Reserve private _reserve;
     ReservePolicy private _policy;
-
-    /// @notice Custody was attested.
-    event ReservesAttested(address indexed attestor, uint256 settledShares, uint256 pendingShares, uint64 asOf);
-    /// @notice The mint policy changed.
-    event ReservePolicyUpdated(uint256 pendingCap, uint64 maxAttestationAge);
-
-    error ReserveExceeded(uint256 economicSupply, uint256 capacity);
-    error ReserveAttestationStale(uint64 asOf, uint64 maxAttestationAge);
-    error AttestationOutOfOrder(uint64 asOf, uint64 previousAsOf);
-    error AttestationInFuture(uint64 asOf);
-    /// @notice The attestation predates a forward split's effective time: mints wait for one
-    /// that shows custody after the split.
-    error ReserveAttestationPredatesSplit(uint64 asOf, uint64 splitEffectiveAt);
 
     constructor(ReservePolicy memory policy) {
         _policy = policy;
@@ -53,10 +28,7 @@ abstract contract ReserveGuard {
     /// older than the previous attestation).
     function attestReserves(uint256 settledShares, uint256 pendingShares, uint64 asOf) external {
         _authorizeAttestation();
-        if (asOf > block.timestamp) revert AttestationInFuture(asOf);
-        if (asOf < _reserve.asOf) revert AttestationOutOfOrder(asOf, _reserve.asOf);
-        _reserve = Reserve(settledShares.toUint128(), pendingShares.toUint128(), asOf, uint64(block.timestamp));
-        emit ReservesAttested(msg.sender, settledShares, pendingShares, asOf);
+        ReserveLogic.attest(_reserve, settledShares, pendingShares, asOf);
     }
 
     /// @notice Set how much pending custody may back supply and how old an attestation may be.
@@ -84,7 +56,11 @@ abstract contract ReserveGuard {
 
     /// @notice Whether the attestation is recent enough to mint against.
     function isAttestationFresh() public view returns (bool) {
-        return block.timestamp - _reserve.asOf <= _policy.maxAttestationAge && _reserve.asOf != 0;
+        return _fresh(_reserve.asOf, _policy.maxAttestationAge);
+    }
+
+    function _fresh(uint64 asOf, uint64 maxAge) private view returns (bool) {
+        return asOf != 0 && block.timestamp - asOf <= maxAge;
     }
 
     /// @dev Revert unless `rawSupply` at `multiplier` fits the policy's capacity, the attestation
@@ -93,10 +69,11 @@ abstract contract ReserveGuard {
     /// rounded up so the check never favours the minter.
     function _enforceReserve(uint256 rawSupply, uint256 multiplier, uint64 notBefore) internal view {
         Reserve memory r = _reserve;
+        ReservePolicy memory policy = _policy;
         if (r.asOf < notBefore) revert ReserveAttestationPredatesSplit(r.asOf, notBefore);
-        if (!isAttestationFresh()) revert ReserveAttestationStale(r.asOf, _policy.maxAttestationAge);
+        if (!_fresh(r.asOf, policy.maxAttestationAge)) revert ReserveAttestationStale(r.asOf, policy.maxAttestationAge);
         uint256 economic = Math.mulDiv(rawSupply, multiplier, 1e18, Math.Rounding.Ceil);
-        uint256 capacity = reserveCapacity();
+        uint256 capacity = uint256(r.settledShares) + Math.min(r.pendingShares, policy.pendingCap);
         if (economic > capacity) revert ReserveExceeded(economic, capacity);
     }
 

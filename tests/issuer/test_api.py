@@ -304,6 +304,30 @@ def test_recovery_of_a_lost_wallet_needs_a_second_approver(stack, api):
     assert stack.tokens(new_wallet.address) == 10 * ONE
 
 
+def test_a_wallet_that_holds_tokens_is_not_offboarded(stack, api):
+    """Offboarding a holder would orphan its identity-keyed compliance records (review finding
+    5): the issuer refuses it at request time, and the chain would refuse it too."""
+    from brownie import accounts
+
+    carol = accounts[8].address
+    assert api["cmp"].post("/v1/investors", {"wallet": carol, "country": 276}).status_code == 202
+    creation = stack.create("3")
+    stack.until(lambda: stack.creation(creation).status == "completed"
+                and api["view"].get(f"/v1/investors/{carol}").json()["status"] == "active")
+    token = stack.suite.stocks["AAPL"][0]
+    token.transfer(carol, 7, {"from": accounts[6]})
+    body = _problem(api["cmp"].post(f"/v1/investors/{carol}/offboard"), 409,
+                    "wallet_holds_tokens")
+    assert "7 raw AAPL" in body["detail"]
+    assert api["view"].get(f"/v1/investors/{carol}").json()["status"] == "active"
+    assert stack.issuer.chain.registry.functions.contains(carol).call() is True
+    # once its tokens are gone, it is offboarded
+    token.transfer(accounts[6], 7, {"from": carol})
+    assert api["cmp"].post(f"/v1/investors/{carol}/offboard").status_code == 202
+    stack.run()
+    assert api["view"].get(f"/v1/investors/{carol}").json()["status"] == "offboarded"
+
+
 def test_nul_characters_are_refused_before_the_database(stack, api):
     body = {"participant_id": stack.participant_id + "\u0000", "symbol": "AAPL", "qty": "1"}
     _problem(api["ops"].post("/v1/creations", body), 422, "invalid_characters")
