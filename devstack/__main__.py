@@ -145,7 +145,8 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
     admin = Api(issuer_url, keys["admin"])
     for name, role in (("operator", "operator"), ("approver", "operator"),
                        ("compliance", "compliance")):
-        keys[name] = admin.post("/v1/api-keys", {"name": f"demo-{name}", "role": role})["key"]
+        keys[name] = admin.post("/v1/api-keys", {"name": f"demo-{name}", "role": role,
+                                                 "operator": f"demo {name}"})["key"]
     compliance = Api(issuer_url, keys["compliance"])
     for wallet in (wallets.ap, wallets.redemption):   # the issuer's own wallets, verified
         compliance.post("/v1/investors", {"wallet": wallet, "country": 840})

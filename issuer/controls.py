@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from issuer import outbox
+from issuer.api.auth import Principal, lineage
 from issuer.chain import ChainError, checksum
 from issuer.corporate import schedule
 from issuer.db import utcnow
@@ -95,21 +97,36 @@ def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
     return approval
 
 
-def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool, actor: str,
-           actor_role_ok: bool) -> Approval:
+def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
+           principal: Principal, actor_role_ok: bool) -> Approval:
+    """Decide a pending approval exactly once, whatever the concurrency: the decision claims the
+    row with an atomic compare-and-set (``pending`` -> ``deciding``), so of several concurrent
+    decisions one wins and the others get 409 ``approval_decided``; the chain transaction is
+    enqueued in that same database transaction (a failure rolls the claim back to ``pending``)."""
     approval = db.get(Approval, approval_id)
     if approval is None:
         raise not_found("approval", approval_id)
     if approval.status != "pending":
         raise conflict("approval_decided", f"approval {approval_id} is {approval.status}")
-    if approval.requested_by == actor:
+    if approval.requested_by in lineage(db, principal.key_id):
         raise IssuerError(403, "same_approver",
-                          "the requester cannot approve their own request (maker-checker)")
+                          f"{principal.operator} cannot decide a request of "
+                          f"{approval.requested_by}: the requester, or an operator whose key "
+                          "issued this key, cannot be the second approver (maker-checker)")
     if not actor_role_ok:
         raise IssuerError(403, "forbidden",
                           f"approving {approval.action} needs the "
                           f"{SENSITIVE[approval.action]} role")
-    approval.decided_by, approval.decided_at = actor, utcnow()
+    now = utcnow()
+    claimed = db.execute(
+        update(Approval)
+        .where(Approval.id == approval_id, Approval.status == "pending")
+        .values(status="deciding", decided_by=principal.operator, decided_at=now)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise conflict("approval_decided", f"approval {approval_id} was decided concurrently")
+    db.refresh(approval)
+    actor = principal.operator
     if not approve:
         approval.status = "rejected"
         _on_reject(db, approval)

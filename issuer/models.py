@@ -152,6 +152,12 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+    #: The person the key belongs to: maker-checker compares operators, never keys.
+    operator: Mapped[str] = mapped_column(String(100), index=True)
+    #: The operator whose key created this one ("bootstrap" for the first admin's): a key may
+    #: not approve requests of the operator who issued it.
+    issued_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class IdempotencyRecord(Base):
@@ -174,8 +180,9 @@ class Approval(Base):
     action: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    requested_by: Mapped[str] = mapped_column(String(36))
-    decided_by: Mapped[str | None] = mapped_column(String(36))
+    #: Operators (people), not keys: the maker, then the checker.
+    requested_by: Mapped[str] = mapped_column(String(100))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     decided_at: Mapped[dt.datetime | None]

@@ -1,6 +1,11 @@
 """API keys (stored as SHA-256 hashes) with ranked roles: viewer < operator < compliance < admin.
 
 A key is sent in the ``X-API-Key`` header. Each endpoint names the least role it needs.
+
+Every key belongs to an *operator*, a named person, and records the key that issued it. Dual
+control compares operators: the checker of a request is never its maker, nor an operator whose
+key issued the checker's key, directly or down a chain of keys (so an admin cannot mint itself,
+or a made-up person, a key that approves its own requests). A revoked key fails at once.
 """
 
 from __future__ import annotations
@@ -20,11 +25,17 @@ from issuer.models import ApiKey
 ROLES = ("viewer", "operator", "compliance", "admin")
 
 
+#: The ``issued_by`` of the key created from settings at start.
+BOOTSTRAP = "bootstrap"
+
+
 @dataclass(frozen=True)
 class Principal:
     key_id: str
     name: str
     role: str
+    #: The person behind the key: the identity every maker-checker rule compares.
+    operator: str
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -34,15 +45,17 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(db: Session, name: str, role: str, key: str | None = None) -> tuple[ApiKey, str]:
-    """Store a new key; the clear key is returned once and never stored."""
+def create_key(db: Session, name: str, role: str, key: str | None = None, *,
+               operator: str | None = None, issued_by: str = BOOTSTRAP) -> tuple[ApiKey, str]:
+    """Store a new key of ``operator`` (by default an operator named like the key), issued by
+    the key ``issued_by``; the clear key is returned once and never stored."""
     if role not in ROLES:
         raise invalid("invalid_role", f"role is one of {', '.join(ROLES)}")
     if db.scalar(select(ApiKey).where(ApiKey.name == name)) is not None:
         raise conflict("api_key_exists", f"an API key named {name!r} exists")
     clear = key or "isk_" + secrets.token_urlsafe(32)
     row = ApiKey(name=name, key_hash=hash_key(clear), role=role, active=True,
-                 created_at=utcnow())
+                 created_at=utcnow(), operator=operator or name, issued_by=issued_by)
     db.add(row)
     db.flush()
     return row, clear
@@ -55,7 +68,33 @@ def authenticate(db: Session, request: Request) -> Principal:
     row = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(clear)))
     if row is None or not row.active:
         raise IssuerError(401, "unauthorized", "unknown or revoked API key")
-    return Principal(row.id, row.name, row.role)
+    return Principal(row.id, row.name, row.role, row.operator)
+
+
+def revoke_key(db: Session, key_id: str) -> ApiKey:
+    """Revoke a key: the next request made with it is refused."""
+    row = db.get(ApiKey, key_id)
+    if row is None:
+        raise IssuerError(404, "not_found", f"no API key {key_id!r}")
+    if not row.active:
+        raise conflict("api_key_revoked", f"API key {row.name!r} is already revoked")
+    row.active, row.revoked_at = False, utcnow()
+    return row
+
+
+def lineage(db: Session, key_id: str) -> set[str]:
+    """The operators behind a key and behind every key up its chain of issuers."""
+    operators: set[str] = set()
+    seen: set[str] = set()
+    current: str | None = key_id
+    while current and current != BOOTSTRAP and current not in seen:
+        seen.add(current)
+        row = db.get(ApiKey, current)
+        if row is None:
+            break
+        operators.add(row.operator)
+        current = row.issued_by
+    return operators
 
 
 def require(principal: Principal, role: str) -> None:

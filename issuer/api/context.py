@@ -56,6 +56,8 @@ class WriteCtx:
     key: str
     body_hash: str
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Fields added to the first answer only, never stored for a replay (a new key's secret).
+    after_commit_body: dict[str, Any] = field(default_factory=dict)
 
     def run(self, action: Callable[[Session, Principal], tuple[int, Any]]) -> JSONResponse:
         for _ in range(2):
@@ -84,6 +86,8 @@ class WriteCtx:
             db.flush()
         for hook in self.after_commit:
             hook()
+        if self.after_commit_body and isinstance(payload, dict):
+            payload = {**payload, **self.after_commit_body}
         return JSONResponse(payload, status)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from issuer import controls, indexer, operations, outbox
-from issuer.api.auth import Principal, create_key
+from issuer.api.auth import Principal, create_key, revoke_key
 from issuer.api.context import ReadCtx, WriteCtx, reader, writer
 from issuer.api.schemas import (
     ApiKeyCreated,
@@ -104,11 +104,28 @@ def _page(db: Session, query: Any, model: Any, cursor: str | None, limit: int,
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["admin"])
 def create_api_key(body: ApiKeyIn, ctx: AdminWrite) -> Any:
-    """Create an API key; the response holds the key itself, once."""
+    """Create an API key for an operator (a person); the response holds the key itself, once.
+    The new key can never approve requests of the operator whose key created it."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        row, clear = create_key(db, body.name, body.role)
-        operations.audit(db, who.name, "api_key.create", row.id, name=body.name, role=body.role)
-        return 201, ApiKeyCreated(key=clear, **ApiKeyOut.model_validate(row).model_dump())
+        row, clear = create_key(db, body.name, body.role, operator=body.operator,
+                                issued_by=who.key_id)
+        operations.audit(db, who.operator, "api_key.create", row.id, name=body.name,
+                         role=body.role, operator=body.operator)
+        out = ApiKeyCreated(key=None, **ApiKeyOut.model_validate(row).model_dump())
+        # the stored answer (replayed for a retry) never holds the secret
+        ctx.after_commit_body = {"key": clear}
+        return 201, out
+    return ctx.run(action)
+
+
+@router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyOut, tags=["admin"])
+def revoke_api_key(key_id: str, ctx: AdminWrite) -> Any:
+    """Revoke a key: every later request made with it is refused (401)."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = revoke_key(db, key_id)
+        operations.audit(db, who.operator, "api_key.revoke", row.id, name=row.name,
+                         operator=row.operator)
+        return 200, ApiKeyOut.model_validate(row)
     return ctx.run(action)
 
 
@@ -123,7 +140,7 @@ def register_participant(body: ParticipantIn, ctx: AdminWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.register_participant(
             ctx.issuer, db, name=body.name, broker_account_id=body.broker_account_id,
-            wallet=body.wallet, actor=who.name)
+            wallet=body.wallet, actor=who.operator)
         return 201, ParticipantOut.model_validate(row)
     return ctx.run(action)
 
@@ -143,10 +160,10 @@ def create_creation(body: CreationIn, ctx: OperatorWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.request_creation(ctx.issuer, db, participant_id=body.participant_id,
                                           symbol=body.symbol, qty=body.qty, kind=body.kind,
-                                          actor=who.name)
+                                          actor=who.operator)
         if row.qty > ctx.issuer.settings.large_mint_shares:
             approval = controls.request_approval(db, "creation", {"creation_id": row.id},
-                                                 who.name)
+                                                 who.operator)
             move(db, row, "awaiting_approval", f"needs approval {approval.id} (more than "
                  f"{ctx.issuer.settings.large_mint_shares} shares)")
         return 201, CreationOut.model_validate(row)
@@ -179,7 +196,7 @@ def get_creation(creation_id: str, ctx: Viewer) -> Any:
 def cancel_creation(creation_id: str, ctx: OperatorWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         return 200, CreationOut.model_validate(operations.cancel_creation(db, creation_id,
-                                                                          who.name))
+                                                                          who.operator))
     return ctx.run(action)
 
 
@@ -263,7 +280,7 @@ def apply_corporate_action(action_id: str, ctx: OperatorWrite) -> Any:
     ``/v1/approvals/{id}/approve``, then the worker schedules it on chain."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = _corporate_action(db, action_id)
-        return 202, ApprovalOut.model_validate(controls.request_apply(db, row, who.key_id))
+        return 202, ApprovalOut.model_validate(controls.request_apply(db, row, who.operator))
     return ctx.run(action)
 
 
@@ -277,7 +294,7 @@ def create_redemption(body: RedemptionIn, ctx: OperatorWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.request_redemption(ctx.issuer, db, participant_id=body.participant_id,
                                             symbol=body.symbol, qty=body.qty, kind=body.kind,
-                                            actor=who.name)
+                                            actor=who.operator)
         return 201, RedemptionOut.model_validate(row)
     return ctx.run(action)
 
@@ -370,7 +387,7 @@ def clear_halt(symbol: str, ctx: AdminWrite) -> Any:
                               f"{key}: economic supply {report.economic_supply} still exceeds "
                               f"custody {report.custody_settled}")
         halt.cleared_at, halt.cleared_by = utcnow(), who.key_id
-        operations.audit(db, who.name, "halt.clear", key)
+        operations.audit(db, who.operator, "halt.clear", key)
         return 200, HaltOut.model_validate(halt)
     return ctx.run(action)
 
@@ -389,7 +406,7 @@ def freeze_wallet(symbol: str, body: FreezeIn, ctx: ComplianceWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         tx = controls.freeze(ctx.issuer, db, symbol, body.wallet, body.frozen,
                              f"api:{who.key_id}:{ctx.key}")
-        operations.audit(db, who.name, "token.freeze", symbol.upper(), wallet=body.wallet,
+        operations.audit(db, who.operator, "token.freeze", symbol.upper(), wallet=body.wallet,
                          frozen=body.frozen, tx=tx.tx_hash)
         return _tx_response(ctx, tx)
     return ctx.run(action)
@@ -401,7 +418,7 @@ def partial_freeze(symbol: str, body: PartialFreezeIn, ctx: ComplianceWrite) -> 
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         tx = controls.partial_freeze(ctx.issuer, db, symbol, body.wallet, body.amount,
                                      body.unfreeze, f"api:{who.key_id}:{ctx.key}")
-        operations.audit(db, who.name, "token.partial_freeze", symbol.upper(),
+        operations.audit(db, who.operator, "token.partial_freeze", symbol.upper(),
                          wallet=body.wallet, amount=str(body.amount), unfreeze=body.unfreeze)
         return _tx_response(ctx, tx)
     return ctx.run(action)
@@ -412,7 +429,7 @@ def partial_freeze(symbol: str, body: PartialFreezeIn, ctx: ComplianceWrite) -> 
 def pause_token(symbol: str, body: PauseIn, ctx: ComplianceWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         tx = controls.pause(ctx.issuer, db, symbol, body.paused, f"api:{who.key_id}:{ctx.key}")
-        operations.audit(db, who.name, "token.pause" if body.paused else "token.unpause",
+        operations.audit(db, who.operator, "token.pause" if body.paused else "token.unpause",
                          symbol.upper())
         return _tx_response(ctx, tx)
     return ctx.run(action)
@@ -428,7 +445,7 @@ def request_forced_transfer(body: ForcedTransferIn, ctx: ComplianceWrite) -> Any
                    "to_wallet": controls.address(body.to_wallet, "to_wallet"),
                    "amount": str(body.amount)}
         return 202, ApprovalOut.model_validate(
-            controls.request_approval(db, "forced_transfer", payload, who.key_id))
+            controls.request_approval(db, "forced_transfer", payload, who.operator))
     return ctx.run(action)
 
 
@@ -441,7 +458,7 @@ def request_recovery(body: RecoveryIn, ctx: ComplianceWrite) -> Any:
                    "new_wallet": controls.address(body.new_wallet, "new_wallet"),
                    "identity": controls.address(body.identity, "identity")}
         return 202, ApprovalOut.model_validate(
-            controls.request_approval(db, "recovery", payload, who.key_id))
+            controls.request_approval(db, "recovery", payload, who.operator))
     return ctx.run(action)
 
 
@@ -459,7 +476,7 @@ def _decision(approval_id: str, ctx: WriteCtx, approve: bool) -> Any:
         approval = db.get(Approval, approval_id)
         needed = controls.SENSITIVE.get(approval.action, "admin") if approval else "admin"
         decided = controls.decide(ctx.issuer, db, approval_id, approve=approve,
-                                  actor=who.key_id, actor_role_ok=who.can(needed))
+                                  principal=who, actor_role_ok=who.can(needed))
         if decided.result and "tx_key" in decided.result:
             key = decided.result["tx_key"]
             ctx.after_commit.append(lambda: controls.send_now(ctx.issuer, key))
@@ -498,7 +515,7 @@ def onboard_investor(body: InvestorIn, ctx: ComplianceWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.onboard_investor(ctx.issuer, db, wallet=body.wallet,
                                           country=body.country, identity=body.identity,
-                                          actor=who.name)
+                                          actor=who.operator)
         return 202, InvestorOut.model_validate(row)
     return ctx.run(action)
 
@@ -527,7 +544,7 @@ def offboard_investor(wallet: str, ctx: ComplianceWrite) -> Any:
     while it holds any of the issuer's tokens: move them first (forced transfer or recovery)."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         return 202, InvestorOut.model_validate(operations.offboard_investor(
-            ctx.issuer, db, wallet, who.name))
+            ctx.issuer, db, wallet, who.operator))
     return ctx.run(action)
 
 
@@ -545,7 +562,7 @@ def update_country(wallet: str, body: CountryIn, ctx: ComplianceWrite) -> Any:
                                 registry.functions.updateCountry(investor.wallet,
                                                                  body.country))
         investor.country, investor.updated_at = body.country, utcnow()
-        operations.audit(db, who.name, "investor.country", investor.wallet,
+        operations.audit(db, who.operator, "investor.country", investor.wallet,
                          country=body.country, tx=tx.tx_hash)
         return _tx_response(ctx, tx)
     return ctx.run(action)

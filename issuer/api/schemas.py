@@ -22,19 +22,26 @@ class Out(BaseModel):
 class ApiKeyIn(Strict):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["viewer", "operator", "compliance", "admin"]
+    #: The person the key belongs to; dual control compares operators, not keys.
+    operator: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")
 
 
 class ApiKeyOut(Out):
     id: str
     name: str
     role: str
+    operator: str
+    #: The key that created this one ("bootstrap" for the first admin's).
+    issued_by: str | None
     active: bool
     created_at: dt.datetime
+    revoked_at: dt.datetime | None
 
 
 class ApiKeyCreated(ApiKeyOut):
-    #: The key itself: shown once, stored only as a hash.
-    key: str
+    #: The key itself: shown in the answer to the request that created it, and never again (a
+    #: replay of that request with its Idempotency-Key answers ``null`` here).
+    key: str | None
 
 
 class ParticipantIn(Strict):

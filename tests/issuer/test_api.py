@@ -91,9 +91,12 @@ def test_auth_roles_and_idempotency_key(stack, api, keys):
     _problem(wrong, 401, "unauthorized")
     no_key = api["ops"].http.post("/v1/creations", json=body)
     _problem(no_key, 400, "idempotency_key_required")
-    _problem(api["ops"].post("/v1/api-keys", {"name": "x", "role": "admin"}), 403, "forbidden")
-    created = api["admin"].post("/v1/api-keys", {"name": "new-viewer", "role": "viewer"})
+    _problem(api["ops"].post("/v1/api-keys", {"name": "x", "role": "admin", "operator": "x"}),
+             403, "forbidden")
+    created = api["admin"].post("/v1/api-keys", {"name": "new-viewer", "role": "viewer",
+                                                 "operator": "Vera Viewer"})
     assert created.status_code == 201 and created.json()["key"].startswith("isk_")
+    assert created.json()["operator"] == "Vera Viewer"
     listed = api["admin"].get("/v1/api-keys").json()
     assert "new-viewer" in [k["name"] for k in listed]
     assert all("key" not in k and "key_hash" not in k for k in listed)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from custody_mock.calendar import NEW_YORK
 from issuer import controls, operations
+from issuer.api.auth import Principal
 from issuer.models import AuditEntry, CorporateAction, SymbolHalt
 
 D = Decimal
@@ -31,13 +32,17 @@ def action(stack, corporate_action_id: str) -> CorporateAction:
         return row
 
 
+#: The second operator of the maker-checker pairs below (no stored key: no issuing chain).
+OPERATOR_B = Principal("key-of-operator-b", "operator-b", "operator", "operator-b")
+
+
 def approve(stack, corporate_action_id: str) -> None:
     """Maker-checker with two operators, as the API does it."""
     with stack.issuer.session() as db:
         row = db.scalar(select(CorporateAction).where(
             CorporateAction.corporate_action_id == corporate_action_id))
         approval = controls.request_apply(db, row, "operator-a")
-        controls.decide(stack.issuer, db, approval.id, approve=True, actor="operator-b",
+        controls.decide(stack.issuer, db, approval.id, approve=True, principal=OPERATOR_B,
                         actor_role_ok=True)
 
 
@@ -346,7 +351,7 @@ def test_an_approval_for_other_figures_is_refused(stack, figure):
         approval_id = approval.id
         setattr(row, figure, "1" if figure == "m1" else 7)
     with stack.issuer.session() as db, pytest.raises(Exception) as refused:
-        controls.decide(stack.issuer, db, approval_id, approve=True, actor="operator-b",
+        controls.decide(stack.issuer, db, approval_id, approve=True, principal=OPERATOR_B,
                         actor_role_ok=True)
     assert getattr(refused.value, "code", None) == "approval_stale"
     assert token(stack).functions.effectiveAt().call() == 0
