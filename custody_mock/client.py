@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -45,6 +46,13 @@ from custody_mock.schemas import (
 
 M = TypeVar("M", bound=BaseModel)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+
+def _seg(value: object) -> str:
+    """One URL path segment, escaped: an id can never add a segment or climb out of its path
+    (``x/../<other id>``), whatever it contains."""
+    return quote(str(value), safe="")
 
 
 class BrokerError(Exception):
@@ -184,17 +192,17 @@ class BrokerClient:
         return self._write(AccountOut, "POST", "/v1/accounts", body)
 
     def account(self, account_id: str) -> AccountOut:
-        return self._get(AccountOut, f"/v1/accounts/{account_id}")
+        return self._get(AccountOut, f"/v1/accounts/{_seg(account_id)}")
 
     def trading_account(self, account_id: str) -> TradingAccountOut:
-        return self._get(TradingAccountOut, f"/v1/trading/accounts/{account_id}/account")
+        return self._get(TradingAccountOut, f"/v1/trading/accounts/{_seg(account_id)}/account")
 
     def deposit(self, account_id: str, amount: Decimal) -> TransferOut:
-        return self._write(TransferOut, "POST", f"/v1/accounts/{account_id}/transfers",
+        return self._write(TransferOut, "POST", f"/v1/accounts/{_seg(account_id)}/transfers",
                            {"direction": "INCOMING", "amount": amount})
 
     def withdraw(self, account_id: str, amount: Decimal) -> TransferOut:
-        return self._write(TransferOut, "POST", f"/v1/accounts/{account_id}/transfers",
+        return self._write(TransferOut, "POST", f"/v1/accounts/{_seg(account_id)}/transfers",
                            {"direction": "OUTGOING", "amount": amount})
 
     # ------------------------------------------------------------------------- orders
@@ -218,7 +226,7 @@ class BrokerClient:
         body = {"symbol": symbol, "side": side, "type": type, "time_in_force": time_in_force,
                 "qty": qty, "notional": notional, "limit_price": limit_price,
                 "extended_hours": extended_hours, "client_order_id": client_order_id}
-        path = f"/v1/trading/accounts/{account_id}/orders"
+        path = f"/v1/trading/accounts/{_seg(account_id)}/orders"
         return self._write_once(
             lambda: self._send("POST", path, body=body),
             lambda: self.order_by_client_id(account_id, client_order_id),
@@ -226,12 +234,13 @@ class BrokerClient:
             same=lambda o: _same_order(o, body))
 
     def order(self, account_id: str, order_id: str) -> OrderOut:
-        return self._get(OrderOut, f"/v1/trading/accounts/{account_id}/orders/{order_id}")
+        return self._get(OrderOut,
+                         f"/v1/trading/accounts/{_seg(account_id)}/orders/{_seg(order_id)}")
 
     def order_by_client_id(self, account_id: str, client_order_id: str) -> OrderOut | None:
         try:
             return self._get(OrderOut,
-                             f"/v1/trading/accounts/{account_id}/orders:by_client_order_id",
+                             f"/v1/trading/accounts/{_seg(account_id)}/orders:by_client_order_id",
                              client_order_id=client_order_id)
         except BrokerRejected as exc:
             if exc.status == 404:
@@ -240,13 +249,13 @@ class BrokerClient:
 
     def orders(self, account_id: str, *, status: str = "all", symbols: str | None = None,
                limit: int = 500, direction: str = "asc") -> list[OrderOut]:
-        return self._get_list(OrderOut, f"/v1/trading/accounts/{account_id}/orders",
+        return self._get_list(OrderOut, f"/v1/trading/accounts/{_seg(account_id)}/orders",
                               status=status, symbols=symbols, limit=limit, direction=direction)
 
     def cancel_order(self, account_id: str, order_id: str) -> None:
         """Cancel an open order. Idempotent: an order already canceled counts as done."""
         try:
-            self._call("DELETE", f"/v1/trading/accounts/{account_id}/orders/{order_id}",
+            self._call("DELETE", f"/v1/trading/accounts/{_seg(account_id)}/orders/{_seg(order_id)}",
                        idempotent=True)
         except BrokerRejected as exc:
             if exc.code != "order_not_cancelable" or self.order(
@@ -255,17 +264,18 @@ class BrokerClient:
 
     def executions(self, account_id: str, order_id: str) -> list[ExecutionOut]:
         return self._get_list(
-            ExecutionOut, f"/v1/trading/accounts/{account_id}/orders/{order_id}/executions")
+            ExecutionOut,
+            f"/v1/trading/accounts/{_seg(account_id)}/orders/{_seg(order_id)}/executions")
 
     # ------------------------------------------------------------------------- positions
 
     def positions(self, account_id: str) -> list[PositionOut]:
-        return self._get_list(PositionOut, f"/v1/trading/accounts/{account_id}/positions")
+        return self._get_list(PositionOut, f"/v1/trading/accounts/{_seg(account_id)}/positions")
 
     def position(self, account_id: str, symbol: str) -> PositionOut | None:
         try:
             return self._get(PositionOut,
-                             f"/v1/trading/accounts/{account_id}/positions/{symbol}")
+                             f"/v1/trading/accounts/{_seg(account_id)}/positions/{_seg(symbol)}")
         except BrokerRejected as exc:
             if exc.status == 404:
                 return None
@@ -328,7 +338,7 @@ class BrokerClient:
             and j.entry_type == entry_type)
 
     def journal(self, journal_id: str) -> JournalOut:
-        return self._get(JournalOut, f"/v1/journals/{journal_id}")
+        return self._get(JournalOut, f"/v1/journals/{_seg(journal_id)}")
 
     def journals(self, **filters: str) -> list[JournalOut]:
         """Journals, filtered by status, entry_type, from_account, to_account..."""
@@ -339,7 +349,7 @@ class BrokerClient:
         return found[0] if found else None
 
     def cancel_journal(self, journal_id: str) -> None:
-        self._call("DELETE", f"/v1/journals/{journal_id}", idempotent=True)
+        self._call("DELETE", f"/v1/journals/{_seg(journal_id)}", idempotent=True)
 
     # ------------------------------------------------------------------------- reference data
 
@@ -351,7 +361,7 @@ class BrokerClient:
                               include_history=str(include_history).lower())
 
     def asset(self, symbol: str) -> AssetOut:
-        return self._get(AssetOut, f"/v1/assets/{symbol}")
+        return self._get(AssetOut, f"/v1/assets/{_seg(symbol)}")
 
     # ------------------------------------------------------------------------- mock control
 
@@ -379,11 +389,12 @@ class BrokerClient:
                            idempotent=True)
 
     def set_asset(self, symbol: str, **fields: Any) -> AssetOut:
-        return self._write(AssetOut, "PUT", f"/_mock/assets/{symbol}", fields, idempotent=True)
+        return self._write(AssetOut, "PUT", f"/_mock/assets/{_seg(symbol)}", fields,
+                           idempotent=True)
 
     def set_price(self, symbol: str, price: Decimal,
                   effective_at: dt.datetime | None = None) -> PriceOut:
-        return self._write(PriceOut, "PUT", f"/_mock/prices/{symbol}",
+        return self._write(PriceOut, "PUT", f"/_mock/prices/{_seg(symbol)}",
                            {"price": price, "effective_at": effective_at})
 
     def announce(self, **fields: Any) -> AnnouncementOut:
@@ -391,15 +402,15 @@ class BrokerClient:
 
     def amend(self, corporate_action_id: str, **changes: Any) -> AnnouncementOut:
         return self._write(AnnouncementOut, "PATCH", f"/_mock/announcements/"
-                           f"{corporate_action_id}", changes)
+                           f"{_seg(corporate_action_id)}", changes)
 
     def set_account_flags(self, account_id: str, **flags: Any) -> AccountOut:
-        return self._write(AccountOut, "PATCH", f"/_mock/accounts/{account_id}", flags,
+        return self._write(AccountOut, "PATCH", f"/_mock/accounts/{_seg(account_id)}", flags,
                            idempotent=True)
 
     def charge_fee(self, account_id: str, amount: Decimal, description: str = "fee",
                    symbol: str | None = None) -> ActivityOut:
-        return self._write(ActivityOut, "POST", f"/_mock/accounts/{account_id}/fees",
+        return self._write(ActivityOut, "POST", f"/_mock/accounts/{_seg(account_id)}/fees",
                            {"amount": amount, "description": description, "symbol": symbol})
 
     def add_fault(self, kind: str, *, count: int | None = 1, probability: Decimal | None = None,

@@ -97,9 +97,21 @@ def submit(ctx: Ctx, account_id: str, request: OrderRequest) -> Order:
     return order
 
 
+#: The largest quantity, notional and price an order may name (anything larger is no real
+#: order, and would overflow the 28-digit arithmetic of cash amounts).
+MAX_QTY = Decimal(10) ** 12
+MAX_NOTIONAL = Decimal(10) ** 13
+MAX_PRICE = Decimal(10) ** 9
+
+
 def _validate_shape(request: OrderRequest, *, fractionable: bool) -> None:
     if (request.qty is None) == (request.notional is None):
         raise invalid("qty_xor_notional", "give exactly one of qty and notional")
+    for name, value, top in (("qty", request.qty, MAX_QTY), ("notional", request.notional,
+                                                             MAX_NOTIONAL),
+                             ("limit_price", request.limit_price, MAX_PRICE)):
+        if value is not None and (not value.is_finite() or abs(value) > top):
+            raise invalid(f"invalid_{name}", f"{name} must be a finite number up to {top}")
     if request.qty is not None:
         if request.qty <= 0:
             raise invalid("invalid_qty", "qty must be positive")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from issuer import worker
 from issuer.api.auth import create_key
-from issuer.api.guard import RefuseNul
+from issuer.api.guard import RequestGuard
 from issuer.api.routes import router
 from issuer.config import Settings
 from issuer.errors import PROBLEM_TYPE
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
                           "controls, reserves and reconciliation, audit.")
     app.state.issuer = issuer
     app.include_router(router)
-    app.add_middleware(RefuseNul)
+    app.add_middleware(RequestGuard, issuer=issuer)
     problems.install(app, PROBLEM_TYPE)
 
     @app.get("/v1/health", tags=["health"])

@@ -14,10 +14,11 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import function_signature_to_4byte_selector, is_address, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 
+from issuer import validation
 from issuer.config import Settings
 
 ONE = 10**18
@@ -130,10 +131,9 @@ class Chain:
 
 
 def checksum(address: str) -> str:
-    """A checksummed address, or ValueError for anything that is not one."""
-    if not isinstance(address, str) or not is_address(address):
-        raise ValueError(f"not an address: {address!r}")
-    return to_checksum_address(address)
+    """A checksummed address, or ValueError for anything that is not exactly one (the strict
+    rule of :func:`issuer.validation.address`)."""
+    return validation.address(address)
 
 
 def shares_to_raw(shares: Decimal, multiplier: int, *, up: bool = False) -> int:

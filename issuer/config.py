@@ -17,6 +17,10 @@ from eth_account import Account
 from issuer.claims import DEV_CLAIM_KEY
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
+#: The mock broker's default credentials.
+MOCK_BROKER_KEY, MOCK_BROKER_SECRET = "mock-key", "mock-secret"
+#: Chain ids of local development networks (anvil, hardhat / ganache).
+DEVNET_CHAIN_IDS = (31337, 1337)
 
 
 def dev_key(index: int) -> str:
@@ -28,7 +32,8 @@ def dev_key(index: int) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///issuer.db"
+    #: May hold a database password: kept out of ``repr`` like every secret below.
+    database_url: str = field(default="sqlite:///issuer.db", repr=False)
     rpc_url: str = "http://127.0.0.1:8545"
     #: The manifest written by deploy/deploy_suite.py (addresses and ABIs).
     manifest: Path = Path("deployments/31337.json")
@@ -37,8 +42,8 @@ class Settings:
     #: Seconds to wait for a receipt right after sending (later passes look again).
     receipt_wait: float = 2.0
     broker_url: str = "http://127.0.0.1:8700"
-    broker_key: str = "mock-key"
-    broker_secret: str = "mock-secret"
+    broker_key: str = field(default=MOCK_BROKER_KEY, repr=False)
+    broker_secret: str = field(default=MOCK_BROKER_SECRET, repr=False)
     #: The issuer's custody account at the broker (holds the shares behind the tokens).
     broker_account_id: str = ""
     #: ``on_settlement`` (default): mint when the shares have settled; ``on_fill``: mint on fill
@@ -51,16 +56,16 @@ class Settings:
     mint_batch_max: int = 50
     #: Creations and redemptions above this many shares need a second approver.
     large_mint_shares: Decimal = Decimal(10_000)
-    supply_key: str = field(default_factory=lambda: dev_key(2))
-    registrar_key: str = field(default_factory=lambda: dev_key(1))
-    corporate_action_key: str = field(default_factory=lambda: dev_key(3))
-    reserve_key: str = field(default_factory=lambda: dev_key(4))
+    supply_key: str = field(default_factory=lambda: dev_key(2), repr=False)
+    registrar_key: str = field(default_factory=lambda: dev_key(1), repr=False)
+    corporate_action_key: str = field(default_factory=lambda: dev_key(3), repr=False)
+    reserve_key: str = field(default_factory=lambda: dev_key(4), repr=False)
     #: Signs KYC claims for onboarded identities (the claim issuer's CLAIM key).
-    claim_key: str = DEV_CLAIM_KEY
+    claim_key: str = field(default=DEV_CLAIM_KEY, repr=False)
     #: How long a KYC claim the issuer signs stays valid, in days.
     claim_validity_days: int = 365
     #: API key of the first admin, created on start when no key exists yet.
-    bootstrap_admin_key: str = ""
+    bootstrap_admin_key: str = field(default="", repr=False)
     #: Seconds between sending a dividend's multiplier schedule and its activation.
     ca_notice_seconds: int = 300
     #: Cash the broker pays in lieu of fractions on a split: ``reinvest`` (buy shares, kept as
@@ -78,6 +83,22 @@ class Settings:
     dividend_claim_days: int = 90
     #: Seconds between worker passes when the API runs the worker.
     worker_interval: float = 0.5
+
+    def check_secrets(self, chain_id: int) -> None:
+        """Refuse to run on anything but a local devnet with a publicly known secret: anvil's
+        development keys, the development KYC claim key or the mock broker's credentials.
+        The error names the settings, never their values."""
+        if chain_id in DEVNET_CHAIN_IDS:
+            return
+        public = {dev_key(i).lower() for i in range(10)} | {DEV_CLAIM_KEY.lower()}
+        known = [f"ISSUER_{name.upper()}" for name in (
+            "supply_key", "registrar_key", "corporate_action_key", "reserve_key", "claim_key")
+            if str(getattr(self, name)).lower() in public]
+        if self.broker_key == MOCK_BROKER_KEY or self.broker_secret == MOCK_BROKER_SECRET:
+            known.append("ISSUER_BROKER_KEY/ISSUER_BROKER_SECRET")
+        if known:
+            raise ValueError(f"chain {chain_id} is not a local devnet, and these settings hold a "
+                             f"publicly known development secret: {', '.join(known)}")
 
     def pays_stablecoin(self, symbol: str) -> bool:
         """Whether ``symbol``'s cash dividends are paid as stablecoin claims."""

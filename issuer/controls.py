@@ -74,6 +74,58 @@ def pause(issuer: Issuer, db: Session, symbol: str, paused: bool, key: str) -> C
                   else token.functions.unpause())
 
 
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def preflight(issuer: Issuer, role: str, call: Any) -> None:
+    """Refuse (422 ``chain_refused``, naming the contract's error) a call the chain would revert
+    if it ran now as ``role``: what can never execute is not parked as an approval."""
+    try:
+        call.call({"from": issuer.chain.signers[role].address})
+    except Exception as exc:  # web3 raises several types for a revert; all mean "refused"
+        data = getattr(exc, "data", None)
+        name = issuer.chain.decode_error(data if isinstance(data, str | bytes) else None)
+        raise IssuerError(422, "chain_refused", f"the token would refuse this: {name}",
+                          error=name) from exc
+
+
+def request_forced_transfer(issuer: Issuer, db: Session, *, symbol: str, from_wallet: str,
+                            to_wallet: str, amount: int, actor: str) -> Approval:
+    """Ask for a forced transfer (maker). Refused at once when it could never execute: the
+    same wallet twice, more than the sender holds, or a transfer the token would refuse."""
+    key = symbol_of(issuer, symbol)
+    sender, receiver = address(from_wallet, "from_wallet"), address(to_wallet, "to_wallet")
+    if sender == receiver:
+        raise invalid("same_wallet", "from_wallet and to_wallet are the same wallet")
+    held = issuer.chain.balance(key, sender)
+    if amount > held:
+        raise invalid("amount_exceeds_balance",
+                      f"{sender} holds {held} raw {key}, less than the {amount} asked for")
+    token = issuer.chain.stock(key).token
+    preflight(issuer, "supply", token.functions.forcedTransfer(sender, receiver, amount))
+    return request_approval(db, "forced_transfer", {
+        "symbol": key, "from_wallet": sender, "to_wallet": receiver, "amount": str(amount)},
+        actor)
+
+
+def request_recovery(issuer: Issuer, db: Session, *, symbol: str, lost_wallet: str,
+                     new_wallet: str, identity: str, actor: str) -> Approval:
+    """Ask for a lost-wallet recovery (maker); refused at once when it could never execute."""
+    key = symbol_of(issuer, symbol)
+    lost, new = address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet")
+    onchain_id = address(identity, "identity")
+    if ZERO_ADDRESS in (new, onchain_id):
+        raise invalid("invalid_address", "new_wallet and identity cannot be the zero address")
+    if lost == new:
+        raise invalid("same_wallet", "lost_wallet and new_wallet are the same wallet")
+    if issuer.chain.balance(key, lost) == 0:
+        raise invalid("nothing_to_recover", f"{lost} holds no {key}")
+    token = issuer.chain.stock(key).token
+    preflight(issuer, "supply", token.functions.recoveryAddress(lost, new, onchain_id))
+    return request_approval(db, "recovery", {
+        "symbol": key, "lost_wallet": lost, "new_wallet": new, "identity": onchain_id}, actor)
+
+
 def request_approval(db: Session, action: str, payload: dict[str, Any], actor: str) -> Approval:
     approval = Approval(action=action, payload=payload, status="pending", requested_by=actor,
                         created_at=utcnow())

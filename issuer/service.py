@@ -22,6 +22,7 @@ class Issuer:
         if migrate:
             upgrade(self.engine)
         self.chain = Chain(settings)
+        settings.check_secrets(self.chain.chain_id)
         self.broker = BrokerClient(settings.broker_url, api_key=settings.broker_key,
                                    api_secret=settings.broker_secret)
 

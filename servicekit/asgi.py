@@ -14,13 +14,35 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-async def read_body(receive: Receive) -> bytes:
+class BodyTooLarge(Exception):
+    """The request body passed the limit (nothing more of it was read)."""
+
+
+async def read_body(receive: Receive, limit: int | None = None) -> bytes:
+    """The whole body; with ``limit``, stop reading and raise :class:`BodyTooLarge` as soon as
+    more than ``limit`` bytes arrived, so a huge body never sits in memory."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise BodyTooLarge(size)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length header, when it sent a valid one."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

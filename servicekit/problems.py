@@ -8,12 +8,14 @@ into ``application/problem+json`` answers whose ``type`` is the service's prefix
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("servicekit")
 
@@ -21,9 +23,11 @@ log = logging.getLogger("servicekit")
 class ServiceError(Exception):
     """A refusal the caller can act on: HTTP status, stable code, human detail, extra fields."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, detail: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(f"{code}: {detail}")
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.headers = headers
 
 
 def problem(type_prefix: str, status: int, code: str, detail: str,
@@ -34,28 +38,61 @@ def problem(type_prefix: str, status: int, code: str, detail: str,
                         media_type="application/problem+json")
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app's routes serve at the request's path (each route is asked whether
+    it would fully match the path with one of its own methods; included routers are walked)."""
+    methods: set[str] = set()
+
+    def walk(routes: Any, path: str) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:  # FastAPI's wrapper of an included router
+                prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+                if path.startswith(prefix):
+                    walk(inner.routes, path[len(prefix):] or "/")
+                continue
+            served = getattr(route, "methods", None)
+            if served and route.matches({**request.scope, "path": path,
+                                         "method": next(iter(served))})[0] == Match.FULL:
+                methods.update(served)
+
+    walk(request.app.router.routes, request.scope.get("path", ""))
+    return sorted(methods)
+
+
 def install(app: FastAPI, type_prefix: str) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return problem(type_prefix, exc.status, exc.code, exc.detail, **exc.extra)
+        return problem(type_prefix, exc.status, exc.code, exc.detail, headers=exc.headers,
+                       **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
                    "type": e.get("type")} for e in exc.errors()]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": None}
         where = ".".join(str(part) for part in first["loc"][1:]) or "body"
-        return problem(type_prefix, 422, "invalid_request", f"{where}: {first['msg']}",
-                       errors=errors)
+        # a field validator that names its own code (``invalid_qty``...) gives it to the caller
+        code = first["type"] if str(first["type"]).startswith("invalid_") else "invalid_request"
+        return problem(type_prefix, 422, code, f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # every method some route serves at this path, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem(type_prefix, exc.status_code, code, str(exc.detail),
-                       headers=exc.headers)
+                       headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return problem(type_prefix, 500, "internal_error", f"{type(exc).__name__}: {exc}")
+        # the details (SQL text, library internals) go to the log under a correlation id;
+        # the caller gets the id and nothing else
+        correlation = uuid.uuid4().hex
+        log.exception("unexpected error (correlation id %s)", correlation)
+        return problem(type_prefix, 500, "internal_error",
+                       f"an unexpected error; quote correlation id {correlation} to an operator",
+                       correlation_id=correlation)

@@ -31,7 +31,8 @@ def authenticate(
         and secrets.compare_digest(credentials.password, settings.api_secret)
     ):
         raise BrokerError(401, "unauthorized", "HTTP basic credentials (API key and secret) "
-                          "are missing or wrong")
+                          "are missing or wrong",
+                          headers={"WWW-Authenticate": 'Basic realm="broker"'})
 
 
 BrokerDep = Annotated[Broker, Depends(get_broker)]

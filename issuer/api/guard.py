@@ -1,28 +1,95 @@
-"""Refuse NUL characters anywhere in a request (path, query, JSON body) with a 422.
+"""The issuer's front door, before any route runs: who is asking, how much they send, and
+whether it holds NUL characters.
 
-PostgreSQL text cannot hold NUL, so such a value would otherwise fail deep in the database; no
-legitimate identifier, amount or address contains one.
+In this order, so that nothing costs the server anything before the caller is known:
+
+1. NUL in the path or query string: 422 ``invalid_characters`` (PostgreSQL text cannot hold NUL;
+   no identifier, amount or address contains one).
+2. Authentication, on every route but the public ones (health, the OpenAPI document and its
+   pages): a missing, unknown or revoked ``X-API-Key`` is a 401 before the body is read and
+   before any field is validated, so an unauthenticated caller learns nothing of the API's
+   rules. The key found is handed to the route (``scope["state"]["principal"]``).
+3. The body, read up to :data:`MAX_BODY` bytes (a declared or an actual larger body is a 413
+   ``body_too_large`` at once), then checked for NUL (raw or ``\\u0000``-escaped): 422.
 """
 
 from __future__ import annotations
 
-from issuer.errors import PROBLEM_TYPE
-from servicekit.asgi import ASGIApp, Receive, Scope, Send, read_body, replay, send_response
+import anyio
+
+from issuer.api.auth import Principal, authenticate_key
+from issuer.errors import PROBLEM_TYPE, IssuerError
+from issuer.service import Issuer
+from servicekit.asgi import (
+    ASGIApp,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    declared_length,
+    read_body,
+    replay,
+    send_response,
+)
 from servicekit.problems import problem
 
+#: The largest request body accepted (the largest real one, a batch of wallets, is a few kB).
+MAX_BODY = 1 << 20
+#: Routes anyone may call.
+PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json")
 
-class RefuseNul:
-    def __init__(self, app: ASGIApp) -> None:
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, issuer: Issuer) -> None:
         self.app = app
+        self.issuer = issuer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
-        if ("\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"").lower()
-                or b"\x00" in body or b"\\u0000" in body.lower()):
-            await send_response(send, problem(PROBLEM_TYPE, 422, "invalid_characters",
-                                              "the request contains a NUL character"))
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"").lower():
+            await self._refuse(send, 422, "invalid_characters",
+                               "the request contains a NUL character")
+            return
+        path = scope.get("path", "")
+        if not (path in PUBLIC or path.startswith("/docs/")):
+            try:
+                principal = await anyio.to_thread.run_sync(self._authenticate, scope)
+            except IssuerError as refused:
+                await send_response(send, problem(
+                    PROBLEM_TYPE, refused.status, refused.code, refused.detail,
+                    headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'}))
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        declared = declared_length(scope)
+        if declared is not None and declared > MAX_BODY:
+            await self._refuse(send, 413, "body_too_large",
+                               f"the body is {declared} bytes; at most {MAX_BODY} are accepted")
+            return
+        try:
+            body = await read_body(receive, MAX_BODY)
+        except BodyTooLarge:
+            await self._refuse(send, 413, "body_too_large",
+                               f"the body is larger than the {MAX_BODY} bytes accepted")
+            return
+        if b"\x00" in body or b"\\u0000" in body.lower():
+            await self._refuse(send, 422, "invalid_characters",
+                               "the request contains a NUL character")
             return
         await self.app(scope, replay(body, receive), send)
+
+    def _authenticate(self, scope: Scope) -> Principal:
+        with self.issuer.session() as db:
+            return authenticate_key(db, _header(scope, b"x-api-key"))
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
+        await send_response(send, problem(PROBLEM_TYPE, status, code, detail))

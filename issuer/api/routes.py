@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from issuer import controls, indexer, operations, outbox
+from issuer import controls, indexer, operations, outbox, validation
 from issuer.api.auth import Principal, create_key, revoke_key
 from issuer.api.context import ReadCtx, WriteCtx, reader, writer
 from issuer.api.schemas import (
@@ -67,9 +67,20 @@ OperatorWrite = Annotated[WriteCtx, Depends(writer("operator"))]
 ComplianceWrite = Annotated[WriteCtx, Depends(writer("compliance"))]
 AdminWrite = Annotated[WriteCtx, Depends(writer("admin"))]
 Limit = Annotated[int, Query(ge=1, le=200)]
+#: An id to page after, or a block number: a SQL BIGINT at most.
+After = Annotated[int, Query(ge=0, le=validation.MAX_BIGINT)]
+Block = Annotated[int | None, Query(ge=0, le=validation.MAX_BIGINT)]
 
 
 # ----------------------------------------------------------------------------- paging
+
+
+def _deployed_by(ctx: Any, block: int) -> None:
+    """Refuse a block before the suite was deployed: nothing can be read there."""
+    first = int(ctx.issuer.chain.manifest.get("deploy_block", 0))
+    if block < first:
+        raise invalid("block_before_deployment",
+                      f"block {block} is before the contracts were deployed (block {first})")
 
 
 def _cursor(row: Any) -> str:
@@ -82,7 +93,9 @@ def _after(model: Any, cursor: str | None) -> Any:
         return None
     try:
         at_text, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        at = dt.datetime.fromisoformat(at_text)
+        at = validation.point_in_time(dt.datetime.fromisoformat(at_text))
+        if not key or len(key) > 36:
+            raise ValueError("no row id")
     except (ValueError, UnicodeDecodeError):
         raise invalid("invalid_cursor", "cursor is not one this API returned") from None
     return or_(model.created_at > at, and_(model.created_at == at, model.id > key))
@@ -329,7 +342,7 @@ def list_reserves(ctx: Viewer) -> Any:
 
 
 @router.get("/reserves/{symbol}", tags=["reserves"])
-def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0),
+def get_reserves(symbol: str, ctx: Viewer, block: Block = None,
                  broker_time: dt.datetime | None = None) -> Any:
     """Chain supply (raw, economic) against custody (settled, pending): now, or as it stood
     at ``block`` (the chain at that block, custody as last recorded by then) or at
@@ -339,8 +352,13 @@ def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)
         raise invalid("one_point_in_time", "give block or broker_time, not both")
     if block is not None and block > ctx.issuer.chain.head():
         raise invalid("invalid_block", f"block {block} is not mined yet")
-    if broker_time is not None and broker_time.tzinfo is None:
-        raise invalid("invalid_broker_time", "broker_time needs a time zone (e.g. Z)")
+    if broker_time is not None:
+        try:
+            broker_time = validation.point_in_time(broker_time)
+        except ValueError as exc:
+            raise invalid("invalid_broker_time", f"broker_time {exc}") from None
+    if block is not None:
+        _deployed_by(ctx, block)
     if block is None and broker_time is None:
         return reconcile(ctx.issuer, ctx.db, key).as_dict()
     report = reconcile_at(ctx.issuer, ctx.db, key, block=block, broker_time=broker_time)
@@ -351,7 +369,7 @@ def get_reserves(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)
 
 
 @router.get("/reserves/{symbol}/history", tags=["reserves"])
-def reserves_history(symbol: str, ctx: Viewer, after: int = Query(0, ge=0),
+def reserves_history(symbol: str, ctx: Viewer, after: After = 0,
                      limit: Limit = 100) -> Any:
     """Every recorded reconciliation of the symbol (one each time supply, multiplier or
     custody changed), oldest first; page with ``after`` = the last ``id``."""
@@ -438,27 +456,23 @@ def pause_token(symbol: str, body: PauseIn, ctx: ComplianceWrite) -> Any:
 @router.post("/forced-transfers", status_code=202, response_model=ApprovalOut,
              tags=["controls"])
 def request_forced_transfer(body: ForcedTransferIn, ctx: ComplianceWrite) -> Any:
-    """A forced transfer waits for a second compliance officer's approval."""
+    """A forced transfer waits for a second compliance officer's approval; one that could never
+    execute (same wallet, more than the balance, refused by the token) is refused now."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        payload = {"symbol": controls.symbol_of(ctx.issuer, body.symbol),
-                   "from_wallet": controls.address(body.from_wallet, "from_wallet"),
-                   "to_wallet": controls.address(body.to_wallet, "to_wallet"),
-                   "amount": str(body.amount)}
-        return 202, ApprovalOut.model_validate(
-            controls.request_approval(db, "forced_transfer", payload, who.operator))
+        return 202, ApprovalOut.model_validate(controls.request_forced_transfer(
+            ctx.issuer, db, symbol=body.symbol, from_wallet=body.from_wallet,
+            to_wallet=body.to_wallet, amount=body.amount, actor=who.operator))
     return ctx.run(action)
 
 
 @router.post("/recoveries", status_code=202, response_model=ApprovalOut, tags=["controls"])
 def request_recovery(body: RecoveryIn, ctx: ComplianceWrite) -> Any:
-    """Recovery of a lost wallet waits for a second compliance officer's approval."""
+    """Recovery of a lost wallet waits for a second compliance officer's approval; one that
+    could never execute is refused now."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        payload = {"symbol": controls.symbol_of(ctx.issuer, body.symbol),
-                   "lost_wallet": controls.address(body.lost_wallet, "lost_wallet"),
-                   "new_wallet": controls.address(body.new_wallet, "new_wallet"),
-                   "identity": controls.address(body.identity, "identity")}
-        return 202, ApprovalOut.model_validate(
-            controls.request_approval(db, "recovery", payload, who.operator))
+        return 202, ApprovalOut.model_validate(controls.request_recovery(
+            ctx.issuer, db, symbol=body.symbol, lost_wallet=body.lost_wallet,
+            new_wallet=body.new_wallet, identity=body.identity, actor=who.operator))
     return ctx.run(action)
 
 
@@ -572,7 +586,7 @@ def update_country(wallet: str, body: CountryIn, ctx: ComplianceWrite) -> Any:
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["audit"])
-def audit_log(ctx: Viewer, after: int = Query(0, ge=0), limit: Limit = 100,
+def audit_log(ctx: Viewer, after: After = 0, limit: Limit = 100,
               action: str | None = None) -> Any:
     """Every operator action and lifecycle step, oldest first; page with ``after`` = last id."""
     query = select(AuditEntry).where(AuditEntry.id > after)
@@ -586,7 +600,7 @@ def audit_log(ctx: Viewer, after: int = Query(0, ge=0), limit: Limit = 100,
 
 
 @router.get("/holders/{symbol}", tags=["holders"])
-def list_holders(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)) -> Any:
+def list_holders(symbol: str, ctx: Viewer, block: Block = None) -> Any:
     """Holders and raw balances at ``block`` (default: the newest indexed block), from the
     indexer; economic shares at that block's multiplier."""
     key = controls.symbol_of(ctx.issuer, symbol)
@@ -596,6 +610,7 @@ def list_holders(symbol: str, ctx: Viewer, block: int | None = Query(None, ge=0)
     at = indexed if block is None else block
     if at > indexed:
         raise invalid("block_not_indexed", f"block {at} is past the indexed block {indexed}")
+    _deployed_by(ctx, at)
     multiplier = ctx.issuer.chain.multiplier(key, at)
     return {"symbol": key, "block": at, "multiplier": str(multiplier), "holders": [
         {"wallet": wallet, "raw": str(raw), "shares": format(raw_to_shares(raw, multiplier), "f")}

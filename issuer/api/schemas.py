@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from issuer.validation import BrokerAccountId, Quantity, RawAmount
 from servicekit.decimals import Amount
 
 
@@ -46,7 +46,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 class ParticipantIn(Strict):
     name: str = Field(min_length=1, max_length=200)
-    broker_account_id: str = Field(min_length=1, max_length=64)
+    broker_account_id: BrokerAccountId
     wallet: str
 
 
@@ -61,7 +61,8 @@ class ParticipantOut(Out):
 class CreationIn(Strict):
     participant_id: str
     symbol: str = Field(min_length=1, max_length=16)
-    qty: Decimal
+    #: Shares, as a string: digits with at most 9 decimals.
+    qty: Quantity
     kind: Literal["cash", "in_kind"] = "cash"
 
 
@@ -137,8 +138,8 @@ class FreezeIn(Strict):
 
 class PartialFreezeIn(Strict):
     wallet: str
-    #: Raw token units (integer, as a string or a number).
-    amount: int = Field(gt=0)
+    #: Raw token units (integer, as a string or a number), below 2^256.
+    amount: RawAmount
     unfreeze: bool = False
 
 
@@ -150,7 +151,8 @@ class ForcedTransferIn(Strict):
     symbol: str
     from_wallet: str
     to_wallet: str
-    amount: int = Field(gt=0)
+    #: Raw token units (integer, as a string or a number), below 2^256.
+    amount: RawAmount
 
 
 class RecoveryIn(Strict):
@@ -242,15 +244,15 @@ class HaltOut(Out):
 
 class InvestorIn(Strict):
     wallet: str
-    #: ISO 3166-1 numeric country code (840 = US).
-    country: int
+    #: ISO 3166-1 numeric country code (840 = US), a JSON integer.
+    country: int = Field(strict=True)
     #: An existing ONCHAINID identity that already holds a KYC claim; omit to have the issuer
     #: deploy one and add the claim.
     identity: str | None = None
 
 
 class CountryIn(Strict):
-    country: int
+    country: int = Field(strict=True)
 
 
 class InvestorOut(Out):

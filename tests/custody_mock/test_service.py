@@ -41,6 +41,7 @@ def test_a_year_of_simulated_time_passes_in_one_call(broker, funded):
 def test_requests_need_the_api_key(broker_url):
     response = httpx.get(f"{broker_url}/v1/accounts")
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    assert response.headers["www-authenticate"] == 'Basic realm="broker"'
     wrong = httpx.get(f"{broker_url}/v1/accounts", auth=("mock-key", "nope"))
     assert wrong.status_code == 401
 

@@ -68,7 +68,16 @@ def test_creation_through_the_api_is_idempotent(stack, api):
         ({"qty": "0"}, 422, "invalid_qty"),
         ({"qty": "-1"}, 422, "invalid_qty"),
         ({"qty": "1.0000000001"}, 422, "invalid_qty"),
-        ({"qty": "abc"}, 422, "invalid_request"),
+        ({"qty": "abc"}, 422, "invalid_qty"),
+        # the review's inputs that reached a 500 or were minted: exactly the pattern passes
+        ({"qty": "1e30"}, 422, "invalid_qty"),
+        ({"qty": "1e400"}, 422, "invalid_qty"),
+        ({"qty": "1_000"}, 422, "invalid_qty"),
+        ({"qty": "\uff11\uff10"}, 422, "invalid_qty"),  # full-width digits
+        ({"qty": "\u0661\u0660"}, 422, "invalid_qty"),  # Arabic-Indic digits
+        ({"qty": " 5 "}, 422, "invalid_qty"),
+        ({"qty": 5}, 422, "invalid_qty"),
+        ({"qty": "1000000000000"}, 422, "invalid_qty"),
         ({"participant_id": "nobody"}, 404, "participant_not_found"),
         ({"kind": "barter"}, 422, "invalid_request"),
         ({"extra": 1}, 422, "invalid_request"),
@@ -299,8 +308,14 @@ def test_recovery_of_a_lost_wallet_needs_a_second_approver(stack, api):
     assert approved.status_code == 200, approved.text
     assert _mined(api, approved.json()["result"]["tx_key"])["status"] == "mined"
     assert stack.tokens(new_wallet.address) == 10 * ONE and stack.tokens() == 0
-    rejected_body = {**body, "lost_wallet": new_wallet.address,
-                     "new_wallet": stack.ap_wallet}
+    # the lost wallet is frozen and out of the registry (it holds no other guarded token)
+    token = stack.issuer.chain.stock("AAPL").token
+    assert token.functions.isFrozen(stack.ap_wallet).call() is True
+    assert registry.functions.contains(stack.ap_wallet).call() is False
+    spare = accounts[9]
+    stack.suite.registry.registerIdentity(spare, identity, 840,
+                                          {"from": stack.suite.roles.registrar})
+    rejected_body = {**body, "lost_wallet": new_wallet.address, "new_wallet": spare.address}
     second = api["cmp"].post("/v1/recoveries", rejected_body).json()
     declined = api["cmp2"].post(f"/v1/approvals/{second['id']}/reject")
     assert declined.json()["status"] == "rejected"

@@ -1,0 +1,115 @@
+"""What the operator API accepts, each rule in one place: addresses, share quantities, raw token
+amounts, broker account ids and points in time. Anything else is refused with a stable code
+before it costs anything (a broker call, a chain call, a database row).
+
+Patterns are ASCII only: Python's ``Decimal`` and ``int`` would also read ``"1_000"``, full-width
+or Arabic-Indic digits and padded spaces, none of which the API documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from servicekit.decimals import normalize
+
+#: A share quantity: up to 12 integer digits and at most 9 decimals (the broker's precision).
+QUANTITY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,9})?$"
+#: A raw token amount: a positive integer below 2^256, as a JSON integer or a decimal string.
+RAW_PATTERN = r"^[1-9][0-9]{0,77}$"
+MAX_UINT256 = 2**256 - 1
+#: An Ethereum address: 0x and 40 hex digits; mixed case must be the EIP-55 checksum.
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+#: A broker account id (Alpaca's are UUIDs, lower case).
+BROKER_ACCOUNT_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+#: The largest integer a query parameter such as ``after`` or ``block`` may hold (SQL BIGINT).
+MAX_BIGINT = 2**63 - 1
+#: Points in time outside these years are not a broker time this system can have recorded.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def _match(pattern: str, value: str) -> bool:
+    return re.fullmatch(pattern, value, flags=re.ASCII) is not None
+
+
+def address(value: object) -> str:
+    """The checksummed form of an address; ValueError for anything that is not exactly one
+    (no 0X, no missing prefix, no mixed case that fails the EIP-55 checksum)."""
+    if not isinstance(value, str) or not _match(ADDRESS_PATTERN, value):
+        raise ValueError(f"not an address (0x and 40 hex digits): {str(value)[:60]!r}")
+    checksummed = to_checksum_address(value)
+    body = value[2:]
+    if body != body.lower() and body != body.upper() and value != checksummed:
+        raise ValueError(f"{value} fails its EIP-55 checksum (a typo?)")
+    return checksummed
+
+
+def quantity(value: object) -> Decimal:
+    """A positive share quantity written as the documented pattern."""
+    if not isinstance(value, str) or not _match(QUANTITY_PATTERN, value):
+        raise PydanticCustomError(
+            "invalid_qty", "qty is a string of digits with at most 9 decimals, e.g. \"2.5\"")
+    qty = Decimal(value)
+    if qty <= 0:
+        raise PydanticCustomError("invalid_qty", "qty must be a positive number of shares")
+    return qty
+
+
+def raw_amount(value: object) -> int:
+    """A positive raw token amount below 2^256."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PydanticCustomError("invalid_amount", "amount is a positive integer of raw units")
+    text = str(value)
+    if not _match(RAW_PATTERN, text) or int(text) > MAX_UINT256:
+        raise PydanticCustomError("invalid_amount",
+                                  "amount is a positive integer of raw units below 2^256")
+    return int(text)
+
+
+def broker_account_id(value: object) -> str:
+    if not isinstance(value, str) or not _match(BROKER_ACCOUNT_PATTERN, value):
+        raise PydanticCustomError("invalid_broker_account",
+                                  "broker_account_id is the broker's account id (a UUID)")
+    return value
+
+
+def point_in_time(value: dt.datetime) -> dt.datetime:
+    """A timezone-aware time between 1970 and 9000, in UTC; ValueError otherwise."""
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone (e.g. Z)")
+    try:
+        if EARLIEST <= value <= LATEST:
+            return value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 at +14:00 is before year 1 in UTC
+        pass
+    raise ValueError("is not between 1970 and 9000")
+
+
+def _as_text(value: Any) -> str:
+    return format(normalize(value), "f")
+
+
+#: A share quantity in a request body: a string in JSON, a Decimal in Python.
+Quantity = Annotated[
+    Decimal, BeforeValidator(quantity),
+    PlainSerializer(_as_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["10", "2.5"]}),
+]
+#: A raw token amount in a request body.
+RawAmount = Annotated[
+    int, BeforeValidator(raw_amount),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_UINT256},
+                              {"type": "string", "pattern": RAW_PATTERN}]}),
+]
+#: A broker account id in a request body.
+BrokerAccountId = Annotated[
+    str, BeforeValidator(broker_account_id),
+    WithJsonSchema({"type": "string", "pattern": BROKER_ACCOUNT_PATTERN}),
+]
