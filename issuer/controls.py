@@ -15,8 +15,8 @@ from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
-from issuer.models import Approval, ChainTx, CorporateAction, Creation
-from issuer.operations import audit
+from issuer.models import Approval, ChainTx, CorporateAction, Creation, Investor
+from issuer.operations import audit, request_approval
 from issuer.service import Issuer
 
 #: Actions that need a second approver, and the role that may approve them.
@@ -126,15 +126,6 @@ def request_recovery(issuer: Issuer, db: Session, *, symbol: str, lost_wallet: s
         "symbol": key, "lost_wallet": lost, "new_wallet": new, "identity": onchain_id}, actor)
 
 
-def request_approval(db: Session, action: str, payload: dict[str, Any], actor: str) -> Approval:
-    approval = Approval(action=action, payload=payload, status="pending", requested_by=actor,
-                        created_at=utcnow())
-    db.add(approval)
-    db.flush()
-    audit(db, actor, f"approval.request.{action}", approval.id, **payload)
-    return approval
-
-
 def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
     """The first operator's request to apply a proposed multiplier change (maker)."""
     if action.status != "proposed":
@@ -188,6 +179,31 @@ def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
     approval.status = "approved"
     audit(db, actor, f"approval.approve.{approval.action}", approval.id, **approval.result)
     return approval
+
+
+def decide_as(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
+              principal: Principal) -> Approval:
+    """:func:`decide`, with the role the approval's action needs checked against the caller's."""
+    approval = db.get(Approval, approval_id)
+    needed = SENSITIVE.get(approval.action, "admin") if approval else "admin"
+    return decide(issuer, db, approval_id, approve=approve, principal=principal,
+                  actor_role_ok=principal.can(needed))
+
+
+def update_country(issuer: Issuer, db: Session, wallet: str, country: int, key: str,
+                   actor: str) -> ChainTx:
+    """Move an active investor to another country (the registrar's registry write)."""
+    investor = db.get(Investor, address(wallet, "wallet"))
+    if investor is None or investor.status != "active":
+        raise IssuerError(409, "not_active", f"{wallet} is not an active investor")
+    if not 1 <= country <= 999:
+        raise invalid("invalid_country", "country is an ISO 3166-1 numeric code (1-999)")
+    registry = issuer.chain.registry
+    tx = submit_as(issuer, db, key, "registrar",
+                   registry.functions.updateCountry(investor.wallet, country))
+    investor.country, investor.updated_at = country, utcnow()
+    audit(db, actor, "investor.country", investor.wallet, country=country, tx=tx.tx_hash)
+    return tx
 
 
 def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:

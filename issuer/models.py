@@ -207,7 +207,8 @@ class SymbolHalt(Base):
     reason: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[dt.datetime]
     cleared_at: Mapped[dt.datetime | None]
-    cleared_by: Mapped[str | None] = mapped_column(String(36))
+    #: The operator who cleared it.
+    cleared_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class ReconciliationRecord(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from issuer.chain import checksum, shares_to_raw
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
-from issuer.models import AuditEntry, Creation, Investor, Participant, Redemption
+from issuer.models import Approval, AuditEntry, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
 from servicekit.decimals import places
 
@@ -56,6 +57,16 @@ def _request(issuer: Issuer, db: Session, participant_id: str, symbol: str, qty:
     return participant, symbol
 
 
+def request_approval(db: Session, action: str, payload: dict[str, Any], actor: str) -> Approval:
+    """Open a maker-checker approval of ``action``, asked for by the operator ``actor``."""
+    approval = Approval(action=action, payload=payload, status="pending", requested_by=actor,
+                        created_at=utcnow())
+    db.add(approval)
+    db.flush()
+    audit(db, actor, f"approval.request.{action}", approval.id, **payload)
+    return approval
+
+
 def _store(db: Session, row: Creation | Redemption, actor: str) -> None:
     db.add(row)
     db.flush()
@@ -74,6 +85,11 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
                         status="requested", wallet=participant.wallet, created_by=actor,
                         created_at=now, updated_at=now)
     _store(db, creation, actor)
+    large = issuer.settings.large_mint_shares
+    if qty > large:  # a second operator (an admin) must release it
+        approval = request_approval(db, "creation", {"creation_id": creation.id}, actor)
+        move(db, creation, "awaiting_approval",
+             f"needs approval {approval.id} (more than {large} shares)")
     return creation
 
 

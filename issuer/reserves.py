@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ONE, raw_to_shares
 from issuer.db import utcnow
+from issuer.errors import IssuerError
 from issuer.models import (
     AuditEntry,
     CorporateAction,
@@ -102,6 +103,22 @@ def _count(db: Session, model: type[Creation] | type[Redemption], symbol: str,
            statuses: tuple[str, ...]) -> int:
     return db.scalar(select(func.count()).select_from(model).where(
         model.symbol == symbol, model.status.in_(statuses))) or 0
+
+
+def clear_halt(issuer: Issuer, db: Session, symbol: str, actor: str) -> SymbolHalt:
+    """Clear ``symbol``'s halt: only while one is open, and only once the invariant holds."""
+    halt = open_halt(db, symbol)
+    if halt is None:
+        raise IssuerError(409, "not_halted", f"{symbol} is not halted")
+    report = reconcile(issuer, db, symbol)
+    if not report.holds:
+        raise IssuerError(409, "invariant_violated",
+                          f"{symbol}: economic supply {report.economic_supply} still exceeds "
+                          f"custody {report.custody_settled}")
+    halt.cleared_at, halt.cleared_by = utcnow(), actor
+    db.add(AuditEntry(at=halt.cleared_at, actor=actor, action="halt.clear", subject=symbol,
+                      detail={}))
+    return halt
 
 
 def open_halt(db: Session, symbol: str) -> SymbolHalt | None:

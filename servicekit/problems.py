@@ -52,8 +52,12 @@ def allowed_methods(request: Request) -> list[str]:
                     walk(inner.routes, path[len(prefix):] or "/")
                 continue
             served = getattr(route, "methods", None)
-            if served and route.matches({**request.scope, "path": path,
-                                         "method": next(iter(served))})[0] == Match.FULL:
+            if not served:
+                continue
+            # a clean scope: the request's own carries the routing context of its match
+            probe = {"type": "http", "path": path, "root_path": "", "headers": [],
+                     "method": next(iter(served))}
+            if route.matches(probe)[0] == Match.FULL:
                 methods.update(served)
 
     walk(request.app.router.routes, request.scope.get("path", ""))

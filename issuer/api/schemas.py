@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.validation import BrokerAccountId, Quantity, RawAmount
 from servicekit.decimals import Amount
+
+T = TypeVar("T")
 
 
 class Strict(BaseModel):
@@ -115,8 +117,10 @@ class RedemptionOut(Out):
     updated_at: dt.datetime
 
 
-class Page(BaseModel):
-    items: list[Any]
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` as ``cursor`` for the next one (null: the end)."""
+
+    items: list[T]
     next_cursor: str | None
 
 

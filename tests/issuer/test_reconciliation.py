@@ -49,7 +49,10 @@ def test_a_past_report_is_rebuilt_from_the_records(stack, api):
 
     both = view.get("/v1/reserves/AAPL", block=then["block"], broker_time=then["broker_time"])
     assert (both.status_code, both.json()["code"]) == (422, "one_point_in_time")
-    before = view.get("/v1/reserves/AAPL", block=0)
+    deployed = stack.issuer.chain.manifest["deploy_block"]
+    before = view.get("/v1/reserves/AAPL", block=deployed)
     assert (before.status_code, before.json()["code"]) == (409, "not_recorded")
+    never = view.get("/v1/reserves/AAPL", block=0)  # before the contracts existed
+    assert (never.status_code, never.json()["code"]) == (422, "block_before_deployment")
     naive = view.get("/v1/reserves/AAPL", broker_time="2024-10-15T10:00:00")
     assert (naive.status_code, naive.json()["code"]) == (422, "invalid_broker_time")

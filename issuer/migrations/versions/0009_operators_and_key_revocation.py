@@ -33,9 +33,15 @@ def upgrade() -> None:
                               type_=sa.String(length=100))
         batch_op.alter_column('decided_by', existing_type=sa.String(length=36),
                               type_=sa.String(length=100))
+    with op.batch_alter_table('symbol_halts', schema=None) as batch_op:
+        batch_op.alter_column('cleared_by', existing_type=sa.String(length=36),
+                              type_=sa.String(length=100))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('symbol_halts', schema=None) as batch_op:
+        batch_op.alter_column('cleared_by', existing_type=sa.String(length=100),
+                              type_=sa.String(length=36))
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.alter_column('decided_by', existing_type=sa.String(length=100),
                               type_=sa.String(length=36))

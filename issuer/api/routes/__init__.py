@@ -1,0 +1,23 @@
+"""The ``/v1`` endpoints, one module per resource; the decisions live in the service layer
+(:mod:`issuer.operations`, :mod:`issuer.controls`, :mod:`issuer.reserves`), where the CLI and
+the tests reach them too."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from issuer.api.routes import (
+    admin,
+    audit,
+    controls,
+    corporate_actions,
+    creations,
+    investors,
+    redemptions,
+    reserves,
+)
+
+router = APIRouter(prefix="/v1")
+for module in (admin, creations, redemptions, corporate_actions, reserves, controls, investors,
+               audit):
+    router.include_router(module.router)

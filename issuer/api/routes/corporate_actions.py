@@ -1,0 +1,100 @@
+"""Corporate actions: list, figures, stablecoin dividend claims, the request to apply one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer import controls
+from issuer.api.auth import Principal
+from issuer.api.paging import Limit, page
+from issuer.api.routes.deps import OperatorWrite, Viewer
+from issuer.api.schemas import ApprovalOut, CorporateActionOut, Page
+from issuer.corporate import stablecoin
+from issuer.corporate.merkle import MerkleTree
+from issuer.errors import IssuerError, not_found
+from issuer.models import CorporateAction, DividendClaim
+
+router = APIRouter(tags=["corporate actions"])
+
+
+@router.get("/corporate-actions", response_model=Page[CorporateActionOut])
+def list_corporate_actions(ctx: Viewer, status: str | None = None, symbol: str | None = None,
+                           cursor: str | None = None, limit: Limit = 50) -> Any:
+    query = select(CorporateAction)
+    if status:
+        query = query.where(CorporateAction.status == status)
+    if symbol:
+        query = query.where(CorporateAction.symbol == symbol.upper())
+    return page(ctx.db, query, CorporateAction, cursor, limit, CorporateActionOut)
+
+
+@router.get("/corporate-actions/{action_id}", response_model=CorporateActionOut)
+def get_corporate_action(action_id: str, ctx: Viewer) -> Any:
+    return CorporateActionOut.model_validate(_corporate_action(ctx.db, action_id))
+
+
+def _corporate_action(db: Session, action_id: str) -> CorporateAction:
+    """By our id or the broker's corporate action id."""
+    row = db.get(CorporateAction, action_id) or db.scalar(select(CorporateAction).where(
+        CorporateAction.corporate_action_id == action_id))
+    if row is None:
+        raise not_found("corporate_action", action_id)
+    return row
+
+
+@router.get("/corporate-actions/{action_id}/claims")
+def dividend_claims(action_id: str, ctx: Viewer) -> Any:
+    """The claims of a dividend paid as stablecoin: each wallet's raw tokens at the record
+    snapshot, its amount in stablecoin units and the Merkle proof to claim it with
+    (``DividendDistributor.claim(distribution_id, wallet, amount, proof)``)."""
+    action, claims = _claims(ctx.db, action_id)
+    tree = stablecoin.tree(claims)
+    return {"corporate_action": action.id, "distribution_id": action.distribution_id,
+            "claim_deadline": action.claim_deadline,
+            "root": "0x" + tree.root.hex() if tree else None,
+            "claims": [_claim(c, tree) for c in claims]}
+
+
+@router.get("/corporate-actions/{action_id}/claims/{wallet}")
+def dividend_claim(action_id: str, wallet: str, ctx: Viewer) -> Any:
+    """One wallet's claim (see ``/claims``)."""
+    action, claims = _claims(ctx.db, action_id)
+    wallet = controls.address(wallet, "wallet")
+    for claim in claims:
+        if claim.wallet == wallet:
+            tree = stablecoin.tree(claims) if claim.amount else None
+            return {"corporate_action": action.id, "distribution_id": action.distribution_id,
+                    "claim_deadline": action.claim_deadline, **_claim(claim, tree)}
+    raise not_found("claim", wallet)
+
+
+def _claims(db: Session, action_id: str) -> tuple[CorporateAction, list[DividendClaim]]:
+    action = _corporate_action(db, action_id)
+    if action.payout != "stablecoin":
+        raise IssuerError(409, "not_a_stablecoin_dividend",
+                          f"corporate action {action.id} is paid by {action.payout}")
+    claims = stablecoin.claims(db, action)
+    if not claims:
+        raise IssuerError(409, "claims_not_ready",
+                          f"corporate action {action.id} is {action.status}: no claims yet")
+    return action, claims
+
+
+def _claim(claim: DividendClaim, tree: MerkleTree | None) -> dict[str, Any]:
+    proof = tree.proof(claim.wallet) if tree is not None and claim.amount else []
+    return {"wallet": claim.wallet, "raw": claim.raw, "amount": claim.amount,
+            "proof": ["0x" + node.hex() for node in proof]}
+
+
+@router.post("/corporate-actions/{action_id}/apply", status_code=202, response_model=ApprovalOut)
+def apply_corporate_action(action_id: str, ctx: OperatorWrite) -> Any:
+    """Ask to apply a proposed multiplier change; a second operator approves it at
+    ``/v1/approvals/{id}/approve``, then the worker schedules it on chain."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = _corporate_action(db, action_id)
+        return 202, ApprovalOut.model_validate(controls.request_apply(db, row, who.operator))
+    return ctx.run(action)
