@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 SLITHER := .venv-slither
+SCHEMATHESIS := .venv-schemathesis
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
-.PHONY: setup build test test-contracts lint up walkthrough bench broker clean
+.PHONY: setup build test test-contracts lint up walkthrough bench broker clean api-check schemathesis-venv
 
 setup:
 	@./toolchain/setup.sh
@@ -18,6 +19,18 @@ $(SLITHER)/.installed: toolchain/slither-requirements.txt
 	@python3 -m venv $(SLITHER)
 	@$(SLITHER)/bin/pip install --quiet --disable-pip-version-check -r toolchain/slither-requirements.txt
 	@touch $@
+
+# schemathesis too: it needs a newer hypothesis than brownie pins
+$(SCHEMATHESIS)/.installed: toolchain/schemathesis-requirements.txt
+	@python3 -m venv $(SCHEMATHESIS)
+	@$(SCHEMATHESIS)/bin/pip install --quiet --disable-pip-version-check -r toolchain/schemathesis-requirements.txt
+	@touch $@
+
+schemathesis-venv: $(SCHEMATHESIS)/.installed
+
+# both OpenAPI documents against the live stack, every schemathesis check, bounded in time
+api-check: build $(SCHEMATHESIS)/.installed
+	@$(VENV)/python toolchain/schemathesis_check.py
 
 # ruff, solhint, and slither against its baseline (toolchain/slither-baseline.txt)
 lint: setup $(SLITHER)/.installed
@@ -48,4 +61,4 @@ broker: setup
 	@$(VENV)/python -m custody_mock --port $${PORT:-8700}
 
 clean:
-	rm -rf build reports .hypothesis $(SLITHER)
+	rm -rf build reports .hypothesis $(SLITHER) $(SCHEMATHESIS)

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from issuer import worker
 from issuer.api.auth import create_key
 from issuer.api.guard import RequestGuard
+from issuer.api.openapi import document
 from issuer.api.routes import router
+from issuer.api.schemas import HealthOut
 from issuer.config import Settings
 from issuer.errors import PROBLEM_TYPE
 from issuer.models import ApiKey
@@ -81,10 +83,11 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
                           "controls, reserves and reconciliation, audit.")
     app.state.issuer = issuer
     app.include_router(router)
+    document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
     problems.install(app, PROBLEM_TYPE)
 
-    @app.get("/v1/health", tags=["health"])
+    @app.get("/v1/health", tags=["health"], response_model=HealthOut)
     def health() -> dict[str, object]:
         """Liveness, the chain's head and, when this process runs the worker, its progress."""
         worker_state = None if background is None else {

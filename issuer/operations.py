@@ -32,7 +32,7 @@ def register_participant(issuer: Issuer, db: Session, *, name: str, broker_accou
     if db.scalar(select(Participant).where(Participant.name == name)) is not None:
         raise conflict("participant_exists", f"a participant named {name!r} exists")
     if not issuer.chain.is_verified(wallet):
-        raise invalid("wallet_not_verified", f"{wallet} is not a verified investor wallet")
+        raise conflict("wallet_not_verified", f"{wallet} is not a verified investor wallet")
     try:
         issuer.broker.account(broker_account_id)
     except BrokerRejected as exc:
@@ -78,7 +78,7 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
                      qty: Decimal, kind: str = "cash", actor: str) -> Creation:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
     if not issuer.chain.is_verified(participant.wallet):
-        raise invalid("wallet_not_verified",
+        raise conflict("wallet_not_verified",
                       f"the participant's wallet {participant.wallet} is not verified")
     now = utcnow()
     creation = Creation(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,

@@ -19,11 +19,17 @@ from pydantic_core import PydanticCustomError
 
 from servicekit.decimals import normalize
 
-#: A share quantity: up to 12 integer digits and at most 9 decimals (the broker's precision).
-QUANTITY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,9})?$"
-#: A raw token amount: a positive integer below 2^256, as a JSON integer or a decimal string.
-RAW_PATTERN = r"^[1-9][0-9]{0,77}$"
+#: A positive share quantity: up to 12 integer digits and at most 9 decimals (the broker's
+#: precision); a fraction below 1 needs a non-zero digit among its 9 decimals.
+QUANTITY_PATTERN = (r"^([1-9][0-9]{0,11}(\.[0-9]{1,9})?|0\.("
+                    + "|".join(f"0{{0,{8 - k}}}[1-9][0-9]{{{k}}}" for k in range(9)) + "))$")
+#: A raw token amount as a decimal string: a positive integer of at most 77 digits (so always
+#: below 2^256, which has 78).
+RAW_PATTERN = r"^[1-9][0-9]{0,76}$"
 MAX_UINT256 = 2**256 - 1
+#: The largest raw amount sent as a JSON number: beyond 2^53 - 1 a JSON integer is not exact in
+#: every client, so larger amounts travel as strings.
+MAX_JSON_INTEGER = 2**53 - 1
 #: An Ethereum address: 0x and 40 hex digits; mixed case must be the EIP-55 checksum.
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 #: A broker account id (Alpaca's are UUIDs, lower case).
@@ -66,11 +72,22 @@ def raw_amount(value: object) -> int:
     """A positive raw token amount below 2^256."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PydanticCustomError("invalid_amount", "amount is a positive integer of raw units")
+    if isinstance(value, int) and value > MAX_JSON_INTEGER:
+        raise PydanticCustomError("invalid_amount", "an amount above 2^53 - 1 is sent as a string")
     text = str(value)
     if not _match(RAW_PATTERN, text) or int(text) > MAX_UINT256:
         raise PydanticCustomError("invalid_amount",
                                   "amount is a positive integer of raw units below 2^256")
     return int(text)
+
+
+def country(value: object) -> int:
+    """An ISO 3166-1 numeric country code: a JSON integer from 1 to 999 (not ``1.0``, not
+    ``"840"``, not ``true``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999:
+        raise PydanticCustomError("invalid_country",
+                                  "country is an ISO 3166-1 numeric code, a JSON integer 1-999")
+    return value
 
 
 def broker_account_id(value: object) -> str:
@@ -105,11 +122,23 @@ Quantity = Annotated[
 #: A raw token amount in a request body.
 RawAmount = Annotated[
     int, BeforeValidator(raw_amount),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_UINT256},
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_JSON_INTEGER},
                               {"type": "string", "pattern": RAW_PATTERN}]}),
+]
+#: A country code in a request body.
+Country = Annotated[
+    int, BeforeValidator(country),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 999, "examples": [840]}),
 ]
 #: A broker account id in a request body.
 BrokerAccountId = Annotated[
     str, BeforeValidator(broker_account_id),
     WithJsonSchema({"type": "string", "pattern": BROKER_ACCOUNT_PATTERN}),
+]
+
+#: An address in a request body: documented with its pattern; checked (EIP-55 included) by
+#: :func:`address` where it is used, so a refusal names the field (``invalid_address``).
+AddressText = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": ADDRESS_PATTERN,
+                         "examples": ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]}),
 ]

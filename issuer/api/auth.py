@@ -81,11 +81,14 @@ def authenticate_key(db: Session, clear: str | None) -> Principal:
     return Principal(row.id, row.name, row.role, row.operator)
 
 
-def revoke_key(db: Session, key_id: str) -> ApiKey:
-    """Revoke a key: the next request made with it is refused."""
+def revoke_key(db: Session, key_id: str, by: Principal | None = None) -> ApiKey:
+    """Revoke a key: the next request made with it is refused. A key cannot revoke itself
+    (an admin would lock itself out mid-request; another admin revokes it)."""
     row = db.get(ApiKey, key_id)
     if row is None:
         raise IssuerError(404, "not_found", f"no API key {key_id!r}")
+    if by is not None and by.key_id == row.id:
+        raise conflict("own_key", "a key cannot revoke itself: use another admin's key")
     if not row.active:
         raise conflict("api_key_revoked", f"API key {row.name!r} is already revoked")
     row.active, row.revoked_at = False, utcnow()

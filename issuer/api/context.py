@@ -2,7 +2,8 @@
 
 Every write needs an ``Idempotency-Key`` header. The first answer to (key, API key) is stored in
 the same transaction as the write itself; a retry with the same body gets that answer again
-(``Idempotent-Replayed: true``) and does nothing; the same key with another body is refused.
+(``Idempotent-Replayed: true``) and does nothing; the same key with another body is refused
+(409: it conflicts with the request already stored under that key).
 A refused write stores nothing, so it can be retried with the same key once fixed.
 """
 
@@ -74,7 +75,7 @@ class WriteCtx:
             stored = db.get(IdempotencyRecord, (self.key, principal.key_id))
             if stored is not None:
                 if stored.request_hash != self.body_hash:
-                    raise IssuerError(422, "idempotency_key_reused",
+                    raise IssuerError(409, "idempotency_key_reused",
                                       "this Idempotency-Key was used for a different request")
                 return JSONResponse(stored.body, stored.status_code,
                                     headers={"Idempotent-Replayed": "true"})

@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.validation import BrokerAccountId, Quantity, RawAmount
+from issuer.validation import AddressText, BrokerAccountId, Country, Quantity, RawAmount
 from servicekit.decimals import Amount
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class ApiKeyCreated(ApiKeyOut):
 class ParticipantIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     broker_account_id: BrokerAccountId
-    wallet: str
+    wallet: AddressText
 
 
 class ParticipantOut(Out):
@@ -136,12 +136,12 @@ class ChainTxOut(Out):
 
 
 class FreezeIn(Strict):
-    wallet: str
+    wallet: AddressText
     frozen: bool
 
 
 class PartialFreezeIn(Strict):
-    wallet: str
+    wallet: AddressText
     #: Raw token units (integer, as a string or a number), below 2^256.
     amount: RawAmount
     unfreeze: bool = False
@@ -153,17 +153,17 @@ class PauseIn(Strict):
 
 class ForcedTransferIn(Strict):
     symbol: str
-    from_wallet: str
-    to_wallet: str
+    from_wallet: AddressText
+    to_wallet: AddressText
     #: Raw token units (integer, as a string or a number), below 2^256.
     amount: RawAmount
 
 
 class RecoveryIn(Strict):
     symbol: str
-    lost_wallet: str
-    new_wallet: str
-    identity: str
+    lost_wallet: AddressText
+    new_wallet: AddressText
+    identity: AddressText
 
 
 class ApprovalOut(Out):
@@ -247,16 +247,16 @@ class HaltOut(Out):
 
 
 class InvestorIn(Strict):
-    wallet: str
+    wallet: AddressText
     #: ISO 3166-1 numeric country code (840 = US), a JSON integer.
-    country: int = Field(strict=True)
+    country: Country
     #: An existing ONCHAINID identity that already holds a KYC claim; omit to have the issuer
     #: deploy one and add the claim.
-    identity: str | None = None
+    identity: AddressText | None = None
 
 
 class CountryIn(Strict):
-    country: int = Field(strict=True)
+    country: Country
 
 
 class InvestorOut(Out):
@@ -268,3 +268,112 @@ class InvestorOut(Out):
     status_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+# ----------------------------------------------------------------------------- documented shapes
+# Answers that were plain dicts: typed here so the OpenAPI document says what comes back.
+
+#: An exact decimal, as a string (never a float).
+DecimalText = str
+
+
+class ReconciliationOut(BaseModel):
+    """Chain supply against custody for one symbol (see :mod:`issuer.reserves`)."""
+
+    symbol: str
+    block: int
+    broker_time: str
+    raw_supply: int
+    multiplier: int
+    economic_supply: DecimalText
+    custody_qty: DecimalText
+    custody_settled: DecimalText
+    custody_pending: DecimalText
+    allowed_pending: DecimalText
+    open_creations: int | None
+    open_redemptions: int | None
+    surplus: DecimalText
+    holds: bool
+    halted: bool | None
+    split_adjusted: bool
+
+
+class ReconciliationRecordOut(BaseModel):
+    """One recorded reconciliation (``/reserves/{symbol}/history``)."""
+
+    id: int
+    block: int
+    broker_time: str
+    raw_supply: str
+    multiplier: str
+    economic_supply: DecimalText
+    custody_qty: DecimalText
+    custody_settled: DecimalText
+    custody_pending: DecimalText
+    allowed_pending: DecimalText
+    surplus: DecimalText
+    holds: bool
+    split_adjusted: bool
+
+
+class HolderOut(BaseModel):
+    wallet: str
+    raw: str
+    shares: DecimalText
+
+
+class HoldersOut(BaseModel):
+    symbol: str
+    block: int
+    multiplier: str
+    holders: list[HolderOut]
+
+
+class ClaimOut(BaseModel):
+    wallet: str
+    #: Raw tokens at the record snapshot.
+    raw: str
+    #: Stablecoin units.
+    amount: int
+    proof: list[str]
+
+
+class ClaimsOut(BaseModel):
+    corporate_action: str
+    distribution_id: int | None
+    claim_deadline: int | None
+    root: str | None
+    claims: list[ClaimOut]
+
+
+class WalletClaimOut(ClaimOut):
+    corporate_action: str
+    distribution_id: int | None
+    claim_deadline: int | None
+
+
+class WorkerStateOut(BaseModel):
+    passes: int
+    last_error: str | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    chain_id: int
+    block: int
+    worker: WorkerStateOut | None
+
+
+class ProblemOut(BaseModel):
+    """Every refusal (RFC 9457 problem details, ``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    #: Stable and machine-readable: what the caller can act on.
+    code: str
+    detail: str
+    #: Field errors of a 422 ``invalid_request``/``invalid_*``.
+    errors: list[dict[str, Any]] | None = None
+    #: A 500's reference into the service's log.
+    correlation_id: str | None = None

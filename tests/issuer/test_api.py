@@ -52,7 +52,7 @@ def test_creation_through_the_api_is_idempotent(stack, api):
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     reused = api["ops"].post("/v1/creations", {**body, "qty": "6"}, key="k-1")
-    _problem(reused, 422, "idempotency_key_reused")
+    _problem(reused, 409, "idempotency_key_reused")
     listed = api["view"].get("/v1/creations").json()
     assert [c["id"] for c in listed["items"]] == [first.json()["id"]]
     stack.until(lambda: stack.creation(first.json()["id"]).status == "completed")
@@ -147,7 +147,7 @@ def test_freeze_pause_and_forced_transfer_with_maker_checker(stack, api):
 
     request = api["cmp"].post("/v1/forced-transfers", {
         "symbol": "AAPL", "from_wallet": stack.ap_wallet, "to_wallet": bob,
-        "amount": 3 * ONE})
+        "amount": str(3 * ONE)})
     assert request.status_code == 202 and request.json()["status"] == "pending"
     approval_id = request.json()["id"]
     _problem(api["cmp"].post(f"/v1/approvals/{approval_id}/approve"), 403, "same_approver")
@@ -174,7 +174,7 @@ def test_chain_refusals_are_4xx(stack, api):
     # partial freeze of more than the wallet holds: the token refuses; nothing is stored
     before = _state(stack)
     response = api["cmp"].post("/v1/tokens/AAPL/partial-freeze",
-                               {"wallet": stack.ap_wallet, "amount": ONE})
+                               {"wallet": stack.ap_wallet, "amount": str(ONE)})
     body = _problem(response, 422, "chain_refused")
     assert body["error"] != "reverted"
     assert _state(stack) == before

@@ -37,7 +37,7 @@ def create_api_key(body: ApiKeyIn, ctx: AdminWrite) -> Any:
 def revoke_api_key(key_id: str, ctx: AdminWrite) -> Any:
     """Revoke a key: every later request made with it is refused (401)."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        row = revoke_key(db, key_id)
+        row = revoke_key(db, key_id, who)
         operations.audit(db, who.operator, "api_key.revoke", row.id, name=row.name,
                          operator=row.operator)
         return 200, ApiKeyOut.model_validate(row)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from issuer import controls, indexer
 from issuer.api.paging import After, Block, Limit
 from issuer.api.routes.deps import Viewer, deployed_by
-from issuer.api.schemas import AuditOut
+from issuer.api.schemas import AuditOut, HoldersOut
 from issuer.chain import raw_to_shares
 from issuer.errors import IssuerError, invalid
 from issuer.models import AuditEntry
@@ -29,7 +29,7 @@ def audit_log(ctx: Viewer, after: After = 0, limit: Limit = 100,
         query.order_by(AuditEntry.id).limit(limit))]
 
 
-@router.get("/holders/{symbol}", tags=["holders"])
+@router.get("/holders/{symbol}", tags=["holders"], response_model=HoldersOut)
 def list_holders(symbol: str, ctx: Viewer, block: Block = None) -> Any:
     """Holders and raw balances at ``block`` (default: the newest indexed block), from the
     indexer; economic shares at that block's multiplier."""

@@ -12,7 +12,13 @@ from issuer import controls
 from issuer.api.auth import Principal
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import OperatorWrite, Viewer
-from issuer.api.schemas import ApprovalOut, CorporateActionOut, Page
+from issuer.api.schemas import (
+    ApprovalOut,
+    ClaimsOut,
+    CorporateActionOut,
+    Page,
+    WalletClaimOut,
+)
 from issuer.corporate import stablecoin
 from issuer.corporate.merkle import MerkleTree
 from issuer.errors import IssuerError, not_found
@@ -46,7 +52,7 @@ def _corporate_action(db: Session, action_id: str) -> CorporateAction:
     return row
 
 
-@router.get("/corporate-actions/{action_id}/claims")
+@router.get("/corporate-actions/{action_id}/claims", response_model=ClaimsOut)
 def dividend_claims(action_id: str, ctx: Viewer) -> Any:
     """The claims of a dividend paid as stablecoin: each wallet's raw tokens at the record
     snapshot, its amount in stablecoin units and the Merkle proof to claim it with
@@ -59,7 +65,7 @@ def dividend_claims(action_id: str, ctx: Viewer) -> Any:
             "claims": [_claim(c, tree) for c in claims]}
 
 
-@router.get("/corporate-actions/{action_id}/claims/{wallet}")
+@router.get("/corporate-actions/{action_id}/claims/{wallet}", response_model=WalletClaimOut)
 def dividend_claim(action_id: str, wallet: str, ctx: Viewer) -> Any:
     """One wallet's claim (see ``/claims``)."""
     action, claims = _claims(ctx.db, action_id)

@@ -13,20 +13,20 @@ from issuer import controls, reserves, validation
 from issuer.api.auth import Principal
 from issuer.api.paging import After, Block, Limit
 from issuer.api.routes.deps import AdminWrite, Viewer, deployed_by
-from issuer.api.schemas import HaltOut
+from issuer.api.schemas import HaltOut, ReconciliationOut, ReconciliationRecordOut
 from issuer.errors import IssuerError, invalid
 from issuer.models import ReconciliationRecord, SymbolHalt
 
 router = APIRouter(tags=["reserves"])
 
 
-@router.get("/reserves")
+@router.get("/reserves", response_model=list[ReconciliationOut])
 def list_reserves(ctx: Viewer) -> Any:
     """The reconciliation report of every symbol at the latest block."""
     return [reserves.reconcile(ctx.issuer, ctx.db, s).as_dict() for s in ctx.issuer.chain.stocks]
 
 
-@router.get("/reserves/{symbol}")
+@router.get("/reserves/{symbol}", response_model=ReconciliationOut)
 def get_reserves(symbol: str, ctx: Viewer, block: Block = None,
                  broker_time: dt.datetime | None = None) -> Any:
     """Chain supply (raw, economic) against custody (settled, pending): now, or as it stood
@@ -53,7 +53,7 @@ def get_reserves(symbol: str, ctx: Viewer, block: Block = None,
     return report.as_dict()
 
 
-@router.get("/reserves/{symbol}/history")
+@router.get("/reserves/{symbol}/history", response_model=list[ReconciliationRecordOut])
 def reserves_history(symbol: str, ctx: Viewer, after: After = 0, limit: Limit = 100) -> Any:
     """Every recorded reconciliation of the symbol (one each time supply, multiplier or
     custody changed), oldest first; page with ``after`` = the last ``id``."""

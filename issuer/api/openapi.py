@@ -1,0 +1,100 @@
+"""The OpenAPI document, made to say what the service does: the API key scheme every route but
+the public ones needs, the ``Idempotency-Key`` header every write needs, and the
+``application/problem+json`` refusals each kind of route can answer, with their real body.
+
+FastAPI derives paths, parameters, bodies and answers from the routes; what it cannot know
+(the front door in :mod:`issuer.api.guard`, the idempotency rule of
+:mod:`issuer.api.context`, the problem format of :mod:`servicekit.problems`) is added here once,
+for every operation, instead of being repeated on each route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from issuer.api.guard import MAX_BODY, PUBLIC
+from issuer.api.schemas import ProblemOut
+
+WRITES = ("post", "put", "patch", "delete")
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "Required on every write. A retry with the same key and body replays the "
+                   "first answer (`Idempotent-Replayed: true`) and does nothing; the same key "
+                   "with another body is refused (409 `idempotency_key_reused`).",
+}
+
+#: What each refusal means, for every operation it can come from.
+REFUSALS = {
+    "400": "A write without an `Idempotency-Key` header (`idempotency_key_required`).",
+    "401": "No, an unknown or a revoked `X-API-Key` (`unauthorized`); checked before the body "
+           "is read.",
+    "403": "The key's role is not enough (`forbidden`), or a maker-checker rule "
+           "(`same_approver`).",
+    "404": "A resource named in the path or the body does not exist (`*_not_found`, "
+           "`unknown_symbol`).",
+    "409": "The resource is not in a state that allows this (`approval_decided`, `not_active`, "
+           "`wallet_holds_tokens`...), or the Idempotency-Key was used for another request "
+           "(`idempotency_key_reused`).",
+    "413": f"The body is larger than {MAX_BODY} bytes (`body_too_large`).",
+    "422": "Invalid input, refused before anything changed: `invalid_request` with `errors`, or "
+           "a named rule (`invalid_qty`, `invalid_address`, `invalid_amount`, "
+           "`chain_refused`...).",
+    "500": "An unexpected error; the answer holds only a `correlation_id` for the operators.",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _refusals(method: str, path: str) -> list[str]:
+    # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
+    codes = ["401", "403", "404", "422", "500"]
+    if method in WRITES:
+        codes += ["400", "409", "413"]
+    return sorted(codes)
+
+
+def document(app: FastAPI) -> None:
+    """Replace ``app.openapi`` with the document described above (built once, then cached)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                             description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["ApiKey"] = {
+            "type": "apiKey", "in": "header", "name": "X-API-Key",
+            "description": "An operator's API key (`POST /v1/api-keys`)."}
+        schemas = components.setdefault("schemas", {})
+        schemas["Problem"] = ProblemOut.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                if method not in ("get", *WRITES):
+                    continue
+                responses = operation.setdefault("responses", {})
+                if path in PUBLIC:
+                    responses.pop("422", None)
+                    responses["500"] = _problem(REFUSALS["500"])
+                    continue
+                operation["security"] = [{"ApiKey": []}]
+                if method in WRITES:
+                    parameters = operation.setdefault("parameters", [])
+                    parameters.insert(0, dict(IDEMPOTENCY_KEY))
+                for code in _refusals(method, path):
+                    responses[code] = _problem(REFUSALS[code])
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

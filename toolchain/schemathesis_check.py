@@ -1,0 +1,106 @@
+"""Property-based conformance of both services' OpenAPI documents, with schemathesis.
+
+Starts the whole stack (``python -m devstack --keep-running --no-story``) on ports of its own,
+then runs ``schemathesis run --checks all`` against the live issuer (with an admin key) and the
+live broker (with its basic credentials), each bounded by examples and time, and stops the
+stack. Any failure fails the run. schemathesis lives in ``.venv-schemathesis`` (created by the
+Makefile): it needs a newer hypothesis than brownie pins.
+
+Usage: ``.venv/bin/python toolchain/schemathesis_check.py [--max-examples N] [--max-time S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMATHESIS = ROOT / ".venv-schemathesis" / "bin" / "schemathesis"
+RUN_DIR = ROOT / ".run" / "schemathesis"
+PORTS = {"chain": 8645, "broker": 8750, "issuer": 8850}
+
+
+def read_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.removeprefix("export ").strip()
+        if "=" in line:
+            name, _, value = line.partition("=")
+            values[name] = shlex.split(value)[0] if value else ""
+    return values
+
+
+def start_stack() -> subprocess.Popen[bytes]:
+    RUN_DIR.parent.mkdir(parents=True, exist_ok=True)
+    (RUN_DIR / "env").unlink(missing_ok=True)  # a previous run's: wait for this run's own
+    log = (RUN_DIR.parent / "schemathesis-stack.log").open("wb")
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "--keep-running", "--no-story",
+         "--chain-port", str(PORTS["chain"]), "--broker-port", str(PORTS["broker"]),
+         "--issuer-port", str(PORTS["issuer"]), "--run-dir", str(RUN_DIR)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not (RUN_DIR / "env").exists():
+        if stack.poll() is not None or time.monotonic() > deadline:
+            stop_stack(stack)
+            sys.exit(f"the stack did not start; see {log.name}")
+        time.sleep(0.5)
+    return stack
+
+
+def stop_stack(stack: subprocess.Popen[bytes]) -> None:
+    if stack.poll() is None:
+        os.killpg(stack.pid, signal.SIGINT)
+        try:
+            stack.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.pid, signal.SIGKILL)
+
+
+def run(name: str, url: str, header: str, args: argparse.Namespace) -> int:
+    httpx.get(url, timeout=10).raise_for_status()  # the document is served
+    command = [str(SCHEMATHESIS), "run", url, "--checks", "all", "--header", header,
+               "--max-examples", str(args.max_examples), "--max-time", str(args.max_time),
+               "--request-timeout", "20", "--generation-deterministic",
+               "--suppress-health-check", "all"]
+    print(f"\n== schemathesis against the {name}: {url}", flush=True)
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--max-examples", type=int, default=15)
+    parser.add_argument("--max-time", type=int, default=240)
+    parser.add_argument("--service", choices=("issuer", "broker", "both"), default="both")
+    args = parser.parse_args()
+    if not SCHEMATHESIS.exists():
+        sys.exit(f"{SCHEMATHESIS} is missing: run `make schemathesis-venv`")
+    stack = start_stack()
+    try:
+        env = read_env(RUN_DIR / "env")
+        admin = env["ISSUER_ADMIN_KEY"]
+        basic = base64.b64encode(b"mock-key:mock-secret").decode()
+        failures = 0
+        if args.service in ("issuer", "both"):
+            failures += run("issuer", f"http://127.0.0.1:{PORTS['issuer']}/openapi.json",
+                            f"X-API-Key: {admin}", args)
+        if args.service in ("broker", "both"):
+            failures += run("broker", f"http://127.0.0.1:{PORTS['broker']}/openapi.json",
+                            f"Authorization: Basic {basic}", args)
+    finally:
+        stop_stack(stack)
+    print("schemathesis: " + ("clean" if failures == 0 else "FAILURES (see above)"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
