@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from web3.exceptions import ContractLogicError
 
 from issuer import outbox
 from issuer.api.auth import Principal, lineage
@@ -82,8 +83,8 @@ def preflight(issuer: Issuer, role: str, call: Any) -> None:
     if it ran now as ``role``: what can never execute is not parked as an approval."""
     try:
         call.call({"from": issuer.chain.signers[role].address})
-    except Exception as exc:  # web3 raises several types for a revert; all mean "refused"
-        data = getattr(exc, "data", None)
+    except ContractLogicError as exc:  # a revert (custom errors included); anything else is no
+        data = getattr(exc, "data", None)  # refusal but a fault, and propagates
         name = issuer.chain.decode_error(data if isinstance(data, str | bytes) else None)
         raise IssuerError(422, "chain_refused", f"the token would refuse this: {name}",
                           error=name) from exc
