@@ -9,9 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError
 
-from issuer import outbox
+from issuer import outbox, validation
 from issuer.api.auth import Principal, lineage
-from issuer.chain import ChainError, checksum
+from issuer.chain import ChainError
 from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
@@ -25,11 +25,8 @@ SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creatio
              "multiplier_change": "operator"}
 
 
-def address(value: str, field: str) -> str:
-    try:
-        return checksum(value)
-    except ValueError as exc:
-        raise invalid("invalid_address", f"{field}: {exc}") from exc
+#: A request's address, checksummed, or 422 ``invalid_address`` (one rule, in validation).
+address = validation.require_address
 
 
 def symbol_of(issuer: Issuer, symbol: str) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody_mock.client import BrokerRejected
-from issuer.chain import checksum, shares_to_raw
+from issuer import validation
+from issuer.chain import shares_to_raw
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
@@ -144,10 +145,7 @@ def _shares(qty: Decimal) -> None:
 
 
 def _address(value: str) -> str:
-    try:
-        return checksum(value)
-    except ValueError as exc:
-        raise invalid("invalid_address", str(exc)) from exc
+    return validation.require_address(value, "wallet")
 
 
 def onboard_investor(issuer: Issuer, db: Session, *, wallet: str, country: int,

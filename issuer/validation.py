@@ -17,6 +17,7 @@ from eth_utils import to_checksum_address
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from issuer.errors import invalid
 from servicekit.decimals import normalize
 
 #: A positive share quantity: up to 12 integer digits and at most 9 decimals (the broker's
@@ -55,6 +56,15 @@ def address(value: object) -> str:
     if body != body.lower() and body != body.upper() and value != checksummed:
         raise ValueError(f"{value} fails its EIP-55 checksum (a typo?)")
     return checksummed
+
+
+def require_address(value: object, field: str) -> str:
+    """:func:`address`, refused as a 422 ``invalid_address`` naming ``field``: the one place a
+    request's address becomes a checksummed one."""
+    try:
+        return address(value)
+    except ValueError as exc:
+        raise invalid("invalid_address", f"{field}: {exc}") from exc
 
 
 def quantity(value: object) -> Decimal:
