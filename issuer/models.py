@@ -34,6 +34,10 @@ class Creation(Base):
 
     __tablename__ = "creations"
     __table_args__ = (Index("ix_creations_status", "status", "symbol"),)
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     symbol: Mapped[str] = mapped_column(String(16))
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
@@ -67,6 +71,10 @@ class Redemption(Base):
     __tablename__ = "redemptions"
     __table_args__ = (Index("ix_redemptions_status", "status", "symbol"),
                       UniqueConstraint("source_event", name="uq_redemptions_source_event"))
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     symbol: Mapped[str] = mapped_column(String(16))
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
@@ -130,6 +138,10 @@ class Investor(Base):
     registering -> active; offboarding -> offboarded; failed with a reason."""
 
     __tablename__ = "investors"
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     wallet: Mapped[str] = mapped_column(String(42), primary_key=True)
     #: Empty until deployed when the issuer deploys the identity.
     identity: Mapped[str | None] = mapped_column(String(42))
@@ -145,6 +157,10 @@ class Investor(Base):
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     #: SHA-256 of the key; the key itself is shown once, when created.
@@ -176,6 +192,10 @@ class Approval(Base):
     """A sensitive action waiting for (or given) a second operator's approval."""
 
     __tablename__ = "approvals"
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     action: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -202,6 +222,10 @@ class SymbolHalt(Base):
     """Creations for a symbol stop while a halt is open (set by an invariant violation)."""
 
     __tablename__ = "symbol_halts"
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     symbol: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
@@ -279,6 +303,10 @@ class CorporateAction(Base):
 
     __tablename__ = "corporate_actions"
     __table_args__ = (Index("ix_corporate_actions_symbol_status", "symbol", "status"),)
+    #: Optimistic lock: an update made from a stale read fails (StaleDataError) instead of
+    #: silently overwriting a concurrent one (an API request racing the worker or another request).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     #: The broker's id; every amendment keeps it.
     corporate_action_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -149,6 +149,6 @@ BrokerAccountId = Annotated[
 #: An address in a request body: documented with its pattern; checked (EIP-55 included) by
 #: :func:`address` where it is used, so a refusal names the field (``invalid_address``).
 AddressText = Annotated[
-    str, WithJsonSchema({"type": "string", "pattern": ADDRESS_PATTERN,
+    str, WithJsonSchema({"type": "string", "pattern": ADDRESS_PATTERN, "format": "eth-address",
                          "examples": ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]}),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from issuer import deposits, indexer
 from issuer.corporate import discovery
@@ -30,14 +31,19 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
             model.status.in_(statuses), model.status != "halted")
             .order_by(model.updated_at)))
     for value in keys:
-        with issuer.session() as db:
-            row = db.get(model, value)
-            if row is None:
-                continue
-            before = row.status
-            step(issuer, db, row)
-            if row.status != before and hasattr(row, "symbol"):
-                check_invariant(issuer, db, row.symbol)  # after every step that moved
+        try:
+            with issuer.session() as db:
+                row = db.get(model, value)
+                if row is None:
+                    continue
+                before = row.status
+                step(issuer, db, row)
+                if row.status != before and hasattr(row, "symbol"):
+                    check_invariant(issuer, db, row.symbol)  # after every step that moved
+        except StaleDataError:
+            # an operator's request changed the row during the step: the step's writes are
+            # rolled back (as in a crash) and the next pass takes it from its new state
+            continue
 
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:

@@ -18,7 +18,7 @@ import sys
 from brownie import network, project
 from brownie._config import CONFIG
 
-from toolchain import offline_solc
+from toolchain import brownie_confirm, offline_solc
 
 
 def main() -> None:
@@ -33,6 +33,7 @@ def main() -> None:
         sys.path.insert(0, str(offline_solc.ROOT))
     if port := os.environ.get("DEVNET_PORT"):
         CONFIG.networks["development"]["cmd_settings"]["port"] = int(port)
+    brownie_confirm.install()
     network.connect(network_name)
     try:
         importlib.import_module(module).main()

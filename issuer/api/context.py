@@ -19,6 +19,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from issuer.api.auth import Principal, authenticate, require
 from issuer.db import utcnow
@@ -61,12 +62,38 @@ class WriteCtx:
     after_commit_body: dict[str, Any] = field(default_factory=dict)
 
     def run(self, action: Callable[[Session, Principal], tuple[int, Any]]) -> JSONResponse:
-        for _ in range(2):
+        """Run ``action`` in one transaction. When a concurrent request (or the worker) changed
+        a row this one read, nothing of this attempt is kept and it runs again on the new state,
+        where the decision it makes (often a 409 of its own) is the right one."""
+        stale = False
+        for _ in range(3):
             try:
                 return self._once(action)
             except IntegrityError:
                 continue  # a concurrent retry stored its answer first: replay it
+            except StaleDataError:
+                stale = True
+                continue
+            except IssuerError:
+                # a concurrent request with this same key may have committed between our look
+                # at the idempotency table and the refusal its own effect caused (a key name
+                # now taken, a creation no longer cancelable): the caller gets that answer
+                if (replay := self._stored()) is not None:
+                    return replay
+                raise
+        if stale:
+            raise IssuerError(409, "concurrent_update",
+                              "the record changed while this request ran; read it and retry")
         raise IssuerError(409, "concurrent_request", "the same request is being processed")
+
+    def _stored(self) -> JSONResponse | None:
+        with self.issuer.session() as db:
+            principal = authenticate(db, self.request)
+            stored = db.get(IdempotencyRecord, (self.key, principal.key_id))
+            if stored is None or stored.request_hash != self.body_hash:
+                return None
+            return JSONResponse(stored.body, stored.status_code,
+                                headers={"Idempotent-Replayed": "true"})
 
     def _once(self, action: Callable[[Session, Principal], tuple[int, Any]]) -> JSONResponse:
         with self.issuer.session() as db:

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 
 from issuer.api.guard import MAX_BODY, PUBLIC
 from issuer.api.schemas import ProblemOut
+from issuer.validation import ADDRESS_PATTERN
 
 WRITES = ("post", "put", "patch", "delete")
 
@@ -45,6 +46,32 @@ REFUSALS = {
            "a named rule (`invalid_qty`, `invalid_address`, `invalid_amount`, "
            "`chain_refused`...).",
     "500": "An unexpected error; the answer holds only a `correlation_id` for the operators.",
+}
+
+
+#: Refusals of input that JSON Schema cannot describe (a document may not say "EIP-55"): the
+#: code, and what makes such input wrong. Published as ``x-refusals-beyond-schema`` so a client
+#: (and the API conformance check, ``toolchain/schemathesis_hooks.py``) knows which 422s a
+#: schema-valid request can still get.
+BEYOND_SCHEMA = {
+    "invalid_address": "a mixed-case address that fails its EIP-55 checksum (a typo)",
+    "invalid_cursor": "a cursor this API did not return",
+    "invalid_country": "a JSON number with a fraction part, such as 840.0",
+    "invalid_broker_time": "a point in time before 1970 or after 9000",
+    "invalid_characters": "a NUL character anywhere in the request",
+    "block_not_indexed": "a block the issuer has not indexed yet",
+    "block_before_deployment": "a block before the token was deployed",
+    "insufficient_tokens": "more tokens than the wallet holds on chain",
+    "amount_exceeds_balance": "more tokens than the wallet holds on chain",
+    "nothing_to_recover": "a lost wallet that holds no tokens",
+    "same_wallet": "the same wallet on both sides",
+    "chain_refused": "a call the token contract refuses in its current state",
+}
+#: How path and query parameters that FastAPI knows only as strings are written.
+PARAMETER_SCHEMAS = {
+    "wallet": {"type": "string", "pattern": ADDRESS_PATTERN, "format": "eth-address"},
+    "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+={0,2}$", "maxLength": 200,
+               "format": "issuer-cursor"},
 }
 
 
@@ -79,10 +106,14 @@ def document(app: FastAPI) -> None:
             ref_template="#/components/schemas/{model}")
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
+        schema["x-refusals-beyond-schema"] = BEYOND_SCHEMA
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
                 if method not in ("get", *WRITES):
                     continue
+                for parameter in operation.get("parameters", []):
+                    if (known := PARAMETER_SCHEMAS.get(parameter["name"])) is not None:
+                        parameter["schema"] = dict(known)
                 responses = operation.setdefault("responses", {})
                 if path in PUBLIC:
                     responses.pop("422", None)
