@@ -38,10 +38,12 @@ lint: setup $(SLITHER)/.installed
 	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
 	@$(SLITHER)/bin/python toolchain/slither_check.py
 
-test: build lint
+test: build lint $(SCHEMATHESIS)/.installed
 	@$(VENV)/python -m pytest -q -p no:cacheprovider
 	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
 	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer tests/integration
+	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
+	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
 
 # the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build

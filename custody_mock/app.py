@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from custody_mock import errors
 from custody_mock.api import broker as broker_api
 from custody_mock.api import control
+from custody_mock.api.openapi import document
 from custody_mock.http_faults import HttpFaults
 from custody_mock.service import Broker
 from custody_mock.settings import Settings
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None) -
         return {"status": "ok"}
 
     app.add_middleware(HttpFaults, broker=broker)
+    document(app)
     return app

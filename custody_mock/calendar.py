@@ -29,6 +29,19 @@ class SettlementCalendar:
     def __init__(self, exchange: str = "XNYS") -> None:
         self._sessions = exchange_calendars.get_calendar(exchange)
 
+    @property
+    def first_day(self) -> dt.date:
+        """The first day the calendar data covers."""
+        return self._sessions.first_session.date()
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the clock may reach: the data's end, less room to settle and pay."""
+        return self._sessions.last_session.date() - dt.timedelta(days=31)
+
+    def covers(self, moment: dt.datetime) -> bool:
+        return self.first_day <= local_date(moment) <= self.last_day
+
     def is_trading_day(self, day: dt.date) -> bool:
         return _is_session(self._sessions, day)
 

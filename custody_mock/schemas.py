@@ -4,11 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
+from custody_mock.faults import KINDS
+from custody_mock.inputs import (
+    Bps,
+    Cash,
+    CashPerShare,
+    Fraction01,
+    Price,
+    Qty,
+    Rate,
+    Timestamp,
+    Whole,
+    decimal_in,
+)
 from servicekit.decimals import Amount
+
+
+def _fault_kind(value: object) -> str:
+    if not isinstance(value, str) or value not in KINDS:
+        raise PydanticCustomError("invalid_fault", f"unknown fault kind {str(value)[:40]!r}; "
+                                  f"one of {', '.join(sorted(KINDS))}")
+    return str(value)
+
+
+#: A fault kind the control API injects (an enum in the document).
+FaultKind = Annotated[str, BeforeValidator(_fault_kind),
+                      WithJsonSchema({"type": "string", "enum": sorted(KINDS)})]
 
 
 class Strict(BaseModel):
@@ -37,7 +70,7 @@ class AccountCreate(Strict):
     identity: Identity = Identity()
     contact: Contact = Contact()
     #: Not in Alpaca's request: a treaty withholding rate on dividends (0 to 1).
-    withholding_rate: Decimal | None = Field(None, ge=0, le=1)
+    withholding_rate: Fraction01 | None = None
 
 
 class AccountOut(Out):
@@ -73,7 +106,7 @@ class TradingAccountOut(Out):
 class TransferCreate(Strict):
     transfer_type: Literal["ach", "wire"] = "ach"
     direction: Literal["INCOMING", "OUTGOING"]
-    amount: Decimal = Field(gt=0)
+    amount: Cash
 
 
 class TransferOut(Out):
@@ -97,7 +130,7 @@ class OrderCreate(Strict):
     qty: Decimal | None = None
     notional: Decimal | None = None
     limit_price: Decimal | None = None
-    extended_hours: bool = False
+    extended_hours: StrictBool = False
     client_order_id: str | None = Field(None, min_length=1, max_length=128)
 
 
@@ -204,8 +237,8 @@ class JournalCreate(Strict):
     from_account: str
     to_account: str
     symbol: str | None = None
-    qty: Decimal | None = None
-    amount: Decimal | None = None
+    qty: Qty | None = None
+    amount: Cash | None = None
     description: str = Field("", max_length=300)
     #: Not in Alpaca's request: the caller's unique key, to look a journal up after a timeout.
     client_journal_id: str | None = Field(None, min_length=1, max_length=128)
@@ -259,10 +292,10 @@ class AnnouncementCreate(Strict):
     ex_date: dt.date
     record_date: dt.date | None = None
     payable_date: dt.date | None = None
-    cash: Decimal | None = None
-    old_rate: Decimal | None = None
-    new_rate: Decimal | None = None
-    fee_per_share: Decimal | None = None
+    cash: CashPerShare | None = None
+    old_rate: Rate | None = None
+    new_rate: Rate | None = None
+    fee_per_share: CashPerShare | None = None
 
 
 class AnnouncementAmend(Strict):
@@ -270,10 +303,10 @@ class AnnouncementAmend(Strict):
     record_date: dt.date | None = None
     payable_date: dt.date | None = None
     declaration_date: dt.date | None = None
-    cash: Decimal | None = None
-    old_rate: Decimal | None = None
-    new_rate: Decimal | None = None
-    fee_per_share: Decimal | None = None
+    cash: CashPerShare | None = None
+    old_rate: Rate | None = None
+    new_rate: Rate | None = None
+    fee_per_share: CashPerShare | None = None
 
 
 # ----------------------------------------------------------------------------- control
@@ -289,22 +322,22 @@ class ClockOut(BaseModel):
 
 
 class ClockSet(Strict):
-    now: dt.datetime
+    now: Timestamp
 
 
 class ClockAdvance(Strict):
-    days: int = Field(0, ge=0, le=3660)
-    hours: int = Field(0, ge=0)
-    minutes: int = Field(0, ge=0)
-    seconds: int = Field(0, ge=0)
+    days: Whole = Field(0, ge=0, le=3660)
+    hours: Whole = Field(0, ge=0, le=24 * 3660)
+    minutes: Whole = Field(0, ge=0, le=60 * 24 * 3660)
+    seconds: Whole = Field(0, ge=0, le=3600 * 24 * 3660)
 
 
 class AssetSet(Strict):
-    name: str = ""
-    tradable: bool = True
-    fractionable: bool = True
-    halt_reason: str | None = None
-    slippage_bps: Decimal = Field(Decimal(0), ge=0, le=1000)
+    name: str = Field("", max_length=200)
+    tradable: StrictBool = True
+    fractionable: StrictBool = True
+    halt_reason: str | None = Field(None, max_length=300)
+    slippage_bps: Bps = Decimal(0)
 
 
 class AssetOut(Out):
@@ -320,9 +353,9 @@ class AssetOut(Out):
 
 
 class PriceSet(Strict):
-    price: Decimal = Field(gt=0)
+    price: Price
     #: When the price takes effect (default: now); later points form a price path.
-    effective_at: dt.datetime | None = None
+    effective_at: Timestamp | None = None
 
 
 class PriceOut(Out):
@@ -332,32 +365,33 @@ class PriceOut(Out):
 
 
 class AccountFlags(Strict):
-    trading_blocked: bool | None = None
-    transfers_blocked: bool | None = None
-    account_blocked: bool | None = None
+    trading_blocked: StrictBool | None = None
+    transfers_blocked: StrictBool | None = None
+    account_blocked: StrictBool | None = None
     country_of_tax_residence: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    withholding_rate: Decimal | None = Field(None, ge=0, le=1)
-    clear_withholding_rate: bool = False
+    withholding_rate: Fraction01 | None = None
+    clear_withholding_rate: StrictBool = False
 
 
 class FeeCreate(Strict):
-    amount: Decimal = Field(gt=0)
+    amount: Cash
     description: str = Field("fee", max_length=300)
     symbol: str | None = None
 
 
 class BrokerSettingsSet(Strict):
-    cash_in_lieu: bool
+    cash_in_lieu: StrictBool
 
 
 class FaultCreate(Strict):
-    kind: str
-    symbol: str | None = None
-    account_id: str | None = None
+    kind: FaultKind
+    symbol: str | None = Field(None, max_length=16)
+    account_id: str | None = Field(None, max_length=64)
     endpoint: str | None = Field(None, max_length=200)
-    count: int | None = Field(1, ge=1)
-    probability: Decimal | None = Field(None, gt=0, le=1)
-    seed: int = 0
+    count: Whole | None = Field(1, ge=1, le=1_000_000)
+    probability: decimal_in("invalid_probability", digits=1, places=9,  # type: ignore[valid-type]
+                            at_most_one=True) | None = None
+    seed: Whole = Field(0, ge=0, le=2**63 - 1)
     params: dict[str, Any] = {}
 
 

@@ -66,14 +66,15 @@ def stop_stack(stack: subprocess.Popen[bytes]) -> None:
             os.killpg(stack.pid, signal.SIGKILL)
 
 
-def run(name: str, url: str, header: str, args: argparse.Namespace) -> int:
+def run(name: str, url: str, header: str, args: argparse.Namespace,
+        extra: tuple[str, ...] = ()) -> int:
     httpx.get(url, timeout=10).raise_for_status()  # the document is served
     command = [str(SCHEMATHESIS), "run", url, "--checks", "all", "--header", header,
                "--max-examples", str(args.max_examples), "--max-time", str(args.max_time),
                "--request-timeout", "20", "--generation-deterministic",
                "--suppress-health-check", "all",
                # replaced by the hooks' variant that reads x-refusals-beyond-schema
-               "--exclude-checks", "positive_data_acceptance"]
+               "--exclude-checks", "positive_data_acceptance", *extra]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "toolchain.schemathesis_hooks",
            "PYTHONPATH": str(ROOT)}
     print(f"\n== schemathesis against the {name}: {url}", flush=True)
@@ -98,8 +99,11 @@ def main() -> int:
             failures += run("issuer", f"http://127.0.0.1:{PORTS['issuer']}/openapi.json",
                             f"X-API-Key: {admin}", args)
         if args.service in ("broker", "both"):
+            # injecting faults makes the broker answer 5xx and time out, by design: the
+            # operation that injects them is left out (its neighbours, list and clear, stay in)
             failures += run("broker", f"http://127.0.0.1:{PORTS['broker']}/openapi.json",
-                            f"Authorization: Basic {basic}", args)
+                            f"Authorization: Basic {basic}", args,
+                            ("--exclude-operation-id", "add_fault__mock_faults_post"))
     finally:
         stop_stack(stack)
     print("schemathesis: " + ("clean" if failures == 0 else "FAILURES (see above)"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -20,6 +19,7 @@ from custody_mock.api.views import (
     trading_account_out,
 )
 from custody_mock.errors import not_found
+from custody_mock.inputs import Day
 from custody_mock.journals import JournalRequest
 from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order, Trade
 from custody_mock.schemas import (
@@ -50,18 +50,22 @@ def _csv(value: str | None) -> list[str]:
 
 # ----------------------------------------------------------------------------- activities
 
+#: A comma-separated list of activity types, in either case.
+ACTIVITY_TYPES_PATTERN = "^{one}(,{one})*$".format(one="(" + "|".join(
+    "".join(f"[{c}{c.lower()}]" for c in kind) for kind in sorted(activities.TYPES)) + ")")
+
 
 @router.get("/accounts/activities", response_model=list[ActivityOut], tags=["activities"])
 def list_activities(
     broker: BrokerDep,
     account_id: str | None = None,
-    activity_types: str | None = None,
+    activity_types: Annotated[str | None, Query(pattern=ACTIVITY_TYPES_PATTERN)] = None,
     page_token: str | None = None,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
     direction: Literal["asc", "desc"] = "desc",
-    date: dt.date | None = None,
-    after: dt.date | None = None,
-    until: dt.date | None = None,
+    date: Day | None = None,
+    after: Day | None = None,
+    until: Day | None = None,
 ) -> list[ActivityOut]:
     """Activities, newest first by default; page with ``page_token`` = the last id you have.
 
@@ -292,8 +296,8 @@ def list_announcements(
     broker: BrokerDep,
     ca_types: str | None = None,
     symbol: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     include_history: bool = False,
 ) -> list[AnnouncementOut]:
     """Current versions by default; ``include_history`` adds superseded ones (amendments)."""

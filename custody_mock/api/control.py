@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy import delete, select
 
 from custody_mock import accounts, clock, corporate_actions, faults, ledger, market, trading
@@ -49,13 +51,24 @@ def read_clock(broker: BrokerDep) -> ClockOut:
         return _clock_out(ctx)
 
 
+def _covered(broker: BrokerDep, moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC, when the calendar data covers it (else 422 ``clock_out_of_range``)."""
+    if moment.tzinfo is None:
+        raise invalid("invalid_time", "give the time with its UTC offset")
+    calendar = broker.calendar
+    if not calendar.covers(moment):
+        raise invalid("clock_out_of_range",
+                      f"the clock runs from {calendar.first_day} to {calendar.last_day} (the "
+                      "NYSE calendar data this broker has)")
+    return moment.astimezone(dt.UTC)
+
+
 @router.put("/clock", response_model=ClockOut)
 def set_clock(body: ClockSet, broker: BrokerDep) -> ClockOut:
     """Move the clock forward to ``now``, running every market event and end of day on the way."""
-    if body.now.tzinfo is None:
-        raise invalid("invalid_time", "give the time with its UTC offset")
+    moment = _covered(broker, body.now)
     with broker.transaction() as ctx:
-        clock.advance_to(ctx, body.now.astimezone(dt.UTC))
+        clock.advance_to(ctx, moment)
         return _clock_out(ctx)
 
 
@@ -64,7 +77,7 @@ def advance_clock(body: ClockAdvance, broker: BrokerDep) -> ClockOut:
     step = dt.timedelta(days=body.days, hours=body.hours, minutes=body.minutes,
                         seconds=body.seconds)
     with broker.transaction() as ctx:
-        clock.advance_to(ctx, ctx.now + step)
+        clock.advance_to(ctx, _covered(broker, ctx.now + step))
         return _clock_out(ctx)
 
 
@@ -79,9 +92,7 @@ def end_of_day(broker: BrokerDep) -> ClockOut:
 @router.post("/reset", response_model=ClockOut)
 def reset(body: ClockSet, broker: BrokerDep) -> ClockOut:
     """Forget everything and restart the clock at ``now``."""
-    if body.now.tzinfo is None:
-        raise invalid("invalid_time", "give the time with its UTC offset")
-    broker.reset(body.now.astimezone(dt.UTC))
+    broker.reset(_covered(broker, body.now))
     with broker.transaction() as ctx:
         return _clock_out(ctx)
 
@@ -93,11 +104,16 @@ def set_settings(body: BrokerSettingsSet, broker: BrokerDep) -> ClockOut:
         return _clock_out(ctx)
 
 
+#: A symbol: 1 to 16 ASCII letters or digits.
+SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,16}$"
+
+
 @router.put("/assets/{symbol}", response_model=AssetOut)
-def set_asset(symbol: str, body: AssetSet, broker: BrokerDep) -> AssetOut:
+def set_asset(symbol: Annotated[str, Path(json_schema_extra={"pattern": SYMBOL_PATTERN})],
+              body: AssetSet, broker: BrokerDep) -> AssetOut:
     """Create or update a tradable symbol (halt it with ``tradable: false``)."""
     key = symbol.upper()
-    if not key.isalnum() or len(key) > 16:
+    if not re.fullmatch(SYMBOL_PATTERN, symbol, flags=re.ASCII):
         raise invalid("invalid_symbol", "a symbol is 1 to 16 letters or digits")
     with broker.transaction() as ctx:
         asset = ctx.db.get(Asset, key) or Asset(symbol=key)

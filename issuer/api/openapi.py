@@ -13,13 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from issuer.api.guard import MAX_BODY, PUBLIC
-from issuer.api.schemas import ProblemOut
 from issuer.validation import ADDRESS_PATTERN
-
-WRITES = ("post", "put", "patch", "delete")
+from servicekit import openapi
+from servicekit.openapi import WRITES
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": True,
@@ -57,6 +55,7 @@ BEYOND_SCHEMA = {
     "invalid_address": "a mixed-case address that fails its EIP-55 checksum (a typo)",
     "invalid_cursor": "a cursor this API did not return",
     "invalid_country": "a JSON number with a fraction part, such as 840.0",
+    "invalid_amount": "a JSON number with a fraction part, such as 96.0",
     "invalid_broker_time": "a point in time before 1970 or after 9000",
     "invalid_characters": "a NUL character anywhere in the request",
     "block_not_indexed": "a block the issuer has not indexed yet",
@@ -70,62 +69,34 @@ BEYOND_SCHEMA = {
 #: How path and query parameters that FastAPI knows only as strings are written.
 PARAMETER_SCHEMAS = {
     "wallet": {"type": "string", "pattern": ADDRESS_PATTERN, "format": "eth-address"},
-    "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+={0,2}$", "maxLength": 200,
+    "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_-]*={0,2}$", "maxLength": 200,
                "format": "issuer-cursor"},
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}}}}
-
-
-def _refusals(method: str, path: str) -> list[str]:
+def _refusals(method: str, path: str) -> dict[str, str] | None:
+    if path in PUBLIC:
+        return None
     # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
     codes = ["401", "403", "404", "422", "500"]
     if method in WRITES:
         codes += ["400", "409", "413"]
-    return sorted(codes)
+    return {code: REFUSALS[code] for code in sorted(codes)}
+
+
+def _operation(method: str, path: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if (known := PARAMETER_SCHEMAS.get(parameter["name"])) is not None:
+            parameter["schema"] = dict(known)
+    if method in WRITES and path not in PUBLIC:
+        operation.setdefault("parameters", []).insert(0, dict(IDEMPOTENCY_KEY))
 
 
 def document(app: FastAPI) -> None:
     """Replace ``app.openapi`` with the document described above (built once, then cached)."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                             description=app.description, routes=app.routes)
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})["ApiKey"] = {
-            "type": "apiKey", "in": "header", "name": "X-API-Key",
-            "description": "An operator's API key (`POST /v1/api-keys`)."}
-        schemas = components.setdefault("schemas", {})
-        schemas["Problem"] = ProblemOut.model_json_schema(
-            ref_template="#/components/schemas/{model}")
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(unused, None)
-        schema["x-refusals-beyond-schema"] = BEYOND_SCHEMA
-        for path, item in schema.get("paths", {}).items():
-            for method, operation in item.items():
-                if method not in ("get", *WRITES):
-                    continue
-                for parameter in operation.get("parameters", []):
-                    if (known := PARAMETER_SCHEMAS.get(parameter["name"])) is not None:
-                        parameter["schema"] = dict(known)
-                responses = operation.setdefault("responses", {})
-                if path in PUBLIC:
-                    responses.pop("422", None)
-                    responses["500"] = _problem(REFUSALS["500"])
-                    continue
-                operation["security"] = [{"ApiKey": []}]
-                if method in WRITES:
-                    parameters = operation.setdefault("parameters", [])
-                    parameters.insert(0, dict(IDEMPOTENCY_KEY))
-                for code in _refusals(method, path):
-                    responses[code] = _problem(REFUSALS[code])
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    openapi.document(
+        app, scheme_name="ApiKey",
+        scheme={"type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "An operator's API key (`POST /v1/api-keys`)."},
+        refusals=_refusals, internal_error=REFUSALS["500"], operation_hook=_operation,
+        extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA})

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from custody_mock.client import BrokerRejected
-from tests.custody_mock.conftest import D, ny, open_funded, seed
+from tests.custody_mock.conftest import START, D, ny, open_funded, seed, snapshot
 
 DAY = dt.date
 
@@ -69,3 +69,39 @@ def test_unsettled_cash_cannot_be_withdrawn(broker, funded):
     assert refused.value.code == "insufficient_cash"
     broker.withdraw(funded, D("80000"))
     assert broker.trading_account(funded).cash == D("0")
+
+
+@pytest.mark.parametrize("path, body, code", [
+    ("/v1/accounts/{id}/transfers", {"direction": "INCOMING", "amount": 1.9469475768101923e+116},
+     "invalid_amount"),
+    ("/v1/accounts/{id}/transfers", {"direction": "INCOMING", "amount": "1e14"},
+     "invalid_amount"),
+    ("/v1/accounts/{id}/transfers", {"direction": "INCOMING", "amount": "10000000000000"},
+     "invalid_amount"),
+    ("/v1/accounts/{id}/transfers", {"direction": "INCOMING", "amount": 12.5}, "invalid_amount"),
+    ("/_mock/accounts/{id}/fees", {"amount": 3.402823466e+38}, "invalid_amount"),
+    ("/_mock/prices/AAPL", {"price": "1e10"}, "invalid_price"),
+    ("/_mock/prices/AAPL", {"price": "10", "effective_at": 0}, "invalid_time"),
+])
+def test_amounts_beyond_any_account_are_refused_not_a_500(broker, funded, path, body, code):
+    """schemathesis found these reaching a 500 (the ledger's arithmetic overflowed)."""
+    before = snapshot(broker, funded)
+    method = "PUT" if path.startswith("/_mock/prices") else "POST"
+    answer = broker._http.request(method, path.format(id=funded), json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == code
+    assert snapshot(broker, funded) == before
+
+
+@pytest.mark.parametrize("body", [{"now": 0}, {"now": "1970-01-01T00:00:00Z"},
+                                  {"now": "2999-01-01T00:00:00Z"}])
+def test_a_clock_outside_the_calendar_data_is_refused_and_the_broker_keeps_working(broker, body):
+    """schemathesis moved the clock to 1970: every later request answered 500."""
+    for path, method in (("/_mock/clock", "PUT"), ("/_mock/reset", "POST")):
+        answer = broker._http.request(method, path, json=body)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] in ("invalid_time", "clock_out_of_range")
+    assert broker.clock().date == START.date()
+    too_far = broker._http.post("/_mock/clock/advance", json={"days": 3660})
+    assert (too_far.status_code, too_far.json()["code"]) == (422, "clock_out_of_range")
+    assert broker._http.post("/_mock/clock/advance", json={"seconds": False}).status_code == 422

@@ -1,0 +1,60 @@
+"""The broker's OpenAPI document, made to say what it does: HTTP basic on every route but the
+health check, and the ``application/problem+json`` refusals each route can answer (the faults a
+test injects on the Broker API included), from :mod:`servicekit.openapi`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from servicekit import openapi
+
+PUBLIC = {"/healthz"}
+
+REFUSALS = {
+    "400": "A body that is not JSON (`http_error`).",
+    "401": "Missing or wrong HTTP basic credentials (`unauthorized`).",
+    "403": "The broker refuses the request in its state: buying power, a closed market, an "
+           "asset not tradable... (`insufficient_*`, `market_closed`, `asset_not_tradable`).",
+    "404": "An account, order, journal, asset or announcement named in the path or the body "
+           "does not exist (`*_not_found`).",
+    "409": "The resource is not in a state that allows this (`order_not_cancelable`...), or "
+           "a client id was used before (`duplicate_client_order_id`).",
+    "422": "Invalid input (`invalid_request` with `errors`, or a named rule `invalid_*`).",
+    "429": "Rate limited (`rate_limited`, with `Retry-After`): a fault a test injected.",
+    "500": "An unexpected error, or one a test injected; the answer holds a `correlation_id`.",
+    "503": "Unavailable (`http_error`): a fault a test injected.",
+    "504": "A timeout (`gateway_timeout`): a fault a test injected.",
+}
+
+
+#: Refusals of schema-valid input that JSON Schema cannot describe (published as
+#: ``x-refusals-beyond-schema``; see ``toolchain/schemathesis_hooks.py``).
+BEYOND_SCHEMA = {
+    "same_account": "a journal from an account to itself",
+    "qty_xor_notional": "an order with both or neither of qty and notional",
+    "invalid_announcement": "a ca_sub_type that does not belong to the ca_type, or dates out "
+                            "of order",
+    "invalid_amendment": "an amendment that changes nothing",
+    "invalid_time": "a date-time without its UTC offset",
+    "clock_out_of_range": "a clock beyond the NYSE calendar data the broker has",
+    "invalid_page_token": "a page token that names no activity",
+    "invalid_fault": "a fault scoped in a way its kind does not support",
+}
+
+
+def _refusals(method: str, path: str) -> dict[str, str] | None:
+    if path in PUBLIC:
+        return None
+    codes = ["400", "401", "403", "404", "409", "422", "500"]
+    if path.startswith("/v1/"):
+        codes += ["429", "503", "504"]  # the HTTP faults sit in front of the Broker API
+    return {code: REFUSALS[code] for code in sorted(codes)}
+
+
+def document(app: FastAPI) -> None:
+    openapi.document(
+        app, scheme_name="BrokerBasic",
+        scheme={"type": "http", "scheme": "basic",
+                "description": "The broker API key and secret, as Alpaca's Broker API uses."},
+        refusals=_refusals, internal_error=REFUSALS["500"],
+        extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA})
