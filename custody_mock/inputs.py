@@ -10,6 +10,7 @@ Alpaca's amounts do). A refusal names its own code (``invalid_amount``...).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from typing import Annotated, Any
@@ -42,8 +43,11 @@ def decimal_pattern(*, digits: int, places: int, positive: bool, at_most_one: bo
 
 
 def decimal_in(code: str, *, digits: int, places: int, positive: bool = True,
-               at_most_one: bool = False) -> Any:
-    """An ``Annotated[Decimal, ...]`` for a request field (see the module's docstring)."""
+               at_most_one: bool = False, numbers: bool = False) -> Any:
+    """An ``Annotated[Decimal, ...]`` for a request field (see the module's docstring).
+    ``numbers``: JSON numbers with a fraction are accepted too (Alpaca's SDK sends an order's
+    ``qty`` as a float); their decimal places are checked on their shortest decimal form, a
+    rule the document can only state in words (``x-refusals-beyond-schema``)."""
     pattern = decimal_pattern(digits=digits, places=places, positive=positive,
                               at_most_one=at_most_one)
     compiled = re.compile(pattern, flags=re.ASCII)
@@ -59,8 +63,13 @@ def decimal_in(code: str, *, digits: int, places: int, positive: bool = True,
     def parse(value: object) -> Decimal:
         if isinstance(value, str) and compiled.fullmatch(value):
             return Decimal(value)
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) < 10**digits:
             value = int(value)
+        if numbers and isinstance(value, float) and math.isfinite(value):
+            number = Decimal(repr(value))
+            low_ok = number > 0 if positive else number >= 0
+            if low_ok and number < 10**digits and -number.as_tuple().exponent <= places:
+                return number
         if isinstance(value, int) and not isinstance(value, bool):
             number = Decimal(value)
             low_ok = number > 0 if positive else number >= 0
@@ -71,7 +80,7 @@ def decimal_in(code: str, *, digits: int, places: int, positive: bool = True,
 
     return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema({"anyOf": [
         {"type": "string", "pattern": pattern},
-        {"type": "integer", **bounds}]})]
+        {"type": "number" if numbers else "integer", **bounds}]})]
 
 
 def _whole(value: object) -> object:
@@ -104,3 +113,6 @@ CashPerShare = decimal_in("invalid_amount", digits=9, places=9, positive=False)
 Fraction01 = decimal_in("invalid_rate", digits=1, places=9, positive=False, at_most_one=True)
 Bps = decimal_in("invalid_slippage", digits=3, places=2, positive=False)
 Qty = decimal_in("invalid_qty", digits=12, places=9)
+OrderQty = decimal_in("invalid_qty", digits=12, places=9, numbers=True)
+Notional = decimal_in("invalid_notional", digits=13, places=2, numbers=True)
+LimitPrice = decimal_in("invalid_limit_price", digits=9, places=4, numbers=True)

@@ -22,6 +22,9 @@ from custody_mock.inputs import (
     Cash,
     CashPerShare,
     Fraction01,
+    LimitPrice,
+    Notional,
+    OrderQty,
     Price,
     Qty,
     Rate,
@@ -127,9 +130,9 @@ class OrderCreate(Strict):
     side: Literal["buy", "sell"]
     type: Literal["market", "limit"]
     time_in_force: Literal["day", "gtc", "ioc"]
-    qty: Decimal | None = None
-    notional: Decimal | None = None
-    limit_price: Decimal | None = None
+    qty: OrderQty | None = None
+    notional: Notional | None = None
+    limit_price: LimitPrice | None = None
     extended_hours: StrictBool = False
     client_order_id: str | None = Field(None, min_length=1, max_length=128)
 

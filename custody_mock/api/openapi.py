@@ -38,6 +38,11 @@ BEYOND_SCHEMA = {
     "invalid_time": "a date-time without its UTC offset",
     "clock_out_of_range": "a clock beyond the NYSE calendar data the broker has",
     "invalid_page_token": "a page token that names no activity",
+    "invalid_qty": "a quantity as a JSON number with more than 9 decimals, or a fraction of an "
+                   "asset that is not fractionable",
+    "invalid_notional": "a notional as a JSON number with more than 2 decimals",
+    "invalid_limit_price": "a limit price with more decimals than its tick (2 from $1, 4 "
+                           "below), or one the order type does not take",
     "invalid_fault": "a fault scoped in a way its kind does not support",
 }
 

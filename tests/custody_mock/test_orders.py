@@ -31,7 +31,8 @@ BASE = {"symbol": "AAPL", "side": "buy", "type": "market", "time_in_force": "day
         # huge values reached a 500 (28-digit arithmetic overflowed): refused up front
         ({"qty": "1e30"}, 422, "invalid_qty"),
         ({"qty": "1e400"}, 422, "invalid_qty"),
-        ({"qty": "Infinity"}, 422, "invalid_request"),  # pydantic refuses it first
+        ({"qty": "Infinity"}, 422, "invalid_qty"),
+        ({"qty": 1.0000000001}, 422, "invalid_qty"),  # a JSON number: its decimals count too
         ({"qty": None, "notional": "1e30"}, 422, "invalid_notional"),
         ({"type": "limit", "limit_price": "1e30"}, 422, "invalid_limit_price"),
         ({"notional": "100"}, 422, "qty_xor_notional"),
@@ -64,6 +65,13 @@ def test_bad_orders_get_one_problem_format_and_change_nothing(broker, broker_url
     problem = response.json()
     assert problem["code"] == code and problem["status"] == status and problem["detail"]
     assert snapshot(broker, account) == before
+
+
+def test_quantities_as_json_numbers_are_accepted_as_alpaca_py_sends_them(broker, broker_url):
+    account = open_funded(broker, cash="100000")
+    response = _post_order(broker_url, account, {**BASE, "qty": 1.5})
+    assert response.status_code == 200, response.text
+    assert response.json()["qty"] == "1.5"
 
 
 def test_a_duplicate_client_order_id_is_refused_and_the_order_can_be_found_by_it(broker,
