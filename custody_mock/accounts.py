@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -14,13 +15,14 @@ from custody_mock.models import Account, Activity
 
 
 def open_account(ctx: Ctx, *, given_name: str, family_name: str, email_address: str | None,
-                 country_of_tax_residence: str, withholding_rate: Decimal | None) -> Account:
+                 country_of_tax_residence: str, withholding_rate: Decimal | None,
+                 kyc: dict[str, Any] | None = None) -> Account:
     count = ctx.db.scalar(select(func.count()).select_from(Account)) or 0
     account = Account(
         account_number=f"9{count + 1:09d}", given_name=given_name, family_name=family_name,
         email_address=email_address, country_of_tax_residence=country_of_tax_residence,
         withholding_rate=withholding_rate, cash_settled=ZERO, unsettled_credits=ZERO,
-        unsettled_debits=ZERO, created_at=ctx.now,
+        unsettled_debits=ZERO, created_at=ctx.now, kyc=kyc or {},
     )
     ctx.db.add(account)
     ctx.db.flush()

@@ -29,8 +29,8 @@ def page(
     page_size: int,
     direction: str,
     date: dt.date | None,
-    after: dt.date | None,
-    until: dt.date | None,
+    after: dt.date | dt.datetime | None,
+    until: dt.date | dt.datetime | None,
 ) -> list[Activity]:
     unknown = set(activity_types) - TYPES
     if unknown:
@@ -42,9 +42,14 @@ def page(
         query = query.where(Activity.activity_type.in_(activity_types))
     if date is not None:
         query = query.where(Activity.date == date)
-    if after is not None:
+    # a date compares with the activity's date, a date-time (RFC 3339) with its time
+    if isinstance(after, dt.datetime):
+        query = query.where(Activity.transaction_time > after)
+    elif after is not None:
         query = query.where(Activity.date > after)
-    if until is not None:
+    if isinstance(until, dt.datetime):
+        query = query.where(Activity.transaction_time <= until)
+    elif until is not None:
         query = query.where(Activity.date <= until)
     if page_token:
         cursor = ctx.db.scalar(select(Activity.seq).where(Activity.id == page_token))

@@ -51,6 +51,28 @@ def next_open(ctx: Ctx) -> dt.datetime:
         day += dt.timedelta(days=1)
 
 
+def previous_close(ctx: Ctx) -> dt.datetime:
+    """The last regular session close at or before now (the calendar's first day's midnight
+    when there is none in its data)."""
+    day = ctx.today
+    while day >= ctx.calendar.first_day:
+        hours = ctx.calendar.session_hours(day)
+        if hours is not None and hours[1] <= ctx.now:
+            return hours[1]
+        day -= dt.timedelta(days=1)
+    return midnight(ctx.calendar.first_day)
+
+
+def next_close(ctx: Ctx) -> dt.datetime:
+    """The next regular session close strictly after now (today's, while it is ahead)."""
+    day = ctx.today
+    while True:
+        hours = ctx.calendar.session_hours(day)
+        if hours is not None and hours[1] > ctx.now:
+            return hours[1]
+        day += dt.timedelta(days=1)
+
+
 def _next_event(ctx: Ctx, target: dt.datetime) -> tuple[dt.datetime, str] | None:
     now = ctx.now
     day = local_date(now)

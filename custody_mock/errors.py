@@ -26,8 +26,9 @@ def invalid(code: str, detail: str, **extra: Any) -> BrokerError:
 
 def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
             **extra: Any) -> JSONResponse:
-    return problems.problem(PROBLEM_TYPE, status, code, detail, headers, **extra)
+    return problems.problem(PROBLEM_TYPE, status, code, detail, headers, message=detail,
+                            **extra)
 
 
 def install(app: FastAPI) -> None:
-    problems.install(app, PROBLEM_TYPE)
+    problems.install(app, PROBLEM_TYPE, message=True)

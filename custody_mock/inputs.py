@@ -106,6 +106,24 @@ def _no_number(value: object) -> object:
 Timestamp = Annotated[dt.datetime, BeforeValidator(_no_number)]
 Day = Annotated[dt.date, BeforeValidator(_no_number)]
 
+
+def _day_or_time(value: object) -> object:
+    value = _no_number(value)
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise PydanticCustomError("invalid_time", "expected an RFC 3339 date or date-time"
+                                      ) from None
+        if moment.tzinfo is None:
+            raise PydanticCustomError("invalid_time", "give the time with its UTC offset")
+        return moment
+    return value
+
+
+#: A date (``2024-10-11``) or an RFC 3339 date-time (``2024-10-11T14:00:00Z``).
+DayOrTime = Annotated[dt.datetime | dt.date, BeforeValidator(_day_or_time)]
+
 Cash = decimal_in("invalid_amount", digits=13, places=2)
 Price = decimal_in("invalid_price", digits=9, places=4)
 Rate = decimal_in("invalid_rate", digits=6, places=9)

@@ -70,6 +70,9 @@ class Account(Base):
     unsettled_credits: Mapped[Decimal] = mapped_column(default=ZERO)
     unsettled_debits: Mapped[Decimal] = mapped_column(default=ZERO)
     created_at: Mapped[dt.datetime]
+    #: The rest of the account request as sent (identity and contact details, disclosures,
+    #: agreements, documents, trusted contact): kept and shown, not acted on.
+    kyc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     @property
     def cash(self) -> Decimal:

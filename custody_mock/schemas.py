@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -59,19 +61,96 @@ class Out(BaseModel):
 
 
 class Identity(Strict):
+    """Alpaca's account identity (KYC). The mock keeps every field; it checks the format of
+    those it uses (names, tax residence) and takes the rest as given."""
+
     given_name: str = Field("", max_length=100)
+    middle_name: str | None = Field(None, max_length=100)
     family_name: str = Field("", max_length=100)
+    date_of_birth: str | None = Field(None, max_length=10)
+    tax_id: str | None = Field(None, max_length=40)
+    tax_id_type: str | None = Field(None, max_length=40)
+    country_of_citizenship: str | None = Field(None, max_length=3)
+    country_of_birth: str | None = Field(None, max_length=3)
     #: ISO 3166-1 alpha-3, as Alpaca takes it ("USA", "GBR", ...)
     country_of_tax_residence: str = Field("USA", pattern=r"^[A-Z]{3}$")
+    visa_type: str | None = Field(None, max_length=20)
+    visa_expiration_date: str | None = Field(None, max_length=10)
+    date_of_departure_from_usa: str | None = Field(None, max_length=10)
+    permanent_resident: StrictBool | None = None
+    funding_source: list[str] | None = Field(None, max_length=10)
+    annual_income_min: Decimal | None = None
+    annual_income_max: Decimal | None = None
+    liquid_net_worth_min: Decimal | None = None
+    liquid_net_worth_max: Decimal | None = None
+    total_net_worth_min: Decimal | None = None
+    total_net_worth_max: Decimal | None = None
 
 
 class Contact(Strict):
     email_address: str | None = Field(None, max_length=200)
+    phone_number: str | None = Field(None, max_length=40)
+    street_address: list[str] | None = Field(None, max_length=4)
+    unit: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=40)
+    postal_code: str | None = Field(None, max_length=20)
+    country: str | None = Field(None, max_length=3)
+
+
+class Disclosures(Strict):
+    is_control_person: StrictBool | None = None
+    is_affiliated_exchange_or_finra: StrictBool | None = None
+    is_politically_exposed: StrictBool | None = None
+    immediate_family_exposed: StrictBool | None = None
+    employment_status: str | None = Field(None, max_length=40)
+    employer_name: str | None = Field(None, max_length=200)
+    employer_address: str | None = Field(None, max_length=300)
+    employment_position: str | None = Field(None, max_length=100)
+
+
+class Agreement(Strict):
+    agreement: Literal["margin_agreement", "account_agreement", "customer_agreement",
+                       "crypto_agreement", "options_agreement"]
+    signed_at: str = Field(max_length=40)
+    ip_address: str = Field(max_length=64)
+    revision: str | None = Field(None, max_length=40)
+
+
+class TrustedContact(Strict):
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    email_address: str | None = Field(None, max_length=200)
+    phone_number: str | None = Field(None, max_length=40)
+    street_address: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=40)
+    postal_code: str | None = Field(None, max_length=20)
+    country: str | None = Field(None, max_length=3)
+
+
+class AccountDocument(Strict):
+    document_type: str = Field(max_length=60)
+    document_sub_type: str | None = Field(None, max_length=60)
+    content: str | None = Field(None, max_length=1_000_000)
+    mime_type: str | None = Field(None, max_length=100)
+    content_data: dict[str, Any] | None = None
 
 
 class AccountCreate(Strict):
+    """Alpaca's ``POST /v1/accounts`` body. Alpaca requires contact, identity, disclosures and
+    agreements; the mock takes a bare account too (names only) for quick tests."""
+
+    account_type: str | None = Field(None, max_length=20)
+    account_sub_type: str | None = Field(None, max_length=20)
     identity: Identity = Identity()
     contact: Contact = Contact()
+    disclosures: Disclosures | None = None
+    agreements: list[Agreement] = Field(default_factory=list, max_length=10)
+    documents: list[AccountDocument] | None = Field(None, max_length=10)
+    trusted_contact: TrustedContact | None = None
+    currency: Literal["USD"] | None = None
+    enabled_assets: list[str] | None = Field(None, max_length=5)
     #: Not in Alpaca's request: a treaty withholding rate on dividends (0 to 1).
     withholding_rate: Fraction01 | None = None
 
@@ -80,10 +159,22 @@ class AccountOut(Out):
     id: str
     account_number: str
     status: str
+    crypto_status: str | None = None
+    kyc_results: dict[str, Any] | None = None
+    currency: str = "USD"
+    #: Equity at the last close (the mock: cash and positions at the current prices).
+    last_equity: Amount
     created_at: dt.datetime
+    account_type: str = "trading"
     identity: Identity
-    contact: Contact
-    withholding_rate: Amount | None
+    #: Shown once it has what Alpaca requires of a contact (email, street address, city); an
+    #: account opened with names only has none.
+    contact: Contact | None = None
+    disclosures: Disclosures | None = None
+    agreements: list[Agreement] | None = None
+    trusted_contact: TrustedContact | None = None
+    enabled_assets: list[str] = ["us_equity"]
+    withholding_rate: Amount | None = None
 
 
 class TradingAccountOut(Out):
@@ -104,12 +195,43 @@ class TradingAccountOut(Out):
     account_blocked: bool
     pattern_day_trader: bool = False
     created_at: dt.datetime
+    # Alpaca's other trading-account fields. ``last_*`` are figures at the last close; the mock
+    # keeps no end-of-day snapshot and gives the current ones. A cash account has no margin.
+    cash_transferable: Amount
+    previous_close: dt.datetime
+    last_long_market_value: Amount
+    last_short_market_value: Amount = Decimal(0)
+    last_cash: Amount
+    last_initial_margin: Amount = Decimal(0)
+    last_regt_buying_power: Amount
+    last_buying_power: Amount
+    last_equity: Amount
+    last_maintenance_margin: Amount = Decimal(0)
+    clearing_broker: str = "ALPACA_APCA"
+    portfolio_value: Amount
+    short_market_value: Amount = Decimal(0)
+    initial_margin: Amount = Decimal(0)
+    maintenance_margin: Amount = Decimal(0)
+    regt_buying_power: Amount
+    daytrading_buying_power: Amount = Decimal(0)
+    non_marginable_buying_power: Amount
+    multiplier: str = "1"
+    shorting_enabled: bool = False
+    daytrade_count: int = 0
 
 
 class TransferCreate(Strict):
+    """Alpaca's transfer request. The mock's transfers complete at once (sandbox style), so
+    ``timing`` and the bank relationship are recorded, not acted on."""
+
     transfer_type: Literal["ach", "wire"] = "ach"
     direction: Literal["INCOMING", "OUTGOING"]
     amount: Cash
+    timing: Literal["immediate", "next_day"] | None = None
+    relationship_id: str | None = Field(None, max_length=64)
+    bank_id: str | None = Field(None, max_length=64)
+    additional_information: str | None = Field(None, max_length=300)
+    fee_payment_method: Literal["user", "invoice"] | None = None
 
 
 class TransferOut(Out):
@@ -120,21 +242,58 @@ class TransferOut(Out):
     amount: Amount
     status: str
     created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    relationship_id: str | None = None
+    bank_id: str | None = None
+    additional_information: str | None = None
+    reason: str | None = None
 
 
 # ----------------------------------------------------------------------------- orders
 
 
 class OrderCreate(Strict):
+    """Alpaca's order request. Every field Alpaca takes is accepted here; the mock executes
+    simple market and limit orders (day, gtc, ioc) and refuses the rest with 422
+    ``unsupported_order`` and a message saying what (stop orders, opening and closing auctions,
+    multi-leg classes, a commission)."""
+
     symbol: str = Field(min_length=1, max_length=16)
     side: Literal["buy", "sell"]
-    type: Literal["market", "limit"]
-    time_in_force: Literal["day", "gtc", "ioc"]
+    type: Literal["market", "limit", "stop", "stop_limit", "trailing_stop"]
+    time_in_force: Literal["day", "gtc", "ioc", "fok", "opg", "cls"]
     qty: OrderQty | None = None
     notional: Notional | None = None
     limit_price: LimitPrice | None = None
+    stop_price: LimitPrice | None = None
+    trail_price: LimitPrice | None = None
+    trail_percent: LimitPrice | None = None
     extended_hours: StrictBool = False
     client_order_id: str | None = Field(None, min_length=1, max_length=128)
+    order_class: Literal["simple", "bracket", "oco", "oto", "mleg", ""] | None = None
+    take_profit: dict[str, Any] | None = None
+    stop_loss: dict[str, Any] | None = None
+    position_intent: Literal["buy_to_open", "buy_to_close", "sell_to_open",
+                             "sell_to_close"] | None = None
+    commission: Cash | None = None
+    commission_type: Literal["notional", "qty", "bps"] | None = None
+
+    def unsupported(self) -> str | None:
+        """Why the mock cannot execute this order (None when it can)."""
+        if self.type not in ("market", "limit"):
+            return f"{self.type} orders are not supported by this broker (market and limit are)"
+        if self.time_in_force not in ("day", "gtc", "ioc"):
+            return f"time_in_force {self.time_in_force} is not supported (day, gtc, ioc are)"
+        if self.order_class not in (None, "", "simple") or self.take_profit or self.stop_loss:
+            return "only simple orders are supported (no bracket, oco, oto or multi-leg)"
+        if self.stop_price is not None or self.trail_price is not None \
+                or self.trail_percent is not None:
+            return "stop and trailing prices belong to order types this broker does not support"
+        if self.commission is not None:
+            return "this broker charges no commission on orders"
+        if self.position_intent in ("sell_to_open", "buy_to_close"):
+            return "short positions are not supported"
+        return None
 
 
 class OrderOut(Out):
@@ -205,6 +364,11 @@ class PositionOut(Out):
 
 
 class ActivityOut(Out):
+    @field_validator("net_amount", mode="before")
+    @classmethod
+    def _no_cash_is_zero(cls, value: object) -> object:
+        return Decimal(0) if value is None else value
+
     id: str
     account_id: str
     activity_type: str
@@ -217,7 +381,8 @@ class ActivityOut(Out):
     qty: Amount | None
     price: Amount | None
     per_share_amount: Amount | None
-    net_amount: Amount | None
+    #: Cash moved: 0 for an activity that moves only shares (JNLS, SPLIT), as Alpaca gives it.
+    net_amount: Amount = Decimal(0)
     status: str
     description: str
     order_id: str | None
@@ -275,12 +440,14 @@ class AnnouncementOut(Out):
     ca_type: str
     ca_sub_type: str
     initiating_symbol: str
+    initiating_original_cusip: str
     target_symbol: str
+    target_original_cusip: str
     declaration_date: dt.date
     ex_date: dt.date
     record_date: dt.date | None
     payable_date: dt.date | None
-    cash: Amount | None
+    cash: Amount
     old_rate: Amount | None
     new_rate: Amount | None
     fee_per_share: Amount | None
@@ -344,6 +511,7 @@ class AssetSet(Strict):
 
 
 class AssetOut(Out):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
     id: str
     symbol: str
     name: str
@@ -352,7 +520,25 @@ class AssetOut(Out):
     halt_reason: str | None
     slippage_bps: Amount
     status: str = "active"
-    asset_class: str = "us_equity"
+    #: Alpaca names it ``class``.
+    asset_class: str = Field("us_equity", validation_alias=AliasChoices("class", "asset_class"),
+                             serialization_alias="class")
+    exchange: str = "NYSE"
+    marginable: bool = False
+    shortable: bool = False
+    easy_to_borrow: bool = False
+    min_order_size: Amount | None = None
+    min_trade_increment: Amount | None = None
+    price_increment: Amount | None = None
+
+
+class MarketClockOut(BaseModel):
+    """Alpaca's ``/v1/clock``."""
+
+    timestamp: dt.datetime
+    is_open: bool
+    next_open: dt.datetime
+    next_close: dt.datetime
 
 
 class PriceSet(Strict):

@@ -27,6 +27,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "code": {"type": "string", "description": "Stable and machine-readable."},
         "detail": {"type": "string"},
+        "message": {"type": "string", "description": "The broker only: `detail` again, as "
+                                                     "Alpaca's error bodies name it."},
         "errors": {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}],
                    "description": "Field errors of a 422."},
         "correlation_id": {"anyOf": [{"type": "string"}, {"type": "null"}],

@@ -30,10 +30,17 @@ class ServiceError(Exception):
         self.headers = headers
 
 
+#: Prefixes whose problems repeat ``detail`` as ``message`` (Alpaca's error field, which its SDK
+#: reads): the broker registers its own in :func:`install`.
+_WITH_MESSAGE: set[str] = set()
+
+
 def problem(type_prefix: str, status: int, code: str, detail: str,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": type_prefix + code, "title": code.replace("_", " "), "status": status,
             "code": code, "detail": detail, **extra}
+    if type_prefix in _WITH_MESSAGE:
+        body["message"] = detail
     return JSONResponse(body, status_code=status, headers=headers,
                         media_type="application/problem+json")
 
@@ -64,7 +71,11 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def install(app: FastAPI, type_prefix: str) -> None:
+def install(app: FastAPI, type_prefix: str, *, message: bool = False) -> None:
+    """Answer every refusal as a problem under ``type_prefix``; ``message``: repeat the detail
+    as ``message`` too (the broker: Alpaca's clients read ``message``)."""
+    if message:
+        _WITH_MESSAGE.add(type_prefix)
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
         return problem(type_prefix, exc.status, exc.code, exc.detail, headers=exc.headers,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -18,8 +20,9 @@ from custody_mock.api.views import (
     positions_out,
     trading_account_out,
 )
-from custody_mock.errors import not_found
-from custody_mock.inputs import Day
+from custody_mock.calendar import midnight
+from custody_mock.errors import invalid, not_found
+from custody_mock.inputs import Day, DayOrTime, Timestamp
 from custody_mock.journals import JournalRequest
 from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order, Trade
 from custody_mock.schemas import (
@@ -31,6 +34,7 @@ from custody_mock.schemas import (
     ExecutionOut,
     JournalCreate,
     JournalOut,
+    MarketClockOut,
     OrderCreate,
     OrderOut,
     PositionOut,
@@ -64,8 +68,8 @@ def list_activities(
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
     direction: Literal["asc", "desc"] = "desc",
     date: Day | None = None,
-    after: Day | None = None,
-    until: Day | None = None,
+    after: DayOrTime | None = None,
+    until: DayOrTime | None = None,
 ) -> list[ActivityOut]:
     """Activities, newest first by default; page with ``page_token`` = the last id you have.
 
@@ -85,28 +89,38 @@ def list_activities(
 # ----------------------------------------------------------------------------- accounts
 
 
-@router.post("/accounts", response_model=AccountOut, tags=["accounts"])
+@router.post("/accounts", response_model=AccountOut, tags=["accounts"],
+             response_model_exclude_none=True)
 def create_account(body: AccountCreate, broker: BrokerDep) -> AccountOut:
     with broker.transaction() as ctx:
+        kyc = body.model_dump(mode="json", exclude_none=True,
+                              include={"identity", "contact", "disclosures", "agreements",
+                                       "documents", "trusted_contact", "account_type",
+                                       "enabled_assets"})
+        kyc.pop("documents", None)  # content stays out of the database; the type is enough
+        if body.documents:
+            kyc["document_types"] = [d.document_type for d in body.documents]
         account = accounts.open_account(
             ctx, given_name=body.identity.given_name, family_name=body.identity.family_name,
             email_address=body.contact.email_address,
             country_of_tax_residence=body.identity.country_of_tax_residence,
-            withholding_rate=body.withholding_rate)
-        return account_out(account)
+            withholding_rate=body.withholding_rate, kyc=kyc)
+        return account_out(ctx, account)
 
 
-@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"])
+@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"],
+             response_model_exclude_none=True)
 def list_accounts(broker: BrokerDep) -> list[AccountOut]:
     with broker.transaction() as ctx:
-        return [account_out(a) for a in ctx.db.scalars(select(Account).order_by(
+        return [account_out(ctx, a) for a in ctx.db.scalars(select(Account).order_by(
             Account.account_number))]
 
 
-@router.get("/accounts/{account_id}", response_model=AccountOut, tags=["accounts"])
+@router.get("/accounts/{account_id}", response_model=AccountOut, tags=["accounts"],
+             response_model_exclude_none=True)
 def get_account(account_id: str, broker: BrokerDep) -> AccountOut:
     with broker.transaction() as ctx:
-        return account_out(ledger.account(ctx, account_id))
+        return account_out(ctx, ledger.account(ctx, account_id))
 
 
 @router.get(AccountPath + "/account", response_model=TradingAccountOut, tags=["accounts"])
@@ -115,12 +129,19 @@ def get_trading_account(account_id: str, broker: BrokerDep) -> TradingAccountOut
         return trading_account_out(ctx, ledger.account(ctx, account_id))
 
 
+#: Transfers are the CSD/CSW activities; their id is a UUID derived from the activity's, as
+#: Alpaca's transfer ids are UUIDs.
+_TRANSFER_IDS = uuid.UUID("6f1d7a52-6c8e-4c43-9a0e-5b9f3b1f2a10")
+
+
 def _transfer_out(entry: Activity) -> TransferOut:
     assert entry.net_amount is not None
     return TransferOut(
-        id=entry.id, account_id=entry.account_id, type=entry.description.split()[0],
+        id=str(uuid.uuid5(_TRANSFER_IDS, entry.id)), account_id=entry.account_id,
+        type=entry.description.split()[0],
         direction="INCOMING" if entry.activity_type == "CSD" else "OUTGOING",
-        amount=abs(entry.net_amount), status="COMPLETE", created_at=entry.transaction_time)
+        amount=abs(entry.net_amount), status="COMPLETE", created_at=entry.transaction_time,
+        updated_at=entry.transaction_time)
 
 
 @router.post("/accounts/{account_id}/transfers", response_model=TransferOut, tags=["funding"])
@@ -128,17 +149,28 @@ def create_transfer(account_id: str, body: TransferCreate, broker: BrokerDep) ->
     with broker.transaction() as ctx:
         entry = accounts.transfer(ctx, account_id, direction=body.direction,
                                   amount=body.amount, transfer_type=body.transfer_type)
-        return _transfer_out(entry)
+        out = _transfer_out(entry)
+        return out.model_copy(update={"relationship_id": body.relationship_id,
+                                      "bank_id": body.bank_id,
+                                      "additional_information": body.additional_information})
 
 
 @router.get("/accounts/{account_id}/transfers", response_model=list[TransferOut],
             tags=["funding"])
-def list_transfers(account_id: str, broker: BrokerDep) -> list[TransferOut]:
+def list_transfers(
+    account_id: str,
+    broker: BrokerDep,
+    direction: Literal["INCOMING", "OUTGOING"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[TransferOut]:
+    """Newest first, as Alpaca lists them; ``limit`` and ``offset`` page through."""
     with broker.transaction() as ctx:
         ledger.account(ctx, account_id)
+        kinds = {"INCOMING": ("CSD",), "OUTGOING": ("CSW",)}.get(direction or "", ("CSD", "CSW"))
         rows = ctx.db.scalars(select(Activity).where(
-            Activity.account_id == account_id, Activity.activity_type.in_(("CSD", "CSW")))
-            .order_by(Activity.seq))
+            Activity.account_id == account_id, Activity.activity_type.in_(kinds))
+            .order_by(Activity.seq.desc()).offset(offset).limit(limit))
         return [_transfer_out(r) for r in rows]
 
 
@@ -147,6 +179,8 @@ def list_transfers(account_id: str, broker: BrokerDep) -> list[TransferOut]:
 
 @router.post(AccountPath + "/orders", response_model=OrderOut, tags=["orders"])
 def create_order(account_id: str, body: OrderCreate, broker: BrokerDep) -> OrderOut:
+    if (why := body.unsupported()) is not None:
+        raise invalid("unsupported_order", why)
     with broker.transaction() as ctx:
         order = trading.submit(ctx, account_id, OrderRequest(
             symbol=body.symbol.upper(), side=body.side, type=body.type,
@@ -164,10 +198,22 @@ def list_orders(
     symbols: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     direction: Literal["asc", "desc"] = "desc",
+    side: Literal["buy", "sell"] | None = None,
+    after: Timestamp | None = None,
+    until: Timestamp | None = None,
+    nested: bool = False,
 ) -> list[OrderOut]:
+    """Alpaca's order list: ``after``/``until`` bound the submission time (exclusive), ``side``
+    and ``symbols`` filter; ``nested`` is accepted (the mock has no multi-leg orders)."""
     with broker.transaction() as ctx:
         ledger.account(ctx, account_id)
         query = select(Order).where(Order.account_id == account_id)
+        if side:
+            query = query.where(Order.side == side)
+        if after:
+            query = query.where(Order.created_at > after)
+        if until:
+            query = query.where(Order.created_at < until)
         if status == "open":
             query = query.where(Order.status.in_(("accepted", "new", "partially_filled")))
         elif status == "closed":
@@ -257,9 +303,16 @@ def list_journals(
     from_account: str | None = None,
     to_account: str | None = None,
     client_journal_id: str | None = None,
+    after: Day | None = None,
+    before: Day | None = None,
 ) -> list[JournalOut]:
+    """Alpaca's journal list; ``after``/``before`` bound the journal's date (exclusive)."""
     with broker.transaction() as ctx:
         query = select(Journal)
+        if after:
+            query = query.where(Journal.created_at >= midnight(after + dt.timedelta(days=1)))
+        if before:
+            query = query.where(Journal.created_at < midnight(before))
         if status:
             query = query.where(Journal.status == status)
         if entry_type:
@@ -344,9 +397,9 @@ def get_asset(symbol: str, broker: BrokerDep) -> AssetOut:
         return AssetOut.model_validate(ledger.asset(ctx, symbol))
 
 
-@router.get("/clock", tags=["assets"])
-def get_clock(broker: BrokerDep) -> dict[str, object]:
+@router.get("/clock", response_model=MarketClockOut, tags=["assets"])
+def get_clock(broker: BrokerDep) -> MarketClockOut:
     """Market clock at the simulated time (Alpaca's ``/v1/clock``)."""
     with broker.transaction() as ctx:
-        return {"timestamp": ctx.now, "is_open": market.is_open(ctx, extended=False),
-                "next_open": clock.next_open(ctx)}
+        return MarketClockOut(timestamp=ctx.now, is_open=market.is_open(ctx, extended=False),
+                              next_open=clock.next_open(ctx), next_close=clock.next_close(ctx))

@@ -178,7 +178,7 @@ def set_account_flags(account_id: str, body: AccountFlags, broker: BrokerDep) ->
                 setattr(account, name, value)
         if body.clear_withholding_rate:
             account.withholding_rate = None
-        return account_out(account)
+        return account_out(ctx, account)
 
 
 @router.post("/accounts/{account_id}/fees", response_model=ActivityOut)

@@ -30,6 +30,8 @@ REFUSALS = {
 #: Refusals of schema-valid input that JSON Schema cannot describe (published as
 #: ``x-refusals-beyond-schema``; see ``toolchain/schemathesis_hooks.py``).
 BEYOND_SCHEMA = {
+    "unsupported_order": "an order Alpaca takes that this broker does not execute (stop "
+                         "types, auctions, multi-leg classes, a commission)",
     "same_account": "a journal from an account to itself",
     "qty_xor_notional": "an order with both or neither of qty and notional",
     "invalid_announcement": "a ca_sub_type that does not belong to the ca_type, or dates out "

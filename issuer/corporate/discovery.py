@@ -36,9 +36,14 @@ def _kind(announcement: AnnouncementOut) -> str:
 
 
 def _values(announcement: AnnouncementOut) -> dict[str, object]:
+    """The figures the kind uses: Alpaca gives every numeric field a number (a split's
+    ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
+    dividend = announcement.ca_type == "dividend"
     return {"ex_date": announcement.ex_date, "record_date": announcement.record_date,
-            "payable_date": announcement.payable_date, "cash_rate": announcement.cash,
-            "old_rate": announcement.old_rate, "new_rate": announcement.new_rate}
+            "payable_date": announcement.payable_date,
+            "cash_rate": announcement.cash if dividend else None,
+            "old_rate": None if dividend else announcement.old_rate,
+            "new_rate": None if dividend else announcement.new_rate}
 
 
 def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:

@@ -48,7 +48,12 @@ BASE = {"symbol": "AAPL", "side": "buy", "type": "market", "time_in_force": "day
         ({"side": "short"}, 422, "invalid_request"),
         ({"qty": "1000"}, 403, "insufficient_buying_power"),
         ({"side": "sell"}, 403, "insufficient_qty"),
-        ({"stop_price": "5"}, 422, "invalid_request"),
+        ({"stop_price": "5"}, 422, "unsupported_order"),
+        ({"type": "stop", "stop_price": "5"}, 422, "unsupported_order"),
+        ({"time_in_force": "opg"}, 422, "unsupported_order"),
+        ({"order_class": "bracket"}, 422, "unsupported_order"),
+        ({"commission": "1.00"}, 422, "unsupported_order"),
+        ({"type": "trailing"}, 422, "invalid_request"),
     ],
 )
 def test_bad_orders_get_one_problem_format_and_change_nothing(broker, broker_url, change,
