@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -136,16 +135,5 @@ def checksum(address: str) -> str:
     return validation.address(address)
 
 
-def shares_to_raw(shares: Decimal, multiplier: int, *, up: bool = False) -> int:
-    """Raw token units worth ``shares`` at ``multiplier``: rounded down for a mint (never
-    over-mints), up (``up=True``) for a burn (the tokens burned are worth at least the shares
-    sold, so the supply never outgrows custody)."""
-    units = int(shares * ONE)
-    if Decimal(units) != shares * ONE:
-        raise ValueError("shares have more than 18 decimals")
-    return -(-units * ONE // multiplier) if up else units * ONE // multiplier
-
-
-def raw_to_shares(raw: int, multiplier: int) -> Decimal:
-    """Economic shares of ``raw`` token units at ``multiplier`` (exact, 36 decimals at most)."""
-    return Decimal(raw * multiplier) / Decimal(ONE * ONE)
+# raw <-> shares conversions: issuer.units (re-exported here for older imports)
+from issuer.units import raw_to_shares, shares_to_raw  # noqa: E402,F401

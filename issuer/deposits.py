@@ -10,17 +10,15 @@ once and left for an operator.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import units
 from issuer.chain import checksum, raw_to_shares
 from issuer.db import utcnow
 from issuer.models import AuditEntry, Participant, Redemption, TokenEvent
 from issuer.service import Issuer
 
-NINE = Decimal("0.000000001")
 #: Redemption statuses whose deposit still sits, unburned, in the redemption wallet.
 UNBURNED = ("requested", "paused", "burning")
 
@@ -61,7 +59,7 @@ def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
                                                    "raw": event.value}))
             continue
         multiplier = issuer.chain.multiplier(event.symbol, event.block_number)
-        qty = raw_to_shares(int(event.value), multiplier).quantize(NINE, rounding=ROUND_DOWN)
+        qty = units.broker_qty_down(raw_to_shares(int(event.value), multiplier))
         if qty <= 0:
             continue
         now = utcnow()

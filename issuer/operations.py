@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected
 from issuer import validation
+from issuer.broker import BrokerRejected
 from issuer.chain import shares_to_raw
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found

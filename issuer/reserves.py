@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from issuer import units
 from issuer.chain import ONE, raw_to_shares
 from issuer.db import utcnow
 from issuer.errors import IssuerError
@@ -77,18 +79,21 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
         if broker_split and not chain_split:
             economic, adjusted = raw_to_shares(raw, int(split.m1)), True
         elif chain_split and not broker_split:
-            ratio = split.new_rate / split.old_rate
-            qty, settled, pending, adjusted = qty * ratio, settled * ratio, pending * ratio, True
+            # custody in post-split terms, as the broker will hold it (9 decimals, down)
+            ratio = units.split_ratio(split.old_rate, split.new_rate)
+            qty, settled, pending = (units.after_split(q, ratio) for q in (qty, settled, pending))
+            adjusted = True
     allowed = min(pending, issuer.settings.unsettled_cap) \
         if issuer.settings.mint_policy == "on_fill" else Decimal(0)
-    backing = settled + allowed
+    backing = units.exact(Fraction(settled) + Fraction(allowed))
     return Reconciliation(
         symbol=symbol, block=at, broker_time=clock.now.isoformat(),
         raw_supply=raw, multiplier=multiplier, economic_supply=economic, custody_qty=qty,
         custody_settled=settled, custody_pending=pending, allowed_pending=allowed,
         open_creations=_count(db, Creation, symbol, OPEN_CREATIONS),
         open_redemptions=_count(db, Redemption, symbol, OPEN_REDEMPTIONS),
-        surplus=backing - economic, holds=economic <= backing,
+        surplus=units.exact(Fraction(backing) - Fraction(economic)),
+        holds=Fraction(economic) <= Fraction(backing),
         halted=open_halt(db, symbol) is not None, split_adjusted=adjusted,
     )
 
@@ -166,13 +171,14 @@ def reconcile_at(issuer: Issuer, db: Session, symbol: str, *, block: int | None 
         economic, adjusted = row.economic_supply, row.split_adjusted   # as recorded
     else:  # the chain moved between the record and ``block``
         economic, adjusted = raw_to_shares(raw, multiplier), False
-    backing = row.custody_settled + row.allowed_pending
+    backing = units.exact(Fraction(row.custody_settled) + Fraction(row.allowed_pending))
     return Reconciliation(
         symbol=symbol, block=at, broker_time=row.broker_time.isoformat(), raw_supply=raw,
         multiplier=multiplier, economic_supply=economic, custody_qty=row.custody_qty,
         custody_settled=row.custody_settled, custody_pending=row.custody_pending,
         allowed_pending=row.allowed_pending, open_creations=None, open_redemptions=None,
-        surplus=backing - economic, holds=economic <= backing, halted=None,
+        surplus=units.exact(Fraction(backing) - Fraction(economic)),
+        holds=Fraction(economic) <= Fraction(backing), halted=None,
         split_adjusted=adjusted)
 
 
@@ -205,4 +211,4 @@ def custody_shares(issuer: Issuer, symbol: str) -> tuple[Decimal, Decimal, Decim
 def attestation_figures(issuer: Issuer, symbol: str) -> tuple[int, int]:
     """Settled and pending custody shares, in 18-decimal units, for ``attestReserves``."""
     _, settled, pending = custody_shares(issuer, symbol)
-    return int(settled * ONE), int(pending * ONE)
+    return int(Fraction(settled) * ONE), int(Fraction(pending) * ONE)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerClient
+from issuer.broker import AlpacaBroker
 from issuer.chain import Chain
 from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
@@ -23,7 +23,7 @@ class Issuer:
             upgrade(self.engine)
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
-        self.broker = BrokerClient(settings.broker_url, api_key=settings.broker_key,
+        self.broker = AlpacaBroker(settings.broker_url, api_key=settings.broker_key,
                                    api_secret=settings.broker_secret)
 
     @contextmanager

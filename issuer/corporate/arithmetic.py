@@ -11,12 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-ONE = 10**18
+from issuer import units
+from issuer.units import ONE
 
 
 def economic(raw: int, multiplier: int) -> Decimal:
     """Shares worth of ``raw`` token units at ``multiplier`` (exact)."""
-    return Decimal(raw * multiplier) / Decimal(ONE * ONE)
+    return units.raw_to_shares(raw, multiplier)
 
 
 def entitled_shares(raw_supply: int, m0: int) -> Decimal:
@@ -44,9 +45,7 @@ def dividend_multiplier(m0: int, entitled: Decimal, custody_entitled: Decimal,
 def split_multiplier(m0: int, old_rate: Decimal, new_rate: Decimal) -> int:
     """M1 = floor(M0 * new / old): N-for-M forward is floor(M0 * N / M), 1-for-K reverse is
     floor(M0 / K)."""
-    if old_rate <= 0 or new_rate <= 0:
-        raise ValueError("split rates must be positive")
-    return int(m0 * Fraction(new_rate) / Fraction(old_rate))
+    return int(m0 * units.split_ratio(old_rate, new_rate))
 
 
 def cap_multiplier(m1: int, raw_supply: int, custody_settled: Decimal) -> int:
@@ -58,7 +57,7 @@ def cap_multiplier(m1: int, raw_supply: int, custody_settled: Decimal) -> int:
 
 def residue(custody: Decimal, raw_supply: int, multiplier: int) -> Decimal:
     """Custody shares beyond what the token's supply is worth (surplus collateral)."""
-    return custody - economic(raw_supply, multiplier)
+    return units.exact(Fraction(custody) - Fraction(economic(raw_supply, multiplier)))
 
 
 def continuity_gap(price_before: Decimal, m0: int, price_after: Decimal, m1: int) -> Decimal:
@@ -67,4 +66,4 @@ def continuity_gap(price_before: Decimal, m0: int, price_after: Decimal, m1: int
     if before == 0:
         raise ValueError("no price before the split")
     gap = abs(Fraction(price_after) * m1 / before - 1)
-    return Decimal(gap.numerator) / Decimal(gap.denominator)
+    return units.down(gap, 36)  # shown to 36 places, rounded down once

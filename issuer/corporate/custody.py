@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from custody_mock.schemas import ActivityOut
+from issuer.broker.types import Activity
 from issuer.service import Issuer
 
 
 def activities(issuer: Issuer, corporate_action_id: str,
-               types: list[str]) -> Iterator[ActivityOut]:
+               types: list[str]) -> Iterator[Activity]:
     """The custody account's activities of ``types`` that belong to the corporate action."""
     account = issuer.settings.broker_account_id
     for entry in issuer.broker.new_activities(None, account_id=account, types=types):
@@ -18,7 +18,7 @@ def activities(issuer: Issuer, corporate_action_id: str,
             yield entry
 
 
-def total(entries: list[ActivityOut]) -> Decimal:
+def total(entries: list[Activity]) -> Decimal:
     """The sum of ``net_amount`` (cash in, positive; cash out, negative)."""
     return sum((e.net_amount or Decimal(0) for e in entries), Decimal(0))
 

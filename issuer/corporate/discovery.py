@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody_mock.schemas import AnnouncementOut
+from issuer.broker.types import Announcement
 from issuer.corporate.window import FINAL, PAYING_OUT
 from issuer.db import utcnow
 from issuer.lifecycle.common import move
@@ -29,13 +29,13 @@ LOOKBACK = dt.timedelta(days=30)
 FIELDS = ("ex_date", "record_date", "payable_date", "cash_rate", "old_rate", "new_rate")
 
 
-def _kind(announcement: AnnouncementOut) -> str:
+def _kind(announcement: Announcement) -> str:
     if announcement.ca_type == "dividend":
         return "dividend"
     return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
 
 
-def _values(announcement: AnnouncementOut) -> dict[str, object]:
+def _values(announcement: Announcement) -> dict[str, object]:
     """The figures the kind uses: Alpaca gives every numeric field a number (a split's
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
     dividend = announcement.ca_type == "dividend"
@@ -67,7 +67,7 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
     return changed
 
 
-def _record(issuer: Issuer, db: Session, announcement: AnnouncementOut,
+def _record(issuer: Issuer, db: Session, announcement: Announcement,
             today: dt.date) -> CorporateAction:
     now = utcnow()
     row = CorporateAction(corporate_action_id=announcement.corporate_action_id,
@@ -87,7 +87,7 @@ def _record(issuer: Issuer, db: Session, announcement: AnnouncementOut,
     return row
 
 
-def _amend(db: Session, row: CorporateAction, announcement: AnnouncementOut) -> None:
+def _amend(db: Session, row: CorporateAction, announcement: Announcement) -> None:
     new = _values(announcement)
     changes = {k: [str(getattr(row, k)), str(v)] for k, v in new.items()
                if getattr(row, k) != v}

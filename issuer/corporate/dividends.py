@@ -32,7 +32,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected
+from issuer.broker import BrokerRejected
 from issuer.chain import checksum
 from issuer.corporate import arithmetic, custody, stablecoin
 from issuer.corporate.schedule import send_schedule

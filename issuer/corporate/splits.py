@@ -26,7 +26,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected
+from issuer import units
+from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
 from issuer.corporate import arithmetic, custody
 from issuer.corporate.schedule import key, send_schedule
@@ -60,7 +61,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     m1 = arithmetic.split_multiplier(m0, action.old_rate, action.new_rate)
     supply = issuer.chain.total_supply(action.symbol)
     settled = custody_shares(issuer, action.symbol)[1]
-    after = settled * action.new_rate / action.old_rate
+    after = units.after_split(settled, units.split_ratio(action.old_rate, action.new_rate))
     action.m0, action.m1, action.m1_uncapped, action.supply_raw = str(m0), str(m1), str(m1), \
         str(supply)
     action.custody_settled = settled

@@ -28,15 +28,16 @@ from ``funding`` on, mints and burns of the symbol go on (:mod:`issuer.corporate
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from custody_mock.client import BrokerRejected
-from issuer import indexer
+from issuer import indexer, units
+from issuer.broker import BrokerRejected
 from issuer.chain import ChainError, checksum
 from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.schedule import key, reference
@@ -44,8 +45,6 @@ from issuer.deposits import UNBURNED, deposit_event
 from issuer.lifecycle.common import chain_step, move, note
 from issuer.models import ChainTx, CorporateAction, DividendClaim, Redemption
 from issuer.service import Issuer
-
-CENT = Decimal("0.01")
 
 
 def claims(db: Session, action: CorporateAction) -> list[DividendClaim]:
@@ -111,8 +110,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
                              amount=amounts[wallet]))
     # the broker moves cash in cents: the sum of the claims, rounded up to a cent (at most the
     # net, itself in cents), funds the distribution; its sub-cent rest returns at the reclaim
-    action.distributed = (Decimal(sum(amounts.values())) / unit).quantize(
-        CENT, rounding=ROUND_UP)
+    action.distributed = units.up(Fraction(sum(amounts.values())) / Fraction(unit), 2)
     if action.distributed <= 0:
         move(db, action, "completed", "no holder is owed a stablecoin unit: the dividend "
              "stays in custody as cash")
@@ -133,11 +131,11 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.distributed is not None
     journal = issuer.broker.journal_by_client_id(f"ca-{action.id}-onramp")
-    if journal is None or journal.status in ("rejected", "canceled"):
+    if journal is None or not (journal.in_flight or journal.executed):
         move(db, action, "halted", "the on-ramp journal is "
              + ("missing" if journal is None else journal.status))
         return
-    if journal.status != "executed":
+    if not journal.executed:
         note(action, f"waiting: on-ramp journal {journal.status}")
         return
     coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
@@ -187,7 +185,7 @@ def _reclaiming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         return
     entry = distributor.functions.distribution(action.distribution_id).call()
     total, claimed = int(entry[3]), int(entry[4])
-    action.reclaimed = Decimal(total - claimed) / _unit(coin)
+    action.reclaimed = units.exact(Fraction(total - claimed) / Fraction(_unit(coin)))
     move(db, action, "completed")
 
 

@@ -22,16 +22,15 @@ broker now)``. On a live system both are wall clocks and the offset is zero.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import units
 from issuer.models import CorporateAction
 from issuer.service import Issuer
 
-MARKET_TZ = ZoneInfo("America/New_York")
 FINAL = ("completed", "canceled", "failed")
 #: A stablecoin dividend in these statuses has its claims stored: it holds nothing any more.
 PAYING_OUT = ("funding", "claimable", "reclaiming")
@@ -39,9 +38,7 @@ PAYING_OUT = ("funding", "claimable", "reclaiming")
 ON_CHAIN = ("scheduling", "scheduled", "checking", "canceling")
 
 
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight New York at the start of ``day``: when the broker processes a split."""
-    return dt.datetime.combine(day, dt.time(), MARKET_TZ)
+start_of = units.start_of
 
 
 def chain_time_at(issuer: Issuer, moment: dt.datetime) -> int:
@@ -56,18 +53,17 @@ def open_actions(db: Session, symbol: str) -> list[CorporateAction]:
         .order_by(CorporateAction.ex_date)))
 
 
-def split_factor(db: Session, symbol: str, since: dt.date | None) -> Decimal:
-    """new/old of every completed split of ``symbol`` effective on or after ``since``: what
-    turns a share quantity read before them into today's shares."""
-    factor = Decimal(1)
+def split_ratios(db: Session, symbol: str, since: dt.date | None) -> list[Fraction]:
+    """new/old of every completed split of ``symbol`` effective on or after ``since``, in
+    order: what turns a share quantity read before them into today's shares (apply each with
+    :func:`issuer.units.after_split`, as the broker does)."""
     if since is None:
-        return factor
-    for old, new in db.execute(select(CorporateAction.old_rate, CorporateAction.new_rate).where(
+        return []
+    return [units.split_ratio(old, new) for old, new in db.execute(
+        select(CorporateAction.old_rate, CorporateAction.new_rate).where(
             CorporateAction.symbol == symbol, CorporateAction.status == "completed",
             CorporateAction.kind.in_(("forward_split", "reverse_split")),
-            CorporateAction.ex_date >= since)):
-        factor = factor * new / old
-    return factor
+            CorporateAction.ex_date >= since).order_by(CorporateAction.ex_date))]
 
 
 def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerUnavailable
-from custody_mock.schemas import ExecutionOut
 from issuer import crashpoints, outbox
+from issuer.broker import BrokerUnavailable
+from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.db import utcnow
 from issuer.models import AuditEntry, ChainTx, CorporateAction, Creation, Investor, Redemption
@@ -22,7 +22,7 @@ Lifecycle = Creation | Redemption | Investor | CorporateAction
 FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
 
-def settles_on(executions: Sequence[ExecutionOut]) -> dt.date | None:
+def settles_on(executions: Sequence[Execution]) -> dt.date | None:
     """The last settle date of the executions still pending, or None when none is."""
     return max((e.settle_date for e in executions if e.status == "pending"), default=None)
 

@@ -31,14 +31,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected
-from issuer import crashpoints
+from issuer import crashpoints, units
+from issuer.broker import BrokerRejected
 from issuer.chain import ChainError, shares_to_raw
-from issuer.corporate.window import mint_burn_blocker, split_factor
+from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
     FINAL_ORDER,
     attest,
@@ -143,10 +144,10 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
         note(creation, f"waiting: settlement on {settle.isoformat()}")
         return
     payment = issuer.broker.journal(creation.payment_journal_id)
-    if payment.status == "queued":
+    if payment.in_flight:
         note(creation, "waiting: payment journal")
         return
-    if payment.status != "executed":
+    if not payment.executed:
         move(db, creation, "halted", f"payment journal {payment.status}: "
              f"{payment.status_reason}")
         return
@@ -189,10 +190,10 @@ def _true_up(issuer: Issuer, db: Session, creation: Creation, delivered: Decimal
         except BrokerRejected as exc:  # e.g. the participant lacks the cash: tried again
             note(creation, f"waiting: true-up of {owed} refused: {exc.code}: {exc.detail}")
             return None
-    if journal.status == "queued":
+    if journal.in_flight:
         note(creation, f"waiting: true-up journal of {owed}")
         return None
-    if journal.status != "executed":
+    if not journal.executed:
         move(db, creation, "halted", f"true-up journal {journal.status}: "
              f"{journal.status_reason}")
         return None
@@ -205,20 +206,21 @@ def _unsettled_room(issuer: Issuer, db: Session, symbol: str) -> Decimal:
     """How many more unsettled shares may back supply: the tighter of the service's cap and the
     token's on-chain pending cap, less what unsettled shares already back."""
     report = reconcile(issuer, db, symbol)
-    on_chain = Decimal(issuer.chain.stock(symbol).token.functions.reservePolicy().call()[0]) \
-        / Decimal(10**18)
+    on_chain = units.exact(Fraction(
+        issuer.chain.stock(symbol).token.functions.reservePolicy().call()[0], units.ONE))
     cap = min(issuer.settings.unsettled_cap, on_chain)
-    used = max(Decimal(0), report.economic_supply - report.custody_settled)
+    used = max(Decimal(0), units.exact(Fraction(report.economic_supply)
+                                       - Fraction(report.custody_settled)))
     return cap - used
 
 
 def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:
     assert creation.broker_journal_id is not None
     journal = issuer.broker.journal(creation.broker_journal_id)
-    if journal.status == "queued":
+    if journal.in_flight:
         note(creation, f"waiting: journal settles on {journal.settle_date.isoformat()}")
         return
-    if journal.status != "executed":
+    if not journal.executed:
         move(db, creation, "failed", f"journal {journal.status}: {journal.status_reason}")
         return
     creation.filled_qty = creation.settled_qty = journal.qty
@@ -258,7 +260,9 @@ def _fix_mint(db: Session, creation: Creation, multiplier: int) -> None:
     """The raw units to mint: the settled shares in today's share units (every split the
     broker processed since they were counted), at the current multiplier, rounded down."""
     assert creation.settled_qty is not None
-    shares = creation.settled_qty * split_factor(db, creation.symbol, creation.units_date)
+    shares = creation.settled_qty
+    for ratio in split_ratios(db, creation.symbol, creation.units_date):
+        shares = units.after_split(shares, ratio)
     creation.multiplier = str(multiplier)
     creation.mint_raw = str(shares_to_raw(shares, multiplier))
 

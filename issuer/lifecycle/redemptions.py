@@ -20,15 +20,15 @@ in kind: requested -> burning -> burned -> paying -> completed
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from custody_mock.client import BrokerRejected
-from issuer import crashpoints
+from issuer import crashpoints, units
+from issuer.broker import BrokerRejected
 from issuer.chain import ChainError, raw_to_shares, shares_to_raw
 from issuer.corporate.window import mint_burn_blocker
-from issuer.deposits import NINE, deposit_raw
+from issuer.deposits import deposit_raw
 from issuer.lifecycle.common import FINAL_ORDER, chain_step, dispatch, move, note
 from issuer.models import Participant, Redemption
 from issuer.service import Issuer
@@ -87,7 +87,7 @@ def _deposit(db: Session, redemption: Redemption, multiplier: int,
     deposited = deposit_raw(db, redemption.source_event or "")
     if deposited is None:
         return raw, redemption.qty
-    return deposited, raw_to_shares(deposited, multiplier).quantize(NINE, rounding=ROUND_DOWN)
+    return deposited, units.broker_qty_down(raw_to_shares(deposited, multiplier))
 
 
 def _delivery_blocker(issuer: Issuer, redemption: Redemption) -> str | None:
@@ -206,10 +206,10 @@ def _payout(issuer: Issuer, db: Session, redemption: Redemption,
 def _paying(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     assert redemption.broker_journal_id is not None
     journal = issuer.broker.journal(redemption.broker_journal_id)
-    if journal.status == "queued":
+    if journal.in_flight:
         note(redemption, "waiting: payout journal")
         return
-    if journal.status != "executed":
+    if not journal.executed:
         move(db, redemption, "halted", f"payout journal {journal.status}: "
              f"{journal.status_reason}")
         return

@@ -26,6 +26,7 @@ from custody_mock.settings import Settings as BrokerSettings
 from issuer import operations, worker
 from issuer.api.auth import create_key
 from issuer.app import create_app
+from issuer.broker import AlpacaBroker
 from issuer.config import Settings
 from issuer.models import ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.service import Issuer
@@ -202,7 +203,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         issuer = Issuer(Settings(database_url=db_url, manifest=manifest,
                                  broker_url=broker_url, broker_account_id=custody,
                                  redemption_wallet=accounts[5].address))
-        issuer.broker = BrokerClient(broker_url, backoff=0.01)
+        issuer.broker = AlpacaBroker(broker_url, backoff=0.01)
         with issuer.session() as db:
             participant = operations.register_participant(
                 issuer, db, name="AP One", broker_account_id=ap,

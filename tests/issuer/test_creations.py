@@ -89,7 +89,7 @@ def test_an_invariant_violation_halts_new_creations(stack):
 
 
 def test_broker_outage_and_timeout_with_success_place_exactly_one_order(stack, broker_url):
-    from custody_mock.client import BrokerClient
+    from issuer.broker import AlpacaBroker
 
     stack.broker.add_fault("http_error", endpoint="POST /v1/trading/accounts/*/orders",
                            count=6, status=503, applied=False)
@@ -97,7 +97,7 @@ def test_broker_outage_and_timeout_with_success_place_exactly_one_order(stack, b
     stack.run(1)
     assert "broker unavailable" in stack.creation(creation_id).status_reason
     assert stack.creation(creation_id).status == "requested"
-    stack.issuer.broker = BrokerClient(broker_url, timeout=0.3, backoff=0.01)
+    stack.issuer.broker = AlpacaBroker(broker_url, timeout=0.3, backoff=0.01)
     stack.broker.add_fault("timeout", endpoint="POST /v1/trading/accounts/*/orders",
                            delay_ms=700, applied=True)
     other_id = stack.create("2")

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from custody_mock.client import BrokerClient
 from custody_mock.faults import KINDS
+from issuer.broker import AlpacaBroker
 from issuer.models import ChainTx
 
 D = Decimal
@@ -82,7 +82,7 @@ def test_the_matrix_covers_every_fault_kind():
 def arm(stack, kind: str) -> None:
     """Arm the fault; for the slow ones the issuer's client gives up after 0.3 s (and retries)."""
     if kind in ("http_error", "timeout"):
-        stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, timeout=0.3,
+        stack.issuer.broker = AlpacaBroker(stack.issuer.settings.broker_url, timeout=0.3,
                                            backoff=0.01)
     params = dict(FAULTS[kind])
     scope = {"symbol": params.pop("symbol")} if "symbol" in params else {

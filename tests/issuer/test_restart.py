@@ -17,8 +17,8 @@ import signal
 
 import pytest
 
-from custody_mock.client import BrokerClient
 from issuer import crashpoints
+from issuer.broker import AlpacaBroker
 from issuer.models import ChainTx
 from issuer.service import Issuer
 from tests.issuer import worker_process
@@ -55,7 +55,7 @@ def _restart_and_finish(stack, done) -> None:  # noqa: ANN001
     """A fresh issuer from the settings alone, its worker run each broker day until ``done``."""
     stack.issuer.close()
     stack.issuer = Issuer(stack.issuer.settings)
-    stack.issuer.broker = BrokerClient(stack.issuer.settings.broker_url, backoff=0.01)
+    stack.issuer.broker = AlpacaBroker(stack.issuer.settings.broker_url, backoff=0.01)
     stack.until(done, days=6)
 
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import select
 
-from custody_mock.client import BrokerClient
 from issuer import operations
 from issuer.api.auth import create_key
 from issuer.app import create_app
+from issuer.broker import AlpacaBroker
 from issuer.models import SymbolHalt
 from issuer.service import Issuer
 from tests.issuer.test_corporate_actions import action, send
@@ -37,7 +37,7 @@ def paying_stablecoin(stack, onramp: str) -> None:
                                    onramp_account_id=onramp)
     stack.issuer.close()
     stack.issuer = Issuer(settings)
-    stack.issuer.broker = BrokerClient(settings.broker_url, backoff=0.01)
+    stack.issuer.broker = AlpacaBroker(settings.broker_url, backoff=0.01)
 
 
 def test_a_dividend_paid_as_stablecoin_claims(stack):

@@ -1,0 +1,169 @@
+"""What the issuer reads from its broker, in its own types: the port's vocabulary. Each model
+takes the fields the issuer uses and ignores the rest, so an adapter may be fed a richer answer
+(Alpaca's) without the issuer depending on its shape. Amounts are exact ``Decimal``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class BrokerModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class MarketClock(BrokerModel):
+    """The broker's market clock: ``now`` and the New York trading ``date`` it falls on."""
+
+    now: dt.datetime
+    date: dt.date
+    is_open: bool
+    next_open: dt.datetime
+    next_close: dt.datetime
+
+
+class Account(BrokerModel):
+    id: str
+    status: str
+
+
+class TradingAccount(BrokerModel):
+    id: str
+    cash: Decimal
+    buying_power: Decimal
+    cash_withdrawable: Decimal
+    trading_blocked: bool = False
+    transfers_blocked: bool = False
+    account_blocked: bool = False
+
+
+class Asset(BrokerModel):
+    symbol: str
+    tradable: bool
+    fractionable: bool
+    status: str = "active"
+    #: Why trading is halted, when the broker says (the mock does; Alpaca has ``status``).
+    halt_reason: str | None = None
+
+
+class Order(BrokerModel):
+    id: str
+    client_order_id: str
+    symbol: str
+    side: str
+    type: str
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    filled_qty: Decimal
+    filled_avg_price: Decimal | None = None
+    status: str
+    created_at: dt.datetime
+    #: Why the order was rejected, canceled or adjusted, when the broker says.
+    status_reason: str | None = None
+
+
+class Execution(BrokerModel):
+    """One execution of an order and its settlement (the mock's ``executions``; see the
+    adapter for what stands in for it on Alpaca)."""
+
+    id: str
+    order_id: str
+    symbol: str
+    side: str
+    qty: Decimal
+    price: Decimal
+    amount: Decimal
+    transaction_time: dt.datetime
+    trade_date: dt.date
+    settle_date: dt.date
+    status: str
+    activity_id: str
+
+
+class Position(BrokerModel):
+    symbol: str
+    qty: Decimal
+    #: Shares whose delivery has settled (what counts on a record date and can be journaled).
+    qty_settled: Decimal
+    #: Shares not held for open sell orders.
+    qty_available: Decimal
+    avg_entry_price: Decimal | None = None
+    current_price: Decimal | None = None
+    market_value: Decimal | None = None
+
+
+class Activity(BrokerModel):
+    id: str
+    account_id: str
+    activity_type: str
+    type: str | None = None
+    date: dt.date
+    transaction_time: dt.datetime
+    settle_date: dt.date | None = None
+    symbol: str | None = None
+    side: str | None = None
+    qty: Decimal | None = None
+    price: Decimal | None = None
+    per_share_amount: Decimal | None = None
+    #: Cash moved (0 for an entry that moves only shares).
+    net_amount: Decimal = Decimal(0)
+    status: str = "executed"
+    description: str = ""
+    order_id: str | None = None
+    journal_id: str | None = None
+    corporate_action_id: str | None = None
+    parent_id: str | None = None
+    corrects_id: str | None = None
+
+    @field_validator("net_amount", mode="before")
+    @classmethod
+    def _no_cash_is_zero(cls, value: object) -> object:
+        return Decimal(0) if value is None else value
+
+
+#: Alpaca's journal statuses still on their way (the issuer waits), done, and failed for good.
+JOURNAL_IN_FLIGHT = frozenset({"queued", "sent_to_clearing", "pending"})
+JOURNAL_DONE = frozenset({"executed"})
+
+
+class Journal(BrokerModel):
+    id: str
+    entry_type: str
+    from_account: str
+    to_account: str
+    symbol: str | None = None
+    qty: Decimal | None = None
+    net_amount: Decimal | None = None
+    client_journal_id: str | None = None
+    status: str
+    status_reason: str | None = None
+    settle_date: dt.date | None = None
+    created_at: dt.datetime | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        """Still on its way (queued, sent to clearing, pending): wait for it."""
+        return self.status in JOURNAL_IN_FLIGHT
+
+    @property
+    def executed(self) -> bool:
+        return self.status in JOURNAL_DONE
+
+
+class Announcement(BrokerModel):
+    id: str
+    corporate_action_id: str
+    #: The announcement's version (amendments are new versions of one corporate action).
+    version: int = 1
+    ca_type: str
+    ca_sub_type: str
+    initiating_symbol: str
+    declaration_date: dt.date | None = None
+    ex_date: dt.date
+    record_date: dt.date | None = None
+    payable_date: dt.date | None = None
+    cash: Decimal | None = None
+    old_rate: Decimal | None = None
+    new_rate: Decimal | None = None
