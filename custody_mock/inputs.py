@@ -96,8 +96,17 @@ def _whole(value: object) -> object:
 Whole = Annotated[int, BeforeValidator(_whole)]
 
 
+def _looks_numeric(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _no_number(value: object) -> object:
-    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+    """Refuse a number (or a numeric string: pydantic would read it as Unix seconds)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _looks_numeric(value)):
         raise PydanticCustomError("invalid_time", "expected an RFC 3339 date or date-time")
     return value
 
@@ -109,6 +118,12 @@ Day = Annotated[dt.date, BeforeValidator(_no_number)]
 
 def _day_or_time(value: object) -> object:
     value = _no_number(value)
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("invalid_time", "expected an RFC 3339 date or date-time"
+                                      ) from None
     if isinstance(value, str) and len(value) > 10:
         try:
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -131,6 +146,8 @@ CashPerShare = decimal_in("invalid_amount", digits=9, places=9, positive=False)
 Fraction01 = decimal_in("invalid_rate", digits=1, places=9, positive=False, at_most_one=True)
 Bps = decimal_in("invalid_slippage", digits=3, places=2, positive=False)
 Qty = decimal_in("invalid_qty", digits=12, places=9)
+#: An account holder's declared income or net worth (KYC): whole dollars or cents, up to 10^13.
+KycAmount = decimal_in("invalid_amount", digits=13, places=2, positive=False, numbers=True)
 OrderQty = decimal_in("invalid_qty", digits=12, places=9, numbers=True)
 Notional = decimal_in("invalid_notional", digits=13, places=2, numbers=True)
 LimitPrice = decimal_in("invalid_limit_price", digits=9, places=4, numbers=True)

@@ -24,6 +24,7 @@ from custody_mock.inputs import (
     Cash,
     CashPerShare,
     Fraction01,
+    KycAmount,
     LimitPrice,
     Notional,
     OrderQty,
@@ -79,12 +80,12 @@ class Identity(Strict):
     date_of_departure_from_usa: str | None = Field(None, max_length=10)
     permanent_resident: StrictBool | None = None
     funding_source: list[str] | None = Field(None, max_length=10)
-    annual_income_min: Decimal | None = None
-    annual_income_max: Decimal | None = None
-    liquid_net_worth_min: Decimal | None = None
-    liquid_net_worth_max: Decimal | None = None
-    total_net_worth_min: Decimal | None = None
-    total_net_worth_max: Decimal | None = None
+    annual_income_min: KycAmount | None = None
+    annual_income_max: KycAmount | None = None
+    liquid_net_worth_min: KycAmount | None = None
+    liquid_net_worth_max: KycAmount | None = None
+    total_net_worth_min: KycAmount | None = None
+    total_net_worth_max: KycAmount | None = None
 
 
 class Contact(Strict):

@@ -43,6 +43,8 @@ BEYOND_SCHEMA = {
     "invalid_qty": "a quantity as a JSON number with more than 9 decimals, or a fraction of an "
                    "asset that is not fractionable",
     "invalid_notional": "a notional as a JSON number with more than 2 decimals",
+    "invalid_amount": "an amount (a transfer, a declared income) as a JSON number with more "
+                      "than 2 decimals",
     "invalid_limit_price": "a limit price with more decimals than its tick (2 from $1, 4 "
                            "below), or one the order type does not take",
     "invalid_fault": "a fault scoped in a way its kind does not support",
