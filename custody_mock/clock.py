@@ -41,14 +41,19 @@ def advance_to(ctx: Ctx, target: dt.datetime) -> None:
     ctx.db.flush()
 
 
-def next_open(ctx: Ctx) -> dt.datetime:
-    """The next regular session open strictly after now."""
+def _next_session_edge(ctx: Ctx, edge: int) -> dt.datetime:
+    """The next regular session open (``edge`` 0) or close (1) strictly after now."""
     day = ctx.today
     while True:
         hours = ctx.calendar.session_hours(day)
-        if hours is not None and hours[0] > ctx.now:
-            return hours[0]
+        if hours is not None and hours[edge] > ctx.now:
+            return hours[edge]
         day += dt.timedelta(days=1)
+
+
+def next_open(ctx: Ctx) -> dt.datetime:
+    """The next regular session open strictly after now."""
+    return _next_session_edge(ctx, 0)
 
 
 def previous_close(ctx: Ctx) -> dt.datetime:
@@ -65,12 +70,7 @@ def previous_close(ctx: Ctx) -> dt.datetime:
 
 def next_close(ctx: Ctx) -> dt.datetime:
     """The next regular session close strictly after now (today's, while it is ahead)."""
-    day = ctx.today
-    while True:
-        hours = ctx.calendar.session_hours(day)
-        if hours is not None and hours[1] > ctx.now:
-            return hours[1]
-        day += dt.timedelta(days=1)
+    return _next_session_edge(ctx, 1)
 
 
 def _next_event(ctx: Ctx, target: dt.datetime) -> tuple[dt.datetime, str] | None:

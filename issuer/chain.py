@@ -20,8 +20,6 @@ from web3.contract import Contract
 from issuer import validation
 from issuer.config import Settings
 
-ONE = 10**18
-
 
 class ChainError(Exception):
     """A call or transaction the contracts refused; ``name`` is the custom error's name."""
@@ -135,5 +133,3 @@ def checksum(address: str) -> str:
     return validation.address(address)
 
 
-# raw <-> shares conversions: issuer.units (re-exported here for older imports)
-from issuer.units import raw_to_shares, shares_to_raw  # noqa: E402,F401

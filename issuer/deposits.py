@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import units
-from issuer.chain import checksum, raw_to_shares
+from issuer.chain import checksum
 from issuer.db import utcnow
 from issuer.models import AuditEntry, Participant, Redemption, TokenEvent
 from issuer.service import Issuer
+from issuer.units import raw_to_shares
 
 #: Redemption statuses whose deposit still sits, unburned, in the redemption wallet.
 UNBURNED = ("requested", "paused", "burning")

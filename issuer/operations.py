@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from issuer import validation
 from issuer.broker import BrokerRejected
-from issuer.chain import shares_to_raw
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
 from issuer.models import Approval, AuditEntry, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
+from issuer.units import shares_to_raw
 from servicekit.decimals import places
 
 KINDS = ("cash", "in_kind")

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer import units
-from issuer.chain import ONE, raw_to_shares
 from issuer.db import utcnow
 from issuer.errors import IssuerError
 from issuer.models import (
@@ -29,6 +28,7 @@ from issuer.models import (
     SymbolHalt,
 )
 from issuer.service import Issuer
+from issuer.units import ONE, raw_to_shares
 
 OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
                   "minting", "halted")

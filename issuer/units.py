@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 #: 10^18: one token, and a multiplier of 1.
 ONE = 10**18
 QTY_PLACES = 9
-CASH_PLACES = 2
 QTY_STEP = Decimal(1).scaleb(-QTY_PLACES)
 NEW_YORK = ZoneInfo("America/New_York")
 

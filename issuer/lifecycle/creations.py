@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
-from issuer.chain import ChainError, shares_to_raw
+from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
     FINAL_ORDER,
@@ -52,6 +52,7 @@ from issuer.lifecycle.common import (
 from issuer.models import ChainTx, Creation, Participant
 from issuer.reserves import check_invariant, open_halt, reconcile
 from issuer.service import Issuer
+from issuer.units import shares_to_raw
 
 
 def order_id_for(creation: Creation) -> str:

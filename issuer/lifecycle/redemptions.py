@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
-from issuer.chain import ChainError, raw_to_shares, shares_to_raw
+from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
 from issuer.deposits import deposit_raw
 from issuer.lifecycle.common import FINAL_ORDER, chain_step, dispatch, move, note
 from issuer.models import Participant, Redemption
 from issuer.service import Issuer
+from issuer.units import raw_to_shares, shares_to_raw
 
 
 def step(issuer: Issuer, db: Session, redemption: Redemption) -> None:

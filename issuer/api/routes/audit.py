@@ -11,9 +11,9 @@ from issuer import controls, indexer
 from issuer.api.paging import After, Block, Limit
 from issuer.api.routes.deps import Viewer, deployed_by
 from issuer.api.schemas import AuditOut, HoldersOut
-from issuer.chain import raw_to_shares
 from issuer.errors import IssuerError, invalid
 from issuer.models import AuditEntry
+from issuer.units import raw_to_shares
 
 router = APIRouter()
 
