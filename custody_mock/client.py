@@ -123,7 +123,7 @@ class BrokerClient(BrokerHttp):
     def executions(self, account_id: str, order_id: str) -> list[ExecutionOut]:
         return self._get_list(
             ExecutionOut,
-            f"/v1/trading/accounts/{seg(account_id)}/orders/{seg(order_id)}/executions")
+            f"/_mock/accounts/{seg(account_id)}/orders/{seg(order_id)}/executions")
 
     # ------------------------------------------------------------------------- positions
 

@@ -22,10 +22,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from custody_mock import corporate_actions, journals, settlement, trading
-from custody_mock.calendar import local_date, midnight
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError
 from custody_mock.models import PricePoint
+from servicekit.calendar import local_date, midnight
 
 
 def advance_to(ctx: Ctx, target: dt.datetime) -> None:

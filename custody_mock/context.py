@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from custody_mock.calendar import SettlementCalendar, local_date
 from custody_mock.models import BrokerState
 from custody_mock.settings import Settings
+from servicekit.calendar import SettlementCalendar, local_date
 
 
 @dataclass

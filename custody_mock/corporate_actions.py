@@ -31,7 +31,6 @@ from custody_mock.amounts import (
     qty_down,
     whole_down,
 )
-from custody_mock.calendar import midnight
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError, invalid, not_found
 from custody_mock.models import (
@@ -44,6 +43,7 @@ from custody_mock.models import (
     Order,
     Trade,
 )
+from servicekit.calendar import midnight
 
 US = "USA"
 DIVIDEND, SPLIT = "dividend", "split"

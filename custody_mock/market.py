@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from custody_mock.amounts import price_round
-from custody_mock.calendar import local_date
 from custody_mock.context import Ctx
 from custody_mock.errors import invalid
 from custody_mock.models import Asset, PricePoint
+from servicekit.calendar import local_date
 
 BPS = Decimal(10_000)
 

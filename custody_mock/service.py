@@ -14,12 +14,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, or_, select
 
-from custody_mock.calendar import SettlementCalendar
 from custody_mock.context import Ctx
 from custody_mock.db import Base, make_engine, make_sessionmaker
 from custody_mock.faults import HTTP_KINDS
 from custody_mock.models import BrokerState, Fault
 from custody_mock.settings import Settings
+from servicekit.calendar import SettlementCalendar
 
 
 class Broker:

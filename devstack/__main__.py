@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 
-from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from devstack.processes import Processes, StackError, http_ready, rpc_ready, tail
 from devstack.story import Api, Story, Wallets
@@ -30,6 +29,7 @@ from issuer.chain import Chain
 from issuer.config import Settings, dev_key
 from issuer.db import make_engine
 from issuer.schema import downgrade_to_empty, upgrade
+from servicekit.calendar import NEW_YORK
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day (NYSE open, banks

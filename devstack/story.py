@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from devstack.processes import StackError
 from issuer.chain import Chain
 from issuer.units import raw_to_shares
+from servicekit.calendar import NEW_YORK
 
 D = Decimal
 ONE = 10**18

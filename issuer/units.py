@@ -9,7 +9,8 @@
   once, where it is produced, in the direction named by the function.
 - **Broker precision**: quantities carry at most 9 decimals, cash 2 (Alpaca's); a quantity the
   broker will hold after a split is rounded down to 9 decimals, as the broker rounds it.
-- **The broker's calendar day**: New York midnight, when the broker processes a split.
+- **The broker's calendar day**: New York midnight, when the broker processes a split (from the
+  settlement calendar shared with the mock, :mod:`servicekit.calendar`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
+
+from servicekit.calendar import NEW_YORK, local_date, midnight
 
 #: 10^18: one token, and a multiplier of 1.
 ONE = 10**18
 QTY_PLACES = 9
 QTY_STEP = Decimal(1).scaleb(-QTY_PLACES)
-NEW_YORK = ZoneInfo("America/New_York")
 
 Number = Decimal | Fraction | int
 
@@ -91,6 +92,15 @@ def after_split(qty: Number, ratio: Fraction) -> Decimal:
     return down(Fraction(qty) * ratio, QTY_PLACES)
 
 
+def cash_half_up(value: Number) -> Decimal:
+    """Cash rounded half away from zero to the cent, as the broker prices a trade
+    (``qty * price``)."""
+    fraction = Fraction(value)
+    cents = abs(fraction) * 100
+    rounded = (cents.numerator * 2 + cents.denominator) // (2 * cents.denominator)
+    return exact(Fraction(-rounded if fraction < 0 else rounded, 100))
+
+
 def broker_qty_down(shares: Number) -> Decimal:
     """Shares as a broker quantity (9 decimals), rounded down."""
     return down(shares, QTY_PLACES)
@@ -98,9 +108,9 @@ def broker_qty_down(shares: Number) -> Decimal:
 
 def broker_date(moment: dt.datetime) -> dt.date:
     """The New York calendar day ``moment`` falls on (the broker's day)."""
-    return moment.astimezone(NEW_YORK).date()
+    return local_date(moment)
 
 
 def start_of(day: dt.date) -> dt.datetime:
     """Midnight New York at the start of ``day``: when the broker processes a split."""
-    return dt.datetime.combine(day, dt.time(), NEW_YORK)
+    return midnight(day).astimezone(NEW_YORK)

@@ -20,18 +20,16 @@ from custody_mock.api.views import (
     positions_out,
     trading_account_out,
 )
-from custody_mock.calendar import midnight
 from custody_mock.errors import invalid, not_found
 from custody_mock.inputs import Day, DayOrTime, Timestamp
 from custody_mock.journals import JournalRequest
-from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order, Trade
+from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order
 from custody_mock.schemas import (
     AccountCreate,
     AccountOut,
     ActivityOut,
     AnnouncementOut,
     AssetOut,
-    ExecutionOut,
     JournalCreate,
     JournalOut,
     MarketClockOut,
@@ -43,6 +41,7 @@ from custody_mock.schemas import (
     TransferOut,
 )
 from custody_mock.trading import OrderRequest
+from servicekit.calendar import midnight
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
 AccountPath = "/trading/accounts/{account_id}"
@@ -248,17 +247,6 @@ def cancel_order(account_id: str, order_id: str, broker: BrokerDep) -> Response:
     with broker.transaction() as ctx:
         trading.cancel(ctx, trading.get(ctx, account_id, order_id))
     return Response(status_code=204)
-
-
-@router.get(AccountPath + "/orders/{order_id}/executions", response_model=list[ExecutionOut],
-            tags=["orders"])
-def list_executions(account_id: str, order_id: str, broker: BrokerDep) -> list[ExecutionOut]:
-    """Not in Alpaca's API: each execution of the order and its settlement status."""
-    with broker.transaction() as ctx:
-        order = trading.get(ctx, account_id, order_id)
-        rows = ctx.db.scalars(select(Trade).where(Trade.order_id == order.id)
-                              .order_by(Trade.transaction_time, Trade.id))
-        return [ExecutionOut.model_validate(r) for r in rows]
 
 
 # ----------------------------------------------------------------------------- positions

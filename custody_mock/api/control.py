@@ -15,7 +15,7 @@ from custody_mock.api.views import account_out, announcement_out
 from custody_mock.context import Ctx
 from custody_mock.corporate_actions import AnnouncementFields
 from custody_mock.errors import BrokerError, invalid, not_found
-from custody_mock.models import Asset, Fault, PricePoint
+from custody_mock.models import Asset, Fault, PricePoint, Trade
 from custody_mock.schemas import (
     AccountFlags,
     AccountOut,
@@ -29,6 +29,7 @@ from custody_mock.schemas import (
     ClockAdvance,
     ClockOut,
     ClockSet,
+    ExecutionOut,
     FaultCreate,
     FaultOut,
     FeeCreate,
@@ -235,3 +236,16 @@ def clear_faults(broker: BrokerDep) -> Response:
         ctx.db.execute(delete(Fault))
     broker.faults_changed()
     return Response(status_code=204)
+
+
+@router.get("/accounts/{account_id}/orders/{order_id}/executions",
+            response_model=list[ExecutionOut])
+def list_executions(account_id: str, order_id: str, broker: BrokerDep) -> list[ExecutionOut]:
+    """Not in Alpaca's API (the mock's inspection): each execution of the order and its
+    settlement status as the mock's ledger holds it. The issuer never reads it: it derives
+    executions from FILL activities and the settlement calendar."""
+    with broker.transaction() as ctx:
+        order = trading.get(ctx, account_id, order_id)
+        rows = ctx.db.scalars(select(Trade).where(Trade.order_id == order.id)
+                              .order_by(Trade.transaction_time, Trade.id))
+        return [ExecutionOut.model_validate(r) for r in rows]

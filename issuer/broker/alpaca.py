@@ -9,14 +9,23 @@ Broker vocabulary and precision stay here: activity types (``DIV``, ``DIVNRA``..
 9-decimal quantities and cents travel as the broker writes them and come back as the issuer's
 types (:mod:`issuer.broker.types`).
 
-What Alpaca's Broker API does not give and the issuer still reads (the open "real rails I"
-issue moves these onto what Alpaca gives; each is marked below):
+What the issuer needs and Alpaca's Broker API does not give, worked around here only:
 
-- ``executions`` of an order with their trade and settle dates (Alpaca: FILL activities, and
-  settle dates from the settlement calendar);
-- ``qty_settled`` on a position (Alpaca: derived from executions and journals);
-- ``status_reason`` on an order, ``client_journal_id`` on a journal, ``version`` on an
-  announcement.
+- **Executions and their settlement.** Alpaca has no per-order executions: they are the order's
+  FILL activities; the settle date comes from the settlement calendar shared with the mock
+  (:mod:`servicekit.calendar`, T+1 on NYSE sessions that are bank business days); a fill is
+  settled once the broker's date reaches it. A busted fill, or one that failed to settle, is
+  reversed by a FILL activity ``canceled`` that names it (``corrects_id``); a price correction
+  is a FILL ``correct`` with the new price.
+- **Settled shares of a position.** Alpaca's position has ``qty`` only: settled shares are
+  ``qty`` less the buys not settled yet plus the sells not settled yet (each adjusted for a split
+  since its trade date), within ``[0, qty]``.
+- **A journal's client id.** Alpaca's journals have none: the adapter writes the id into the
+  journal's ``description`` (``[ref:<id>]``) and finds an earlier attempt by listing the
+  journals between the two accounts, so a retried or restarted journal is never made twice.
+- **Announcement versions.** Alpaca amends an announcement in place: the issuer compares the
+  figures it recorded with the current ones (:mod:`issuer.corporate.discovery`).
+- ``status_reason`` on an order is read when the broker gives one (the mock does).
 """
 
 from __future__ import annotations
@@ -41,10 +50,26 @@ from issuer.broker.types import (
     TradingAccount,
 )
 from servicekit.broker_http import BrokerHttp, seg, stream_after
+from servicekit.calendar import SettlementCalendar
+
+#: How far back a fill can still be unsettled: T+1 plus a run of holidays, with room to spare.
+UNSETTLED_LOOKBACK = dt.timedelta(days=14)
+#: The tag that carries a journal's client id in its description.
+REF = "[ref:{}]"
+
+
+class _WirePosition(Position):
+    """A position as Alpaca sends it: no settled quantity."""
+
+    qty_settled: Decimal = Decimal(0)
 
 
 class AlpacaBroker(BrokerHttp):
     """The Broker API calls the issuer makes, answered in the issuer's types."""
+
+    def __init__(self, base_url: str, **options: Any) -> None:
+        super().__init__(base_url, **options)
+        self.calendar = SettlementCalendar()
 
     # ------------------------------------------------------------------------- accounts
 
@@ -87,26 +112,94 @@ class AlpacaBroker(BrokerHttp):
         return self._get_list(Order, f"/v1/trading/accounts/{seg(account_id)}/orders",
                               status=status, symbols=symbols, limit=limit, direction=direction)
 
-    def executions(self, account_id: str, order_id: str) -> list[Execution]:
-        """Not in Alpaca's API (the mock's): the order's executions and their settlement."""
-        return self._get_list(
-            Execution,
-            f"/v1/trading/accounts/{seg(account_id)}/orders/{seg(order_id)}/executions")
+    def executions(self, account_id: str, order: Order) -> list[Execution]:
+        """The order's fills, from its FILL activities, with their settlement (see the module
+        notes)."""
+        fills = [a for a in self._fills(account_id, order.created_at)
+                 if a.order_id == order.id]
+        today = self.clock().date
+        return [self._execution(fill, fills, today) for fill in fills if fill.corrects_id is None]
+
+    def _fills(self, account_id: str, after: dt.datetime) -> list[Activity]:
+        """FILL activities of the account from ``after`` on (originals and corrections)."""
+        return list(stream_after(lambda token: self.activities(
+            account_id=account_id, types=["FILL"], after=after - dt.timedelta(seconds=1),
+            page_token=token, page_size=500), None, 500))
+
+    def _execution(self, fill: Activity, fills: list[Activity], today: dt.date) -> Execution:
+        assert fill.qty is not None and fill.price is not None and fill.side is not None
+        trade_date = units.broker_date(fill.transaction_time)
+        settle_date = self.calendar.settlement_date(trade_date)
+        price = fill.price
+        signed = fill.net_amount if fill.net_amount else (
+            -1 if fill.side == "buy" else 1) * units.cash_half_up(fill.qty * fill.price)
+        status = "settled" if today >= settle_date else "pending"
+        for correction in sorted((c for c in fills if c.corrects_id == fill.id),
+                                 key=lambda c: c.id):
+            if correction.status == "canceled":
+                status = "canceled"
+            elif correction.status == "correct" and correction.price is not None:
+                price, signed = correction.price, signed + correction.net_amount
+        return Execution(id=fill.id, order_id=fill.order_id or "", symbol=fill.symbol or "",
+                         side=fill.side, qty=fill.qty, price=price, amount=abs(signed),
+                         transaction_time=fill.transaction_time, trade_date=trade_date,
+                         settle_date=settle_date, status=status)
 
     # ------------------------------------------------------------------------- positions
 
     def position(self, account_id: str, symbol: str) -> Position | None:
+        """The position, with ``qty_settled`` derived (Alpaca does not give it): ``qty`` less
+        the buys not settled yet plus the sells not settled yet, within ``[0, qty]``."""
         path = f"/v1/trading/accounts/{seg(account_id)}/positions/{seg(symbol)}"
-        return self._get_or_none(Position, path)
+        found = self._get_or_none(_WirePosition, path)
+        if found is None:
+            return None
+        settled = found.qty - self.unsettled_net(account_id, found.symbol)
+        return Position.model_validate({**found.model_dump(),
+                                        "qty_settled": min(found.qty, max(Decimal(0), settled))})
+
+    def unsettled_net(self, account_id: str, symbol: str) -> Decimal:
+        """Shares bought and not settled less shares sold and not settled, in today's shares."""
+        clock = self.clock()
+        fills = [a for a in self._fills(account_id, clock.now - UNSETTLED_LOOKBACK)
+                 if a.symbol == symbol]
+        net = Decimal(0)
+        for fill in fills:
+            if fill.corrects_id is not None:
+                continue
+            execution = self._execution(fill, fills, clock.date)
+            if execution.status != "pending":
+                continue
+            qty = self._split_since(account_id, symbol, execution.trade_date, execution.qty)
+            net += qty if execution.side == "buy" else -qty
+        return net
+
+    def _split_since(self, account_id: str, symbol: str, trade_date: dt.date,
+                     qty: Decimal) -> Decimal:
+        """``qty`` of ``trade_date`` in today's shares: each split since, as the broker rounds."""
+        splits = [a for a in self.activities(
+            account_id=account_id, types=["SPLIT"],
+            after=units.start_of(trade_date + dt.timedelta(days=1)), page_size=500)
+            if a.symbol == symbol and a.corporate_action_id]
+        for split in sorted(splits, key=lambda a: a.id):
+            for announcement in self.announcements(symbol=symbol,
+                                                   since=split.date - dt.timedelta(days=7),
+                                                   until=split.date + dt.timedelta(days=7)):
+                if (announcement.corporate_action_id == split.corporate_action_id
+                        and announcement.old_rate and announcement.new_rate):
+                    qty = units.after_split(qty, units.split_ratio(announcement.old_rate,
+                                                                   announcement.new_rate))
+        return qty
 
     # ------------------------------------------------------------------------- activities
 
     def activities(self, *, account_id: str | None = None, types: list[str] | None = None,
                    page_token: str | None = None, page_size: int = 100,
-                   direction: str = "asc") -> list[Activity]:
+                   direction: str = "asc", after: dt.datetime | None = None) -> list[Activity]:
         return self._get_list(Activity, "/v1/accounts/activities", account_id=account_id,
                               activity_types=",".join(types) if types else None,
-                              page_token=page_token, page_size=page_size, direction=direction)
+                              page_token=page_token, page_size=page_size, direction=direction,
+                              after=after)
 
     def new_activities(self, cursor: str | None, *, account_id: str | None = None,
                        types: list[str] | None = None,
@@ -123,35 +216,46 @@ class AlpacaBroker(BrokerHttp):
                        symbol: str | None = None, qty: Decimal | None = None,
                        amount: Decimal | None = None, description: str = "",
                        client_journal_id: str | None = None) -> Journal:
-        """Create a journal at most once (looked up by ``client_journal_id``, the mock's)."""
+        """Create a journal at most once. Alpaca's journals have no client id: the id travels
+        in the description (``[ref:<id>]``), and an earlier attempt (a timeout, a crash before
+        the caller stored the answer) is found by it before anything new is sent."""
         client_journal_id = client_journal_id or str(uuid.uuid4())
+        tag = REF.format(client_journal_id)
+
+        def lookup() -> Journal | None:
+            return self.journal_by_client_id(client_journal_id, from_account=from_account,
+                                             to_account=to_account, entry_type=entry_type)
+
+        if (existing := lookup()) is not None:
+            return existing
         body: dict[str, Any] = {
             "entry_type": entry_type, "from_account": from_account, "to_account": to_account,
-            "symbol": symbol, "qty": qty, "amount": amount, "description": description,
-            "client_journal_id": client_journal_id}
+            "symbol": symbol, "qty": qty, "amount": amount,
+            "description": f"{description} {tag}".strip()}
         return self._write_once(
             lambda: self._send("POST", "/v1/journals",
                                body={k: v for k, v in body.items() if v is not None}),
-            lambda: self.journal_by_client_id(client_journal_id),
-            Journal, duplicate_code="duplicate_client_journal_id",
-            same=lambda j: (j.from_account == from_account and j.to_account == to_account
-                            and j.entry_type == entry_type))
+            lookup, Journal, duplicate_code="duplicate_journal", same=lambda _: True)
 
     def journal(self, journal_id: str) -> Journal:
         return self._get(Journal, f"/v1/journals/{seg(journal_id)}")
 
-    def journal_by_client_id(self, client_journal_id: str) -> Journal | None:
-        found = self._get_list(Journal, "/v1/journals", client_journal_id=client_journal_id)
+    def journal_by_client_id(self, client_journal_id: str, *, from_account: str,
+                             to_account: str, entry_type: str) -> Journal | None:
+        """The journal between the two accounts whose description carries the client id."""
+        tag = REF.format(client_journal_id)
+        found = [j for j in self._get_list(Journal, "/v1/journals", from_account=from_account,
+                                           to_account=to_account, entry_type=entry_type)
+                 if j.description.endswith(tag)]
         return found[0] if found else None
 
     # ------------------------------------------------------------------------- reference data
 
     def announcements(self, *, ca_types: str | None = None, symbol: str | None = None,
-                      since: dt.date | None = None, until: dt.date | None = None,
-                      include_history: bool = False) -> list[Announcement]:
+                      since: dt.date | None = None,
+                      until: dt.date | None = None) -> list[Announcement]:
         return self._get_list(Announcement, "/v1/corporate_actions/announcements",
-                              ca_types=ca_types, symbol=symbol, since=since, until=until,
-                              include_history=str(include_history).lower())
+                              ca_types=ca_types, symbol=symbol, since=since, until=until)
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")

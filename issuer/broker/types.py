@@ -65,8 +65,12 @@ class Order(BrokerModel):
 
 
 class Execution(BrokerModel):
-    """One execution of an order and its settlement (the mock's ``executions``; see the
-    adapter for what stands in for it on Alpaca)."""
+    """One execution (fill) of an order and its settlement, as the adapter derives it: the fill
+    from the broker's FILL activity, the settle date from the settlement calendar (T+1 on NYSE
+    sessions that are bank business days), ``settled`` once the broker's date reaches it.
+
+    ``qty`` is in the shares of the trade date: a split effective after ``trade_date`` is not
+    reflected (apply the splits effective from ``trade_date + 1`` day)."""
 
     id: str
     order_id: str
@@ -74,18 +78,22 @@ class Execution(BrokerModel):
     side: str
     qty: Decimal
     price: Decimal
+    #: Cash of the execution (qty * price to the cent), after any price correction.
     amount: Decimal
     transaction_time: dt.datetime
     trade_date: dt.date
     settle_date: dt.date
+    #: ``pending`` (not settled yet), ``settled``, or ``canceled`` (busted, or failed to
+    #: settle: the broker reversed it).
     status: str
-    activity_id: str
 
 
 class Position(BrokerModel):
     symbol: str
     qty: Decimal
     #: Shares whose delivery has settled (what counts on a record date and can be journaled).
+    #: Alpaca does not publish it: the adapter derives it from the position and the fills not
+    #: settled yet (:meth:`issuer.broker.alpaca.AlpacaBroker.position`).
     qty_settled: Decimal
     #: Shares not held for open sell orders.
     qty_available: Decimal
@@ -136,7 +144,7 @@ class Journal(BrokerModel):
     symbol: str | None = None
     qty: Decimal | None = None
     net_amount: Decimal | None = None
-    client_journal_id: str | None = None
+    description: str = ""
     status: str
     status_reason: str | None = None
     settle_date: dt.date | None = None
@@ -155,8 +163,6 @@ class Journal(BrokerModel):
 class Announcement(BrokerModel):
     id: str
     corporate_action_id: str
-    #: The announcement's version (amendments are new versions of one corporate action).
-    version: int = 1
     ca_type: str
     ca_sub_type: str
     initiating_symbol: str

@@ -1,8 +1,9 @@
 """Corporate actions picked up from the broker's announcements, with their amendments.
 
-Each pass lists the announcements of the issuer's symbols (current versions) from 30 days back
-(or the oldest open action's ex-date). A new corporate action id becomes a record; a higher
-version of a known one updates its dates and rates and is written to the audit log. An amended
+Each pass lists the announcements of the issuer's symbols from 30 days back (or the oldest open
+action's ex-date). A new corporate action id becomes a record; a known one whose dates or rates
+changed (Alpaca amends in place; the record counts the amendments as its ``version``) is updated
+and written to the audit log. An amended
 split whose multiplier is already proposed, awaiting approval or scheduled goes back to be
 computed (a scheduled one is cancelled on chain first) and needs a new approval; a dividend's
 figures come from what the broker pays, so its amendments need no more than the new dates and
@@ -60,18 +61,24 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
             CorporateAction.corporate_action_id == announcement.corporate_action_id))
         if row is None:
             changed.append(_record(issuer, db, announcement, today))
-        elif announcement.version > row.version and row.status != "scheduling":
+        elif _amended(row, announcement) and row.status != "scheduling":
             _amend(db, row, announcement)
             changed.append(row)
     db.flush()
     return changed
 
 
+def _amended(row: CorporateAction, announcement: Announcement) -> bool:
+    """Whether the broker's figures differ from those recorded (Alpaca amends an announcement
+    in place, with no version number: ``version`` counts the amendments the issuer saw)."""
+    return any(getattr(row, name) != value for name, value in _values(announcement).items())
+
+
 def _record(issuer: Issuer, db: Session, announcement: Announcement,
             today: dt.date) -> CorporateAction:
     now = utcnow()
     row = CorporateAction(corporate_action_id=announcement.corporate_action_id,
-                          version=announcement.version, symbol=announcement.initiating_symbol,
+                          version=1, symbol=announcement.initiating_symbol,
                           kind=_kind(announcement), status="announced", created_at=now,
                           updated_at=now, **_values(announcement))
     row.payout = "stablecoin" if row.kind == "dividend" and issuer.settings.pays_stablecoin(
@@ -93,7 +100,7 @@ def _amend(db: Session, row: CorporateAction, announcement: Announcement) -> Non
                if getattr(row, k) != v}
     for name, value in new.items():
         setattr(row, name, value)
-    row.version = announcement.version
+    row.version += 1
     audit(db, "worker", "corporate_action.amended", row.corporate_action_id,
           version=row.version, changes=changes)
     if row.kind == "dividend":

@@ -128,7 +128,7 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if order.status not in FINAL_ORDER:
         note(action, f"waiting: reinvestment order {order.status}")
         return
-    executions = issuer.broker.executions(account, order.id)
+    executions = issuer.broker.executions(account, order)
     if (settle := settles_on(executions)) is not None:
         note(action, f"waiting: reinvestment settles on {settle.isoformat()}")
         return

@@ -130,7 +130,9 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.distributed is not None
-    journal = issuer.broker.journal_by_client_id(f"ca-{action.id}-onramp")
+    journal = issuer.broker.journal_by_client_id(
+        f"ca-{action.id}-onramp", from_account=issuer.settings.broker_account_id,
+        to_account=issuer.settings.onramp_account_id, entry_type="JNLC")
     if journal is None or not (journal.in_flight or journal.executed):
         move(db, action, "halted", "the on-ramp journal is "
              + ("missing" if journal is None else journal.status))

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
+from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
@@ -107,8 +108,8 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
         move(db, creation, "failed", f"nothing filled: order {order.status}"
              + (f" ({order.status_reason})" if order.status_reason else ""))
         return
-    executions = issuer.broker.executions(account, order.id)
-    creation.cost = sum((e.amount for e in executions if e.status != "busted"), Decimal(0))
+    executions = issuer.broker.executions(account, order)
+    creation.cost = sum((e.amount for e in executions if e.status != "canceled"), Decimal(0))
     db.commit()
     crashpoints.reach("creation.after_fill")
     participant = db.get(Participant, creation.participant_id)
@@ -130,14 +131,15 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
 def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
     account = issuer.settings.broker_account_id
     assert creation.broker_order_id is not None and creation.payment_journal_id is not None
-    executions = issuer.broker.executions(account, creation.broker_order_id)
+    executions = issuer.broker.executions(
+        account, issuer.broker.order(account, creation.broker_order_id))
     if issuer.settings.mint_policy == "on_fill" and any(e.status == "pending"
                                                         for e in executions):
         unsettled = sum((e.qty for e in executions if e.status == "pending"), Decimal(0))
         if (room := _unsettled_room(issuer, db, creation.symbol)) >= unsettled:
             creation.settled_qty = sum((e.qty for e in executions
                                         if e.status in ("pending", "settled")), Decimal(0))
-            creation.units_date = issuer.broker.clock().date + dt.timedelta(days=1)
+            creation.units_date = _units_date(executions)
             move(db, creation, "settled", f"minting on fill: {unsettled} unsettled shares "
                  f"within the cap (room {room})")
             return
@@ -157,11 +159,18 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
     if remark is None:
         return
     creation.settled_qty = sum((e.qty for e in counted), Decimal(0))
-    creation.units_date = min((e.settle_date for e in counted), default=None)
+    creation.units_date = _units_date(counted)
     if creation.settled_qty <= 0:
         move(db, creation, "failed", f"no execution settled; {remark}")
         return
     move(db, creation, "settled", remark or None)
+
+
+def _units_date(executions: list[Execution]) -> dt.date | None:
+    """The first broker date whose split the executions' quantities do not reflect: they are
+    in the shares of their trade date."""
+    first = min((e.trade_date for e in executions), default=None)
+    return None if first is None else first + dt.timedelta(days=1)
 
 
 def _true_up(issuer: Issuer, db: Session, creation: Creation, delivered: Decimal) -> str | None:
@@ -178,19 +187,17 @@ def _true_up(issuer: Issuer, db: Session, creation: Creation, delivered: Decimal
     assert participant is not None
     custody = issuer.settings.broker_account_id
     client_id = f"creation-{creation.id}-true-up"
-    journal = issuer.broker.journal_by_client_id(client_id)
-    if journal is None:
-        refund = owed > 0
-        try:
-            journal = issuer.broker.create_journal(
-                entry_type="JNLC", from_account=custody if refund else
-                participant.broker_account_id, to_account=participant.broker_account_id
-                if refund else custody, amount=abs(owed), client_journal_id=client_id,
-                description=f"{'refund' if refund else 'charge'} for creation {creation.id}: "
-                            f"paid {creation.cost}, delivered {delivered}")
-        except BrokerRejected as exc:  # e.g. the participant lacks the cash: tried again
-            note(creation, f"waiting: true-up of {owed} refused: {exc.code}: {exc.detail}")
-            return None
+    refund = owed > 0
+    try:  # made once: a journal already made for this client id is found, not made again
+        journal = issuer.broker.create_journal(
+            entry_type="JNLC", from_account=custody if refund else
+            participant.broker_account_id, to_account=participant.broker_account_id
+            if refund else custody, amount=abs(owed), client_journal_id=client_id,
+            description=f"{'refund' if refund else 'charge'} for creation {creation.id}: "
+                        f"paid {creation.cost}, delivered {delivered}")
+    except BrokerRejected as exc:  # e.g. the participant lacks the cash: tried again
+        note(creation, f"waiting: true-up of {owed} refused: {exc.code}: {exc.detail}")
+        return None
     if journal.in_flight:
         note(creation, f"waiting: true-up journal of {owed}")
         return None

@@ -160,7 +160,7 @@ def _filled(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     account = issuer.settings.broker_account_id
     executions = [e for o in issuer.broker.orders(account, symbols=redemption.symbol)
                   if o.client_order_id.startswith(f"redemption-{redemption.id}-")
-                  for e in issuer.broker.executions(account, o.id)]
+                  for e in issuer.broker.executions(account, o)]
     if any(e.status == "pending" for e in executions):
         note(redemption, "waiting: settlement")
         return

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings
+from servicekit.calendar import NEW_YORK
 from tests.support import serve
 
 D = Decimal

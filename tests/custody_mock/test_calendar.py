@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from custody_mock.calendar import SettlementCalendar
+from servicekit.calendar import SettlementCalendar
 
 D = dt.date
 

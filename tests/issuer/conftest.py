@@ -20,7 +20,6 @@ import httpx
 import pytest
 import sqlalchemy
 
-from custody_mock.calendar import NEW_YORK
 from custody_mock.client import BrokerClient
 from custody_mock.settings import Settings as BrokerSettings
 from issuer import operations, worker
@@ -30,6 +29,7 @@ from issuer.broker import AlpacaBroker
 from issuer.config import Settings
 from issuer.models import ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.service import Issuer
+from servicekit.calendar import NEW_YORK
 from tests.support import database_url, serve, serve_app
 
 D = Decimal

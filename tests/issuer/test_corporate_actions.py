@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from custody_mock.calendar import NEW_YORK
 from issuer import controls, operations
 from issuer.api.auth import Principal
 from issuer.models import AuditEntry, CorporateAction, SymbolHalt
+from servicekit.calendar import NEW_YORK
 
 D = Decimal
 ONE = 10**18

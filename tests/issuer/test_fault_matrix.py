@@ -75,6 +75,10 @@ REDEMPTION = {
 }
 
 
+#: Executions the broker reversed (the mock's own statuses: Alpaca shows a canceled FILL).
+REVERSED = ("failed", "busted")
+
+
 def test_the_matrix_covers_every_fault_kind():
     assert set(FAULTS) == set(CREATION) == set(REDEMPTION) == KINDS
 
@@ -143,9 +147,11 @@ def test_creation_under_fault(stack, kind):
                 if o.client_order_id.startswith(f"creation-{creation_id}")]) == 1
     assert mined(stack, f"mint:creation:{creation_id}") == (
         [(1, "mined")] if minted else [])
-    # the participant paid for what was delivered: settled executions at their final price
+    # the participant paid for what was delivered: executions the broker did not reverse, at
+    # their final price (a delayed settlement is invisible on Alpaca's API: the shares are
+    # owed from the contractual date, so they count as delivered)
     executions = stack.broker.executions(stack.custody_account, creation.broker_order_id)
-    delivered = sum((e.amount for e in executions if e.status == "settled"), D(0))
+    delivered = sum((e.amount for e in executions if e.status not in REVERSED), D(0))
     assert ap_cash - cash(stack, stack.ap_account) == delivered
     assert stack.invariant_held() and stack.run_report("AAPL").holds
 
@@ -170,7 +176,7 @@ def test_redemption_under_fault(stack, kind):
     assert mined(stack, f"burn:redemption:{redemption_id}") == [(1, "mined")]
     sells = [o for o in stack.broker.orders(stack.custody_account) if o.side == "sell"]
     settled = [e for o in sells for e in stack.broker.executions(stack.custody_account, o.id)
-               if e.status == "settled"]
+               if e.status not in REVERSED]
     assert sum((e.qty for e in settled), D(0)) == sold
     # the participant was paid exactly the proceeds of what was sold and settled
     assert cash(stack, stack.ap_account) - ap_cash == sum((e.amount for e in settled), D(0))

@@ -1,4 +1,4 @@
-"""The T+1 settlement calendar of a US self-clearing broker.
+"""The T+1 settlement calendar of a US broker, shared by the mock broker and the issuer.
 
 A trade settles on the first *settlement day* after its trade date. A settlement day is an NYSE
 session (from ``exchange_calendars``, which knows early closes and unscheduled closures such as the
