@@ -56,6 +56,11 @@ def create(ctx: Ctx, request: JournalRequest) -> Journal:
     if request.entry_type == "JNLS":
         if request.symbol is None or request.qty is None or request.amount is not None:
             raise invalid("invalid_journal", "a JNLS journal takes symbol and qty, no amount")
+        if not source.firm or target.firm:
+            raise BrokerError(403, "journal_not_allowed",
+                              "share journals (JNLS) move shares from the firm account to a "
+                              "user account only; shares from a user account come in through "
+                              "the tokenization network")
         if request.qty <= 0 or places(request.qty) > 9:
             raise invalid("invalid_qty", "qty must be positive with at most 9 decimals")
         asset = ledger.asset(ctx, request.symbol)

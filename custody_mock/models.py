@@ -66,6 +66,9 @@ class Account(Base):
     trading_blocked: Mapped[bool] = mapped_column(default=False)
     transfers_blocked: Mapped[bool] = mapped_column(default=False)
     account_blocked: Mapped[bool] = mapped_column(default=False)
+    #: The broker partner's firm account (set by the broker, ``/_mock/accounts/{id}``): the only
+    #: source Alpaca allows for a share journal (JNLS).
+    firm: Mapped[bool] = mapped_column(default=False)
     cash_settled: Mapped[Decimal] = mapped_column(default=ZERO)
     unsettled_credits: Mapped[Decimal] = mapped_column(default=ZERO)
     unsettled_debits: Mapped[Decimal] = mapped_column(default=ZERO)

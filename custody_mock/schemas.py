@@ -558,6 +558,8 @@ class AccountFlags(Strict):
     trading_blocked: StrictBool | None = None
     transfers_blocked: StrictBool | None = None
     account_blocked: StrictBool | None = None
+    #: Make the account the partner's firm account (the source of share journals) or not.
+    firm: StrictBool | None = None
     country_of_tax_residence: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     withholding_rate: Fraction01 | None = None
     clear_withholding_rate: StrictBool = False

@@ -123,6 +123,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
             broker.set_price(symbol, D(price))
         custody = broker.create_account(given_name="Issuer", family_name="Custody",
                                         country_of_tax_residence="CHE").id
+        broker.set_account_flags(custody, firm=True)   # share journals out (in-kind redemptions)
         broker.deposit(custody, D("10000000"))
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))

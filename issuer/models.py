@@ -270,6 +270,32 @@ class DividendClaim(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
+class DividendEntitlement(Base):
+    """Shares in custody at the end of a dividend's record date that back a creation not yet
+    minted or a redemption whose tokens are already burned: the broker paid the dividend on
+    them, so it belongs to that creator or redeemer (the entitlement rule, README).
+
+    - creation, reinvested dividend: ``raw`` = floor(qty * 10^36 / M0), the raw tokens those
+      shares are worth at M0; the mint gives them exactly that, so the new multiplier adds their
+      dividend as it does for every token (the creation's other shares mint at the multiplier of
+      the mint).
+    - creation, stablecoin dividend: ``amount`` = the stablecoin units of its claim.
+    - redemption: ``amount`` = its cash share of the net dividend (cents, rounded down), paid by
+      journal ``ca-<action>-redemption-<id>`` (``journal_id``)."""
+
+    __tablename__ = "dividend_entitlements"
+    __table_args__ = (UniqueConstraint("action_id", "kind", "lifecycle_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(String(36), index=True)
+    #: ``creation`` or ``redemption``
+    kind: Mapped[str] = mapped_column(String(12))
+    lifecycle_id: Mapped[str] = mapped_column(String(36), index=True)
+    qty: Mapped[Decimal]
+    raw: Mapped[str | None] = mapped_column(String(80))
+    amount: Mapped[Decimal | None]
+    journal_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class IndexedBlock(Base):
     """A block the indexer has read, with its hash, to notice when a reorg replaces it."""
 
@@ -347,6 +373,18 @@ class CorporateAction(Base):
     supply_raw: Mapped[str | None] = mapped_column(String(80))
     custody_settled: Mapped[Decimal | None]
     residue: Mapped[Decimal | None]
+    #: At the record date: shares in custody owed to creations not yet minted and to
+    #: redemptions already burned (:class:`DividendEntitlement`); the cash paid to those
+    #: redeemers out of the net dividend.
+    owed_creations: Mapped[Decimal | None]
+    owed_redemptions: Mapped[Decimal | None]
+    redeemers_paid: Mapped[Decimal | None]
+    #: ``residue`` split: what custody holds for creations and redemptions in flight, and the
+    #: rest (rounding and genuinely unowned surplus).
+    residue_owed: Mapped[Decimal | None]
+    residue_free: Mapped[Decimal | None]
+    #: When the change takes effect as a broker moment (New York), beside ``effective_at``.
+    effective_broker_at: Mapped[dt.datetime | None]
     #: Split continuity: the price before and after, per share.
     price_before: Mapped[Decimal | None]
     price_after: Mapped[Decimal | None]

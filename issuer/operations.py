@@ -78,6 +78,10 @@ def _store(db: Session, row: Creation | Redemption, actor: str) -> None:
 def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
                      qty: Decimal, kind: str = "cash", actor: str) -> Creation:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
+    if kind == "in_kind":
+        raise invalid("in_kind_creation_unavailable",
+                      "Alpaca journals shares from the firm account to a user account only: "
+                      "an in-kind creation comes in through Alpaca's tokenization network")
     if not issuer.chain.is_verified(participant.wallet):
         raise conflict("wallet_not_verified",
                       f"the participant's wallet {participant.wallet} is not verified")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from issuer.broker import AlpacaBroker
+from issuer.broker import AlpacaBroker, BrokerPort
 from issuer.chain import Chain
 from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
@@ -23,7 +23,7 @@ class Issuer:
             upgrade(self.engine)
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
-        self.broker = AlpacaBroker(settings.broker_url, api_key=settings.broker_key,
+        self.broker: BrokerPort = AlpacaBroker(settings.broker_url, api_key=settings.broker_key,
                                    api_secret=settings.broker_secret)
 
     @contextmanager

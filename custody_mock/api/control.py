@@ -173,7 +173,7 @@ def amend_announcement(corporate_action_id: str, body: AnnouncementAmend,
 def set_account_flags(account_id: str, body: AccountFlags, broker: BrokerDep) -> AccountOut:
     with broker.transaction() as ctx:
         account = ledger.account(ctx, account_id)
-        for name in ("trading_blocked", "transfers_blocked", "account_blocked",
+        for name in ("trading_blocked", "transfers_blocked", "account_blocked", "firm",
                      "country_of_tax_residence", "withholding_rate"):
             if (value := getattr(body, name)) is not None:
                 setattr(account, name, value)

@@ -65,7 +65,9 @@ class CreationIn(Strict):
     symbol: str = Field(min_length=1, max_length=16)
     #: Shares, as a string: digits with at most 9 decimals.
     qty: Quantity
-    kind: Literal["cash", "in_kind"] = "cash"
+    #: Only ``cash``: Alpaca journals shares from the firm account to a user account only, so
+    #: shares a participant already holds come in through Alpaca's tokenization network.
+    kind: Literal["cash"] = "cash"
 
 
 class CreationOut(Out):

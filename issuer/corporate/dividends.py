@@ -32,13 +32,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import units
 from issuer.broker import BrokerRejected
 from issuer.chain import checksum
-from issuer.corporate import arithmetic, custody, stablecoin
+from issuer.corporate import arithmetic, custody, entitlement, stablecoin
 from issuer.corporate.schedule import send_schedule
 from issuer.deposits import UNBURNED, deposit_raw
 from issuer.lifecycle.common import FINAL_ORDER, move, note, settles_on
-from issuer.models import CorporateAction, Redemption
+from issuer.models import CorporateAction, DividendEntitlement, Participant, Redemption
 from issuer.reserves import custody_shares
 from issuer.service import Issuer
 
@@ -70,11 +71,44 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     settled = custody_shares(issuer, action.symbol)[1]
     action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
     action.m0, action.entitled, action.custody_settled = str(m0), entitled, settled
-    if entitled > settled:
-        move(db, action, "halted", f"entitled shares {entitled} exceed settled custody "
-             f"{settled} at the record date")
+    owed = _record_entitlements(issuer, db, action, m0)
+    if entitled + owed > settled:
+        move(db, action, "halted", f"entitled shares {entitled} (+ {owed} owed to creations "
+             f"and redemptions in flight) exceed settled custody {settled} at the record date")
         return
     move(db, action, "recorded")
+
+
+def _record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
+                         m0: int) -> Decimal:
+    """Store who besides the tokens owns shares custody held at the end of the record date
+    (:mod:`issuer.corporate.entitlement`); returns those shares. A creation already made
+    token-like by an earlier dividend is counted through its raw amount at this M0."""
+    assert action.record_date is not None
+    found = entitlement.in_flight(issuer, db, action.symbol, by=action.record_date)
+    for stale in entitlement.entitlements(db, action.id):  # a snapshot taken again
+        db.delete(stale)
+    db.flush()
+    reinvest = action.payout == "reinvest"
+    owed_creations = Decimal(0)
+    for creation_id, qty in found.creations.items():
+        earlier = entitlement.creation_entitlement(db, creation_id)
+        if earlier is not None and earlier.raw:
+            shares = units.raw_to_shares(int(earlier.raw), m0)
+            raw = None
+        else:
+            shares = qty
+            raw = str(entitlement.creation_raw_at(qty, m0)) if reinvest else None
+        db.add(DividendEntitlement(action_id=action.id, kind="creation",
+                                   lifecycle_id=creation_id, qty=shares, raw=raw))
+        owed_creations += shares
+    for redemption_id, qty in found.redemptions.items():
+        db.add(DividendEntitlement(action_id=action.id, kind="redemption",
+                                   lifecycle_id=redemption_id, qty=qty))
+    action.owed_creations = owed_creations
+    action.owed_redemptions = found.redemption_shares
+    db.flush()
+    return owed_creations + found.redemption_shares
 
 
 def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
@@ -101,9 +135,42 @@ def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     move(db, action, "paid")
 
 
+def _pay_redeemers(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
+    """Each redeemer owed this dividend gets its cash share by journal (at most once: its
+    client id); False (and halted) when the broker refuses one."""
+    assert action.net is not None and action.custody_entitled
+    paid = Decimal(0)
+    for owed in entitlement.entitlements(db, action.id, "redemption"):
+        if owed.amount is None:
+            owed.amount = entitlement.cash_share(action.net, owed.qty, action.custody_entitled)
+        if owed.amount > 0 and owed.journal_id is None:
+            redemption = db.get(Redemption, owed.lifecycle_id)
+            assert redemption is not None
+            participant = db.get(Participant, redemption.participant_id)
+            assert participant is not None
+            try:
+                journal = issuer.broker.create_journal(
+                    entry_type="JNLC", from_account=issuer.settings.broker_account_id,
+                    to_account=participant.broker_account_id, amount=owed.amount,
+                    description=f"dividend {action.corporate_action_id} on {owed.qty} shares "
+                                f"of redemption {redemption.id}",
+                    client_journal_id=f"ca-{action.id}-redemption-{redemption.id}")
+            except BrokerRejected as exc:
+                move(db, action, "halted", f"dividend to redemption {redemption.id} refused: "
+                     f"{exc.code}: {exc.detail}")
+                return False
+            owed.journal_id = journal.id
+            db.commit()
+        paid += owed.amount
+    action.redeemers_paid = paid
+    return True
+
+
 def _paid(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.net is not None
-    if action.net <= 0 or not action.entitled:
+    if action.net > 0 and action.custody_entitled and not _pay_redeemers(issuer, db, action):
+        return
+    if action.net <= 0 or not (action.entitled or action.owed_creations):
         move(db, action, "completed", "nothing to reinvest" if action.net <= 0 else
              "no tokens at the record date: the dividend stays in custody as cash")
         return
@@ -113,7 +180,7 @@ def _paid(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     try:
         order = issuer.broker.submit_order(
             issuer.settings.broker_account_id, symbol=action.symbol, side="buy",
-            notional=action.net, client_order_id=f"ca-{action.id}-reinvest")
+            notional=entitlement.reinvested_net(action), client_order_id=f"ca-{action.id}-reinvest")
     except BrokerRejected as exc:
         move(db, action, "halted", f"reinvestment refused: {exc.code}: {exc.detail}")
         return
@@ -146,14 +213,21 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
              "took effect since the record date")
         return
     assert action.entitled is not None and action.custody_entitled is not None
-    uncapped = arithmetic.dividend_multiplier(m0, action.entitled, action.custody_entitled,
-                                              action.filled_qty)
+    # Q' = the shares whose dividend was reinvested: Q less the redeemers' shares (paid in cash)
+    reinvested_on = action.custody_entitled - (action.owed_redemptions or Decimal(0))
+    uncapped = arithmetic.dividend_multiplier(
+        m0, action.entitled + (action.owed_creations or Decimal(0)), reinvested_on,
+        action.filled_qty)
     supply = issuer.chain.total_supply(action.symbol)
     settled = custody_shares(issuer, action.symbol)[1]
-    m1 = arithmetic.cap_multiplier(uncapped, supply, settled)
+    owes = entitlement.obligations(issuer, db, action.symbol)
+    # the cap counts what tokens and in-flight obligations own: the supply plus the raw the
+    # entitled creations will receive, against custody less what is owed at face value
+    m1 = arithmetic.cap_multiplier(uncapped, supply + owes.owed_raw,
+                                   settled - owes.face_shares)
     action.m1_uncapped, action.m1, action.supply_raw = str(uncapped), str(m1), str(supply)
     action.custody_settled = settled
-    action.residue = arithmetic.residue(settled, supply, m1)
+    _residue(action, settled, supply, m1, owes)
     if m1 <= m0:
         move(db, action, "completed", "the multiplier would not change; the reinvested shares "
              "stay as surplus collateral")
@@ -175,8 +249,18 @@ def _scheduled(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     settled = custody_shares(issuer, action.symbol)[1]
     supply = issuer.chain.total_supply(action.symbol)
     action.custody_settled, action.supply_raw = settled, str(supply)
-    action.residue = arithmetic.residue(settled, supply, int(action.m1))
+    _residue(action, settled, supply, int(action.m1),
+             entitlement.obligations(issuer, db, action.symbol))
     move(db, action, "completed")
+
+
+def _residue(action: CorporateAction, settled: Decimal, supply: int, m1: int,
+             owes: entitlement.Obligations) -> None:
+    """Custody beyond the token supply at M1, split into what creations and redemptions in
+    flight own and the free rest."""
+    action.residue = arithmetic.residue(settled, supply, m1)
+    action.residue_owed = owes.shares(m1)
+    action.residue_free = action.residue - action.residue_owed
 
 
 STEPS = {

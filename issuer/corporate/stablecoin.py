@@ -39,11 +39,12 @@ from web3.logs import DISCARD
 from issuer import indexer, units
 from issuer.broker import BrokerRejected
 from issuer.chain import ChainError, checksum
+from issuer.corporate import entitlement
 from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.schedule import key, reference
 from issuer.deposits import UNBURNED, deposit_event
 from issuer.lifecycle.common import chain_step, move, note
-from issuer.models import ChainTx, CorporateAction, DividendClaim, Redemption
+from issuer.models import ChainTx, CorporateAction, Creation, DividendClaim, Redemption
 from issuer.service import Issuer
 
 
@@ -80,6 +81,32 @@ def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[
     return raw
 
 
+def _amounts(db: Session, action: CorporateAction, raw: dict[str, int],
+             unit: Decimal) -> dict[str, int]:
+    """Stablecoin units per wallet: the net dividend (less the redeemers' cash) shared by the
+    shares it was paid on, Q' = Q less the redeemers' shares: a holder gets
+    ``floor(net_units * raw * M0 / (10^36 * Q'))``, a creation entitled at the record
+    ``floor(net_units * qty / Q')`` to its wallet; the surplus's share stays in custody. Each
+    wallet's raw (``raw``) gains the creations' raw at M0 (for the record)."""
+    assert action.m0 is not None and action.custody_entitled is not None
+    net = entitlement.reinvested_net(action) * unit
+    net_units = int(net.to_integral_value(rounding=ROUND_DOWN))
+    paid_on = Fraction(action.custody_entitled - (action.owed_redemptions or Decimal(0)))
+    if paid_on <= 0:
+        return {wallet: 0 for wallet in raw}
+    m0 = int(action.m0)
+    amounts = {w: int(net_units * Fraction(r * m0, units.ONE * units.ONE) / paid_on)
+               for w, r in raw.items()}
+    for owed in entitlement.entitlements(db, action.id, "creation"):
+        creation = db.get(Creation, owed.lifecycle_id)
+        assert creation is not None
+        wallet = checksum(creation.wallet)
+        owed.amount = Decimal(int(net_units * Fraction(owed.qty) / paid_on))
+        amounts[wallet] = amounts.get(wallet, 0) + int(owed.amount)
+        raw[wallet] = raw.get(wallet, 0) + units.shares_to_raw(owed.qty, m0)
+    return amounts
+
+
 def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     """``paid``, for a stablecoin payout: store the claims and journal their sum."""
     assert action.net is not None and action.raw_supply is not None
@@ -103,8 +130,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
              f"{action.snapshot_block}, the snapshot says {total_raw}")
         return
     unit = _unit(coin)
-    net_units = int((action.net * unit).to_integral_value(rounding=ROUND_DOWN))
-    amounts = {w: net_units * r // total_raw for w, r in raw.items()} if total_raw else {}
+    amounts = _amounts(db, action, raw, unit)
     for wallet, r in sorted(raw.items()):
         db.add(DividendClaim(action_id=action.id, wallet=wallet, raw=str(r),
                              amount=amounts[wallet]))

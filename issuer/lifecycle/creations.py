@@ -1,7 +1,8 @@
 """Creation (mint) lifecycle.
 
 cash:    requested -> ordered -> filled -> settled -> attesting -> minting -> completed
-in kind: requested -> journaled -> settled -> attesting -> minting -> completed
+in kind: requested -> journaled -> settled -> attesting -> minting -> completed (refused at the
+         door until shares can come in through the tokenization network)
 
 - ``requested``: waits while the symbol is halted or the token paused; then places a market
   buy in the custody account with ``client_order_id`` = ``creation-<id>`` (a retry or a restart
@@ -40,6 +41,7 @@ from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
 from issuer.broker.types import Execution
 from issuer.chain import ChainError
+from issuer.corporate import entitlement
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
     FINAL_ORDER,
@@ -266,13 +268,19 @@ def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
 
 def _fix_mint(db: Session, creation: Creation, multiplier: int) -> None:
     """The raw units to mint: the settled shares in today's share units (every split the
-    broker processed since they were counted), at the current multiplier, rounded down."""
+    broker processed since they were counted), at the current multiplier, rounded down. Shares
+    that earned a reinvested dividend while waiting (custody held them at its record date) are
+    minted in that dividend's pre-dividend units instead: the raw fixed at its record
+    (``floor(qty * 10^36 / M0)``), so the new multiplier gives them their dividend."""
     assert creation.settled_qty is not None
-    shares = creation.settled_qty
+    shares, token_like = creation.settled_qty, 0
+    if (earned := entitlement.creation_entitlement(db, creation.id)) is not None:
+        assert earned.raw is not None
+        shares, token_like = max(Decimal(0), shares - earned.qty), int(earned.raw)
     for ratio in split_ratios(db, creation.symbol, creation.units_date):
         shares = units.after_split(shares, ratio)
     creation.multiplier = str(multiplier)
-    creation.mint_raw = str(shares_to_raw(shares, multiplier))
+    creation.mint_raw = str(token_like + shares_to_raw(shares, multiplier))
 
 
 def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,

@@ -185,6 +185,7 @@ def test_activities_with_journals_splits_and_dividends_parse_and_filter(sdk, bro
                     record_date=DAY(2024, 10, 11), payable_date=DAY(2024, 10, 11),
                     old_rate=D(1), new_rate=D(2))
     broker.end_of_day()                                   # Tue: the buy settled
+    broker.set_account_flags(giver, firm=True)            # shares journal from the firm only
     sdk.create_journal(CreateJournalRequest(
         entry_type=JournalEntryType.SECURITY, from_account=giver, to_account=taker,
         symbol="AAPL", qty=1))

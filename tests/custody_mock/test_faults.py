@@ -83,6 +83,7 @@ def test_journal_settlement_failure(broker, funded):
     broker.end_of_day()
     other = open_funded(broker, cash="0")
     broker.add_fault("settlement_fail", applies_to="journal")
+    broker.set_account_flags(funded, firm=True)
     journal = broker.create_journal(entry_type="JNLS", from_account=funded, to_account=other,
                                     symbol="AAPL", qty=D("3"))
     broker.end_of_day()

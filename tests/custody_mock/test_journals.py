@@ -12,10 +12,33 @@ from tests.custody_mock.conftest import D, open_funded, snapshot
 
 @pytest.fixture
 def holder(broker, funded):
-    """``funded`` holding 10 settled AAPL (bought Monday, settled Tuesday morning)."""
+    """``funded``, the firm account (the source Alpaca allows for share journals), holding
+    10 settled AAPL (bought Monday, settled Tuesday morning)."""
     broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10"))
     broker.end_of_day()
+    broker.set_account_flags(funded, firm=True)
     return funded
+
+
+def test_shares_journal_only_from_the_firm_account_to_a_user_account(broker, holder):
+    """Alpaca documents JNLS from a firm account to a user account only: shares from a user
+    account (an in-kind creation) come in through the tokenization network instead."""
+    user = open_funded(broker)
+    broker.submit_order(user, symbol="AAPL", side="buy", qty=D("5"))
+    broker.end_of_day()
+    other_firm = open_funded(broker, cash="0")
+    broker.set_account_flags(other_firm, firm=True)
+    for source, target in ((user, holder), (user, open_funded(broker, cash="0")),
+                           (holder, other_firm)):
+        before = snapshot(broker, source), snapshot(broker, target)
+        with pytest.raises(BrokerRejected) as refused:
+            broker.create_journal(entry_type="JNLS", from_account=source, to_account=target,
+                                  symbol="AAPL", qty=D("1"))
+        assert (refused.value.status, refused.value.code) == (403, "journal_not_allowed")
+        assert (snapshot(broker, source), snapshot(broker, target)) == before
+    # cash journals (JNLC) stay free between any two accounts
+    broker.create_journal(entry_type="JNLC", from_account=user, to_account=holder,
+                          amount=D("1"))
 
 
 def test_share_journal_moves_settled_shares_at_the_end_of_the_day(broker, holder):
@@ -75,6 +98,7 @@ def test_bad_journals_are_refused_and_change_nothing(broker, holder, fields, cod
 
 def test_unsettled_shares_cannot_be_journaled(broker, funded):
     broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10"))
+    broker.set_account_flags(funded, firm=True)
     other = open_funded(broker, cash="0")
     with pytest.raises(BrokerRejected) as refused:
         broker.create_journal(entry_type="JNLS", from_account=funded, to_account=other,

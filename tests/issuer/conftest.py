@@ -128,6 +128,12 @@ class Stack:
             db.expunge(row)
             return row
 
+    def journals_for(self, client_id: str) -> list:
+        """The broker's journals the issuer made under ``client_id`` (Alpaca's journals have
+        no client id: the issuer's adapter writes it into the description)."""
+        return [j for j in self.broker.journals()
+                if j.description.endswith(f"[ref:{client_id}]")]
+
     def create(self, qty: str, symbol: str = "AAPL", kind: str = "cash") -> str:
         with self.issuer.session() as db:
             return operations.request_creation(
@@ -197,6 +203,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
             broker.set_asset(symbol)
             broker.set_price(symbol, D(price))
         custody = broker.create_account(given_name="Issuer", family_name="Custody").id
+        broker.set_account_flags(custody, firm=True)   # the source of share journals out
         broker.deposit(custody, D("10000000"))
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))

@@ -6,14 +6,17 @@ Alpaca halted a creation, and the issuer read the mock's ``/_mock/clock``."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from issuer.broker import AlpacaBroker, BrokerRejected
+from issuer.broker import AlpacaBroker, BrokerPort, BrokerRejected
+from issuer.broker.fake import FakeBroker
 from issuer.broker.types import Journal, Order
 from issuer.db import Base, make_engine, make_sessionmaker, utcnow
 from issuer.lifecycle import creations
@@ -295,3 +298,27 @@ def test_a_journal_carries_its_client_id_and_is_not_made_twice():
     again = pay()   # a restarted worker asks again
     assert again.id == "j1" and len(made) == 1
     assert [r.method for r in seen] == ["GET", "POST", "GET", "GET"]
+
+
+# ----------------------------------------------------------------------------- the port
+
+
+@pytest.mark.parametrize("adapter_class", [AlpacaBroker, FakeBroker])
+def test_each_adapter_implements_every_call_of_the_port(adapter_class):
+    """Same names, parameters and defaults as :class:`BrokerPort`: a fast test against the
+    fake exercises the calls the Alpaca adapter answers."""
+    calls = [name for name, member in vars(BrokerPort).items()
+             if callable(member) and not name.startswith("_")]
+    assert len(calls) == 16
+    for name in calls:
+        expected = inspect.signature(getattr(BrokerPort, name))
+        actual = inspect.signature(getattr(adapter_class, name))
+        assert [(p.name, p.kind, p.default) for p in actual.parameters.values()] == [
+            (p.name, p.kind, p.default) for p in expected.parameters.values()], name
+
+
+def test_nothing_under_issuer_imports_the_mock():
+    root = Path(__file__).resolve().parents[2] / "issuer"
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "custody_mock" in p.read_text()]
+    assert offenders == []

@@ -5,6 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+from sqlalchemy import select
+
+from custody_mock.client import BrokerRejected
+from issuer.errors import IssuerError
+from issuer.models import Creation
 from tests.issuer.conftest import D
 
 ONE = 10**18
@@ -48,16 +54,25 @@ def test_partial_fill_mints_only_what_filled(stack):
     assert stack.broker.trading_account(stack.ap_account).cash == D("999200")
 
 
-def test_in_kind_creation(stack):
+def test_an_in_kind_creation_is_refused_the_way_alpaca_refuses_the_journal(stack):
+    """Alpaca journals shares from the firm account to a user account only: a participant's
+    own shares come in through the tokenization network, so the issuer refuses an in-kind
+    creation up front and the broker would refuse its journal. Nothing is stored or moved."""
     stack.broker.submit_order(stack.ap_account, symbol="NVDA", side="buy", qty=D("7"))
     stack.broker.end_of_day()
     stack.broker.end_of_day()  # Tuesday: the participant's shares have settled
-    creation_id = stack.create("7", symbol="NVDA", kind="in_kind")
-    days = stack.until(lambda: stack.creation(creation_id).status == "completed")
-    assert days == [DAY(2024, 10, 15), DAY(2024, 10, 16)], stack.trail  # journal at end of day
-    assert stack.tokens(symbol="NVDA") == 7 * ONE
-    assert stack.broker.position(stack.custody_account, "NVDA").qty_settled == D("7")
-    assert stack.broker.position(stack.ap_account, "NVDA") is None
+    with pytest.raises(IssuerError) as refused:
+        stack.create("7", symbol="NVDA", kind="in_kind")
+    assert refused.value.code == "in_kind_creation_unavailable"
+    with pytest.raises(BrokerRejected) as journal:
+        stack.broker.create_journal(entry_type="JNLS", from_account=stack.ap_account,
+                                    to_account=stack.custody_account, symbol="NVDA",
+                                    qty=D("7"))
+    assert journal.value.code == "journal_not_allowed"
+    with stack.issuer.session() as db:
+        assert db.scalars(select(Creation)).all() == []
+    assert stack.broker.position(stack.ap_account, "NVDA").qty_settled == D("7")
+    assert stack.broker.position(stack.custody_account, "NVDA") is None
 
 
 def test_mint_refused_when_custody_is_short_halts_the_creation(stack):

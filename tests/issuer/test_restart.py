@@ -74,8 +74,7 @@ def test_redemption_killed_and_restarted(stack, point):
     sells = [o for o in stack.broker.orders(stack.custody_account) if o.side == "sell"]
     assert [(o.client_order_id, o.status) for o in sells] == [
         (f"redemption-{redemption_id}-1", "filled")]
-    assert len(stack.broker.journals(
-        client_journal_id=f"redemption-{redemption_id}-payout")) == 1
+    assert len(stack.journals_for(f"redemption-{redemption_id}-payout")) == 1
     assert stack.tokens() == 6 * ONE
     with stack.issuer.session() as db:
         burns = db.query(ChainTx).filter(ChainTx.key == f"burn:redemption:{redemption_id}")
@@ -91,7 +90,7 @@ def test_killed_and_restarted_at_each_step(stack, point):
     orders = [o for o in stack.broker.orders(stack.custody_account)
               if o.client_order_id == f"creation-{creation_id}"]
     assert len(orders) == 1 and len(stack.broker.orders(stack.custody_account)) == 1
-    payments = stack.broker.journals(client_journal_id=f"creation-{creation_id}-payment")
+    payments = stack.journals_for(f"creation-{creation_id}-payment")
     assert len(payments) == 1 and len(stack.broker.journals(entry_type="JNLC")) == 1
     assert stack.tokens() == 10 * ONE
     with stack.issuer.session() as db:
