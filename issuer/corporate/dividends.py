@@ -72,7 +72,10 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
     action.m0, action.entitled, action.custody_settled = str(m0), entitled, settled
     owed = _record_entitlements(issuer, db, action, m0)
-    if entitled + owed > settled:
+    # custody now must still hold the tokens' shares and what creations and redemptions in
+    # flight own (a redemption's shares may have left since the record: its sale settled)
+    still = entitlement.in_flight(issuer, db, action.symbol, by=None).redemption_shares
+    if entitled + owed - (action.owed_redemptions or Decimal(0)) + still > settled:
         move(db, action, "halted", f"entitled shares {entitled} (+ {owed} owed to creations "
              f"and redemptions in flight) exceed settled custody {settled} at the record date")
         return
