@@ -95,8 +95,53 @@ class CreationOut(Out):
     updated_at: dt.datetime
 
 
-class RedemptionIn(CreationIn):
-    pass
+class CreationDetail(CreationOut):
+    links: LifecycleLinks
+
+
+class RedemptionIn(Strict):
+    participant_id: str
+    symbol: str = Field(min_length=1, max_length=16)
+    #: Shares, as a string: digits with at most 9 decimals.
+    qty: Quantity
+    #: ``in_kind``: the shares are journaled from the custody (firm) account to the
+    #: participant's.
+    kind: Literal["cash", "in_kind"] = "cash"
+
+
+class ChainRef(BaseModel):
+    key: str
+    attempt: int
+    tx_hash: str
+    block_number: int | None
+    status: str
+
+
+class ExecutionRef(BaseModel):
+    id: str
+    order_id: str
+    side: str
+    qty: Amount
+    price: Amount
+    amount: Amount
+    trade_date: dt.date
+    settle_date: dt.date
+    #: ``pending``, ``settled`` or ``canceled`` (busted or failed to settle)
+    status: str
+
+
+class LifecycleLinks(BaseModel):
+    """What a creation or redemption is tied to (see :mod:`issuer.links`)."""
+
+    custody_account_id: str
+    participant_account_id: str
+    #: Attestation, mint (or batch mint) or burn transactions from the outbox.
+    chain: list[ChainRef]
+    broker_orders: list[str]
+    broker_journals: list[str]
+    #: None when the broker did not answer (``broker_error`` says why).
+    executions: list[ExecutionRef] | None
+    broker_error: str | None
 
 
 class RedemptionOut(Out):
@@ -117,6 +162,10 @@ class RedemptionOut(Out):
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class RedemptionDetail(RedemptionOut):
+    links: LifecycleLinks
 
 
 class Page(BaseModel, Generic[T]):
@@ -216,9 +265,16 @@ class CorporateActionOut(Out):
     supply_raw: str | None
     custody_settled: Amount | None
     residue: Amount | None
+    owed_creations: Amount | None
+    owed_redemptions: Amount | None
+    redeemers_paid: Amount | None
+    residue_owed: Amount | None
+    residue_free: Amount | None
     price_before: Amount | None
     price_after: Amount | None
+    #: When the change takes effect: chain time, and the broker moment (New York) it maps to.
     effective_at: int | None
+    effective_broker_at: dt.datetime | None
     nonce: int | None
     approval_id: str | None
     payout: str
@@ -229,6 +285,39 @@ class CorporateActionOut(Out):
     warning: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class FigureOut(BaseModel):
+    name: str
+    value: str
+    formula: str
+
+
+class OwedOut(BaseModel):
+    kind: str
+    id: str
+    qty: str
+    raw: str | None
+    amount: str | None
+    journal_id: str | None
+
+
+class FiguresOut(BaseModel):
+    """Every figure of a corporate action with its formula, and who besides the tokens owned
+    custody shares at the record (the entitlement rule)."""
+
+    id: str
+    corporate_action_id: str
+    symbol: str
+    kind: str
+    status: str
+    custody_account_id: str
+    ex_date: dt.date
+    record_date: dt.date | None
+    effective_at: int | None
+    effective_broker_at: dt.datetime | None
+    figures: list[FigureOut]
+    owed: list[OwedOut]
 
 
 class AuditOut(Out):
@@ -298,6 +387,8 @@ class ReconciliationOut(BaseModel):
     holds: bool
     halted: bool | None
     split_adjusted: bool
+    #: The issuer's custody account at the broker.
+    custody_account_id: str
 
 
 class ReconciliationRecordOut(BaseModel):

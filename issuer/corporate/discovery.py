@@ -111,7 +111,7 @@ def _amend(db: Session, row: CorporateAction, announcement: Announcement) -> Non
         return
     if row.status in ("proposed", "awaiting_approval", "approved"):
         _drop_approval(db, row)
-        row.nonce = row.effective_at = None
+        row.nonce = row.effective_at = row.effective_broker_at = None
         row.attempt += 1  # nothing signed for the old figures may be sent
         move(db, row, "announced", f"amended to version {row.version}: computing again")
     elif row.status == "scheduled":

@@ -14,6 +14,7 @@ cancellation, and the reference hash that ties the on-chain change to the off-ch
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from eth_utils import keccak
@@ -79,6 +80,9 @@ def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
     if action.nonce is None or action.effective_at is None:
         action.nonce = int(token.functions.lastMultiplierNonce().call()) + 1
         action.effective_at = effective_at
+        # the broker moment it maps to (the inverse of window.chain_time_at)
+        action.effective_broker_at = issuer.broker.clock().now + dt.timedelta(
+            seconds=effective_at - issuer.chain.block_time())
         db.commit()
     result = chain_step(issuer, db, key(action, "schedule"), "corporate_action",
                         lambda: token.functions.scheduleMultiplier(
@@ -94,7 +98,7 @@ def _went_through(db: Session, action: CorporateAction, result: ChainTx | ChainE
     if isinstance(result, ChainError) or result.status == "reverted":
         reason = str(result) if isinstance(result, ChainError) else \
             f"transaction {result.tx_hash} reverted: {result.error}"
-        action.nonce = action.effective_at = None
+        action.nonce = action.effective_at = action.effective_broker_at = None
         action.attempt += 1
         if "MultiplierMismatch" in reason:
             move(db, action, "announced" if action.kind != "dividend" else "reinvesting",

@@ -27,14 +27,25 @@ def settles_on(executions: Sequence[Execution]) -> dt.date | None:
     return max((e.settle_date for e in executions if e.status == "pending"), default=None)
 
 
-def move(db: Session, row: Lifecycle, status: str, reason: str | None = None) -> None:
-    """Record a step; every change of status is in the audit log."""
+#: The broker references a creation's or redemption's audit entries carry (when set).
+REFERENCES = ("broker_order_id", "payment_journal_id", "broker_journal_id")
+
+
+def move(db: Session, row: Lifecycle, status: str, reason: str | None = None,
+         **refs: object) -> None:
+    """Record a step; every change of status is in the audit log, with the broker references
+    the row has and ``refs`` (a mined transaction's hash and block, for example)."""
     crashpoints.reach(f"{_kind(row)}.before_{status}")
     before = row.status
     row.status, row.status_reason, row.updated_at = status, reason, utcnow()
     subject = row.wallet if isinstance(row, Investor) else row.id
+    detail: dict[str, object] = {"from": before, "reason": reason}
+    if isinstance(row, Creation | Redemption):
+        detail.update({name: value for name in REFERENCES
+                       if (value := getattr(row, name, None)) is not None})
+    detail.update({k: v for k, v in refs.items() if v is not None})
     db.add(AuditEntry(at=row.updated_at, actor="worker", action=f"{_kind(row)}.{status}",
-                      subject=subject, detail={"from": before, "reason": reason}))
+                      subject=subject, detail=detail))
     db.flush()
 
 

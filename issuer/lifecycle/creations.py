@@ -288,7 +288,8 @@ def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
     if isinstance(result, ChainError):
         move(db, creation, "halted", f"chain refused: {result}")
     elif result.status == "mined":
-        move(db, creation, next_status)
+        move(db, creation, next_status, tx=result.tx_hash, tx_key=result.key,
+             block=result.block_number)
     elif result.status == "reverted":
         move(db, creation, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
     elif creation.status != waiting:

@@ -73,7 +73,7 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
         redemption.burn_raw = None
         _pause(db, redemption, f"burn refused: {result}")
     elif result.status == "mined":
-        move(db, redemption, "burned")
+        move(db, redemption, "burned", burn_tx=result.tx_hash, block=result.block_number)
     elif result.status == "reverted":
         move(db, redemption, "halted", f"burn {result.tx_hash} reverted: {result.error}")
     elif redemption.status != "burning":

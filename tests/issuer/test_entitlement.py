@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from issuer.models import DividendEntitlement, SymbolHalt
+from issuer.models import AuditEntry, DividendEntitlement, SymbolHalt
 from tests.issuer.test_corporate_actions import action, approve, economic, mint_100, token
 from tests.issuer.test_stablecoin_dividends import paying_stablecoin
 
@@ -45,7 +45,7 @@ def no_halts(stack) -> bool:
 
 
 def test_a_creation_settled_by_the_record_date_earns_its_dividend_one_bought_on_the_ex_date_not(
-        stack):
+        stack, api):
     mint_100(stack)                                   # Tue 10/15: the AP holds 100 tokens
     div = dividend(stack)
     stack.eod()                                       # Wed 10/16, the day before the ex-date
@@ -90,9 +90,52 @@ def test_a_creation_settled_by_the_record_date_earns_its_dividend_one_bought_on_
     report = stack.run_report("AAPL")
     assert D(0) <= report.surplus < D("0.000000001")
     assert stack.invariant_held() and no_halts(stack)
+    follow_the_figures(stack, api, action(stack, div.corporate_action_id), early)
 
 
-def test_a_redemption_burned_before_the_record_is_paid_the_dividend_its_shares_earned(stack):
+def follow_the_figures(stack, api, ca, early: str) -> None:
+    """What an auditor reads: every figure with its formula, who owned custody shares at the
+    record, the broker moment the multiplier took effect, the custody account, and for the
+    creation its order, executions, journals and mint transaction."""
+    shown = api["view"].get(f"/v1/corporate-actions/{ca.id}/figures").json()
+    values = {f["name"]: f["value"] for f in shown["figures"]}
+    assert {k: values[k] for k in ("R", "M0", "E", "owed_creations", "Q", "gross",
+                                   "withholding", "net", "F", "M1", "residue", "residue_owed",
+                                   "residue_free")} == {
+        "R": str(100 * ONE), "M0": str(ONE), "E": "100", "owed_creations": "10", "Q": "110",
+        "gross": "110.00", "withholding": "33.00", "net": "77.00", "F": "0.385",
+        "M1": "1003500000000000000", "residue": "20.035", "residue_owed": "20.035",
+        "residue_free": "0"}
+    assert all(f["formula"] for f in shown["figures"])
+    assert shown["owed"] == [{"kind": "creation", "id": early, "qty": "10",
+                              "raw": str(10 * ONE), "amount": None, "journal_id": None}]
+    assert shown["custody_account_id"] == stack.custody_account
+    # scheduled on Fri 10/25 with the notice: a broker moment beside the chain timestamp
+    broker_at = dt.datetime.fromisoformat(shown["effective_broker_at"])
+    assert broker_at.date() >= DAY(2024, 10, 25) and shown["effective_at"] > 0
+    creation = api["view"].get(f"/v1/creations/{early}").json()
+    links = creation["links"]
+    assert (links["custody_account_id"], links["participant_account_id"]) == (
+        stack.custody_account, stack.ap_account)
+    assert links["broker_orders"] == [creation["broker_order_id"]]
+    assert creation["payment_journal_id"] in links["broker_journals"]
+    [execution] = links["executions"]
+    # bought Wed 10/16, settled Thu 10/17 (the record date): why it earned the dividend
+    assert (execution["trade_date"], execution["settle_date"], execution["status"],
+            execution["qty"]) == ("2024-10-16", "2024-10-17", "settled", "10")
+    mints = [t for t in links["chain"] if t["key"].startswith("mint:") and t["status"] == "mined"]
+    assert len(mints) == 1 and mints[0]["block_number"] > 0
+    reserves = api["view"].get("/v1/reserves/AAPL").json()
+    assert reserves["custody_account_id"] == stack.custody_account
+    with stack.issuer.session() as db:
+        done = db.scalar(select(AuditEntry).where(AuditEntry.subject == early,
+                                                  AuditEntry.action == "creation.completed"))
+        assert done is not None and done.detail["tx"] == mints[0]["tx_hash"]
+        assert done.detail["broker_order_id"] == creation["broker_order_id"]
+
+
+def test_a_redemption_burned_before_the_record_is_paid_the_dividend_its_shares_earned(stack,
+                                                                                      api):
     mint_100(stack)                                   # Tue 10/15
     div = dividend(stack)
     stack.eod()                                       # Wed 10/16 at the open
@@ -135,6 +178,14 @@ def test_a_redemption_burned_before_the_record_is_paid_the_dividend_its_shares_e
     assert action(stack, div.corporate_action_id).status == "completed"
     assert economic(stack, stack.ap_wallet) == D("50.175")
     assert stack.invariant_held() and no_halts(stack)
+    # the redemption links its burn, its sale (traded Thu 10/17, settled Fri 10/18: after
+    # the record date), its proceeds journal and the dividend journal
+    links = api["view"].get(f"/v1/redemptions/{sold_after}").json()["links"]
+    [burn] = links["chain"]
+    assert burn["key"] == f"burn:redemption:{sold_after}" and burn["status"] == "mined"
+    assert [(e["trade_date"], e["settle_date"], e["qty"]) for e in links["executions"]] == [
+        ("2024-10-17", "2024-10-18", "30")]
+    assert paid.id in links["broker_journals"] and len(links["broker_journals"]) == 2
 
 
 def test_a_stablecoin_dividend_gives_an_entitled_creation_its_claim(stack):

@@ -16,10 +16,11 @@ from issuer.api.schemas import (
     ApprovalOut,
     ClaimsOut,
     CorporateActionOut,
+    FiguresOut,
     Page,
     WalletClaimOut,
 )
-from issuer.corporate import stablecoin
+from issuer.corporate import figures, stablecoin
 from issuer.corporate.merkle import MerkleTree
 from issuer.errors import IssuerError, not_found
 from issuer.models import CorporateAction, DividendClaim
@@ -41,6 +42,22 @@ def list_corporate_actions(ctx: Viewer, status: str | None = None, symbol: str |
 @router.get("/corporate-actions/{action_id}", response_model=CorporateActionOut)
 def get_corporate_action(action_id: str, ctx: Viewer) -> Any:
     return CorporateActionOut.model_validate(_corporate_action(ctx.db, action_id))
+
+
+@router.get("/corporate-actions/{action_id}/figures", response_model=FiguresOut)
+def corporate_action_figures(action_id: str, ctx: Viewer) -> Any:
+    """Every figure of the action with the formula it came from (R, M0, E, Q, gross,
+    withholding, fees, net, the reinvested quantity and its cost, M1, the residue split into
+    owed and free), and the creations and redemptions that owned custody shares at the record
+    date (the entitlement rule)."""
+    action = _corporate_action(ctx.db, action_id)
+    return {"id": action.id, "corporate_action_id": action.corporate_action_id,
+            "symbol": action.symbol, "kind": action.kind, "status": action.status,
+            "custody_account_id": ctx.issuer.settings.broker_account_id,
+            "ex_date": action.ex_date, "record_date": action.record_date,
+            "effective_at": action.effective_at,
+            "effective_broker_at": action.effective_broker_at,
+            "figures": figures.figures(action), "owed": figures.owed(ctx.db, action)}
 
 
 def _corporate_action(db: Session, action_id: str) -> CorporateAction:

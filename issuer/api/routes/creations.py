@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import operations
+from issuer import links, operations
 from issuer.api.auth import Principal
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import OperatorWrite, Viewer
-from issuer.api.schemas import CreationIn, CreationOut, Page
+from issuer.api.schemas import CreationDetail, CreationIn, CreationOut, Page
 from issuer.errors import not_found
 from issuer.models import Creation
 
@@ -44,12 +44,15 @@ def list_creations(ctx: Viewer, status: str | None = None, symbol: str | None = 
     return page(ctx.db, query, Creation, cursor, limit, CreationOut)
 
 
-@router.get("/creations/{creation_id}", response_model=CreationOut)
+@router.get("/creations/{creation_id}", response_model=CreationDetail)
 def get_creation(creation_id: str, ctx: Viewer) -> Any:
+    """The creation with its links: the custody and participant accounts, its attestation and
+    mint transactions (hash, block), its broker order, journals and executions."""
     row = ctx.db.get(Creation, creation_id)
     if row is None:
         raise not_found("creation", creation_id)
-    return CreationOut.model_validate(row)
+    return {**CreationOut.model_validate(row).model_dump(),
+            "links": links.creation_links(ctx.issuer, ctx.db, row)}
 
 
 @router.post("/creations/{creation_id}/cancel", response_model=CreationOut)

@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import operations
+from issuer import links, operations
 from issuer.api.auth import Principal
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import OperatorWrite, Viewer
-from issuer.api.schemas import Page, RedemptionIn, RedemptionOut
+from issuer.api.schemas import Page, RedemptionDetail, RedemptionIn, RedemptionOut
 from issuer.errors import not_found
 from issuer.models import Redemption
 
@@ -41,9 +41,13 @@ def list_redemptions(ctx: Viewer, status: str | None = None, symbol: str | None 
     return page(ctx.db, query, Redemption, cursor, limit, RedemptionOut)
 
 
-@router.get("/redemptions/{redemption_id}", response_model=RedemptionOut)
+@router.get("/redemptions/{redemption_id}", response_model=RedemptionDetail)
 def get_redemption(redemption_id: str, ctx: Viewer) -> Any:
+    """The redemption with its links: the custody and participant accounts, its burn
+    transaction (hash, block), its broker orders, payout journals (the sale's proceeds or the
+    shares, and any dividend its shares earned) and executions."""
     row = ctx.db.get(Redemption, redemption_id)
     if row is None:
         raise not_found("redemption", redemption_id)
-    return RedemptionOut.model_validate(row)
+    return {**RedemptionOut.model_validate(row).model_dump(),
+            "links": links.redemption_links(ctx.issuer, ctx.db, row)}

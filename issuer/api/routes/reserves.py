@@ -23,7 +23,7 @@ router = APIRouter(tags=["reserves"])
 @router.get("/reserves", response_model=list[ReconciliationOut])
 def list_reserves(ctx: Viewer) -> Any:
     """The reconciliation report of every symbol at the latest block."""
-    return [reserves.reconcile(ctx.issuer, ctx.db, s).as_dict() for s in ctx.issuer.chain.stocks]
+    return [_out(ctx, reserves.reconcile(ctx.issuer, ctx.db, s)) for s in ctx.issuer.chain.stocks]
 
 
 @router.get("/reserves/{symbol}", response_model=ReconciliationOut)
@@ -45,12 +45,16 @@ def get_reserves(symbol: str, ctx: Viewer, block: Block = None,
     if block is not None:
         deployed_by(ctx, block)
     if block is None and broker_time is None:
-        return reserves.reconcile(ctx.issuer, ctx.db, key).as_dict()
+        return _out(ctx, reserves.reconcile(ctx.issuer, ctx.db, key))
     report = reserves.reconcile_at(ctx.issuer, ctx.db, key, block=block, broker_time=broker_time)
     if report is None:
         raise IssuerError(409, "not_recorded", f"no reconciliation of {key} was recorded by "
                           f"{'block ' + str(block) if block is not None else broker_time}")
-    return report.as_dict()
+    return _out(ctx, report)
+
+
+def _out(ctx: Viewer, report: reserves.Reconciliation) -> dict[str, object]:
+    return {**report.as_dict(), "custody_account_id": ctx.issuer.settings.broker_account_id}
 
 
 @router.get("/reserves/{symbol}/history", response_model=list[ReconciliationRecordOut])

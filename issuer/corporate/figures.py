@@ -1,0 +1,91 @@
+"""A corporate action's figures in one list, each with the formula it came from, for an operator
+or auditor to follow (``GET /v1/corporate-actions/{id}/figures``). Values are the stored ones,
+as decimal strings (on-chain integers whole); a figure not reached yet is left out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from issuer.corporate import entitlement
+from issuer.models import CorporateAction
+
+DIVIDEND = [
+    ("R", "raw_supply", "totalSupply at the snapshot block - issuer-held raw (I)"),
+    ("I", "issuer_held_raw", "raw in the redemption wallet no open redemption is burning"),
+    ("M0", "m0", "uiMultiplier at the snapshot block (18 decimals)"),
+    ("E", "entitled", "R * M0 / 10^36: the tokens' shares at the record"),
+    ("owed_creations", "owed_creations",
+     "sum of the shares of creations not minted yet that had settled by the end of the "
+     "record date"),
+    ("owed_redemptions", "owed_redemptions",
+     "sum of the shares of burned redemptions still in custody at the end of the record date"),
+    ("Q", "custody_entitled", "shares the broker paid on (its DIV quantity): settled custody "
+     "at the end of the record date"),
+    ("gross", "gross", "sum of DIV: Q * cash rate, rounded down to the cent by the broker"),
+    ("withholding", "withholding", "sum of DIVNRA (the custody account's tax rate)"),
+    ("fees", "fees", "sum of FEE"),
+    ("net", "net", "gross - withholding - fees"),
+    ("redeemers_paid", "redeemers_paid",
+     "sum over owed redemptions of floor_to_cent(net * qty / Q), paid by journal"),
+    ("F", "filled_qty", "shares the reinvestment of net - redeemers_paid bought (settled)"),
+    ("cost", "filled_cost", "cash the reinvestment spent"),
+    ("M1_uncapped", "m1_uncapped", "floor(M0 * (Q' + F) / Q'), Q' = Q - owed_redemptions"),
+    ("M1", "m1", "min(M1_uncapped, floor((custody settled - owed at face) * 10^36 / "
+     "(supply + owed raw)))"),
+    ("supply", "supply_raw", "totalSupply when M1 was computed (and at completion)"),
+    ("custody_settled", "custody_settled", "the custody account's settled shares then"),
+    ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
+    ("residue_owed", "residue_owed", "owed raw * M1 / 10^36 + shares owed at face value to "
+     "creations and redemptions in flight"),
+    ("residue_free", "residue_free", "residue - residue_owed: rounding and unowned surplus"),
+    ("distributed", "distributed", "stablecoin payout: sum of the claims, rounded up to a cent"),
+    ("reclaimed", "reclaimed", "stablecoin payout: what came back after the claim deadline"),
+]
+SPLIT = [
+    ("R", "raw_supply", "totalSupply at the snapshot block"),
+    ("M0", "m0", "uiMultiplier before the split"),
+    ("old_rate", "old_rate", "the broker's old rate"),
+    ("new_rate", "new_rate", "the broker's new rate"),
+    ("M1", "m1", "floor(M0 * new_rate / old_rate)"),
+    ("price_before", "price_before", "the broker's price before the split"),
+    ("price_after", "price_after", "the broker's price after the split (price continuity: "
+     "price_after * M1 ~ price_before * M0)"),
+    ("cash_in_lieu", "cash_in_lieu", "sum of CIL: fractions the broker paid in cash"),
+    ("F", "filled_qty", "shares the reinvested cash in lieu bought"),
+    ("supply", "supply_raw", "totalSupply at completion"),
+    ("custody_settled", "custody_settled", "the custody account's settled shares then"),
+    ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
+    ("residue_owed", "residue_owed", "shares owed to creations and redemptions in flight"),
+    ("residue_free", "residue_free", "residue - residue_owed"),
+]
+
+
+#: Cash figures, shown to the cent (they are whole cents).
+CASH = frozenset({"gross", "withholding", "fees", "net", "redeemers_paid", "filled_cost",
+                  "cash_in_lieu", "distributed", "reclaimed"})
+
+
+def _text(column: str, value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.quantize(Decimal("0.01")) if column in CASH else value, "f")
+    return str(value)
+
+
+def figures(action: CorporateAction) -> list[dict[str, Any]]:
+    table = DIVIDEND if action.kind == "dividend" else SPLIT
+    shown = []
+    for name, column, formula in table:
+        value = getattr(action, column)
+        if value is None:
+            continue
+        shown.append({"name": name, "value": _text(column, value), "formula": formula})
+    return shown
+
+
+def owed(db: Any, action: CorporateAction) -> list[dict[str, Any]]:
+    """The entitlements stored at the record: who besides the tokens owned custody shares."""
+    return [{"kind": e.kind, "id": e.lifecycle_id, "qty": format(e.qty, "f"), "raw": e.raw,
+             "amount": None if e.amount is None else format(e.amount, "f"),
+             "journal_id": e.journal_id}
+            for e in entitlement.entitlements(db, action.id)]
