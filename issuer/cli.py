@@ -149,6 +149,20 @@ def action_get(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = ""
     _call("GET", url, key, f"/v1/corporate-actions/{action_id}")
 
 
+@actions.command("figures")
+def action_figures(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """Each figure with the formula it came from, who owned custody shares at the record, and
+    the broker moment the change takes effect."""
+    _call("GET", url, key, f"/v1/corporate-actions/{action_id}/figures")
+
+
+@redemptions.command("get")
+def redemption_get(redemption_id: str, url: Url = "http://127.0.0.1:8800",
+                   key: Key = "") -> None:
+    """The redemption with its burn transaction, broker orders, journals and executions."""
+    _call("GET", url, key, f"/v1/redemptions/{redemption_id}")
+
+
 @actions.command("claims")
 def action_claims(action_id: str, wallet: Annotated[str | None, typer.Argument()] = None,
                   url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
