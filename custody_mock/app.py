@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from custody_mock import errors
 from custody_mock.api import broker as broker_api
-from custody_mock.api import control
+from custody_mock.api import control, tokenization
 from custody_mock.api.openapi import document
 from custody_mock.http_faults import HttpFaults
+from custody_mock.itn_dispatch import Dispatcher
 from custody_mock.service import Broker
 from custody_mock.settings import Settings
 
 
 def create_app(settings: Settings | None = None, broker: Broker | None = None) -> FastAPI:
     broker = broker or Broker(settings or Settings.from_env())
+    dispatcher = Dispatcher(broker)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        dispatcher.start()   # the broker's calls to tokenization issuers
+        yield
+        dispatcher.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="custody_mock",
         version="1.0.0",
         summary="A self-clearing broker shaped like Alpaca's Broker API, with T+1 settlement on "
@@ -23,9 +36,13 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None) -
                 "fault injection.",
     )
     app.state.broker = broker
+    app.state.itn_dispatcher = dispatcher
     errors.install(app)
     app.include_router(broker_api.router)
     app.include_router(control.router)
+    app.include_router(tokenization.broker_router)
+    app.include_router(tokenization.trading_router)
+    app.include_router(tokenization.control_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -26,6 +26,9 @@ from custody_mock.schemas import (
     OrderOut,
     PositionOut,
     PriceOut,
+    TokenizationIssuerOut,
+    TokenizationLinkOut,
+    TokenizationRequestOut,
     TradingAccountOut,
     TransferOut,
 )
@@ -270,6 +273,47 @@ class BrokerClient(BrokerHttp):
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_mock/faults", idempotent=True)
+
+    # ------------------------------------------------------------------------- tokenization
+
+    def set_tokenization_issuer(self, name: str, *, account_id: str, base_url: str,
+                                api_key: str, networks: list[str]) -> TokenizationIssuerOut:
+        """Put an issuer on the tokenization network (mock control)."""
+        return self._write(TokenizationIssuerOut, "PUT",
+                           f"/_mock/tokenization/issuers/{seg(name)}",
+                           {"account_id": account_id, "base_url": base_url,
+                            "api_key": api_key, "networks": networks}, idempotent=True)
+
+    def link_tokenization(self, account_id: str, issuer: str,
+                          email: str) -> TokenizationLinkOut:
+        """Link an AP's account to an issuer (the broker calls its ``/accounts/connect``)."""
+        return self._write(TokenizationLinkOut, "POST", "/_mock/tokenization/links",
+                           {"account_id": account_id, "issuer": issuer, "email": email})
+
+    def tokenization_mint(self, account_id: str, *, underlying_symbol: str, qty: Decimal,
+                          issuer: str, network: str, wallet_address: str,
+                          client_request_id: str | None = None) -> TokenizationRequestOut:
+        """An AP's mint request (Broker API, on behalf of ``account_id``)."""
+        body = {"underlying_symbol": underlying_symbol, "qty": qty, "issuer": issuer,
+                "network": network, "wallet_address": wallet_address,
+                "client_request_id": client_request_id}
+        return self._write(TokenizationRequestOut, "POST",
+                           f"/v1/accounts/{seg(account_id)}/tokenization/mint",
+                           {k: v for k, v in body.items() if v is not None})
+
+    def tokenization_requests(self, account_id: str,
+                              **filters: str) -> list[TokenizationRequestOut]:
+        return self._get_list(TokenizationRequestOut,
+                              f"/v1/accounts/{seg(account_id)}/tokenization/requests", **filters)
+
+    def tokenization_request(self, account_id: str, request_id: str) -> TokenizationRequestOut:
+        return self._get(TokenizationRequestOut, f"/v1/accounts/{seg(account_id)}/tokenization"
+                         f"/requests/{seg(request_id)}")
+
+    def dispatch_tokenization(self) -> int:
+        """Send every call the broker owes issuers now (the dispatcher does it by itself)."""
+        return int(self._call("POST", "/_mock/tokenization/dispatch",
+                              idempotent=True).json()["sent"])
 
 
 def _same_order(order: OrderOut, body: dict[str, Any]) -> bool:

@@ -33,6 +33,16 @@ DOMAIN_KINDS = frozenset({
     "announcement_amend",       # the next end of day amends the symbol's next announcement
 })
 KINDS = HTTP_KINDS | DOMAIN_KINDS
+#: Faults of the tokenization network (:mod:`custody_mock.tokenization`).
+ITN_KINDS = frozenset({
+    "itn_confirm_rejected",     # the journal confirmation says ``rejected`` (no journal made)
+    "itn_callback_twice",       # the mint request or the confirmation is delivered twice
+    "itn_lookup_404",           # a keyed lookup answers 404 just after the request was created
+    "itn_aged_out",             # the request is missing from the list endpoint (found by id)
+    "itn_issuer_unreachable",   # calls to the issuer fail ``count`` times (the broker retries)
+    "itn_journal_fail",         # the share journal fails: the request is rejected
+})
+ALL_KINDS = KINDS | ITN_KINDS
 
 
 def take(

@@ -281,3 +281,87 @@ class Fault(Base):
     fired: Mapped[int] = mapped_column(default=0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime]
+
+
+# ----------------------------------------------------------------------------- tokenization
+
+
+class TokenizationIssuer(Base):
+    """An issuer on the tokenization network (set up by the broker, ``/_mock/tokenization``):
+    its name, its tokenization account, where it serves its ITN endpoints and the key it gave
+    the broker for them, and the networks it issues on."""
+
+    __tablename__ = "tokenization_issuers"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    base_url: Mapped[str] = mapped_column(String(300))
+    api_key: Mapped[str] = mapped_column(String(200))
+    networks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: What the issuer lists at ``/tokenized-assets`` (read when it is set up).
+    assets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class TokenizationLink(Base):
+    """An AP's broker account linked to its identity at an issuer (``/accounts/connect``)."""
+
+    __tablename__ = "tokenization_links"
+    __table_args__ = (UniqueConstraint("account_id", "issuer"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    issuer: Mapped[str] = mapped_column(ForeignKey("tokenization_issuers.name"))
+    email: Mapped[str] = mapped_column(String(200))
+    #: The AP's id at the issuer.
+    client_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime]
+
+
+class TokenizationRequest(Base):
+    """A mint or redeem on the tokenization network (Alpaca's TokenizationRequest)."""
+
+    __tablename__ = "tokenization_requests"
+    __table_args__ = (UniqueConstraint("issuer", "issuer_request_id"),
+                      UniqueConstraint("client_account_id", "client_request_id"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: ``mint`` or ``redeem``
+    type: Mapped[str] = mapped_column(String(8))
+    #: pending -> completed | rejected
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    #: The share journal: pending -> completed | rejected (None until one is tried).
+    transfer_status: Mapped[str | None] = mapped_column(String(12))
+    underlying_symbol: Mapped[str] = mapped_column(String(16))
+    token_symbol: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[Decimal]
+    issuer: Mapped[str] = mapped_column(ForeignKey("tokenization_issuers.name"))
+    network: Mapped[str] = mapped_column(String(32))
+    wallet_address: Mapped[str] = mapped_column(String(64))
+    tx_hash: Mapped[str] = mapped_column(String(80), default="")
+    fees: Mapped[Decimal] = mapped_column(default=ZERO)
+    issuer_request_id: Mapped[str | None] = mapped_column(String(100))
+    client_request_id: Mapped[str | None] = mapped_column(String(100))
+    #: The AP's broker account, and its id at the issuer.
+    client_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    client_external_account_id: Mapped[str] = mapped_column(String(100))
+    journal_id: Mapped[str | None] = mapped_column(String(36))
+    #: Hidden from the list endpoint (an aged-out request, found only by id).
+    aged_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class TokenizationDelivery(Base):
+    """A call the broker owes an issuer (the mint request, the journal confirmation), sent by
+    the dispatcher until the issuer answers; retried with backoff while it does not."""
+
+    __tablename__ = "tokenization_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("tokenization_requests.id"))
+    #: ``issuance`` or ``confirm``
+    kind: Mapped[str] = mapped_column(String(12))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Wall-clock time (UTC) of the next attempt; None once delivered or given up.
+    next_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    #: Deliver this many extra copies after the first success (a fault: a duplicate call).
+    duplicates: Mapped[int] = mapped_column(default=0)

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from custody_mock.faults import KINDS
+from custody_mock.faults import ALL_KINDS
 from custody_mock.inputs import (
     Bps,
     Cash,
@@ -39,15 +39,15 @@ from servicekit.decimals import Amount
 
 
 def _fault_kind(value: object) -> str:
-    if not isinstance(value, str) or value not in KINDS:
+    if not isinstance(value, str) or value not in ALL_KINDS:
         raise PydanticCustomError("invalid_fault", f"unknown fault kind {str(value)[:40]!r}; "
-                                  f"one of {', '.join(sorted(KINDS))}")
+                                  f"one of {', '.join(sorted(ALL_KINDS))}")
     return str(value)
 
 
 #: A fault kind the control API injects (an enum in the document).
 FaultKind = Annotated[str, BeforeValidator(_fault_kind),
-                      WithJsonSchema({"type": "string", "enum": sorted(KINDS)})]
+                      WithJsonSchema({"type": "string", "enum": sorted(ALL_KINDS)})]
 
 
 class Strict(BaseModel):
@@ -599,4 +599,105 @@ class FaultOut(Out):
     calls: int
     fired: int
     params: dict[str, Any]
+    created_at: dt.datetime
+
+
+# ----------------------------------------------------------------------------- tokenization
+
+
+class TokenizationMintIn(Strict):
+    """An AP's mint request (Alpaca's ``POST .../tokenization/mint``)."""
+
+    underlying_symbol: str = Field(min_length=1, max_length=16)
+    qty: Qty
+    #: The issuer's name on the network.
+    issuer: str = Field(min_length=1, max_length=64)
+    network: str = Field(min_length=1, max_length=32)
+    wallet_address: str = Field(min_length=1, max_length=64)
+    client_request_id: str | None = Field(None, min_length=1, max_length=100)
+
+
+class TokenizationRequestOut(Out):
+    """Alpaca's TokenizationRequest (``status_reason`` is ours)."""
+
+    tokenization_request_id: str
+    type: str
+    status: str
+    status_reason: str | None = None
+    transfer_status: str | None = None
+    underlying_symbol: str
+    token_symbol: str
+    qty: Amount
+    issuer: str
+    network: str
+    wallet_address: str
+    tx_hash: str
+    fees: Amount
+    issuer_request_id: str | None = None
+    client_request_id: str | None = None
+    client_account_id: str
+    client_external_account_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CallbackMintIn(BaseModel):
+    """The issuer reports its mint; ``client_id`` is the deprecated name of
+    ``client_external_account_id``."""
+
+    model_config = ConfigDict(extra="ignore")
+    tokenization_request_id: str = Field(min_length=1, max_length=64)
+    client_id: str | None = Field(None, max_length=100)
+    client_external_account_id: str | None = Field(None, max_length=100)
+    wallet_address: str = Field(min_length=1, max_length=64)
+    tx_hash: str = Field(min_length=1, max_length=80)
+    network: str = Field(min_length=1, max_length=32)
+
+
+class CallbackRedeemIn(BaseModel):
+    """The issuer asks to deliver shares for tokens it received."""
+
+    model_config = ConfigDict(extra="ignore")
+    issuer_request_id: str = Field(min_length=1, max_length=100)
+    underlying_symbol: str = Field(min_length=1, max_length=16)
+    token_symbol: str = Field(min_length=1, max_length=32)
+    client_id: str = Field(min_length=1, max_length=100)
+    qty: Qty
+    network: str = Field(min_length=1, max_length=32)
+    wallet_address: str = Field(min_length=1, max_length=64)
+    tx_hash: str = Field(min_length=1, max_length=80)
+
+
+class TokenizationIssuerSet(Strict):
+    """Set up an issuer on the network (the broker's side; mock control)."""
+
+    account_id: str = Field(min_length=1, max_length=64)
+    base_url: str = Field(min_length=1, max_length=300, pattern=r"^https?://")
+    api_key: str = Field(min_length=1, max_length=200)
+    networks: list[str] = Field(min_length=1, max_length=8)
+
+
+class TokenizationIssuerOut(Out):
+    name: str
+    account_id: str
+    base_url: str
+    networks: list[str]
+    assets: list[dict[str, Any]]
+
+
+class TokenizationLinkIn(Strict):
+    """Link an AP's account to its identity at an issuer: the broker calls the issuer's
+    ``/accounts/connect`` with the AP's email and account number."""
+
+    account_id: str = Field(min_length=1, max_length=64)
+    issuer: str = Field(min_length=1, max_length=64)
+    email: str = Field(min_length=3, max_length=200)
+
+
+class TokenizationLinkOut(Out):
+    id: str
+    account_id: str
+    issuer: str
+    email: str
+    client_id: str
     created_at: dt.datetime

@@ -29,6 +29,8 @@ class Broker:
         self.engine = make_engine(settings.database_url)
         self._sessions = make_sessionmaker(self.engine)
         self.lock = threading.RLock()
+        #: Set when a transaction queued a call to a tokenization issuer (the dispatcher wakes).
+        self.itn_wake = threading.Event()
         #: Whether any HTTP fault rule can still fire; None: read it again from the database.
         self._http_faults_armed: bool | None = None
         Base.metadata.create_all(self.engine)
@@ -50,6 +52,8 @@ class Broker:
             except BaseException:
                 session.rollback()
                 raise
+            if ctx.memo.get("itn_wake"):
+                self.itn_wake.set()
 
     def http_faults_armed(self) -> bool:
         """Cheap check for the fault middleware, so that a request with no HTTP fault armed

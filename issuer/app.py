@@ -14,7 +14,7 @@ from issuer import worker
 from issuer.api.auth import create_key
 from issuer.api.guard import RequestGuard
 from issuer.api.openapi import document
-from issuer.api.routes import router
+from issuer.api.routes import network_router, router
 from issuer.api.schemas import HealthOut
 from issuer.config import Settings
 from issuer.errors import PROBLEM_TYPE
@@ -39,6 +39,7 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
+        self.issuer.wake.set()
         self._thread.join(30)
 
     def _loop(self) -> None:
@@ -50,7 +51,8 @@ class Worker:
                 log.exception("worker pass failed")
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
             self.passes += 1
-            self._stop.wait(self.issuer.settings.worker_interval)
+            self.issuer.wake.wait(self.issuer.settings.worker_interval)
+            self.issuer.wake.clear()
 
 
 def bootstrap_admin(issuer: Issuer) -> None:
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
                           "controls, reserves and reconciliation, audit.")
     app.state.issuer = issuer
     app.include_router(router)
+    app.include_router(network_router)
     document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
     problems.install(app, PROBLEM_TYPE)

@@ -83,6 +83,12 @@ class Settings:
     dividend_claim_days: int = 90
     #: Seconds between worker passes when the API runs the worker.
     worker_interval: float = 0.5
+    #: The tokenization network (ITN): the key the issuer gave the broker for its ITN
+    #: endpoints (empty: ITN is off and they refuse every call), the issuer's name on the
+    #: network, and the network its tokens are on.
+    itn_api_key: str = field(default="", repr=False)
+    itn_issuer_name: str = "stockstack"
+    itn_network: str = "anvil"
 
     def check_secrets(self, chain_id: int) -> None:
         """Refuse to run on anything but a local devnet with a publicly known secret: anvil's

@@ -24,6 +24,11 @@ POINTS = (
                                        "completed")),
     *(f"redemption.before_{s}" for s in ("burned", "ordered", "filled", "settled", "paying",
                                          "completed")),
+    # the tokenization network: a mint on the node before its receipt, the broker told of it
+    # before the database knows, a burn on the node before its receipt
+    "itn_mint.after_mint_sent", "itn_mint.after_callback", "itn_redeem.after_burn_sent",
+    *(f"itn_mint.before_{s}" for s in ("minting", "minted", "completed")),
+    *(f"itn_redeem.before_{s}" for s in ("pending", "burning", "completed")),
 )
 
 

@@ -10,13 +10,15 @@ once and left for an operator.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import units
 from issuer.chain import checksum
 from issuer.db import utcnow
-from issuer.models import AuditEntry, Participant, Redemption, TokenEvent
+from issuer.models import AuditEntry, ItnRequest, Participant, Redemption, TokenEvent
 from issuer.service import Issuer
 from issuer.units import raw_to_shares
 
@@ -37,12 +39,32 @@ def deposit_raw(db: Session, source_event: str) -> int | None:
     return int(event.value) if event is not None else None
 
 
+def _itn_redemption(issuer: Issuer, db: Session, event: TokenEvent, key: str,
+                    participant: Participant, qty: Decimal, multiplier: int) -> None:
+    """A linked participant's deposit is redeemed over the tokenization network: the broker
+    journals the shares back (:mod:`issuer.lifecycle.itn`)."""
+    from issuer.itn import token_symbol
+
+    now = utcnow()
+    db.add(ItnRequest(type="redeem", status="detected", issuer_request_id=key,
+                      participant_id=participant.id, symbol=event.symbol,
+                      token_symbol=token_symbol(issuer, event.symbol),
+                      network=issuer.settings.itn_network, qty=qty, wallet=event.sender,
+                      raw=event.value, multiplier=str(multiplier), tx_hash=event.tx_hash,
+                      block_number=event.block_number, payload={}, created_at=now,
+                      updated_at=now))
+    db.add(AuditEntry(at=now, actor="deposits", action="itn_redeem.request", subject=key,
+                      detail={"symbol": event.symbol, "qty": str(qty),
+                              "participant": participant.id}))
+
+
 def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
     if not issuer.settings.redemption_wallet:
         return []
     wallet = checksum(issuer.settings.redemption_wallet)
     seen = set(db.scalars(select(Redemption.source_event).where(
-        Redemption.source_event.is_not(None))))
+        Redemption.source_event.is_not(None)))) | set(db.scalars(
+            select(ItnRequest.issuer_request_id).where(ItnRequest.type == "redeem")))
     reported = set(db.scalars(select(AuditEntry.subject).where(
         AuditEntry.action == "deposit.unknown_sender")))
     participants = {p.wallet: p for p in db.scalars(select(Participant))}
@@ -64,6 +86,9 @@ def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
         if qty <= 0:
             continue
         now = utcnow()
+        if issuer.settings.itn_api_key and participant.itn_account_number is not None:
+            _itn_redemption(issuer, db, event, key, participant, qty, multiplier)
+            continue
         redemption = Redemption(symbol=event.symbol, participant_id=participant.id,
                                 kind="cash", qty=qty, wallet=wallet, status="requested",
                                 source_event=key, created_by="deposits", created_at=now,

@@ -21,11 +21,16 @@ class Participant(Base):
     """An authorized participant: creates and redeems, pays and is paid at the broker."""
 
     __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("email", name="uq_participants_email"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     broker_account_id: Mapped[str] = mapped_column(String(64))
     #: The verified wallet tokens are minted to and redeemed from.
     wallet: Mapped[str] = mapped_column(String(42))
+    #: The AP's email at the issuer: what the broker presents to link the AP's account for the
+    #: tokenization network (``/accounts/connect``), and the account number it linked.
+    email: Mapped[str | None] = mapped_column(String(200))
+    itn_account_number: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
 
 
@@ -268,6 +273,49 @@ class DividendClaim(Base):
     wallet: Mapped[str] = mapped_column(String(42))
     raw: Mapped[str] = mapped_column(String(80))
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class ItnRequest(Base):
+    """A mint or redemption over the broker's tokenization network (ITN). ``id`` is the
+    issuer's request id for a mint; a redemption's ``issuer_request_id`` is its deposit
+    (``<tx hash>:<log index>``), so a transfer seen twice starts one redemption.
+
+    mint:   created -> confirmed -> minting -> minted -> completed (or rejected / halted)
+    redeem: detected -> pending -> burning -> completed (or rejected: the tokens stay)"""
+
+    __tablename__ = "itn_requests"
+    __table_args__ = (Index("ix_itn_requests_status", "status", "type"),)
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: ``mint`` or ``redeem``
+    type: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    #: The broker's TokenizationRequest id (known from the start for a mint).
+    tokenization_request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issuer_request_id: Mapped[str] = mapped_column(String(140), unique=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    symbol: Mapped[str] = mapped_column(String(16))
+    token_symbol: Mapped[str] = mapped_column(String(32))
+    network: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[Decimal]
+    wallet: Mapped[str] = mapped_column(String(42))
+    #: The request's payload as the broker sent it (a replay must match it).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Raw units minted or burned, and the multiplier they were computed at.
+    raw: Mapped[str | None] = mapped_column(String(80))
+    multiplier: Mapped[str | None] = mapped_column(String(80))
+    #: The mint's transaction, or the redemption's deposit transfer.
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    #: The broker acknowledged ``callback/mint`` (a mint) or answered ``callback/redeem``.
+    callback_acknowledged: Mapped[bool] = mapped_column(default=False)
+    callback_attempts: Mapped[int] = mapped_column(default=0)
+    broker_status: Mapped[str | None] = mapped_column(String(12))
+    fees: Mapped[Decimal | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
 
 class DividendEntitlement(Base):

@@ -28,10 +28,13 @@ def audit(db: Session, actor: str, action: str, subject: str | None, **detail: o
 
 
 def register_participant(issuer: Issuer, db: Session, *, name: str, broker_account_id: str,
-                         wallet: str, actor: str) -> Participant:
+                         wallet: str, actor: str, email: str | None = None) -> Participant:
     wallet = _address(wallet)
     if db.scalar(select(Participant).where(Participant.name == name)) is not None:
         raise conflict("participant_exists", f"a participant named {name!r} exists")
+    email = email.strip().lower() if email else None
+    if email and db.scalar(select(Participant).where(Participant.email == email)) is not None:
+        raise conflict("email_taken", f"a participant with the email {email!r} exists")
     if not issuer.chain.is_verified(wallet):
         raise conflict("wallet_not_verified", f"{wallet} is not a verified investor wallet")
     try:
@@ -40,7 +43,7 @@ def register_participant(issuer: Issuer, db: Session, *, name: str, broker_accou
         raise invalid("unknown_broker_account",
                       f"broker account {broker_account_id!r}: {exc.detail}") from exc
     participant = Participant(name=name, broker_account_id=broker_account_id, wallet=wallet,
-                              created_at=utcnow())
+                              email=email, created_at=utcnow())
     db.add(participant)
     db.flush()
     audit(db, actor, "participant.register", participant.id, name=name, wallet=wallet)

@@ -110,7 +110,11 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             w3.eth.send_raw_transaction(row.raw)
         except ValueError as exc:  # already known, or mined meanwhile: receipts tell
             row.error = str(exc)[:500]
-        if row.key.startswith("mint:"):
+        if row.key.startswith("mint:itn:"):
+            crashpoints.reach("itn_mint.after_mint_sent")
+        elif row.key.startswith("burn:itn:"):
+            crashpoints.reach("itn_redeem.after_burn_sent")
+        elif row.key.startswith("mint:"):
             crashpoints.reach("creation.after_mint_sent")
         elif row.key.startswith("burn:"):
             crashpoints.reach("redemption.after_burn_sent")

@@ -23,6 +23,7 @@ from issuer.models import (
     AuditEntry,
     CorporateAction,
     Creation,
+    ItnRequest,
     ReconciliationRecord,
     Redemption,
     SymbolHalt,
@@ -57,6 +58,9 @@ class Reconciliation:
     #: A split is half done (the broker has split and the chain not yet, or the other way
     #: round): both sides are compared in post-split terms.
     split_adjusted: bool = False
+    #: Raw tokens left out of the economic supply: in the redemption wallet while the broker
+    #: delivers their shares over the tokenization network (burned next).
+    delivering_raw: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {k: (format(v, "f") if isinstance(v, Decimal) else v)
@@ -69,7 +73,8 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
     at = chain.head() if block is None else block
     raw = chain.total_supply(symbol, at)
     multiplier = chain.multiplier(symbol, at)
-    economic = raw_to_shares(raw, multiplier)
+    delivering = delivering_raw(db, symbol) if block is None else 0
+    economic = raw_to_shares(raw - delivering, multiplier)
     qty, settled, pending = custody_shares(issuer, symbol)
     clock = issuer.broker.clock()
     adjusted = False
@@ -77,7 +82,7 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
         assert split.m1 is not None and split.new_rate and split.old_rate
         broker_split, chain_split = clock.date >= split.ex_date, multiplier == int(split.m1)
         if broker_split and not chain_split:
-            economic, adjusted = raw_to_shares(raw, int(split.m1)), True
+            economic, adjusted = raw_to_shares(raw - delivering, int(split.m1)), True
         elif chain_split and not broker_split:
             # custody in post-split terms, as the broker will hold it (9 decimals, down)
             ratio = units.split_ratio(split.old_rate, split.new_rate)
@@ -95,7 +100,17 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
         surplus=units.exact(Fraction(backing) - Fraction(economic)),
         holds=Fraction(economic) <= Fraction(backing),
         halted=open_halt(db, symbol) is not None, split_adjusted=adjusted,
+        delivering_raw=delivering,
     )
+
+
+def delivering_raw(db: Session, symbol: str) -> int:
+    """Raw tokens in the redemption wallet whose shares the broker is delivering (or has
+    delivered) over the tokenization network: the issuer holds them and burns them next, so
+    custody no longer backs them."""
+    return sum(int(raw or 0) for raw in db.scalars(select(ItnRequest.raw).where(
+        ItnRequest.symbol == symbol, ItnRequest.type == "redeem",
+        ItnRequest.status.in_(("pending", "burning")))))
 
 
 def _split_in_flight(db: Session, symbol: str) -> CorporateAction | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,8 @@ from issuer.schema import upgrade
 class Issuer:
     def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
         self.settings = settings
+        #: Set to run the next worker pass now (an ITN mint was confirmed).
+        self.wake = threading.Event()
         self.engine = make_engine(settings.database_url)
         self._sessions = make_sessionmaker(self.engine)
         if migrate:

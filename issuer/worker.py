@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from issuer import deposits, indexer
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
-from issuer.lifecycle import creations, onboarding, redemptions
-from issuer.models import CorporateAction, Creation, Investor, Redemption
+from issuer.lifecycle import creations, itn, onboarding, redemptions
+from issuer.models import CorporateAction, Creation, Investor, ItnRequest, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
 
@@ -52,6 +52,7 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
         discovery.discover(issuer, db)
     _advance_all(issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
                  corporate_actions.step)
+    _advance_all(issuer, ItnRequest, ItnRequest.id, itn.OPEN, itn.step)   # seconds, not T+1
     creations.mint_batches(issuer)   # creations settled by the last pass, minted together
     _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS, creations.step)
     _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS, redemptions.step)

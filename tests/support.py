@@ -51,10 +51,12 @@ def free_port() -> int:
 def serve(settings: Settings) -> Iterator[str]:
     """Run the broker with ``settings`` on a free loopback port; yields its base URL."""
     app = create_app(settings)
+    app.state.itn_dispatcher.start()   # lifespan is off under serve_app: started here
     try:
         with serve_app(app) as url:
             yield url
     finally:
+        app.state.itn_dispatcher.stop()
         app.state.broker.close()
 
 

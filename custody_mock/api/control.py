@@ -193,9 +193,9 @@ def charge_fee(account_id: str, body: FeeCreate, broker: BrokerDep) -> ActivityO
 @router.post("/faults", response_model=FaultOut)
 def add_fault(body: FaultCreate, broker: BrokerDep) -> FaultOut:
     """Arm a fault: on the next ``count`` matching calls, or with ``probability`` and ``seed``."""
-    if body.kind not in faults.KINDS:
+    if body.kind not in faults.ALL_KINDS:
         raise invalid("invalid_fault", f"unknown fault kind {body.kind!r}; one of "
-                      f"{', '.join(sorted(faults.KINDS))}")
+                      f"{', '.join(sorted(faults.ALL_KINDS))}")
     if body.count is None and body.probability is None:
         raise invalid("invalid_fault", "give a count, a probability, or both")
     if body.endpoint is not None and body.kind not in faults.HTTP_KINDS:

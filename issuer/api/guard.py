@@ -15,6 +15,8 @@ In this order, so that nothing costs the server anything before the caller is kn
 
 from __future__ import annotations
 
+import hmac
+
 import anyio
 
 from issuer.api.auth import Principal, authenticate_key
@@ -37,6 +39,10 @@ from servicekit.problems import problem
 MAX_BODY = 1 << 20
 #: Routes anyone may call.
 PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json")
+#: The tokenization network's routes: the broker calls them with the key the issuer gave it
+#: (``ISSUER_ITN_API_KEY``), never an operator's key.
+NETWORK = ("/accounts/connect", "/tokenized-assets", "/inkind/issuance",
+           "/inkind/issuance/confirm")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -87,8 +93,17 @@ class RequestGuard:
         await self.app(scope, replay(body, receive), send)
 
     def _authenticate(self, scope: Scope) -> Principal:
+        clear = _header(scope, b"x-api-key")
+        if scope.get("path", "") in NETWORK:
+            expected = self.issuer.settings.itn_api_key
+            if not expected:
+                raise IssuerError(401, "unauthorized", "the tokenization network is not set up "
+                                  "here (ISSUER_ITN_API_KEY)")
+            if not clear or not hmac.compare_digest(clear.encode(), expected.encode()):
+                raise IssuerError(401, "unauthorized", "unknown tokenization network key")
+            return Principal("itn", "tokenization network", "viewer", "broker")
         with self.issuer.session() as db:
-            return authenticate_key(db, _header(scope, b"x-api-key"))
+            return authenticate_key(db, clear)
 
     @staticmethod
     async def _refuse(send: Send, status: int, code: str, detail: str) -> None:

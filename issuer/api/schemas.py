@@ -50,6 +50,9 @@ class ParticipantIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     broker_account_id: BrokerAccountId
     wallet: AddressText
+    #: The AP's email: what the broker presents to link it for the tokenization network.
+    email: str | None = Field(None, min_length=3, max_length=200,
+                              pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class ParticipantOut(Out):
@@ -57,6 +60,9 @@ class ParticipantOut(Out):
     name: str
     broker_account_id: str
     wallet: str
+    email: str | None = None
+    #: The broker account number linked for the tokenization network (None: not linked).
+    itn_account_number: str | None = None
     created_at: dt.datetime
 
 
@@ -387,6 +393,9 @@ class ReconciliationOut(BaseModel):
     holds: bool
     halted: bool | None
     split_adjusted: bool
+    #: Raw tokens left out of the economic supply: in the redemption wallet while the broker
+    #: delivers their shares over the tokenization network.
+    delivering_raw: int = 0
     #: The issuer's custody account at the broker.
     custody_account_id: str
 
@@ -470,3 +479,86 @@ class ProblemOut(BaseModel):
     errors: list[dict[str, Any]] | None = None
     #: A 500's reference into the service's log.
     correlation_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- tokenization
+
+
+class ItnConnectIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    email: str = Field(min_length=3, max_length=200)
+    #: The AP's broker account number.
+    account: str = Field(min_length=1, max_length=64)
+
+
+class ItnConnectOut(BaseModel):
+    client_id: str
+
+
+class TokenizedAssetOut(BaseModel):
+    underlying_symbol: str
+    token_symbol: str
+    networks: list[str]
+    token_address: str
+
+
+class ItnIssuanceIn(BaseModel):
+    """The broker's mint request (ITN.md); unknown fields are ignored, as the protocol grows."""
+
+    model_config = ConfigDict(extra="ignore")
+    tokenization_request_id: str = Field(min_length=1, max_length=64)
+    qty: str = Field(min_length=1, max_length=40)
+    underlying_symbol: str = Field(min_length=1, max_length=16)
+    token_symbol: str = Field(min_length=1, max_length=32)
+    network: str = Field(min_length=1, max_length=32)
+    client_id: str = Field(min_length=1, max_length=100)
+    wallet_address: str = Field(min_length=1, max_length=64)
+
+
+class ItnIssuanceOut(BaseModel):
+    issuer_request_id: str
+    status: Literal["created"]
+
+
+class ItnConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    tokenization_request_id: str = Field(min_length=1, max_length=64)
+    issuer_request_id: str | None = Field(None, max_length=140)
+    status: Literal["completed", "rejected"]
+    reason: str | None = Field(None, max_length=500)
+
+
+class ItnConfirmOut(BaseModel):
+    issuer_request_id: str
+    status: str
+
+
+class ItnRequestOut(Out):
+    id: str
+    type: str
+    status: str
+    status_reason: str | None
+    tokenization_request_id: str | None
+    issuer_request_id: str
+    participant_id: str
+    symbol: str
+    token_symbol: str
+    network: str
+    qty: Amount
+    wallet: str
+    raw: str | None
+    multiplier: str | None
+    #: The mint transaction, or a redemption's deposit transfer.
+    tx_hash: str | None
+    block_number: int | None
+    callback_acknowledged: bool
+    callback_attempts: int
+    broker_status: str | None
+    fees: Amount | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ItnRequestDetail(ItnRequestOut):
+    custody_account_id: str
+    chain: list[ChainRef]

@@ -47,6 +47,7 @@ from issuer.broker.types import (
     MarketClock,
     Order,
     Position,
+    TokenizationRequest,
     TradingAccount,
 )
 from servicekit.broker_http import BrokerHttp, seg, stream_after
@@ -267,3 +268,40 @@ class AlpacaBroker(BrokerHttp):
         return MarketClock(now=now, date=units.broker_date(now),
                            is_open=data["is_open"], next_open=data["next_open"],
                            next_close=data["next_close"])
+
+    # ------------------------------------------------------------------------- tokenization
+
+    def tokenization_callback_mint(self, account_id: str, *, tokenization_request_id: str,
+                                   client_id: str, wallet_address: str, tx_hash: str,
+                                   network: str) -> TokenizationRequest:
+        """``callback/mint``: safe to send again (the broker answers the same for the same
+        hash), so it retries like a read."""
+        body = {"tokenization_request_id": tokenization_request_id, "client_id": client_id,
+                "client_external_account_id": client_id, "wallet_address": wallet_address,
+                "tx_hash": tx_hash, "network": network}
+        return self._write(TokenizationRequest, "POST",
+                           f"/v1/accounts/{seg(account_id)}/tokenization/callback/mint", body,
+                           idempotent=True)
+
+    def tokenization_callback_redeem(self, account_id: str, *, issuer_request_id: str,
+                                     underlying_symbol: str, token_symbol: str, client_id: str,
+                                     qty: Decimal, network: str, wallet_address: str,
+                                     tx_hash: str) -> TokenizationRequest:
+        """``callback/redeem``: one request per ``issuer_request_id`` at the broker, so a
+        retry finds the first."""
+        body = {"issuer_request_id": issuer_request_id, "underlying_symbol": underlying_symbol,
+                "token_symbol": token_symbol, "client_id": client_id, "qty": qty,
+                "network": network, "wallet_address": wallet_address, "tx_hash": tx_hash}
+        return self._write(TokenizationRequest, "POST",
+                           f"/v1/accounts/{seg(account_id)}/tokenization/callback/redeem",
+                           body, idempotent=True)
+
+    def tokenization_request(self, account_id: str, *, tokenization_request_id: str | None = None,
+                             issuer_request_id: str | None = None
+                             ) -> TokenizationRequest | None:
+        base = f"/v1/accounts/{seg(account_id)}/tokenization"
+        if tokenization_request_id is not None:
+            return self._get_or_none(TokenizationRequest,
+                                     f"{base}/requests/{seg(tokenization_request_id)}")
+        return self._get_or_none(TokenizationRequest, f"{base}/requests:by_issuer_request_id",
+                                 issuer_request_id=issuer_request_id)

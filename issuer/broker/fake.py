@@ -28,6 +28,7 @@ from issuer.broker.types import (
     MarketClock,
     Order,
     Position,
+    TokenizationRequest,
     TradingAccount,
 )
 from servicekit.broker_http import BrokerRejected
@@ -73,6 +74,8 @@ class FakeBroker:
         self.activity_log: list[Activity] = []
         self.calls: list[str] = []
         self._owner: dict[str, str] = {}
+        #: Tokenization requests by the broker's id.
+        self.tokenizations: dict[str, TokenizationRequest] = {}
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------------------- test controls
@@ -284,6 +287,40 @@ class FakeBroker:
             day += dt.timedelta(days=1)
         return MarketClock(now=self.now, date=today, is_open=is_open, next_open=nxt[0],
                            next_close=hours[1] if is_open and hours else nxt[1])
+
+    def tokenization_callback_mint(self, account_id: str, *, tokenization_request_id: str,
+                                   client_id: str, wallet_address: str, tx_hash: str,
+                                   network: str) -> TokenizationRequest:
+        found = self.tokenizations.get(tokenization_request_id)
+        if found is None:
+            raise BrokerRejected(404, "not_found", tokenization_request_id, {})
+        if found.status == "completed" and found.tx_hash != tx_hash:
+            raise BrokerRejected(409, "tx_hash_mismatch", found.tx_hash, {})
+        done = found.model_copy(update={"status": "completed", "tx_hash": tx_hash})
+        self.tokenizations[tokenization_request_id] = done
+        return done
+
+    def tokenization_callback_redeem(self, account_id: str, *, issuer_request_id: str,
+                                     underlying_symbol: str, token_symbol: str, client_id: str,
+                                     qty: Decimal, network: str, wallet_address: str,
+                                     tx_hash: str) -> TokenizationRequest:
+        for found in self.tokenizations.values():
+            if found.issuer_request_id == issuer_request_id:
+                return found
+        request = TokenizationRequest(
+            tokenization_request_id=self._id("tokenization"), type="redeem", status="pending",
+            underlying_symbol=underlying_symbol, token_symbol=token_symbol, qty=qty,
+            network=network, wallet_address=wallet_address, issuer_request_id=issuer_request_id)
+        self.tokenizations[request.tokenization_request_id] = request
+        return request
+
+    def tokenization_request(self, account_id: str, *, tokenization_request_id: str | None = None,
+                             issuer_request_id: str | None = None
+                             ) -> TokenizationRequest | None:
+        if tokenization_request_id is not None:
+            return self.tokenizations.get(tokenization_request_id)
+        return next((r for r in self.tokenizations.values()
+                     if r.issuer_request_id == issuer_request_id), None)
 
     def close(self) -> None:
         pass

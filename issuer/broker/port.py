@@ -24,6 +24,7 @@ from issuer.broker.types import (
     MarketClock,
     Order,
     Position,
+    TokenizationRequest,
     TradingAccount,
 )
 
@@ -81,5 +82,24 @@ class BrokerPort(Protocol):
     def asset(self, symbol: str) -> Asset: ...
 
     def clock(self) -> MarketClock: ...
+
+    def tokenization_callback_mint(self, account_id: str, *, tokenization_request_id: str,
+                                   client_id: str, wallet_address: str, tx_hash: str,
+                                   network: str) -> TokenizationRequest:
+        """Report an ITN mint's transaction (the same report again is answered the same)."""
+        ...
+
+    def tokenization_callback_redeem(self, account_id: str, *, issuer_request_id: str,
+                                     underlying_symbol: str, token_symbol: str, client_id: str,
+                                     qty: Decimal, network: str, wallet_address: str,
+                                     tx_hash: str) -> TokenizationRequest:
+        """Ask the broker to deliver shares for tokens received (one per issuer request id)."""
+        ...
+
+    def tokenization_request(self, account_id: str, *, tokenization_request_id: str | None = None,
+                             issuer_request_id: str | None = None
+                             ) -> TokenizationRequest | None:
+        """One ITN request by the broker's id or the issuer's; None when not found."""
+        ...
 
     def close(self) -> None: ...

@@ -173,3 +173,28 @@ class Announcement(BrokerModel):
     cash: Decimal | None = None
     old_rate: Decimal | None = None
     new_rate: Decimal | None = None
+
+
+class TokenizationRequest(BrokerModel):
+    """The broker's record of a mint or redeem on its tokenization network (ITN)."""
+
+    tokenization_request_id: str
+    type: str
+    #: pending, completed or rejected
+    status: str
+    transfer_status: str | None = None
+    underlying_symbol: str
+    token_symbol: str
+    qty: Decimal
+    network: str
+    wallet_address: str
+    #: Empty while a redeem is pending.
+    tx_hash: str = ""
+    fees: Decimal = Decimal(0)
+    issuer_request_id: str | None = None
+    status_reason: str | None = None
+
+    @field_validator("tx_hash", mode="before")
+    @classmethod
+    def _no_hash_is_empty(cls, value: object) -> object:
+        return "" if value is None else value

@@ -13,11 +13,19 @@ from issuer.broker import BrokerUnavailable
 from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.db import utcnow
-from issuer.models import AuditEntry, ChainTx, CorporateAction, Creation, Investor, Redemption
+from issuer.models import (
+    AuditEntry,
+    ChainTx,
+    CorporateAction,
+    Creation,
+    Investor,
+    ItnRequest,
+    Redemption,
+)
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
 
-Lifecycle = Creation | Redemption | Investor | CorporateAction
+Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest
 #: Broker order statuses after which nothing more fills.
 FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
@@ -70,6 +78,8 @@ def _kind(row: Lifecycle) -> str:
         return "investor"
     if isinstance(row, CorporateAction):
         return "corporate_action"
+    if isinstance(row, ItnRequest):
+        return f"itn_{row.type}"
     return "creation" if isinstance(row, Creation) else "redemption"
 
 

@@ -55,7 +55,7 @@ def register_participant(body: ParticipantIn, ctx: AdminWrite) -> Any:
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.register_participant(
             ctx.issuer, db, name=body.name, broker_account_id=body.broker_account_id,
-            wallet=body.wallet, actor=who.operator)
+            wallet=body.wallet, actor=who.operator, email=body.email)
         return 201, ParticipantOut.model_validate(row)
     return ctx.run(action)
 

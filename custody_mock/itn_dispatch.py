@@ -1,0 +1,138 @@
+"""The broker's calls to tokenization issuers: a thread that sends every due delivery
+(:class:`custody_mock.models.TokenizationDelivery`) outside the broker's lock, applies the
+answer in a transaction, and retries an issuer that does not answer with backoff (0.1 s
+doubling to 5 s, :data:`custody_mock.tokenization.MAX_ATTEMPTS` attempts, then the request is
+rejected). It wakes as soon as a transaction queues a delivery, so a mint request reaches the
+issuer in milliseconds. ``POST /_mock/tokenization/dispatch`` runs one sweep by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from custody_mock import faults, tokenization
+from custody_mock.models import TokenizationDelivery, TokenizationIssuer, TokenizationRequest
+from custody_mock.service import Broker
+
+BACKOFF_START, BACKOFF_MAX = 0.1, 5.0
+LOG = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, broker: Broker, http: httpx.Client | None = None) -> None:
+        self.broker = broker
+        self.http = http or httpx.Client(timeout=5.0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sweep = threading.Lock()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="itn-dispatch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.broker.itn_wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.http.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_due()
+            except Exception:  # the dispatcher outlives one bad sweep, and says so
+                LOG.exception("tokenization dispatch sweep failed")
+            self.broker.itn_wake.wait(timeout=self._idle())
+            self.broker.itn_wake.clear()
+
+    def _idle(self) -> float:
+        with self.broker.transaction() as ctx:
+            due = ctx.db.scalar(select(TokenizationDelivery.next_at).where(
+                TokenizationDelivery.next_at.is_not(None))
+                .order_by(TokenizationDelivery.next_at).limit(1))
+        if due is None:
+            return 1.0
+        return max(0.0, min(1.0, (due - tokenization.wall_now()).total_seconds()))
+
+    def run_due(self) -> int:
+        """Send every delivery due now; the number sent."""
+        with self._sweep:
+            with self.broker.transaction() as ctx:
+                due = [(d.id, d.kind) for d in ctx.db.scalars(
+                    select(TokenizationDelivery).where(
+                        TokenizationDelivery.next_at.is_not(None),
+                        TokenizationDelivery.next_at <= tokenization.wall_now())
+                    .order_by(TokenizationDelivery.next_at, TokenizationDelivery.id))]
+            for delivery_id, kind in due:
+                if kind == "redeem":
+                    self._redeem(delivery_id)
+                else:
+                    self._send(delivery_id)
+            return len(due)
+
+    def _redeem(self, delivery_id: int) -> None:
+        with self.broker.transaction() as ctx:
+            delivery = ctx.db.get(TokenizationDelivery, delivery_id)
+            assert delivery is not None
+            request = ctx.db.get(TokenizationRequest, delivery.request_id)
+            assert request is not None
+            tokenization.on_redeem(ctx, request, str(delivery.body.get("tx_hash", "")))
+            delivery.next_at, delivery.attempts = None, delivery.attempts + 1
+
+    def _send(self, delivery_id: int) -> None:
+        with self.broker.transaction() as ctx:
+            delivery = ctx.db.get(TokenizationDelivery, delivery_id)
+            assert delivery is not None
+            request = ctx.db.get(TokenizationRequest, delivery.request_id)
+            assert request is not None
+            issuer = ctx.db.get(TokenizationIssuer, request.issuer)
+            assert issuer is not None
+            url = issuer.base_url + tokenization.PATHS[delivery.kind]
+            headers = {"X-API-Key": issuer.api_key}
+            body, copies = dict(delivery.body), 1 + delivery.duplicates
+            unreachable = faults.take(ctx, "itn_issuer_unreachable",
+                                      account_id=issuer.account_id) is not None
+        status, answer, error = 0, {}, None
+        for _ in range(copies):
+            status, answer, error = (0, {}, "issuer unreachable (fault)") if unreachable \
+                else self._post(url, body, headers)
+            if error is not None:
+                break
+        with self.broker.transaction() as ctx:
+            delivery = ctx.db.get(TokenizationDelivery, delivery_id)
+            request = ctx.db.get(TokenizationRequest, delivery.request_id) if delivery else None
+            assert delivery is not None and request is not None
+            delivery.attempts += 1
+            if error is not None or status >= 500 or status == 429:
+                delivery.last_error = (error or f"HTTP {status}")[:300]
+                if delivery.attempts >= tokenization.MAX_ATTEMPTS:
+                    delivery.next_at = None
+                    if delivery.kind == "issuance" and request.status == "pending":
+                        request.status = "rejected"
+                        request.status_reason = f"the issuer did not answer: {delivery.last_error}"
+                    return
+                wait = min(BACKOFF_MAX, BACKOFF_START * 2 ** (delivery.attempts - 1))
+                delivery.next_at = tokenization.wall_now() + dt.timedelta(seconds=wait)
+                return
+            delivery.next_at, delivery.last_error = None, None
+            if delivery.kind == "issuance":
+                tokenization.on_issuance(ctx, request, status, answer)
+
+    def _post(self, url: str, body: dict[str, Any],
+              headers: dict[str, str]) -> tuple[int, dict[str, Any], str | None]:
+        try:
+            response = self.http.post(url, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return 0, {}, f"{type(exc).__name__}: {exc}"[:300]
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        return response.status_code, answer if isinstance(answer, dict) else {}, None

@@ -1,0 +1,110 @@
+"""The tokenization network (ITN): the four endpoints the broker calls with the key the issuer
+gave it (``ISSUER_ITN_API_KEY``), and the operator's view of the ITN requests (``/v1``).
+Refusals are 400 with a ``reason`` (the broker shows it to the AP), 404/409 as the protocol
+says; see :mod:`issuer.itn`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from issuer import itn
+from issuer.api.paging import Limit, page
+from issuer.api.routes.deps import Viewer
+from issuer.api.schemas import (
+    ItnConfirmIn,
+    ItnConfirmOut,
+    ItnConnectIn,
+    ItnConnectOut,
+    ItnIssuanceIn,
+    ItnIssuanceOut,
+    ItnRequestDetail,
+    ItnRequestOut,
+    Page,
+    TokenizedAssetOut,
+)
+from issuer.errors import not_found
+from issuer.models import ChainTx, ItnRequest
+from issuer.service import Issuer
+
+network_router = APIRouter(tags=["tokenization network (called by the broker)"])
+router = APIRouter(tags=["tokenization network"])
+
+
+def _issuer(request: Request) -> Issuer:
+    return request.app.state.issuer
+
+
+@network_router.post("/accounts/connect", response_model=ItnConnectOut)
+def connect(body: ItnConnectIn, request: Request) -> Any:
+    """Link the participant with this email to the AP's broker account; its ``client_id``.
+    Unknown email: 404 ``unknown_email``; linked to another account: 409 ``already_linked``."""
+    with _issuer(request).session() as db:
+        participant = itn.connect(db, email=body.email, account=body.account)
+        return {"client_id": participant.id}
+
+
+@network_router.get("/tokenized-assets", response_model=list[TokenizedAssetOut])
+def tokenized_assets(request: Request) -> Any:
+    """The tokens issued here: underlying symbol, token symbol, networks, token address."""
+    return itn.tokenized_assets(_issuer(request))
+
+
+@network_router.post("/inkind/issuance", response_model=ItnIssuanceOut)
+def issuance(body: ItnIssuanceIn, request: Request) -> Any:
+    """The broker's mint request (one per ``tokenization_request_id``: asked again, the same
+    answer). Refused with 400 and a ``reason``: ``invalid_payload``, ``client_not_eligible``,
+    ``wallet_not_client``, ``token_not_on_network``, ``asset_frozen``,
+    ``corporate_action_window``."""
+    with _issuer(request).session() as db:
+        row = itn.request_mint(_issuer(request), db, body.model_dump(mode="json"))
+        return {"issuer_request_id": row.issuer_request_id, "status": "created"}
+
+
+@network_router.post("/inkind/issuance/confirm", response_model=ItnConfirmOut)
+def confirm(body: ItnConfirmIn, request: Request) -> Any:
+    """The broker's journal confirmation: ``completed`` (the shares are in custody: the
+    issuer mints at once) or ``rejected`` (nothing is minted)."""
+    issuer = _issuer(request)
+    with issuer.session() as db:
+        row = itn.confirm(issuer, db, body.model_dump(mode="json", exclude_none=True))
+        answer = {"issuer_request_id": row.issuer_request_id, "status": row.status}
+    if answer["status"] == "confirmed":
+        issuer.wake.set()   # the worker mints now, not at its next pass
+    return answer
+
+
+@router.get("/itn/requests", response_model=Page[ItnRequestOut])
+def list_requests(ctx: Viewer, type: str | None = None, status: str | None = None,
+                  symbol: str | None = None, cursor: str | None = None,
+                  limit: Limit = 50) -> Any:
+    """ITN mints and redemptions, with their broker request id and chain transaction."""
+    query = select(ItnRequest)
+    if type:
+        query = query.where(ItnRequest.type == type)
+    if status:
+        query = query.where(ItnRequest.status == status)
+    if symbol:
+        query = query.where(ItnRequest.symbol == symbol.upper())
+    return page(ctx.db, query, ItnRequest, cursor, limit, ItnRequestOut)
+
+
+@router.get("/itn/requests/{request_id}", response_model=ItnRequestDetail)
+def get_request(request_id: str, ctx: Viewer) -> Any:
+    """One ITN request (by the issuer's id, the broker's, or a redemption's deposit), with
+    its chain transactions (attestation, mint or burn: hash, block, status)."""
+    row = ctx.db.get(ItnRequest, request_id) or ctx.db.scalar(select(ItnRequest).where(
+        (ItnRequest.tokenization_request_id == request_id)
+        | (ItnRequest.issuer_request_id == request_id)))
+    if row is None:
+        raise not_found("itn_request", request_id)
+    keys = [f"attest:itn:{row.id}", f"burn:itn:{row.id}",
+            f"mint:itn:{row.tokenization_request_id}"]
+    chain = [{"key": t.key, "attempt": t.attempt, "tx_hash": t.tx_hash,
+              "block_number": t.block_number, "status": t.status}
+             for t in ctx.db.scalars(select(ChainTx).where(ChainTx.key.in_(keys))
+                                     .order_by(ChainTx.id))]
+    return {**ItnRequestOut.model_validate(row).model_dump(), "chain": chain,
+            "custody_account_id": ctx.issuer.settings.broker_account_id}

@@ -1,0 +1,177 @@
+"""Mints and redemptions over the broker's tokenization network (ITN), step by step; each step
+is persisted and safe to run again after a crash.
+
+mint:   created -> confirmed -> minting -> minted -> completed
+- ``created``: waits for the broker's journal confirmation (:mod:`issuer.itn`).
+- ``confirmed``: waits while a corporate action holds mints, the symbol is halted or the token
+  paused; then fixes the raw amount once (the shares at the multiplier of the moment, rounded
+  down), attests custody (``attest:itn:<id>``: the shares arrived settled, out of the AP's
+  position) and mints to the AP's wallet (``mint:itn:<tokenization request id>``: the outbox
+  finds a mint already on chain by its key before anything new is signed).
+- ``minted``: calls ``callback/mint`` with the transaction hash, at least once, until the broker
+  acknowledges it; then ``completed``.
+
+redeem: detected -> pending -> burning -> completed, or rejected
+- ``detected`` (a deposit into the redemption wallet from a linked participant, at the
+  indexer's confirmation depth, :mod:`issuer.deposits`): calls ``callback/redeem`` (issuer
+  request id = the deposit, ``<tx hash>:<log index>``; the broker keeps one request per id).
+- ``pending``: polls the broker's request until ``completed`` (burn) or ``rejected`` (the
+  tokens stay in the redemption wallet, reported in the audit log).
+- ``burning``: burns the deposit's raw units from the redemption wallet
+  (``burn:itn:<id>``); ``completed``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from issuer import crashpoints
+from issuer.broker import BrokerRejected
+from issuer.chain import ChainError
+from issuer.corporate.window import mint_burn_blocker
+from issuer.lifecycle.common import attest, chain_step, dispatch, move, note
+from issuer.models import ChainTx, ItnRequest
+from issuer.reserves import open_halt
+from issuer.service import Issuer
+from issuer.units import shares_to_raw
+
+OPEN = ("created", "confirmed", "minting", "minted", "detected", "pending", "burning")
+
+
+def step(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    dispatch(_STEPS, issuer, db, row)
+
+
+def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    if (halt := open_halt(db, row.symbol)) is not None:
+        note(row, f"waiting: {row.symbol} is halted ({halt.reason})")
+        return
+    if issuer.chain.is_paused(row.symbol):
+        note(row, f"waiting: the {row.symbol} token is paused")
+        return
+    if row.raw is None:
+        if (blocker := mint_burn_blocker(issuer, db, row.symbol)) is not None:
+            note(row, f"waiting: {blocker}")
+            return
+        multiplier = issuer.chain.multiplier(row.symbol)
+        row.multiplier, row.raw = str(multiplier), str(shares_to_raw(row.qty, multiplier))
+        db.commit()
+    result = attest(issuer, db, row.symbol, f"attest:itn:{row.id}")
+    if _failed(db, row, result):
+        return
+    assert isinstance(result, ChainTx)
+    if result.status != "mined":
+        note(row, "waiting: reserve attestation")
+        return
+    if row.status != "minting":
+        move(db, row, "minting")
+    _minting(issuer, db, row)
+
+
+def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    assert row.raw is not None
+    token = issuer.chain.stock(row.symbol).token
+    result = chain_step(issuer, db, f"mint:itn:{row.tokenization_request_id}", "supply",
+                        lambda: token.functions.mint(row.wallet, int(row.raw or 0)))
+    if _failed(db, row, result):
+        return
+    assert isinstance(result, ChainTx)
+    if result.status != "mined":
+        note(row, "waiting: the mint is not mined yet")
+        return
+    row.tx_hash, row.block_number = result.tx_hash, result.block_number
+    move(db, row, "minted", tx=result.tx_hash, block=result.block_number)
+    _minted(issuer, db, row)
+
+
+def _minted(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    assert row.tx_hash is not None and row.tokenization_request_id is not None
+    row.callback_attempts += 1
+    try:
+        answer = issuer.broker.tokenization_callback_mint(
+            issuer.settings.broker_account_id,
+            tokenization_request_id=row.tokenization_request_id, client_id=row.participant_id,
+            wallet_address=row.wallet, tx_hash=row.tx_hash, network=row.network)
+    except BrokerRejected as exc:
+        move(db, row, "halted", f"callback/mint refused: {exc.code}: {exc.detail}")
+        return
+    crashpoints.reach("itn_mint.after_callback")
+    row.callback_acknowledged, row.broker_status = True, answer.status
+    move(db, row, "completed", tx=row.tx_hash)
+
+
+def _detected(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    assert row.tx_hash is not None
+    row.callback_attempts += 1
+    try:
+        answer = issuer.broker.tokenization_callback_redeem(
+            issuer.settings.broker_account_id, issuer_request_id=row.issuer_request_id,
+            underlying_symbol=row.symbol, token_symbol=row.token_symbol,
+            client_id=row.participant_id, qty=row.qty, network=row.network,
+            wallet_address=row.wallet, tx_hash=row.tx_hash)
+    except BrokerRejected as exc:
+        move(db, row, "rejected", f"callback/redeem refused: {exc.code}: {exc.detail}; the "
+             "tokens stay in the redemption wallet")
+        return
+    row.tokenization_request_id, row.callback_acknowledged = answer.tokenization_request_id, True
+    row.broker_status, row.fees = answer.status, answer.fees
+    move(db, row, "pending")
+
+
+def _pending(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    account = issuer.settings.broker_account_id
+    found = issuer.broker.tokenization_request(account, issuer_request_id=row.issuer_request_id)
+    if found is None and row.tokenization_request_id is not None:
+        # a keyed lookup may miss a request just created, or one aged out: ask by id
+        found = issuer.broker.tokenization_request(
+            account, tokenization_request_id=row.tokenization_request_id)
+    if found is None:
+        note(row, "waiting: the broker does not find the request yet")
+        return
+    row.broker_status = found.status
+    if found.status == "rejected":
+        move(db, row, "rejected", f"the broker rejected the redemption: "
+             f"{found.status_reason or 'no reason given'}; the tokens stay in the redemption "
+             "wallet")
+        return
+    if found.status != "completed":
+        note(row, f"waiting: broker request {found.status}, transfer "
+             f"{found.transfer_status or 'not started'}")
+        return
+    move(db, row, "burning")
+    _burning(issuer, db, row)
+
+
+def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    assert row.raw is not None
+    token = issuer.chain.stock(row.symbol).token
+    wallet = issuer.settings.redemption_wallet
+    result = chain_step(issuer, db, f"burn:itn:{row.id}", "supply",
+                        lambda: token.functions.burn(wallet, int(row.raw or 0)))
+    if _failed(db, row, result):
+        return
+    assert isinstance(result, ChainTx)
+    if result.status != "mined":
+        note(row, "waiting: the burn is not mined yet")
+        return
+    move(db, row, "completed", burn_tx=result.tx_hash, block=result.block_number)
+
+
+def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
+    if isinstance(result, ChainError):
+        move(db, row, "halted", f"chain refused: {result}")
+        return True
+    if result.status == "reverted":
+        move(db, row, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
+        return True
+    return False
+
+
+_STEPS = {
+    "confirmed": _confirmed,
+    "minting": _minting,
+    "minted": _minted,
+    "detected": _detected,
+    "pending": _pending,
+    "burning": _burning,
+}

@@ -1,0 +1,279 @@
+"""Mints and redemptions over the tokenization network (ITN), end to end: the mock broker plays
+Alpaca's part over HTTP (its dispatcher thread calls the issuer's ITN endpoints, served here by
+uvicorn), the issuer mints and burns on anvil. The AP holds 20 settled AAPL at the broker."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from custody_mock.client import BrokerRejected
+from issuer.app import create_app
+from issuer.broker import AlpacaBroker
+from issuer.models import AuditEntry, ItnRequest, Participant
+from issuer.service import Issuer
+from tests.support import serve_app
+
+D = Decimal
+ONE = 10**18
+KEY = "itn-key-given-to-the-broker"
+EMAIL = "desk@ap-one.example"
+
+
+@dataclasses.dataclass
+class Network:
+    stack: object
+    url: str
+    http: httpx.Client
+
+    def mint(self, qty: str, **overrides: object):  # noqa: ANN201
+        stack = self.stack
+        body = {"underlying_symbol": "AAPL", "qty": D(qty), "issuer": "stockstack",
+                "network": "anvil", "wallet_address": stack.ap_wallet, **overrides}
+        return stack.broker.tokenization_mint(stack.ap_account, **body)
+
+    def request(self, broker_id: str):  # noqa: ANN201
+        return self.stack.broker.tokenization_request(self.stack.ap_account, broker_id)
+
+    def rows(self) -> list[ItnRequest]:
+        with self.stack.issuer.session() as db:
+            found = list(db.scalars(select(ItnRequest).order_by(ItnRequest.created_at)))
+            for row in found:
+                db.expunge(row)
+            return found
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("not done in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def itn(stack) -> Iterator[Network]:
+    settings = dataclasses.replace(stack.issuer.settings, itn_api_key=KEY)
+    stack.issuer.close()
+    stack.issuer = Issuer(settings)
+    stack.issuer.broker = AlpacaBroker(settings.broker_url, backoff=0.01)
+    with stack.issuer.session() as db:
+        db.get(Participant, stack.participant_id).email = EMAIL
+    stack.broker.submit_order(stack.ap_account, symbol="AAPL", side="buy", qty=D(20))
+    stack.broker.end_of_day()
+    stack.broker.end_of_day()            # Tue 10/15: the AP's 20 AAPL have settled
+    with serve_app(create_app(issuer=stack.issuer)) as url, \
+            httpx.Client(base_url=url, headers={"X-API-Key": KEY}) as http:
+        stack.broker.set_tokenization_issuer("stockstack", account_id=stack.custody_account,
+                                             base_url=url, api_key=KEY, networks=["anvil"])
+        link = stack.broker.link_tokenization(stack.ap_account, "stockstack", EMAIL)
+        assert link.client_id == stack.participant_id
+        yield Network(stack, url, http)
+
+
+def minted(network: Network, broker_id: str) -> None:
+    """The broker confirmed the journal; the worker mints and reports it."""
+    wait_for(lambda: any(r.tokenization_request_id == broker_id and r.status != "created"
+                         for r in network.rows()))
+    network.stack.run()
+
+
+def test_an_itn_mint_from_the_aps_request_to_tokens_and_the_callback(itn):
+    stack = itn.stack
+    request = itn.mint("5")
+    assert (request.status, request.transfer_status) == ("pending", None)
+    minted(itn, request.tokenization_request_id)
+    [row] = itn.rows()
+    done = itn.request(request.tokenization_request_id)
+    # the AP's 5 settled shares moved into custody by the network's journal, settled at once;
+    # 5 tokens minted to the AP's wallet; the broker holds the mint's hash
+    assert (row.status, row.qty, row.raw) == ("completed", D(5), str(5 * ONE))
+    assert (done.status, done.transfer_status, done.tx_hash) == ("completed", "completed",
+                                                                  row.tx_hash)
+    assert stack.tokens() == 5 * ONE
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(15)
+    assert stack.issuer.broker.position(stack.custody_account, "AAPL").qty_settled == D(5)
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+    # asked again with the same payload, the issuer answers the same request: no second mint
+    replay = itn.http.post("/inkind/issuance", json=row.payload)
+    assert (replay.status_code, replay.json()["issuer_request_id"]) == (200, row.id)
+    assert itn.http.post("/inkind/issuance", json={**row.payload, "qty": "6"}).status_code == 409
+    stack.run()
+    assert stack.tokens() == 5 * ONE and len(itn.rows()) == 1
+    # the operator's view: the request with its broker id and mint transaction
+    detail = stack_api_get(stack, f"/v1/itn/requests/{request.tokenization_request_id}")
+    assert detail["tokenization_request_id"] == request.tokenization_request_id
+    assert [t["key"] for t in detail["chain"] if t["status"] == "mined"] == [
+        f"attest:itn:{row.id}", f"mint:itn:{request.tokenization_request_id}"]
+
+
+def stack_api_get(stack, path: str) -> dict:
+    from issuer.api.auth import create_key
+
+    with stack.issuer.session() as db:
+        key = create_key(db, f"viewer-{time.monotonic_ns()}", "viewer")[1]
+    with serve_app(create_app(issuer=stack.issuer)) as url:
+        answer = httpx.get(url + path, headers={"X-API-Key": key})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_an_ap_without_the_shares_is_refused_by_the_broker_and_the_issuer_never_asked(itn):
+    with pytest.raises(BrokerRejected) as refused:
+        itn.mint("21")
+    assert (refused.value.status, refused.value.code) == (403, "insufficient_qty")
+    assert itn.rows() == []
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"wallet_address": "0x" + "2" * 40}, "wallet_not_client"),
+    ({"token_symbol": "NOPE"}, "token_not_on_network"),
+    ({"network": "mainnet"}, "token_not_on_network"),
+    ({"underlying_symbol": "TSLA"}, "token_not_on_network"),
+    ({"client_id": "someone-else"}, "client_not_eligible"),
+    ({"qty": "-1"}, "invalid_payload"),
+    ({"qty": "1.0000000001"}, "invalid_payload"),
+    ({"qty": "NaN"}, "invalid_payload"),
+])
+def test_the_issuer_refuses_a_mint_request_with_its_reason_and_stores_nothing(itn, change,
+                                                                              code):
+    stack = itn.stack
+    body = {"tokenization_request_id": "tr-1", "qty": "1", "underlying_symbol": "AAPL",
+            "token_symbol": token_symbol(stack), "network": "anvil",
+            "client_id": stack.participant_id, "wallet_address": stack.ap_wallet, **change}
+    answer = itn.http.post("/inkind/issuance", json=body)
+    assert (answer.status_code, answer.json()["code"]) == (400, code), answer.text
+    assert answer.json()["reason"]
+    assert itn.rows() == []
+
+
+def token_symbol(stack) -> str:
+    return stack.issuer.chain.stock("AAPL").token.functions.symbol().call()
+
+
+def test_the_itn_endpoints_take_only_the_key_given_to_the_broker(itn):
+    for key in (None, "wrong", "x" * 300):
+        headers = {} if key is None else {"X-API-Key": key}
+        answer = httpx.get(itn.url + "/tokenized-assets", headers=headers)
+        assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized")
+    assets = itn.http.get("/tokenized-assets").json()
+    assert {a["underlying_symbol"] for a in assets} == {"AAPL", "NVDA"}
+    assert all(a["networks"] == ["anvil"] for a in assets)
+    # an unknown email, an account linked elsewhere
+    assert itn.http.post("/accounts/connect", json={"email": "no@x.example",
+                                                     "account": "1"}).status_code == 404
+    assert itn.http.post("/accounts/connect", json={"email": EMAIL,
+                                                     "account": "other"}).status_code == 409
+
+
+def test_a_paused_token_is_refused_as_frozen(itn):
+    from brownie import accounts
+
+    stack = itn.stack
+    token = stack.issuer.chain.stock("AAPL").token
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.pause().transact({"from": accounts[2].address}))
+    request = itn.mint("1")
+    wait_for(lambda: itn.request(request.tokenization_request_id).status == "rejected")
+    assert "asset_frozen" in (itn.request(request.tokenization_request_id).status_reason or "")
+    assert itn.rows() == []
+    # the AP kept its shares: nothing was journaled
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(20)
+
+
+def test_an_itn_redemption_delivers_the_shares_then_burns(itn):
+    stack = itn.stack
+    request = itn.mint("5")
+    minted(itn, request.tokenization_request_id)
+    token = stack.issuer.chain.stock("AAPL").token
+    wallet = stack.issuer.settings.redemption_wallet
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.transfer(wallet, 2 * ONE).transact({"from": stack.ap_wallet}))
+    stack.run()           # indexed: callback/redeem; the broker journals the shares back
+    [_, redeem] = itn.rows()
+    assert redeem.type == "redeem" and redeem.status in ("pending", "completed")
+    wait_for(lambda: stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")[0].status == "completed")
+    stack.run()
+    [_, redeem] = itn.rows()
+    assert (redeem.status, redeem.qty, redeem.raw) == ("completed", D(2), str(2 * ONE))
+    assert stack.tokens() == 3 * ONE
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(17)
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+    # the broker's request carries the deposit's transfer hash once completed
+    [broker_side] = stack.broker.tokenization_requests(stack.custody_account, type="redeem")
+    assert broker_side.tx_hash == redeem.tx_hash and broker_side.issuer_request_id == \
+        redeem.issuer_request_id
+
+
+def test_a_rejected_redemption_leaves_the_tokens_in_the_redemption_wallet(itn):
+    stack = itn.stack
+    request = itn.mint("5")
+    minted(itn, request.tokenization_request_id)
+    stack.broker.add_fault("itn_journal_fail", account_id=stack.custody_account)
+    token = stack.issuer.chain.stock("AAPL").token
+    wallet = stack.issuer.settings.redemption_wallet
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.transfer(wallet, 2 * ONE).transact({"from": stack.ap_wallet}))
+    stack.run()
+    wait_for(lambda: stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")[0].status == "rejected")
+    stack.run()
+    [_, redeem] = itn.rows()
+    assert redeem.status == "rejected" and "tokens stay" in redeem.status_reason
+    assert token.functions.balanceOf(wallet).call() == 2 * ONE
+    assert token.functions.totalSupply().call() == 5 * ONE
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(15)
+    with stack.issuer.session() as db:
+        assert db.scalar(select(AuditEntry).where(AuditEntry.action == "itn_redeem.rejected"))
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def test_a_rejected_confirmation_never_mints(itn):
+    stack = itn.stack
+    stack.broker.add_fault("itn_confirm_rejected", account_id=stack.ap_account)
+    request = itn.mint("5")
+    wait_for(lambda: [r.status for r in itn.rows()] == ["rejected"])
+    stack.run()
+    assert stack.tokens() == 0
+    assert itn.request(request.tokenization_request_id).status == "rejected"
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(20)
+
+
+def test_a_request_delivered_twice_and_an_issuer_down_for_a_while_mint_once(itn):
+    stack = itn.stack
+    stack.broker.add_fault("itn_callback_twice", account_id=stack.ap_account)
+    stack.broker.add_fault("itn_issuer_unreachable", count=3,
+                           account_id=stack.custody_account)
+    request = itn.mint("4")
+    minted(itn, request.tokenization_request_id)
+    assert [r.status for r in itn.rows()] == ["completed"]
+    assert stack.tokens() == 4 * ONE
+    assert itn.request(request.tokenization_request_id).status == "completed"
+
+
+def test_a_lookup_that_misses_a_new_request_and_an_aged_out_one_are_found_by_id(itn):
+    stack = itn.stack
+    stack.broker.add_fault("itn_aged_out", account_id=stack.ap_account)
+    request = itn.mint("5")
+    minted(itn, request.tokenization_request_id)
+    assert stack.broker.tokenization_requests(stack.ap_account) == []   # aged out of the list
+    assert itn.request(request.tokenization_request_id).status == "completed"
+    stack.broker.add_fault("itn_lookup_404", count=2, account_id=stack.custody_account)
+    token = stack.issuer.chain.stock("AAPL").token
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(token.functions.transfer(
+        stack.issuer.settings.redemption_wallet, ONE).transact({"from": stack.ap_wallet}))
+    stack.run()
+    wait_for(lambda: any(r.type == "redeem" and r.broker_status is not None
+                         for r in itn.rows()))
+    time.sleep(0.3)
+    stack.run()
+    stack.run()
+    assert [r.status for r in itn.rows() if r.type == "redeem"] == ["completed"]
+    assert stack.tokens() == 4 * ONE
