@@ -5,6 +5,8 @@ uvicorn), the issuer mints and burns on anvil. The AP holds 20 settled AAPL at t
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -277,3 +279,90 @@ def test_a_lookup_that_misses_a_new_request_and_an_aged_out_one_are_found_by_id(
     stack.run()
     assert [r.status for r in itn.rows() if r.type == "redeem"] == ["completed"]
     assert stack.tokens() == 4 * ONE
+
+
+# ----------------------------------------------------------------------------- crashes
+
+
+def _worker(stack, crash_at: str) -> int:
+    from tests.issuer import worker_process
+
+    settings = stack.issuer.settings
+    env = {**os.environ, "ISSUER_DATABASE_URL": settings.database_url,
+           "ISSUER_MANIFEST": str(settings.manifest), "ISSUER_RPC_URL": settings.rpc_url,
+           "ISSUER_BROKER_URL": settings.broker_url,
+           "ISSUER_BROKER_ACCOUNT_ID": settings.broker_account_id,
+           "ISSUER_REDEMPTION_WALLET": settings.redemption_wallet,
+           "ISSUER_ITN_API_KEY": KEY, "ISSUER_CRASH_AT": crash_at}
+    code = worker_process.run(env, passes=4)
+    assert code in (0, -signal.SIGKILL), f"the worker failed with exit code {code}"
+    return code
+
+
+def _restart(stack) -> None:
+    """A fresh issuer from the settings alone: nothing of the killed process but what it
+    stored, sent to the chain or told the broker."""
+    settings = stack.issuer.settings
+    stack.issuer.close()
+    stack.issuer = Issuer(settings)
+    stack.issuer.broker = AlpacaBroker(settings.broker_url, backoff=0.01)
+
+
+def _chain_rows(stack, prefix: str) -> list[tuple[str, int, str]]:
+    from issuer.models import ChainTx
+
+    with stack.issuer.session() as db:
+        return [(t.key, t.attempt, t.status) for t in db.scalars(
+            select(ChainTx).where(ChainTx.key.startswith(prefix)))]
+
+
+@pytest.mark.parametrize("point", ["itn_mint.after_mint_sent", "itn_mint.before_minted",
+                                   "itn_mint.after_callback", "itn_mint.before_completed",
+                                   "itn_mint.before_minting"])
+def test_an_itn_mint_killed_at_each_step_mints_once_and_reports_once(itn, point):
+    stack = itn.stack
+    request = itn.mint("5")
+    broker_id = request.tokenization_request_id
+    wait_for(lambda: [r.status for r in itn.rows()] == ["confirmed"])
+    assert _worker(stack, point) == -signal.SIGKILL
+    _restart(stack)
+    stack.run()
+    [row] = itn.rows()
+    assert (row.status, row.callback_acknowledged) == ("completed", True)
+    assert _chain_rows(stack, "mint:itn:") == [(f"mint:itn:{broker_id}", 1, "mined")]
+    assert token_supply(stack) == 5 * ONE
+    done = itn.request(broker_id)
+    assert (done.status, done.tx_hash) == ("completed", row.tx_hash)
+    assert stack.run_report("AAPL").holds
+
+
+@pytest.mark.parametrize("point", ["itn_redeem.before_pending", "itn_redeem.before_burning",
+                                   "itn_redeem.after_burn_sent", "itn_redeem.before_completed"])
+def test_an_itn_redemption_killed_at_each_step_burns_once(itn, point):
+    stack = itn.stack
+    minted(itn, itn.mint("5").tokenization_request_id)
+    token = stack.issuer.chain.stock("AAPL").token
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(token.functions.transfer(
+        stack.issuer.settings.redemption_wallet, 2 * ONE).transact({"from": stack.ap_wallet}))
+    for _ in range(3):   # the broker journals between passes: run until the crash point
+        if _worker(stack, point) == -signal.SIGKILL:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"never reached {point}")
+    _restart(stack)
+    wait_for(lambda: stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")[0].status == "completed")
+    stack.run()
+    redeems = [r for r in itn.rows() if r.type == "redeem"]
+    assert [r.status for r in redeems] == ["completed"]
+    assert len(stack.broker.tokenization_requests(stack.custody_account, type="redeem")) == 1
+    assert [(k.split(":")[0], a, s) for k, a, s in _chain_rows(stack, "burn:itn:")] == [
+        ("burn", 1, "mined")]
+    assert token_supply(stack) == 3 * ONE
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(17)
+    assert stack.run_report("AAPL").holds
+
+
+def token_supply(stack) -> int:
+    return stack.issuer.chain.stock("AAPL").token.functions.totalSupply().call()
