@@ -32,6 +32,8 @@ from issuer.schema import downgrade_to_empty, upgrade
 from servicekit.calendar import NEW_YORK
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The issuer's name on the broker's tokenization network, and the participant's email there.
+ITN_ISSUER, AP_EMAIL = "stockstack", "desk@participant.example"
 #: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day (NYSE open, banks
 #: closed), so a Friday trade settles on Tuesday.
 START = dt.datetime(2024, 10, 11, 10, 0, tzinfo=NEW_YORK)
@@ -129,6 +131,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         broker.deposit(ap, D("1000000"))
 
     keys = {name: secrets.token_urlsafe(24) for name in ("admin",)}
+    itn_key = secrets.token_urlsafe(24)   # what the issuer gives the broker for its ITN routes
     wallets = Wallets(redemption=address(5), ap=address(6), alice=address(7), bob=address(8),
                       outsider=address(9))
     database_url = args.database_url or f"sqlite:///{run_dir / 'issuer.db'}"
@@ -138,7 +141,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                   "ISSUER_MANIFEST": str(manifest), "ISSUER_BROKER_URL": broker_url,
                   "ISSUER_BROKER_ACCOUNT_ID": custody,
                   "ISSUER_REDEMPTION_WALLET": wallets.redemption,
-                  "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"]}
+                  "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key}
     procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port)],
                 env=issuer_env, ready=http_ready(f"{issuer_url}/v1/health"),
                 port=args.issuer_port)
@@ -159,7 +162,12 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         time.sleep(0.2)
     participant = admin.post("/v1/participants", {"name": "Authorized Participant",
                                                   "broker_account_id": ap,
-                                                  "wallet": wallets.ap})["id"]
+                                                  "wallet": wallets.ap,
+                                                  "email": AP_EMAIL})["id"]
+    with BrokerClient(broker_url) as broker:   # the issuer on the tokenization network
+        broker.set_tokenization_issuer(ITN_ISSUER, account_id=custody, base_url=issuer_url,
+                                       api_key=itn_key, networks=["anvil"])
+        broker.link_tokenization(ap, ITN_ISSUER, AP_EMAIL)
     write_env(run_dir, issuer_url, keys, participant)
     env_file = shown(run_dir / "env")
 

@@ -143,7 +143,37 @@ class Story:
         self.dividend()
         self.split()
         self.redeem()
+        self.tokenization()
         self.reconcile()
+
+    def tokenization(self) -> None:
+        print("\n8. The tokenization network (ITN): the participant mints 10 AAPL from shares it "
+              "holds at the broker, in seconds, and redeems 4 the same way")
+        position = self.broker.position(self.ap_account, "AAPL")
+        print(f"   the participant's own AAPL at the broker: {position.qty_settled} settled")
+        before = self.chain.balance("AAPL", self.w.ap)
+        t0 = time.monotonic()
+        request = self.broker.tokenization_mint(
+            self.ap_account, underlying_symbol="AAPL", qty=D(10), issuer="stockstack",
+            network="anvil", wallet_address=self.w.ap)
+        self.wait("the ITN mint", lambda: self.chain.balance("AAPL", self.w.ap) > before)
+        minted = time.monotonic() - t0
+        done = self.wait("the broker has the mint's hash", lambda: (
+            r := self.broker.tokenization_request(self.ap_account,
+                                                  request.tokenization_request_id)
+        ).status == "completed" and r)
+        print(f"   request {request.tokenization_request_id}: shares journaled to custody "
+              f"({done.transfer_status}), 10 AAPL minted in {minted:.2f} s, tx {done.tx_hash}")
+        t0 = time.monotonic()
+        print(f"   the participant sends 4 AAPL to the redemption wallet: "
+              f"{self.send('AAPL', self.w.ap, self.w.redemption, 4)}")
+        rows = self.wait("the ITN redemption", lambda: [
+            r for r in self.operator.get("/v1/itn/requests", type="redeem")["items"]
+            if r["status"] in ("completed", "rejected")])
+        print(f"   redemption {rows[0]['issuer_request_id'][:18]}...: {rows[0]['status']} in "
+              f"{time.monotonic() - t0:.2f} s (shares journaled back, tokens burned)")
+        position = self.broker.position(self.ap_account, "AAPL")
+        print(f"   the participant's own AAPL at the broker: {position.qty_settled} settled")
 
     def onboard(self) -> None:
         print("\n1. Onboard two investors (the issuer deploys each an ONCHAINID identity, signs "
@@ -161,6 +191,8 @@ class Story:
         day = self.broker.clock().now.astimezone(NEW_YORK)
         print(f"\n2. Cash creations on {day:%a %Y-%m-%d %H:%M} New York: 100 AAPL and 40 NVDA "
               "for the authorized participant")
+        # the participant also buys 15 AAPL for itself: settled shares it mints over ITN later
+        self.broker.submit_order(self.ap_account, symbol="AAPL", side="buy", qty=D(15))
         ids = {}
         for symbol, qty in (("AAPL", "100"), ("NVDA", "40")):
             ids[symbol] = self.operator.post("/v1/creations", {
@@ -304,7 +336,7 @@ class Story:
         print(f"   the participant's broker cash: {cash} -> {after}")
 
     def reconcile(self) -> None:
-        print("\n8. Reconciliation: tokens (economic shares) against settled custody")
+        print("\n9. Reconciliation: tokens (economic shares) against settled custody")
         for report in self.operator.get("/v1/reserves"):
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "
