@@ -57,6 +57,7 @@ bench: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.bench_gas
 	@$(VENV)/python bench/broker_orders.py
 	@$(VENV)/python bench/stack.py
+	@$(VENV)/python bench/itn.py
 
 # the mock broker alone, on http://127.0.0.1:8700 (OpenAPI docs at /docs)
 broker: setup

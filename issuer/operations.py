@@ -82,7 +82,7 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
                      qty: Decimal, kind: str = "cash", actor: str) -> Creation:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
     if kind == "in_kind":
-        raise invalid("in_kind_creation_unavailable",
+        raise invalid("in_kind_creation_via_itn",
                       "Alpaca journals shares from the firm account to a user account only: "
                       "an in-kind creation comes in through Alpaca's tokenization network")
     if not issuer.chain.is_verified(participant.wallet):

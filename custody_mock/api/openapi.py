@@ -22,6 +22,7 @@ REFUSALS = {
     "422": "Invalid input (`invalid_request` with `errors`, or a named rule `invalid_*`).",
     "429": "Rate limited (`rate_limited`, with `Retry-After`): a fault a test injected.",
     "500": "An unexpected error, or one a test injected; the answer holds a `correlation_id`.",
+    "502": "A tokenization issuer did not answer the broker (`issuer_unreachable`).",
     "503": "Unavailable (`http_error`): a fault a test injected.",
     "504": "A timeout (`gateway_timeout`): a fault a test injected.",
 }
@@ -48,6 +49,9 @@ BEYOND_SCHEMA = {
     "invalid_limit_price": "a limit price with more decimals than its tick (2 from $1, 4 "
                            "below), or one the order type does not take",
     "invalid_fault": "a fault scoped in a way its kind does not support",
+    "invalid_network": "a network the tokenization issuer does not issue on",
+    "not_a_mint": "a mint callback for a redeem request",
+    "wallet_mismatch": "a mint callback whose wallet is not the request's",
 }
 
 
@@ -57,6 +61,8 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     codes = ["400", "401", "403", "404", "409", "422", "500"]
     if path.startswith("/v1/"):
         codes += ["429", "503", "504"]  # the HTTP faults sit in front of the Broker API
+    if path.startswith("/_mock/tokenization/"):
+        codes += ["502"]                # the broker calls the issuer
     return {code: REFUSALS[code] for code in sorted(codes)}
 
 

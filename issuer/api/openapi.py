@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from issuer.api.guard import MAX_BODY, PUBLIC
+from issuer.api.guard import MAX_BODY, NETWORK, PUBLIC
 from issuer.validation import ADDRESS_PATTERN
 from servicekit import openapi
 from servicekit.openapi import WRITES
@@ -74,9 +74,25 @@ PARAMETER_SCHEMAS = {
 }
 
 
+#: The tokenization network's routes answer the broker as ITN expects.
+NETWORK_REFUSALS = {
+    "400": "Refused with a `reason` the broker shows the AP (`invalid_payload`, "
+           "`client_not_eligible`, `wallet_not_client`, `token_not_on_network`, "
+           "`asset_frozen`, `corporate_action_window`).",
+    "401": "Not the key the issuer gave the broker (`ISSUER_ITN_API_KEY`), or ITN is off.",
+    "404": "An unknown email (`unknown_email`) or request (`request_not_found`).",
+    "409": "An AP linked to another account (`already_linked`), a request replayed with "
+           "another payload, a rejection after the shares were confirmed.",
+    "413": f"The body is larger than {MAX_BODY} bytes (`body_too_large`).",
+    "422": "A body that does not match the schema (`invalid_request`).",
+}
+
+
 def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in PUBLIC:
         return None
+    if path in NETWORK:
+        return {**NETWORK_REFUSALS, "500": REFUSALS["500"]}
     # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
     codes = ["401", "403", "404", "422", "500"]
     if method in WRITES:
@@ -88,6 +104,13 @@ def _operation(method: str, path: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if (known := PARAMETER_SCHEMAS.get(parameter["name"])) is not None:
             parameter["schema"] = dict(known)
+    if path in NETWORK:
+        operation["description"] = (operation.get("description", "") + "\n\nCalled by the "
+                                    "broker with the key the issuer gave it "
+                                    "(`ISSUER_ITN_API_KEY`) in `X-API-Key`; no "
+                                    "`Idempotency-Key`: the protocol's own ids make it safe "
+                                    "to repeat.").strip()
+        return
     if method in WRITES and path not in PUBLIC:
         operation.setdefault("parameters", []).insert(0, dict(IDEMPOTENCY_KEY))
 

@@ -1,8 +1,8 @@
 """Creation (mint) lifecycle.
 
 cash:    requested -> ordered -> filled -> settled -> attesting -> minting -> completed
-in kind: requested -> journaled -> settled -> attesting -> minting -> completed (refused at the
-         door until shares can come in through the tokenization network)
+in kind: over the tokenization network (:mod:`issuer.lifecycle.itn`); a legacy in-kind row
+         (``journaled``, from before) still finishes: journaled -> settled -> ... -> completed
 
 - ``requested``: waits while the symbol is halted or the token paused; then places a market
   buy in the custody account with ``client_order_id`` = ``creation-<id>`` (a retry or a restart
@@ -74,25 +74,20 @@ def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:
     if issuer.chain.is_paused(creation.symbol):
         note(creation, f"waiting: the {creation.symbol} token is paused")
         return
-    participant = db.get(Participant, creation.participant_id)
-    assert participant is not None
+    if creation.kind != "cash":
+        # never a participant -> custody share journal (Alpaca allows JNLS from the firm
+        # account only): shares a participant holds come in over the tokenization network
+        move(db, creation, "failed", "in-kind creations come in over the tokenization "
+             "network (ITN), not by a share journal")
+        return
     account = issuer.settings.broker_account_id
     try:
-        if creation.kind == "cash":
-            order = issuer.broker.submit_order(
-                account, symbol=creation.symbol, side="buy", qty=creation.qty,
-                client_order_id=order_id_for(creation))
-            crashpoints.reach("creation.after_order")
-            creation.broker_order_id = order.id
-            move(db, creation, "ordered")
-        else:
-            journal = issuer.broker.create_journal(
-                entry_type="JNLS", from_account=participant.broker_account_id,
-                to_account=account, symbol=creation.symbol, qty=creation.qty,
-                description=f"in-kind creation {creation.id}",
-                client_journal_id=f"creation-{creation.id}")
-            creation.broker_journal_id = journal.id
-            move(db, creation, "journaled")
+        order = issuer.broker.submit_order(
+            account, symbol=creation.symbol, side="buy", qty=creation.qty,
+            client_order_id=order_id_for(creation))
+        crashpoints.reach("creation.after_order")
+        creation.broker_order_id = order.id
+        move(db, creation, "ordered")
     except BrokerRejected as exc:
         move(db, creation, "failed", f"broker refused: {exc.code}: {exc.detail}")
 

@@ -63,7 +63,7 @@ def test_an_in_kind_creation_is_refused_the_way_alpaca_refuses_the_journal(stack
     stack.broker.end_of_day()  # Tuesday: the participant's shares have settled
     with pytest.raises(IssuerError) as refused:
         stack.create("7", symbol="NVDA", kind="in_kind")
-    assert refused.value.code == "in_kind_creation_unavailable"
+    assert refused.value.code == "in_kind_creation_via_itn"
     with pytest.raises(BrokerRejected) as journal:
         stack.broker.create_journal(entry_type="JNLS", from_account=stack.ap_account,
                                     to_account=stack.custody_account, symbol="NVDA",

@@ -1,0 +1,197 @@
+"""The mock playing Alpaca's tokenization network against a stand-in issuer (a small FastAPI
+app served on loopback that records what the broker sends and answers as told): what the
+broker sends, when, how often, and what it refuses before asking the issuer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from custody_mock.client import BrokerRejected
+from tests.custody_mock.conftest import D, open_funded
+from tests.support import serve_app
+
+KEY = "issuer-key"
+
+
+class StandIn:
+    """Records calls; ``answers[path]`` (a status, or a list of statuses used in turn)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any], str | None]] = []
+        self.answers: dict[str, list[int]] = {}
+        app = FastAPI()
+
+        @app.get("/tokenized-assets")
+        def assets() -> list[dict[str, Any]]:
+            return [{"underlying_symbol": "AAPL", "token_symbol": "AAPLx",
+                     "networks": ["anvil"]}]
+
+        @app.post("/{path:path}")
+        async def any_post(path: str, request: Request) -> JSONResponse:
+            body = await request.json()
+            self.calls.append((f"/{path}", body, request.headers.get("x-api-key")))
+            turns = self.answers.get(f"/{path}", [])
+            status = turns.pop(0) if turns else 200
+            if status >= 400:
+                return JSONResponse({"code": "nope", "reason": "refused here"}, status)
+            if path == "accounts/connect":
+                return JSONResponse({"client_id": "client-1"})
+            return JSONResponse({"issuer_request_id": "ir-" + body.get(
+                "tokenization_request_id", "")[:8], "status": "created"})
+
+        self.app = app
+
+    def paths(self) -> list[str]:
+        return [path for path, _, _ in self.calls]
+
+
+@pytest.fixture
+def network(broker) -> Iterator[tuple[Any, StandIn, str, str]]:
+    issuer_side = StandIn()
+    with serve_app(issuer_side.app) as url:
+        issuer_account = open_funded(broker, cash="0")
+        ap = open_funded(broker)
+        broker.submit_order(ap, symbol="AAPL", side="buy", qty=D(10))
+        broker.end_of_day()                    # Tuesday: the AP's 10 AAPL have settled
+        set_up = broker.set_tokenization_issuer("stockstack", account_id=issuer_account,
+                                                base_url=url, api_key=KEY, networks=["anvil"])
+        assert set_up.assets[0]["token_symbol"] == "AAPLx"
+        link = broker.link_tokenization(ap, "stockstack", "desk@ap.example")
+        assert link.client_id == "client-1"
+        assert issuer_side.calls[-1] == ("/accounts/connect", {
+            "email": "desk@ap.example",
+            "account": broker.account(ap).account_number}, KEY)
+        yield broker, issuer_side, issuer_account, ap
+
+
+def until(done: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.02)
+
+
+def mint(broker, ap: str, qty: str = "4", **extra: Any):  # noqa: ANN001, ANN201
+    return broker.tokenization_mint(ap, underlying_symbol="AAPL", qty=D(qty),
+                                    issuer="stockstack", network="anvil",
+                                    wallet_address="0x" + "1" * 40, **extra)
+
+
+def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
+    broker, issuer_side, issuer_account, ap = network
+    request = mint(broker, ap, client_request_id="c-1")
+    assert (request.status, request.token_symbol, request.client_external_account_id) == (
+        "pending", "AAPLx", "client-1")
+    until(lambda: issuer_side.paths()[-1:] == ["/inkind/issuance/confirm"])
+    issuance, confirmation = issuer_side.calls[-2], issuer_side.calls[-1]
+    assert issuance[1] == {"tokenization_request_id": request.tokenization_request_id,
+                           "qty": "4", "underlying_symbol": "AAPL", "token_symbol": "AAPLx",
+                           "network": "anvil", "client_id": "client-1",
+                           "wallet_address": "0x" + "1" * 40}
+    assert confirmation[1]["status"] == "completed" and confirmation[2] == KEY
+    # the shares moved at once, settled: out of the AP's position into the issuer's
+    assert broker.position(ap, "AAPL").qty_settled == D(6)
+    assert broker.position(issuer_account, "AAPL").qty_settled == D(4)
+    seen = broker.tokenization_request(ap, request.tokenization_request_id)
+    assert (seen.status, seen.transfer_status, seen.tx_hash) == ("pending", "completed", "")
+    # the issuer reports its mint: completed; the same report again is fine, another is not
+    path = f"/v1/accounts/{issuer_account}/tokenization/callback/mint"
+    body = {"tokenization_request_id": request.tokenization_request_id,
+            "wallet_address": "0x" + "1" * 40, "tx_hash": "0xabc", "network": "anvil"}
+    http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
+    assert http.post(path, json=body).json()["status"] == "completed"
+    assert http.post(path, json=body).status_code == 200
+    assert http.post(path, json={**body, "tx_hash": "0xdef"}).json()["code"] == \
+        "tx_hash_mismatch"
+    # the AP's own reads, on the Trading API with its key
+    mine = httpx.get(f"{broker._http.base_url}/v2/tokenization/requests",
+                     headers={"APCA-API-KEY-ID": ap, "APCA-API-SECRET-KEY": "mock-secret"})
+    assert [r["tx_hash"] for r in mine.json()] == ["0xabc"]
+    with pytest.raises(BrokerRejected) as again:
+        mint(broker, ap, client_request_id="c-1")
+    assert again.value.code == "duplicate_client_request_id"
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ({"qty": "7"}, 403, "insufficient_qty"),   # 10 held, 4 promised to a sale: 6 free
+    ({"network": "mainnet"}, 422, "invalid_network"),
+    ({"issuer": "someone"}, 404, "issuer_not_found"),
+])
+def test_refused_by_the_broker_and_the_issuer_is_never_asked(network, change, status, code):
+    broker, issuer_side, _, ap = network
+    broker.submit_order(ap, symbol="AAPL", side="sell", qty=D(4))   # 6 left free
+    before = len(issuer_side.calls)
+    body = {"underlying_symbol": "AAPL", "qty": D("4"), "issuer": "stockstack",
+            "network": "anvil", "wallet_address": "0x" + "1" * 40}
+    body.update({k: (D(v) if k == "qty" else v) for k, v in change.items()})
+    with pytest.raises(BrokerRejected) as refused:
+        broker.tokenization_mint(ap, **body)
+    assert (refused.value.status, refused.value.code) == (status, code)
+    broker.dispatch_tokenization()
+    assert len(issuer_side.calls) == before
+    assert broker.tokenization_requests(ap) == []
+
+
+def test_an_unlinked_account_is_refused(network):
+    broker, issuer_side, _, _ = network
+    other = open_funded(broker)
+    with pytest.raises(BrokerRejected) as refused:
+        mint(broker, other)
+    assert (refused.value.status, refused.value.code) == (403, "not_linked")
+
+
+def test_an_issuer_that_refuses_rejects_the_request_and_nothing_moves(network):
+    broker, issuer_side, _, ap = network
+    issuer_side.answers["/inkind/issuance"] = [400]
+    request = mint(broker, ap)
+    until(lambda: broker.tokenization_request(ap, request.tokenization_request_id).status
+          == "rejected")
+    seen = broker.tokenization_request(ap, request.tokenization_request_id)
+    assert "nope" in seen.status_reason and seen.transfer_status is None
+    assert broker.position(ap, "AAPL").qty_settled == D(10)
+
+
+def test_an_issuer_down_for_a_while_is_retried_and_a_delivery_can_come_twice(network):
+    broker, issuer_side, _, ap = network
+    issuer_side.answers["/inkind/issuance"] = [503, 503]
+    broker.add_fault("itn_callback_twice", account_id=ap)
+    request = mint(broker, ap)
+    until(lambda: "/inkind/issuance/confirm" in issuer_side.paths())
+    issuances = [b for p, b, _ in issuer_side.calls if p == "/inkind/issuance"]
+    # two 503s, then accepted and (the fault) delivered once more: the same request each time
+    assert len(issuances) == 4
+    assert {b["tokenization_request_id"] for b in issuances} == {request.tokenization_request_id}
+    assert broker.position(ap, "AAPL").qty_settled == D(6)   # journaled once
+
+
+def test_a_redeem_callback_is_one_request_per_issuer_id_and_completes_with_the_journal(network):
+    broker, issuer_side, issuer_account, ap = network
+    mint(broker, ap, "4")
+    until(lambda: broker.position(issuer_account, "AAPL") is not None)
+    http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
+    body = {"issuer_request_id": "0xdeposit:0", "underlying_symbol": "AAPL",
+            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "3", "network": "anvil",
+            "wallet_address": "0x" + "1" * 40, "tx_hash": "0xdeposit"}
+    path = f"/v1/accounts/{issuer_account}/tokenization/callback/redeem"
+    first = http.post(path, json=body).json()
+    assert (first["type"], first["status"], first["tx_hash"]) == ("redeem", "pending", "")
+    assert http.post(path, json=body).json()["tokenization_request_id"] == \
+        first["tokenization_request_id"]
+    until(lambda: broker.tokenization_request(issuer_account, first[
+        "tokenization_request_id"]).status == "completed")
+    done = broker.tokenization_request(issuer_account, first["tokenization_request_id"])
+    assert (done.tx_hash, done.transfer_status) == ("0xdeposit", "completed")
+    assert broker.position(ap, "AAPL").qty_settled == D(9)
+    found = http.get(f"/v1/accounts/{issuer_account}/tokenization/requests:by_issuer_request_id",
+                     params={"issuer_request_id": "0xdeposit:0"}).json()
+    assert found["tokenization_request_id"] == first["tokenization_request_id"]
+    # an AP's account cannot report for the issuer
+    refused = http.post(f"/v1/accounts/{ap}/tokenization/callback/redeem", json=body)
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_an_issuer")
