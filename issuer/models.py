@@ -306,6 +306,8 @@ class ItnRequest(Base):
     #: Raw units minted or burned, and the multiplier they were computed at.
     raw: Mapped[str | None] = mapped_column(String(80))
     multiplier: Mapped[str | None] = mapped_column(String(80))
+    #: The mint batch (one attestation and one ``batchMint`` for mints confirmed together).
+    mint_batch: Mapped[str | None] = mapped_column(String(36), index=True)
     #: The mint's transaction, or the redemption's deposit transfer.
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block_number: Mapped[int | None] = mapped_column(BigInteger)

@@ -52,6 +52,7 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
         discovery.discover(issuer, db)
     _advance_all(issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
                  corporate_actions.step)
+    itn.mint_batches(issuer)   # ITN mints confirmed together: one attestation, one batchMint
     _advance_all(issuer, ItnRequest, ItnRequest.id, itn.OPEN, itn.step)   # seconds, not T+1
     creations.mint_batches(issuer)   # creations settled by the last pass, minted together
     _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS, creations.step)

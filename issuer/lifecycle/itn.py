@@ -23,6 +23,7 @@ redeem: detected -> pending -> burning -> completed, or rejected
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import crashpoints
@@ -30,8 +31,8 @@ from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
 from issuer.lifecycle.common import attest, chain_step, dispatch, move, note
-from issuer.models import ChainTx, ItnRequest
-from issuer.reserves import open_halt
+from issuer.models import ChainTx, ItnRequest, new_id
+from issuer.reserves import check_invariant, open_halt
 from issuer.service import Issuer
 from issuer.units import shares_to_raw
 
@@ -43,6 +44,8 @@ def step(issuer: Issuer, db: Session, row: ItnRequest) -> None:
 
 
 def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    if row.mint_batch is not None:
+        return   # it moves with its batch
     if (halt := open_halt(db, row.symbol)) is not None:
         note(row, f"waiting: {row.symbol} is halted ({halt.reason})")
         return
@@ -69,6 +72,8 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
 
 
 def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    if row.mint_batch is not None:
+        return   # it moves with its batch
     assert row.raw is not None
     token = issuer.chain.stock(row.symbol).token
     result = chain_step(issuer, db, f"mint:itn:{row.tokenization_request_id}", "supply",
@@ -165,6 +170,71 @@ def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
         move(db, row, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
         return True
     return False
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+def mint_batches(issuer: Issuer) -> None:
+    """Mints confirmed together are minted together: per symbol, the confirmed requests (at
+    least two, at most ``ISSUER_MINT_BATCH_MAX``) get their raw amounts fixed and a batch id,
+    stored before anything is sent; then one attestation (``attest:itnbatch:<id>``) and one
+    ``batchMint`` (``mint:itnbatch:<id>``); each request then reports its own callback. A
+    request alone takes the one-by-one path (``mint:itn:<tokenization request id>``)."""
+    with issuer.session() as db:
+        for symbol in issuer.chain.stocks:
+            _form_batch(issuer, db, symbol)
+        batches = list(db.scalars(select(ItnRequest.mint_batch).distinct().where(
+            ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting")))
+    for batch in batches:
+        with issuer.session() as db:
+            _advance_batch(issuer, db, batch)
+
+
+def _form_batch(issuer: Issuer, db: Session, symbol: str) -> None:
+    ready = list(db.scalars(select(ItnRequest).where(
+        ItnRequest.symbol == symbol, ItnRequest.type == "mint",
+        ItnRequest.status == "confirmed", ItnRequest.mint_batch.is_(None),
+        ItnRequest.raw.is_(None)).order_by(ItnRequest.updated_at)
+        .limit(issuer.settings.mint_batch_max)))
+    if len(ready) < 2 or open_halt(db, symbol) is not None or issuer.chain.is_paused(symbol) \
+            or mint_burn_blocker(issuer, db, symbol) is not None:
+        return
+    batch, multiplier = new_id(), issuer.chain.multiplier(symbol)
+    for row in ready:
+        row.mint_batch, row.multiplier = batch, str(multiplier)
+        row.raw = str(shares_to_raw(row.qty, multiplier))
+        move(db, row, "minting", f"mint batch {batch} of {len(ready)}")
+    db.commit()
+
+
+def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
+    members = list(db.scalars(select(ItnRequest).where(
+        ItnRequest.mint_batch == batch, ItnRequest.status == "minting")
+        .order_by(ItnRequest.created_at, ItnRequest.id)))
+    symbol = members[0].symbol
+    attested = attest(issuer, db, symbol, f"attest:itnbatch:{batch}")
+    if isinstance(attested, ChainError) or attested.status != "mined":
+        for row in members:
+            if not _failed(db, row, attested):
+                note(row, f"waiting: reserve attestation of batch {batch}")
+        db.commit()
+        return
+    token = issuer.chain.stock(symbol).token
+    result = chain_step(issuer, db, f"mint:itnbatch:{batch}", "supply",
+                        lambda: token.functions.batchMint(
+                            [r.wallet for r in members], [int(r.raw or 0) for r in members]))
+    for row in members:
+        if _failed(db, row, result):
+            continue
+        assert isinstance(result, ChainTx)
+        if result.status != "mined":
+            note(row, f"waiting: batch {batch} is not mined yet")
+            continue
+        row.tx_hash, row.block_number = result.tx_hash, result.block_number
+        move(db, row, "minted", tx=result.tx_hash, block=result.block_number)
+    check_invariant(issuer, db, symbol)
+    db.commit()
 
 
 _STEPS = {

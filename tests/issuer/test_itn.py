@@ -281,6 +281,22 @@ def test_a_lookup_that_misses_a_new_request_and_an_aged_out_one_are_found_by_id(
     assert stack.tokens() == 4 * ONE
 
 
+def test_mints_confirmed_together_are_minted_by_one_batch_and_each_reported(itn):
+    stack = itn.stack
+    ids = [itn.mint(q).tokenization_request_id for q in ("1", "2", "3.5")]
+    wait_for(lambda: sorted(r.status for r in itn.rows()) == ["confirmed"] * 3)
+    stack.run()
+    rows = itn.rows()
+    assert {r.status for r in rows} == {"completed"} and len({r.mint_batch for r in rows}) == 1
+    assert len({r.tx_hash for r in rows}) == 1          # one batchMint
+    assert stack.tokens() == int(D("6.5") * ONE)
+    assert [itn.request(i).tx_hash for i in ids] == [rows[0].tx_hash] * 3
+    batch = rows[0].mint_batch
+    assert sorted(_chain_rows(stack, "mint:itnbatch:")) == [(f"mint:itnbatch:{batch}", 1,
+                                                            "mined")]
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
 # ----------------------------------------------------------------------------- crashes
 
 

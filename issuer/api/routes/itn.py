@@ -102,6 +102,8 @@ def get_request(request_id: str, ctx: Viewer) -> Any:
         raise not_found("itn_request", request_id)
     keys = [f"attest:itn:{row.id}", f"burn:itn:{row.id}",
             f"mint:itn:{row.tokenization_request_id}"]
+    if row.mint_batch:
+        keys += [f"attest:itnbatch:{row.mint_batch}", f"mint:itnbatch:{row.mint_batch}"]
     chain = [{"key": t.key, "attempt": t.attempt, "tx_hash": t.tx_hash,
               "block_number": t.block_number, "status": t.status}
              for t in ctx.db.scalars(select(ChainTx).where(ChainTx.key.in_(keys))

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('raw', sa.String(length=80), nullable=True),
         sa.Column('multiplier', sa.String(length=80), nullable=True),
+        sa.Column('mint_batch', sa.String(length=36), nullable=True),
         sa.Column('tx_hash', sa.String(length=66), nullable=True),
         sa.Column('block_number', sa.BigInteger(), nullable=True),
         sa.Column('callback_acknowledged', sa.Boolean(), nullable=False),
@@ -58,10 +59,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('itn_requests', schema=None) as batch_op:
         batch_op.create_index('ix_itn_requests_status', ['status', 'type'], unique=False)
+        batch_op.create_index('ix_itn_requests_mint_batch', ['mint_batch'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('itn_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_itn_requests_mint_batch')
         batch_op.drop_index('ix_itn_requests_status')
     op.drop_table('itn_requests')
     with op.batch_alter_table('participants', schema=None) as batch_op:
