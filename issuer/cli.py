@@ -23,6 +23,9 @@ app.add_typer(redemptions, name="redemptions")
 app.add_typer(approvals, name="approvals")
 actions = typer.Typer(help="Corporate actions (dividends, splits).", no_args_is_help=True)
 app.add_typer(actions, name="corporate-actions")
+itn = typer.Typer(help="The tokenization network (ITN): mints and redemptions.",
+                  no_args_is_help=True)
+app.add_typer(itn, name="itn")
 
 Url = Annotated[str, typer.Option(envvar="ISSUER_API_URL", help="base URL of the issuer API")]
 Key = Annotated[str, typer.Option(envvar="ISSUER_API_KEY", help="your API key")]
@@ -147,6 +150,21 @@ def action_list(url: Url = "http://127.0.0.1:8800", key: Key = "", status: str |
 def action_get(action_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
     """Every figure of a corporate action (R, M0, E, gross, withholding, net, M1, residue)."""
     _call("GET", url, key, f"/v1/corporate-actions/{action_id}")
+
+
+@itn.command("list")
+def itn_list(url: Url = "http://127.0.0.1:8800", key: Key = "", type: str | None = None,
+             status: str | None = None, symbol: str | None = None) -> None:
+    """ITN requests with their broker request id and chain transaction."""
+    _call("GET", url, key, "/v1/itn/requests",
+          params={k: v for k, v in (("type", type), ("status", status), ("symbol", symbol))
+                  if v})
+
+
+@itn.command("get")
+def itn_get(request_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """One ITN request (the issuer's id, the broker's, or a deposit) and its transactions."""
+    _call("GET", url, key, f"/v1/itn/requests/{request_id}")
 
 
 @actions.command("figures")

@@ -382,3 +382,49 @@ def test_an_itn_redemption_killed_at_each_step_burns_once(itn, point):
 
 def token_supply(stack) -> int:
     return stack.issuer.chain.stock("AAPL").token.functions.totalSupply().call()
+
+
+def test_two_linked_aps_each_mint_to_their_own_wallet_only(itn):
+    from brownie import accounts
+
+    from issuer import operations
+
+    stack = itn.stack
+    second_wallet = accounts[7].address
+    with stack.issuer.session() as db:
+        operations.onboard_investor(stack.issuer, db, wallet=second_wallet, country=840,
+                                    identity=None, actor="test")
+    stack.run()
+    second_account = stack.broker.create_account(given_name="AP", family_name="Two").id
+    stack.broker.deposit(second_account, D(100_000))
+    with stack.issuer.session() as db:
+        second = operations.register_participant(
+            stack.issuer, db, name="AP Two", broker_account_id=second_account,
+            wallet=second_wallet, actor="test", email="desk@ap-two.example").id
+    stack.broker.submit_order(second_account, symbol="AAPL", side="buy", qty=D(5))
+    stack.broker.end_of_day()             # Wednesday: AP two's 5 AAPL have settled
+    stack.run()
+    assert stack.broker.link_tokenization(second_account, "stockstack",
+                                          "desk@ap-two.example").client_id == second
+    one = itn.mint("2")
+    two = stack.broker.tokenization_mint(second_account, underlying_symbol="AAPL", qty=D(3),
+                                         issuer="stockstack", network="anvil",
+                                         wallet_address=second_wallet)
+    # AP two asks for tokens into AP one's wallet: the issuer refuses, nothing moves
+    wrong = stack.broker.tokenization_mint(second_account, underlying_symbol="AAPL", qty=D(1),
+                                           issuer="stockstack", network="anvil",
+                                           wallet_address=stack.ap_wallet)
+    wait_for(lambda: stack.broker.tokenization_request(
+        second_account, wrong.tokenization_request_id).status == "rejected")
+    assert "wallet_not_client" in stack.broker.tokenization_request(
+        second_account, wrong.tokenization_request_id).status_reason
+    wait_for(lambda: sorted(r.status for r in itn.rows()) == ["confirmed", "confirmed"])
+    stack.run()
+    assert {(r.participant_id, r.qty, r.status) for r in itn.rows()} == {
+        (stack.participant_id, D(2), "completed"), (second, D(3), "completed")}
+    assert stack.tokens() == 2 * ONE and stack.tokens(second_wallet) == 3 * ONE
+    assert stack.broker.position(second_account, "AAPL").qty_settled == D(2)
+    assert itn.request(one.tokenization_request_id).status == "completed"
+    assert stack.broker.tokenization_request(second_account,
+                                             two.tokenization_request_id).status == "completed"
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
