@@ -2,14 +2,16 @@
 (:class:`custody_mock.models.TokenizationDelivery`) outside the broker's lock, applies the
 answer in a transaction, and retries an issuer that does not answer with backoff (0.1 s
 doubling to 5 s, :data:`custody_mock.tokenization.MAX_ATTEMPTS` attempts, then the request is
-rejected). It wakes as soon as a transaction queues a delivery, so a mint request reaches the
-issuer in milliseconds. ``POST /_mock/tokenization/dispatch`` runs one sweep by hand."""
+rejected), up to :data:`PARALLEL` calls at once. It wakes as soon as a transaction queues a
+delivery, so a mint request reaches the issuer in milliseconds.
+``POST /_mock/tokenization/dispatch`` runs one sweep by hand."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -20,6 +22,8 @@ from custody_mock.models import TokenizationDelivery, TokenizationIssuer, Tokeni
 from custody_mock.service import Broker
 
 BACKOFF_START, BACKOFF_MAX = 0.1, 5.0
+#: Calls to issuers in flight at once.
+PARALLEL = 8
 LOG = logging.getLogger(__name__)
 
 
@@ -30,6 +34,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sweep = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="itn-call")
 
     def start(self) -> None:
         if self._thread is None:
@@ -41,6 +46,7 @@ class Dispatcher:
         self.broker.itn_wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._pool.shutdown(wait=True)
         self.http.close()
 
     def _loop(self) -> None:
@@ -70,11 +76,14 @@ class Dispatcher:
                         TokenizationDelivery.next_at.is_not(None),
                         TokenizationDelivery.next_at <= tokenization.wall_now())
                     .order_by(TokenizationDelivery.next_at, TokenizationDelivery.id))]
+            calls = [d for d, kind in due if kind != "redeem"]
             for delivery_id, kind in due:
                 if kind == "redeem":
                     self._redeem(delivery_id)
-                else:
-                    self._send(delivery_id)
+            # calls to issuers go out side by side, as a real network's would; each answer is
+            # applied in its own transaction (one request's calls never share a sweep: its
+            # confirmation is queued only once the mint request was answered)
+            list(self._pool.map(self._send, calls))
             return len(due)
 
     def _redeem(self, delivery_id: int) -> None:

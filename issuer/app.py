@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,7 +31,8 @@ class Worker:
         self.issuer = issuer
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="issuer-worker", daemon=True)
-        #: Passes finished (with or without an error), and the last pass's error if it failed.
+        #: Full passes finished (with or without an error), and the last pass's error if it
+        #: failed.
         self.passes = 0
         self.last_error: str | None = None
 
@@ -43,15 +45,25 @@ class Worker:
         self._thread.join(30)
 
     def _loop(self) -> None:
+        woken, last_full = False, 0.0
         while not self._stop.is_set():
+            full = not woken or time.monotonic() - last_full >= \
+                self.issuer.settings.worker_interval
             try:
-                worker.run_once(self.issuer)
+                # woken by an ITN confirmation: its steps at once; the full pass every
+                # ``worker_interval`` whatever wakes it
+                if woken:
+                    worker.run_itn(self.issuer)
+                if full:
+                    worker.run_once(self.issuer)
+                    last_full = time.monotonic()
                 self.last_error = None
             except Exception as exc:  # keep going: each pass repeats what did not finish
                 log.exception("worker pass failed")
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            self.passes += 1
-            self.issuer.wake.wait(self.issuer.settings.worker_interval)
+            if full:
+                self.passes += 1   # full passes (what the health check reports)
+            woken = self.issuer.wake.wait(self.issuer.settings.worker_interval)
             self.issuer.wake.clear()
 
 

@@ -40,7 +40,14 @@ def refused(code: str, reason: str) -> IssuerError:
 
 
 def token_symbol(issuer: Issuer, symbol: str) -> str:
-    return str(issuer.chain.stock(symbol).token.functions.symbol().call())
+    """The token's ERC-20 symbol (read once per process: it never changes)."""
+    address = issuer.chain.stock(symbol).token.address
+    if address not in _SYMBOLS:
+        _SYMBOLS[address] = str(issuer.chain.stock(symbol).token.functions.symbol().call())
+    return _SYMBOLS[address]
+
+
+_SYMBOLS: dict[str, str] = {}
 
 
 def tokenized_assets(issuer: Issuer) -> list[dict[str, Any]]:

@@ -86,6 +86,7 @@ def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         return
     row.tx_hash, row.block_number = result.tx_hash, result.block_number
     move(db, row, "minted", tx=result.tx_hash, block=result.block_number)
+    check_invariant(issuer, db, row.symbol)
     _minted(issuer, db, row)
 
 
@@ -144,6 +145,7 @@ def _pending(issuer: Issuer, db: Session, row: ItnRequest) -> None:
              f"{found.transfer_status or 'not started'}")
         return
     move(db, row, "burning")
+    check_invariant(issuer, db, row.symbol)   # the shares left custody: their tokens are out
     _burning(issuer, db, row)
 
 
@@ -160,6 +162,7 @@ def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         note(row, "waiting: the burn is not mined yet")
         return
     move(db, row, "completed", burn_tx=result.tx_hash, block=result.block_number)
+    check_invariant(issuer, db, row.symbol)
 
 
 def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
