@@ -16,7 +16,8 @@ from issuer.models import ChainTx, Creation, DividendEntitlement, Participant, R
 from issuer.service import Issuer
 
 
-def _chain(db: Session, keys: list[str]) -> list[dict[str, Any]]:
+def chain_refs(db: Session, keys: list[str]) -> list[dict[str, Any]]:
+    """The outbox rows of ``keys`` (every attempt): hash, block, status."""
     rows = db.scalars(select(ChainTx).where(ChainTx.key.in_(keys))
                       .order_by(ChainTx.key, ChainTx.attempt))
     return [{"key": t.key, "attempt": t.attempt, "tx_hash": t.tx_hash,
@@ -31,7 +32,7 @@ def creation_links(issuer: Issuer, db: Session, creation: Creation) -> dict[str,
     assert participant is not None
     custody = issuer.settings.broker_account_id
     journals = [j for j in (creation.payment_journal_id, creation.broker_journal_id) if j]
-    links = _base(custody, participant, _chain(db, keys), journals)
+    links = _base(custody, participant, chain_refs(db, keys), journals)
     try:
         if creation.broker_order_id:
             order = issuer.broker.order(custody, creation.broker_order_id)
@@ -57,7 +58,7 @@ def redemption_links(issuer: Issuer, db: Session, redemption: Redemption) -> dic
         e.journal_id for e in db.scalars(select(DividendEntitlement).where(
             DividendEntitlement.kind == "redemption",
             DividendEntitlement.lifecycle_id == redemption.id)) if e.journal_id]
-    links = _base(custody, participant, _chain(db, [f"burn:redemption:{redemption.id}"]),
+    links = _base(custody, participant, chain_refs(db, [f"burn:redemption:{redemption.id}"]),
                   journals)
     try:
         orders = [o for o in issuer.broker.orders(custody, symbols=redemption.symbol)

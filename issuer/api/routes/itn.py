@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from issuer import itn
+from issuer import itn, links
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import Viewer
 from issuer.api.schemas import (
@@ -26,7 +26,7 @@ from issuer.api.schemas import (
     TokenizedAssetOut,
 )
 from issuer.errors import not_found
-from issuer.models import ChainTx, ItnRequest
+from issuer.models import ItnRequest
 from issuer.service import Issuer
 
 network_router = APIRouter(tags=["tokenization network (called by the broker)"])
@@ -104,9 +104,6 @@ def get_request(request_id: str, ctx: Viewer) -> Any:
             f"mint:itn:{row.tokenization_request_id}"]
     if row.mint_batch:
         keys += [f"attest:itnbatch:{row.mint_batch}", f"mint:itnbatch:{row.mint_batch}"]
-    chain = [{"key": t.key, "attempt": t.attempt, "tx_hash": t.tx_hash,
-              "block_number": t.block_number, "status": t.status}
-             for t in ctx.db.scalars(select(ChainTx).where(ChainTx.key.in_(keys))
-                                     .order_by(ChainTx.id))]
-    return {**ItnRequestOut.model_validate(row).model_dump(), "chain": chain,
+    return {**ItnRequestOut.model_validate(row).model_dump(),
+            "chain": links.chain_refs(ctx.db, keys),
             "custody_account_id": ctx.issuer.settings.broker_account_id}
