@@ -21,7 +21,7 @@ class Participant(Base):
     """An authorized participant: creates and redeems, pays and is paid at the broker."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("email", name="uq_participants_email"),)
+    __table_args__ = (Index("uq_participants_email", "email", unique=True),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     broker_account_id: Mapped[str] = mapped_column(String(64))

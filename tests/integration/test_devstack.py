@@ -120,14 +120,19 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert "M1 = M0 * (1 + 0.0875 / 100) = 1.000875" in out
             assert "alice: 30 -> 30.02625 AAPL shares, raw balance unchanged (30)" in out
             assert "price 100 -> 50 at the broker, M 1 -> 2" in out
+            # the tokenization network: a mint from the AP's own shares, and a redemption
+            assert "shares journaled to custody (completed), 10 AAPL minted in" in out
+            assert "completed in" in out and "(shares journaled back, tokens burned)" in out
+            assert "the participant's own AAPL at the broker: 9.0035 settled" in out
 
             env = env_file(run_dir / "env")
             api = httpx.Client(base_url=env["ISSUER_API_URL"],
                                headers={"X-API-Key": env["ISSUER_API_KEY"]}, timeout=30)
             reports = {r["symbol"]: r for r in api.get("/v1/reserves").json()}
             assert all(r["holds"] and not r["halted"] for r in reports.values()), reports
-            # AAPL: 100 + 0.0875 bought - 20 redeemed; NVDA: 40 split 2-for-1
-            assert D(reports["AAPL"]["custody_settled"]) == D("80.0875")
+            # AAPL: 100 + 0.0875 bought - 20 redeemed + 10 in over ITN - 4 tokens out over
+            # ITN, worth 4 * 1.000875 = 4.0035 shares: 86.084; NVDA: 40 split 2-for-1
+            assert D(reports["AAPL"]["custody_settled"]) == D("86.084")
             assert D(reports["NVDA"]["economic_supply"]) == D(80)
             actions = api.get("/v1/corporate-actions").json()["items"]
             assert sorted((a["symbol"], a["status"], a["m1"]) for a in actions) == [

@@ -20,11 +20,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('itn_account_number', sa.String(length=64),
-                                      nullable=True))
-        batch_op.create_unique_constraint('uq_participants_email', ['email'])
+    # plain ALTERs, no table copy: other tables' foreign keys point at participants
+    op.add_column('participants', sa.Column('email', sa.String(length=200), nullable=True))
+    op.add_column('participants', sa.Column('itn_account_number', sa.String(length=64),
+                                            nullable=True))
+    op.create_index('uq_participants_email', 'participants', ['email'], unique=True)
     op.create_table(
         'itn_requests',
         sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
@@ -67,7 +67,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_itn_requests_mint_batch')
         batch_op.drop_index('ix_itn_requests_status')
     op.drop_table('itn_requests')
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_participants_email', type_='unique')
-        batch_op.drop_column('itn_account_number')
-        batch_op.drop_column('email')
+    op.drop_index('uq_participants_email', table_name='participants')
+    op.drop_column('participants', 'itn_account_number')
+    op.drop_column('participants', 'email')
