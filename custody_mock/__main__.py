@@ -8,6 +8,7 @@ import uvicorn
 
 from custody_mock.app import create_app
 from custody_mock.settings import Settings, parse_utc
+from servicekit import logs
 
 
 def main() -> None:
@@ -17,6 +18,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///custody_mock.db)")
     parser.add_argument("--start", help="simulated start time for a new database (ISO 8601)")
     args = parser.parse_args()
+    logs.configure("custody_mock")
     overrides: dict[str, object] = {}
     if args.database_url:
         overrides["database_url"] = args.database_url

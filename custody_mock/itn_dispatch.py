@@ -9,7 +9,6 @@ delivery, so a mint request reaches the issuer in milliseconds.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,11 +19,12 @@ from sqlalchemy import select
 from custody_mock import faults, tokenization
 from custody_mock.models import TokenizationDelivery, TokenizationIssuer, TokenizationRequest
 from custody_mock.service import Broker
+from servicekit import logs
 
 BACKOFF_START, BACKOFF_MAX = 0.1, 5.0
 #: Calls to issuers in flight at once.
 PARALLEL = 8
-LOG = logging.getLogger(__name__)
+LOG = logs.get("custody_mock.itn")
 
 
 class Dispatcher:
@@ -119,6 +119,8 @@ class Dispatcher:
             request = ctx.db.get(TokenizationRequest, delivery.request_id) if delivery else None
             assert delivery is not None and request is not None
             delivery.attempts += 1
+            LOG.info("itn.delivery", kind=delivery.kind, request=request.id, status=status,
+                     attempt=delivery.attempts, error=error)
             if error is not None or status >= 500 or status == 429:
                 delivery.last_error = (error or f"HTTP {status}")[:300]
                 if delivery.attempts >= tokenization.MAX_ATTEMPTS:

@@ -10,6 +10,7 @@ from issuer import worker
 from issuer.app import create_app
 from issuer.config import Settings
 from issuer.service import Issuer
+from servicekit import logs
 
 
 def main() -> None:
@@ -21,6 +22,7 @@ def main() -> None:
     parser.add_argument("--worker-passes", type=int, metavar="N",
                         help="no API: run N worker passes and exit")
     args = parser.parse_args()
+    logs.configure("issuer")
     if args.worker_passes is not None:
         issuer = Issuer(Settings.from_env())
         for _ in range(args.worker_passes):

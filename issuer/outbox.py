@@ -24,6 +24,9 @@ from issuer import crashpoints
 from issuer.chain import Chain, ChainError
 from issuer.db import utcnow
 from issuer.models import ChainTx
+from servicekit import logs
+
+LOG = logs.get("issuer.outbox")
 
 LIVE = ("signed", "sent")
 
@@ -76,6 +79,8 @@ def _sign_and_store(db: Session, chain: Chain, key: str, role: str, to: str, dat
                   created_at=now, updated_at=now)
     db.add(row)
     db.flush()
+    LOG.info("outbox.signed", key=key, attempt=attempt, role=role, nonce=nonce,
+             tx_hash=row.tx_hash)
     return row
 
 
@@ -95,6 +100,7 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
     if row.status in ("mined", "reverted"):
         if row.block_number is not None and _receipt(chain, row.tx_hash) is None:
             row.status, row.block_number = "sent", None  # reorged out: send it again
+            LOG.warning("outbox.reorged", key=row.key, tx_hash=row.tx_hash)
         else:
             return row
     receipt = _receipt(chain, row.tx_hash)
@@ -104,6 +110,8 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             row.status, row.error = "dead", "nonce used by another transaction"
             row.updated_at = utcnow()
             db.flush()
+            LOG.warning("outbox.replaced", key=row.key, attempt=row.attempt, nonce=row.nonce,
+                        tx_hash=row.tx_hash, reason=row.error)
             return _sign_and_store(db, chain, row.key, _role_of(chain, row.signer), row.to,
                                    row.data, attempt=row.attempt + 1)
         try:
@@ -119,6 +127,8 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
         elif row.key.startswith("burn:"):
             crashpoints.reach("redemption.after_burn_sent")
         row.status, row.updated_at = "sent", utcnow()
+        LOG.info("outbox.sent", key=row.key, attempt=row.attempt, nonce=row.nonce,
+                 tx_hash=row.tx_hash)
         receipt = _wait_receipt(chain, row.tx_hash)
         if receipt is None:
             return row
@@ -134,6 +144,9 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
         row.status = "reverted"
         row.error = _replay_error(chain, row, int(receipt["blockNumber"]))
     row.updated_at = utcnow()
+    (LOG.info if row.status == "mined" else LOG.warning)(
+        f"outbox.{row.status}", key=row.key, attempt=row.attempt, tx_hash=row.tx_hash,
+        block=row.block_number, error=row.error if row.status == "reverted" else None)
     return row
 
 

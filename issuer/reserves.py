@@ -30,6 +30,9 @@ from issuer.models import (
 )
 from issuer.service import Issuer
 from issuer.units import ONE, raw_to_shares
+from servicekit import logs
+
+LOG = logs.get("issuer.reserves")
 
 OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
                   "minting", "halted")
@@ -136,6 +139,7 @@ def clear_halt(issuer: Issuer, db: Session, symbol: str, actor: str) -> SymbolHa
                           f"{symbol}: economic supply {report.economic_supply} still exceeds "
                           f"custody {report.custody_settled}")
     halt.cleared_at, halt.cleared_by = utcnow(), actor
+    LOG.warning("invariant.halt_cleared", symbol=symbol, by=actor)
     db.add(AuditEntry(at=halt.cleared_at, actor=actor, action="halt.clear", subject=symbol,
                       detail={}))
     return halt
@@ -206,6 +210,9 @@ def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
         reason = (f"economic supply {report.economic_supply} exceeds custody "
                   f"{report.custody_settled} settled + {report.allowed_pending} pending")
         db.add(SymbolHalt(symbol=symbol, reason=reason, opened_at=utcnow()))
+        LOG.error("invariant.halt", symbol=symbol, reason=reason,
+                  economic_supply=str(report.economic_supply),
+                  custody_settled=str(report.custody_settled))
         db.add(AuditEntry(at=utcnow(), actor="invariant", action="halt", subject=symbol,
                           detail=report.as_dict()))
         db.flush()

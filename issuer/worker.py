@@ -6,6 +6,7 @@ a crash loses at most the step in flight, which the next pass repeats idempotent
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,12 +21,16 @@ from issuer.lifecycle import creations, itn, onboarding, redemptions
 from issuer.models import CorporateAction, Creation, Investor, ItnRequest, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
+from servicekit import logs
 
 Step = Callable[[Issuer, Session, Any], None]
+LOG = logs.get("issuer.worker")
 
 
 def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...],
-                 step: Step, *, check: bool = True) -> None:
+                 step: Step, *, check: bool = True) -> int:
+    """Step every open row of ``model``; the number whose status changed."""
+    moved = 0
     with issuer.session() as db:
         keys = list(db.scalars(select(key).where(
             model.status.in_(statuses), model.status != "halted")
@@ -38,32 +43,40 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
                     continue
                 before = row.status
                 step(issuer, db, row)
+                moved += row.status != before
                 if check and row.status != before and hasattr(row, "symbol"):
                     check_invariant(issuer, db, row.symbol)  # after every step that moved
         except StaleDataError:
             # an operator's request changed the row during the step: the step's writes are
             # rolled back (as in a crash) and the next pass takes it from its new state
+            LOG.info("worker.stale_row", model=model.__name__, id=value)
             continue
+    return moved
 
 
-def run_itn(issuer: Issuer) -> None:
+def run_itn(issuer: Issuer) -> int:
     """The tokenization network's steps alone (what a confirmed ITN mint waits for): batches,
     then each request. Its steps check the invariant themselves where supply moves (a mint or
     a burn mined), not after a callback."""
     itn.mint_batches(issuer)   # ITN mints confirmed together: one attestation, one batchMint
-    _advance_all(issuer, ItnRequest, ItnRequest.id, itn.OPEN, itn.step, check=False)
+    return _advance_all(issuer, ItnRequest, ItnRequest.id, itn.OPEN, itn.step, check=False)
 
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
-    _advance_all(issuer, Investor, Investor.wallet, onboarding.OPEN, onboarding.step)
+    start, moved = time.perf_counter(), {}
+    moved["investors"] = _advance_all(issuer, Investor, Investor.wallet, onboarding.OPEN,
+                                      onboarding.step)
     with issuer.session() as db:
         discovery.discover(issuer, db)
-    _advance_all(issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
-                 corporate_actions.step)
-    run_itn(issuer)
+    moved["corporate_actions"] = _advance_all(
+        issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
+        corporate_actions.step)
+    moved["itn"] = run_itn(issuer)
     creations.mint_batches(issuer)   # creations settled by the last pass, minted together
-    _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS, creations.step)
-    _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS, redemptions.step)
+    moved["creations"] = _advance_all(issuer, Creation, Creation.id, OPEN_CREATIONS,
+                                      creations.step)
+    moved["redemptions"] = _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS,
+                                        redemptions.step)
     with issuer.session() as db:
         indexer.run_once(issuer, db)
         deposits.start_redemptions(issuer, db)
@@ -71,4 +84,7 @@ def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
     for symbol in issuer.chain.stocks:
         with issuer.session() as db:
             reports[symbol] = check_invariant(issuer, db, symbol)
+    LOG.info("worker.pass", duration_ms=round((time.perf_counter() - start) * 1000, 1),
+             moved=sum(moved.values()), **{f"moved_{k}": v for k, v in moved.items() if v},
+             holds=all(r.holds for r in reports.values()))
     return reports

@@ -28,7 +28,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from servicekit import logs
+
 M = TypeVar("M", bound=BaseModel)
+LOG = logs.get("broker_http")
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
@@ -139,13 +142,20 @@ class BrokerHttp:
                     raise BrokerUnavailable(f"{method} {path}: {last}", maybe_applied=True,
                                             status=response.status_code)
                 if attempt < self.retries:
-                    self._sleep(self._delay(response, attempt))
+                    wait = self._delay(response, attempt)
+                    LOG.warning("broker.rate_limited" if response.status_code == 429 else
+                                "broker.retry", method=method, path=path, attempt=attempt + 1,
+                                reason=last, wait_s=wait)
+                    self._sleep(wait)
                     continue
                 raise BrokerUnavailable(f"{method} {path}: {last}", maybe_applied=not
                                         idempotent and response.status_code != 429,
                                         status=response.status_code)
             if attempt < self.retries:
+                LOG.warning("broker.retry", method=method, path=path, attempt=attempt + 1,
+                            reason=last, wait_s=self.backoff * 2**attempt)
                 self._sleep(self.backoff * 2**attempt)
+        LOG.error("broker.unavailable", method=method, path=path, reason=last)
         raise BrokerUnavailable(f"{method} {path}: {last}", maybe_applied=not idempotent)
 
     def _delay(self, response: httpx.Response, attempt: int) -> float:

@@ -24,6 +24,9 @@ from issuer.models import (
 )
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
+from servicekit import logs
+
+LOG = logs.get("issuer.lifecycle")
 
 Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest
 #: Broker order statuses after which nothing more fills.
@@ -55,6 +58,9 @@ def move(db: Session, row: Lifecycle, status: str, reason: str | None = None,
     db.add(AuditEntry(at=row.updated_at, actor="worker", action=f"{_kind(row)}.{status}",
                       subject=subject, detail=detail))
     db.flush()
+    LOG.info("lifecycle.status", kind=_kind(row), id=subject,
+             symbol=getattr(row, "symbol", None), status_from=before, status=status,
+             **{k: v for k, v in detail.items() if k not in ("from",)})
 
 
 def dispatch(steps: dict[str, Any], issuer: Issuer, db: Session, row: Lifecycle) -> None:

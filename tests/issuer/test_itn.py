@@ -425,3 +425,20 @@ def test_two_linked_aps_each_mint_to_their_own_wallet_only(itn):
     assert stack.broker.tokenization_request(second_account,
                                              two.tokenization_request_id).status == "completed"
     assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def test_a_mint_request_in_a_corporate_action_window_is_refused(itn):
+    import datetime as dt
+
+    stack = itn.stack
+    today = stack.broker.clock().date
+    stack.broker.announce(ca_type="dividend", ca_sub_type="cash", initiating_symbol="AAPL",
+                          declaration_date=today, ex_date=today, record_date=today,
+                          payable_date=today + dt.timedelta(days=7), cash=D("0.25"))
+    stack.run()                        # the issuer picks the dividend up: the window is open
+    request = itn.mint("1")
+    wait_for(lambda: itn.request(request.tokenization_request_id).status == "rejected")
+    reason = itn.request(request.tokenization_request_id).status_reason
+    assert "corporate_action_window" in reason and "is announced" in reason
+    assert itn.rows() == []
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(20)

@@ -25,10 +25,12 @@ from issuer.api.schemas import (
     Page,
     TokenizedAssetOut,
 )
-from issuer.errors import not_found
+from issuer.errors import IssuerError, not_found
 from issuer.models import ItnRequest
 from issuer.service import Issuer
+from servicekit import logs
 
+LOG = logs.get("issuer.itn")
 network_router = APIRouter(tags=["tokenization network (called by the broker)"])
 router = APIRouter(tags=["tokenization network"])
 
@@ -58,9 +60,18 @@ def issuance(body: ItnIssuanceIn, request: Request) -> Any:
     answer). Refused with 400 and a ``reason``: ``invalid_payload``, ``client_not_eligible``,
     ``wallet_not_client``, ``token_not_on_network``, ``asset_frozen``,
     ``corporate_action_window``."""
-    with _issuer(request).session() as db:
-        row = itn.request_mint(_issuer(request), db, body.model_dump(mode="json"))
-        return {"issuer_request_id": row.issuer_request_id, "status": "created"}
+    try:
+        with _issuer(request).session() as db:
+            row = itn.request_mint(_issuer(request), db, body.model_dump(mode="json"))
+            answer = {"issuer_request_id": row.issuer_request_id, "status": "created"}
+    except IssuerError as refused:
+        LOG.warning("itn.mint_refused", tokenization_request_id=body.tokenization_request_id,
+                    code=refused.code, reason=refused.detail)
+        raise
+    LOG.info("itn.mint_request", tokenization_request_id=body.tokenization_request_id,
+             issuer_request_id=answer["issuer_request_id"], symbol=body.underlying_symbol,
+             qty=body.qty)
+    return answer
 
 
 @network_router.post("/inkind/issuance/confirm", response_model=ItnConfirmOut)
