@@ -15,12 +15,13 @@ def _utc_now() -> dt.datetime:
 @dataclass(frozen=True)
 class Settings:
     #: SQLAlchemy URL of the broker's own database.
-    database_url: str = "sqlite:///custody_mock.db"
+    #: May hold a database password: kept out of ``repr`` like the API secret.
+    database_url: str = field(default="sqlite:///custody_mock.db", repr=False)
     #: Simulated time the clock starts at when the database is new.
     start: dt.datetime = field(default_factory=_utc_now)
     #: HTTP basic credentials, as the Broker API takes them; empty key disables authentication.
-    api_key: str = "mock-key"
-    api_secret: str = "mock-secret"
+    api_key: str = field(default="mock-key", repr=False)
+    api_secret: str = field(default="mock-secret", repr=False)
     #: Withholding on dividends for an account whose tax residence is not the US (no treaty rate).
     default_nra_withholding: Decimal = Decimal("0.30")
     #: Buying power held for a market buy above the last price, as a fraction.
@@ -42,6 +43,10 @@ class Settings:
             values["api_secret"] = env["CUSTODY_MOCK_API_SECRET"]
         if rate := env.get("CUSTODY_MOCK_NRA_WITHHOLDING"):
             values["default_nra_withholding"] = Decimal(rate)
+        if buffer := env.get("CUSTODY_MOCK_MARKET_BUY_BUFFER"):
+            values["market_buy_buffer"] = Decimal(buffer)
+        if size := env.get("CUSTODY_MOCK_MAX_PAGE_SIZE"):
+            values["max_page_size"] = int(size)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
