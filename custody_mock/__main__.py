@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 import uvicorn
 
@@ -25,7 +26,9 @@ def main() -> None:
     if args.start:
         overrides["start"] = parse_utc(args.start)
     app = create_app(Settings.from_env(**overrides))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # log_config=None: uvicorn's loggers propagate to the structured handler
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", log_config=None)
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ def request_mint(ctx: Ctx, account_id: str, *, underlying_symbol: str, qty: Deci
     account = ledger.account(ctx, account_id)
     if account.account_blocked or account.transfers_blocked:
         raise BrokerError(403, "transfers_blocked", f"transfers are blocked on {account_id}")
+    link = _link(ctx, account_id, issuer_name)   # 403 for an issuer it is not linked to
     found = issuer(ctx, issuer_name)
-    link = _link(ctx, account_id, issuer_name)
     if network not in found.networks:
         raise invalid("invalid_network", f"{issuer_name} does not issue on {network!r}; "
                       f"networks: {', '.join(found.networks)}")

@@ -34,6 +34,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from issuer import units
@@ -164,33 +165,40 @@ class AlpacaBroker(BrokerHttp):
         clock = self.clock()
         fills = [a for a in self._fills(account_id, clock.now - UNSETTLED_LOOKBACK)
                  if a.symbol == symbol]
+        pending = [e for e in (self._execution(f, fills, clock.date) for f in fills
+                               if f.corrects_id is None) if e.status == "pending"]
+        if not pending:
+            return Decimal(0)
+        ratios = self._split_ratios(account_id, symbol,
+                                    min(e.trade_date for e in pending))
         net = Decimal(0)
-        for fill in fills:
-            if fill.corrects_id is not None:
-                continue
-            execution = self._execution(fill, fills, clock.date)
-            if execution.status != "pending":
-                continue
-            qty = self._split_since(account_id, symbol, execution.trade_date, execution.qty)
+        for execution in pending:
+            qty = execution.qty
+            for day, ratio in ratios:   # each split since its trade date, as the broker rounds
+                if day > execution.trade_date:
+                    qty = units.after_split(qty, ratio)
             net += qty if execution.side == "buy" else -qty
         return net
 
-    def _split_since(self, account_id: str, symbol: str, trade_date: dt.date,
-                     qty: Decimal) -> Decimal:
-        """``qty`` of ``trade_date`` in today's shares: each split since, as the broker rounds."""
-        splits = [a for a in self.activities(
+    def _split_ratios(self, account_id: str, symbol: str,
+                      since: dt.date) -> list[tuple[dt.date, Fraction]]:
+        """The splits of ``symbol`` the account took after ``since``: (date, new/old), in
+        order (read once for every pending fill)."""
+        splits = sorted((a for a in self.activities(
             account_id=account_id, types=["SPLIT"],
-            after=units.start_of(trade_date + dt.timedelta(days=1)), page_size=500)
-            if a.symbol == symbol and a.corporate_action_id]
-        for split in sorted(splits, key=lambda a: a.id):
-            for announcement in self.announcements(symbol=symbol,
-                                                   since=split.date - dt.timedelta(days=7),
-                                                   until=split.date + dt.timedelta(days=7)):
-                if (announcement.corporate_action_id == split.corporate_action_id
-                        and announcement.old_rate and announcement.new_rate):
-                    qty = units.after_split(qty, units.split_ratio(announcement.old_rate,
-                                                                   announcement.new_rate))
-        return qty
+            after=units.start_of(since + dt.timedelta(days=1)), page_size=500)
+            if a.symbol == symbol and a.corporate_action_id), key=lambda a: a.id)
+        if not splits:
+            return []
+        announced = {a.corporate_action_id: a for a in self.announcements(
+            symbol=symbol, since=splits[0].date - dt.timedelta(days=7),
+            until=splits[-1].date + dt.timedelta(days=7))}
+        ratios = []
+        for split in splits:
+            found = announced.get(split.corporate_action_id or "")
+            if found is not None and found.old_rate and found.new_rate:
+                ratios.append((split.date, units.split_ratio(found.old_rate, found.new_rate)))
+        return ratios
 
     # ------------------------------------------------------------------------- activities
 

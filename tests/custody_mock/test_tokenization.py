@@ -122,7 +122,7 @@ def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
 @pytest.mark.parametrize(("change", "status", "code"), [
     ({"qty": "7"}, 403, "insufficient_qty"),   # 10 held, 4 promised to a sale: 6 free
     ({"network": "mainnet"}, 422, "invalid_network"),
-    ({"issuer": "someone"}, 404, "issuer_not_found"),
+    ({"issuer": "someone"}, 403, "not_linked"),
 ])
 def test_refused_by_the_broker_and_the_issuer_is_never_asked(network, change, status, code):
     broker, issuer_side, _, ap = network

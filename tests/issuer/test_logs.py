@@ -74,7 +74,7 @@ def test_json_in_production_with_the_service_name(capsys):
     logs.configure("issuer", fmt="json", level="INFO")
     try:
         logs.get("issuer.test").info("outbox.sent", key="mint:creation:c1", nonce=7)
-        logging.getLogger("uvicorn.error").warning("a library's own line")
+        logging.getLogger("a.library").warning("a library's own line")
         lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     finally:
         logging.getLogger().handlers.clear()
