@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from issuer import units
 from issuer.chain import checksum
 from issuer.db import utcnow
+from issuer.itn import token_symbol
 from issuer.models import AuditEntry, ItnRequest, Participant, Redemption, TokenEvent
 from issuer.service import Issuer
 from issuer.units import raw_to_shares
@@ -43,8 +44,6 @@ def _itn_redemption(issuer: Issuer, db: Session, event: TokenEvent, key: str,
                     participant: Participant, qty: Decimal, multiplier: int) -> None:
     """A linked participant's deposit is redeemed over the tokenization network: the broker
     journals the shares back (:mod:`issuer.lifecycle.itn`)."""
-    from issuer.itn import token_symbol
-
     now = utcnow()
     db.add(ItnRequest(type="redeem", status="detected", issuer_request_id=key,
                       participant_id=participant.id, symbol=event.symbol,

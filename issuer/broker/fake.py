@@ -94,7 +94,7 @@ class FakeBroker:
         assert order.qty is not None
         qty = order.qty - order.filled_qty if qty is None else qty
         price = self.prices[order.symbol] if price is None else price
-        fill = _Fill(self._id("fill"), self._account_of(order), order.id, order.symbol,
+        fill = _Fill(self._id("fill"), self._owner[order.id], order.id, order.symbol,
                      order.side, qty, price, self.now)
         self.fills.append(fill)
         book = self.books[fill.account_id]
@@ -334,9 +334,6 @@ class FakeBroker:
         if account_id not in self.books:
             raise BrokerRejected(404, "account_not_found", f"account {account_id} not found", {})
         return self.books[account_id]
-
-    def _account_of(self, order: Order) -> str:
-        return self._owner[order.id]
 
     def _update(self, order: Order, **changes: object) -> None:
         self.orders_[order.id] = order.model_copy(update=changes)

@@ -101,7 +101,8 @@ def _record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
             raw = None
         else:
             shares = qty
-            raw = str(entitlement.creation_raw_at(qty, m0)) if reinvest else None
+            # the raw tokens its shares are worth at M0, rounded down once
+            raw = str(units.shares_to_raw(qty, m0)) if reinvest else None
         db.add(DividendEntitlement(action_id=action.id, kind="creation",
                                    lifecycle_id=creation_id, qty=shares, raw=raw))
         owed_creations += shares

@@ -120,18 +120,6 @@ def entitlements(db: Session, action_id: str, kind: str | None = None
     return list(db.scalars(query.order_by(DividendEntitlement.id)))
 
 
-def creation_raw_at(qty: Decimal, m0: int) -> int:
-    """The raw tokens ``qty`` shares are worth at M0, rounded down once (the creator is never
-    given more than its shares)."""
-    return units.shares_to_raw(qty, m0)
-
-
-def owed_raw(db: Session, action_id: str) -> int:
-    """Raw tokens the entitled creations of a reinvested dividend will receive for their
-    entitled shares (added to the supply the new multiplier is capped with)."""
-    return sum(int(e.raw) for e in entitlements(db, action_id, "creation") if e.raw)
-
-
 def creation_entitlement(db: Session, creation_id: str) -> DividendEntitlement | None:
     """The first reinvested dividend the creation's shares earned (its shares are token-like
     from then on: later dividends count them through that raw amount)."""

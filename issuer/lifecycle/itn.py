@@ -46,16 +46,10 @@ def step(issuer: Issuer, db: Session, row: ItnRequest) -> None:
 def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     if row.mint_batch is not None:
         return   # it moves with its batch
-    if (halt := open_halt(db, row.symbol)) is not None:
-        note(row, f"waiting: {row.symbol} is halted ({halt.reason})")
-        return
-    if issuer.chain.is_paused(row.symbol):
-        note(row, f"waiting: the {row.symbol} token is paused")
+    if (blocker := _mint_blocker(issuer, db, row.symbol, fixed=row.raw is not None)):
+        note(row, f"waiting: {blocker}")
         return
     if row.raw is None:
-        if (blocker := mint_burn_blocker(issuer, db, row.symbol)) is not None:
-            note(row, f"waiting: {blocker}")
-            return
         multiplier = issuer.chain.multiplier(row.symbol)
         row.multiplier, row.raw = str(multiplier), str(shares_to_raw(row.qty, multiplier))
         db.commit()
@@ -69,6 +63,16 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     if row.status != "minting":
         move(db, row, "minting")
     _minting(issuer, db, row)
+
+
+def _mint_blocker(issuer: Issuer, db: Session, symbol: str, *, fixed: bool) -> str | None:
+    """Why a mint of ``symbol`` waits now: a halt, a paused token, or (until its raw amount is
+    fixed) a corporate action's window or a scheduled multiplier change."""
+    if (halt := open_halt(db, symbol)) is not None:
+        return f"{symbol} is halted ({halt.reason})"
+    if issuer.chain.is_paused(symbol):
+        return f"the {symbol} token is paused"
+    return None if fixed else mint_burn_blocker(issuer, db, symbol)
 
 
 def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
@@ -200,8 +204,7 @@ def _form_batch(issuer: Issuer, db: Session, symbol: str) -> None:
         ItnRequest.status == "confirmed", ItnRequest.mint_batch.is_(None),
         ItnRequest.raw.is_(None)).order_by(ItnRequest.updated_at)
         .limit(issuer.settings.mint_batch_max)))
-    if len(ready) < 2 or open_halt(db, symbol) is not None or issuer.chain.is_paused(symbol) \
-            or mint_burn_blocker(issuer, db, symbol) is not None:
+    if len(ready) < 2 or _mint_blocker(issuer, db, symbol, fixed=False) is not None:
         return
     batch, multiplier = new_id(), issuer.chain.multiplier(symbol)
     for row in ready:
