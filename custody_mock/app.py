@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from custody_mock import errors
 from custody_mock.api import broker as broker_api
@@ -15,6 +18,8 @@ from custody_mock.http_faults import HttpFaults
 from custody_mock.itn_dispatch import Dispatcher
 from custody_mock.service import Broker
 from custody_mock.settings import Settings
+from servicekit.metrics import HttpMetrics, exposition, http_histogram
+from servicekit.requests import RequestIds
 
 
 def create_app(settings: Settings | None = None, broker: Broker | None = None) -> FastAPI:
@@ -49,5 +54,28 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None) -
         return {"status": "ok"}
 
     app.add_middleware(HttpFaults, broker=broker)
+    app.add_middleware(RequestIds)
+    registry = CollectorRegistry()
+    registry.register(_DispatchMetrics(dispatcher))
+    app.add_middleware(HttpMetrics, histogram=http_histogram("custody_mock", registry))
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics: API latency, the tokenization network's calls to issuers."""
+        return exposition(registry)
+
     document(app)
     return app
+
+
+class _DispatchMetrics(Collector):
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        calls = CounterMetricFamily("custody_mock_itn_issuer_calls",
+                                    "Tokenization network calls to issuers by kind and outcome",
+                                    labels=("kind", "outcome"))
+        for (kind, outcome), count in sorted(self.dispatcher.outcomes.items()):
+            calls.add_metric([kind, outcome], count)
+        yield calls

@@ -34,7 +34,7 @@ from servicekit.asgi import (
     send_response,
 )
 
-UNFAULTED = ("/_mock", "/docs", "/redoc", "/openapi.json", "/healthz")
+UNFAULTED = ("/_mock", "/docs", "/redoc", "/openapi.json", "/healthz", "/metrics")
 
 
 class HttpFaults:

@@ -8,6 +8,7 @@ delivery, so a mint request reaches the issuer in milliseconds.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,8 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._sweep = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="itn-call")
+        #: Calls to issuers by kind and outcome (``ok``, ``error``): read by the metrics.
+        self.outcomes: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def start(self) -> None:
         if self._thread is None:
@@ -121,6 +124,8 @@ class Dispatcher:
             delivery.attempts += 1
             LOG.info("itn.delivery", kind=delivery.kind, request=request.id, status=status,
                      attempt=delivery.attempts, error=error)
+            failed = error is not None or status >= 500 or status == 429
+            self.outcomes[(delivery.kind, "error" if failed else "ok")] += 1
             if error is not None or status >= 500 or status == 429:
                 delivery.last_error = (error or f"HTTP {status}")[:300]
                 if delivery.attempts >= tokenization.MAX_ATTEMPTS:

@@ -1,14 +1,12 @@
-"""The issuer's ASGI application, and the worker thread that can run beside it."""
+"""The issuer's ASGI application, and the worker thread that can run beside it (the
+one-process default; ``python -m issuer worker`` runs workers of their own)."""
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import func, select
 
 from issuer import worker
@@ -22,49 +20,8 @@ from issuer.errors import PROBLEM_TYPE
 from issuer.models import ApiKey
 from issuer.service import Issuer
 from servicekit import problems
-
-log = logging.getLogger("issuer")
-class Worker:
-    """Runs worker passes in a thread until stopped."""
-
-    def __init__(self, issuer: Issuer) -> None:
-        self.issuer = issuer
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="issuer-worker", daemon=True)
-        #: Full passes finished (with or without an error), and the last pass's error if it
-        #: failed.
-        self.passes = 0
-        self.last_error: str | None = None
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.issuer.wake.set()
-        self._thread.join(30)
-
-    def _loop(self) -> None:
-        woken, last_full = False, 0.0
-        while not self._stop.is_set():
-            full = not woken or time.monotonic() - last_full >= \
-                self.issuer.settings.worker_interval
-            try:
-                # woken by an ITN confirmation: its steps at once; the full pass every
-                # ``worker_interval`` whatever wakes it
-                if woken:
-                    worker.run_itn(self.issuer)
-                if full:
-                    worker.run_once(self.issuer)
-                    last_full = time.monotonic()
-                self.last_error = None
-            except Exception as exc:  # keep going: each pass repeats what did not finish
-                log.exception("worker pass failed")
-                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if full:
-                self.passes += 1   # full passes (what the health check reports)
-            woken = self.issuer.wake.wait(self.issuer.settings.worker_interval)
-            self.issuer.wake.clear()
+from servicekit.metrics import HttpMetrics, exposition, http_histogram
+from servicekit.requests import RequestIds
 
 
 def bootstrap_admin(issuer: Issuer) -> None:
@@ -82,7 +39,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     issuer = issuer or Issuer(settings or Settings.from_env())
     bootstrap_admin(issuer)
 
-    background = Worker(issuer) if run_worker else None
+    background = worker.Worker(issuer) if run_worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +57,15 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.include_router(network_router)
     document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
+    app.add_middleware(RequestIds)
+    # outermost: the guard's refusals are timed too
+    app.add_middleware(HttpMetrics, histogram=http_histogram("issuer", issuer.metrics.registry))
     problems.install(app, PROBLEM_TYPE)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics (aggregates only: counts, ages, the invariant per symbol)."""
+        return exposition(issuer.metrics.registry)
 
     @app.get("/v1/health", tags=["health"], response_model=HealthOut)
     def health() -> dict[str, object]:

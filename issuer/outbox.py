@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
-from issuer import crashpoints
+from issuer import crashpoints, leases
 from issuer.chain import Chain, ChainError
 from issuer.db import utcnow
 from issuer.models import ChainTx
@@ -85,6 +85,9 @@ def _sign_and_store(db: Session, chain: Chain, key: str, role: str, to: str, dat
 
 
 def _next_nonce(db: Session, chain: Chain, address: str) -> int:
+    """The signer's next nonce. Several workers: the signer's nonce lock is held from here to
+    the commit of the signed row, so the next worker to sign for it sees this nonce taken."""
+    leases.nonce_lock(db, address)
     on_chain = chain.w3.eth.get_transaction_count(address, "pending")
     stored = db.scalar(select(func.max(ChainTx.nonce)).where(
         ChainTx.signer == address, ChainTx.status.in_(LIVE)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,11 @@ from issuer.broker import AlpacaBroker, BrokerPort
 from issuer.chain import Chain
 from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
+from issuer.leases import Claims
 from issuer.schema import upgrade
+
+if TYPE_CHECKING:
+    from issuer.metrics import IssuerMetrics
 
 
 class Issuer:
@@ -22,12 +27,24 @@ class Issuer:
         self.wake = threading.Event()
         self.engine = make_engine(settings.database_url)
         self._sessions = make_sessionmaker(self.engine)
+        #: This process's claims on rows and tasks (several workers on PostgreSQL).
+        self.claims = Claims(self.engine)
         if migrate:
             upgrade(self.engine)
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
         self.broker: BrokerPort = AlpacaBroker(settings.broker_url, api_key=settings.broker_key,
                                    api_secret=settings.broker_secret)
+        self._metrics: IssuerMetrics | None = None
+
+    @property
+    def metrics(self) -> IssuerMetrics:
+        """This process's Prometheus registry (made on first use: its module reads the
+        lifecycles, which need this one)."""
+        if self._metrics is None:
+            from issuer.metrics import IssuerMetrics
+            self._metrics = IssuerMetrics(self)
+        return self._metrics
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -41,5 +58,6 @@ class Issuer:
                 raise
 
     def close(self) -> None:
+        self.claims.close()
         self.broker.close()
         self.engine.dispose()

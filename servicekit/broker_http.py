@@ -18,6 +18,7 @@ Errors: :class:`BrokerRejected` (4xx: the request is wrong or not allowed now; `
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -98,6 +99,9 @@ class BrokerHttp:
                                           timeout=timeout)
         self.retries, self.backoff, self.max_retry_after = retries, backoff, max_retry_after
         self._sleep = sleep
+        #: Calls by outcome since start (``request``: every request sent, ``rejected``: a 4xx
+        #: answer, ``retry``, ``rate_limited``, ``unavailable``): read by the metrics.
+        self.outcomes: collections.Counter[str] = collections.Counter()
 
     def close(self) -> None:
         self._http.close()
@@ -114,9 +118,11 @@ class BrokerHttp:
               params: dict[str, Any] | None = None) -> httpx.Response:
         """One request with no retry; raises BrokerRejected on 4xx other than 429."""
         query = {k: _json(v) for k, v in (params or {}).items() if v is not None}
+        self.outcomes["request"] += 1
         response = self._http.request(method, path, json=_json(body) if body is not None
                                       else None, params=query)
         if 400 <= response.status_code < 500 and response.status_code != 429:
+            self.outcomes["rejected"] += 1
             raise _rejected(response)
         return response
 
@@ -143,18 +149,23 @@ class BrokerHttp:
                                             status=response.status_code)
                 if attempt < self.retries:
                     wait = self._delay(response, attempt)
+                    self.outcomes["rate_limited" if response.status_code == 429 else
+                                  "retry"] += 1
                     LOG.warning("broker.rate_limited" if response.status_code == 429 else
                                 "broker.retry", method=method, path=path, attempt=attempt + 1,
                                 reason=last, wait_s=wait)
                     self._sleep(wait)
                     continue
+                self.outcomes["unavailable"] += 1
                 raise BrokerUnavailable(f"{method} {path}: {last}", maybe_applied=not
                                         idempotent and response.status_code != 429,
                                         status=response.status_code)
             if attempt < self.retries:
+                self.outcomes["retry"] += 1
                 LOG.warning("broker.retry", method=method, path=path, attempt=attempt + 1,
                             reason=last, wait_s=self.backoff * 2**attempt)
                 self._sleep(self.backoff * 2**attempt)
+        self.outcomes["unavailable"] += 1
         LOG.error("broker.unavailable", method=method, path=path, reason=last)
         raise BrokerUnavailable(f"{method} {path}: {last}", maybe_applied=not idempotent)
 

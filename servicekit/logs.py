@@ -64,3 +64,10 @@ def _service(name: str) -> Any:
 def get(name: str) -> Any:
     """A structured logger (before :func:`configure`, structlog's defaults apply)."""
     return structlog.stdlib.get_logger(name)
+
+
+def bound(**fields: Any) -> Any:
+    """A context manager: every event logged inside it (in this thread or task) carries
+    ``fields``: a request id, or the id of the lifecycle a worker step moves (its
+    correlation id)."""
+    return structlog.contextvars.bound_contextvars(**fields)

@@ -11,8 +11,12 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || \
+   [ toolchain/nodeps-requirements.txt -nt "$stamp" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+  # what pip's resolver cannot place beside brownie's pins (the file says why)
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps \
+    -r toolchain/nodeps-requirements.txt
   touch "$stamp"
 fi
 

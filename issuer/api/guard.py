@@ -38,7 +38,7 @@ from servicekit.problems import problem
 #: The largest request body accepted (the largest real one, a batch of wallets, is a few kB).
 MAX_BODY = 1 << 20
 #: Routes anyone may call.
-PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json")
+PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics")
 #: The tokenization network's routes: the broker calls them with the key the issuer gave it
 #: (``ISSUER_ITN_API_KEY``), never an operator's key.
 NETWORK = ("/accounts/connect", "/tokenized-assets", "/inkind/issuance",

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from issuer import itn, links
+from issuer import itn, leases, links
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import Viewer
 from issuer.api.schemas import (
@@ -82,8 +82,10 @@ def confirm(body: ItnConfirmIn, request: Request) -> Any:
     with issuer.session() as db:
         row = itn.confirm(issuer, db, body.model_dump(mode="json", exclude_none=True))
         answer = {"issuer_request_id": row.issuer_request_id, "status": row.status}
+        if answer["status"] == "confirmed":
+            leases.notify(db)   # worker processes mint now, not at their next pass
     if answer["status"] == "confirmed":
-        issuer.wake.set()   # the worker mints now, not at its next pass
+        issuer.wake.set()   # and so does this process's worker
     return answer
 
 

@@ -1,0 +1,142 @@
+"""The issuer's Prometheus metrics.
+
+Read from the database when scraped (so every process reports the same state, however many
+workers run): open lifecycles by kind and status and the age of the oldest, outbox
+transactions not yet mined, the last reconciliation per symbol (surplus, whether the
+invariant holds, halts). Counted in the process: worker passes (duration histogram, rows
+moved), claims skipped because another worker held them, broker calls by outcome, API latency.
+
+The API serves them at ``/metrics``; a worker process at ``--metrics-port``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from issuer.corporate.steps import ACTIVE
+from issuer.db import utcnow
+from issuer.lifecycle import itn, onboarding
+from issuer.models import (
+    ChainTx,
+    CorporateAction,
+    Creation,
+    Investor,
+    ItnRequest,
+    ReconciliationRecord,
+    Redemption,
+    SymbolHalt,
+)
+from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS
+
+if TYPE_CHECKING:
+    from issuer.service import Issuer
+
+#: Each lifecycle's model and its open statuses.
+KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "creation": (Creation, OPEN_CREATIONS), "redemption": (Redemption, OPEN_REDEMPTIONS),
+    "investor": (Investor, onboarding.OPEN), "corporate_action": (CorporateAction, ACTIVE),
+    "itn_request": (ItnRequest, itn.OPEN)}
+PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class IssuerMetrics:
+    def __init__(self, issuer: Issuer) -> None:
+        self.registry = CollectorRegistry()
+        self.pass_seconds = Histogram(
+            "issuer_worker_pass_seconds", "Duration of a full worker pass",
+            buckets=PASS_BUCKETS, registry=self.registry)
+        self.rows_moved = Counter(
+            "issuer_worker_rows_moved", "Lifecycle rows whose status a worker step changed",
+            ("kind",), registry=self.registry)
+        self.pass_errors = Counter(
+            "issuer_worker_pass_errors", "Worker passes that ended in an error",
+            registry=self.registry)
+        self.registry.register(_State(issuer))
+
+
+class _State(Collector):
+    """What the database and this process's clients say at scrape time."""
+
+    def __init__(self, issuer: Issuer) -> None:
+        self.issuer = issuer
+
+    def collect(self) -> Iterator[Any]:
+        issuer, now = self.issuer, utcnow()
+        open_rows = GaugeMetricFamily("issuer_open_lifecycles",
+                                      "Open lifecycles by kind and status", labels=("kind",
+                                                                                   "status"))
+        oldest = GaugeMetricFamily("issuer_oldest_open_lifecycle_age_seconds",
+                                   "Age of the oldest open lifecycle of a kind (0: none open)",
+                                   labels=("kind",))
+        outbox = GaugeMetricFamily("issuer_outbox_pending",
+                                   "Chain transactions signed or sent, not yet mined",
+                                   labels=("status",))
+        outbox_age = GaugeMetricFamily("issuer_outbox_oldest_pending_age_seconds",
+                                       "Age of the oldest transaction not yet mined")
+        surplus = GaugeMetricFamily("issuer_invariant_surplus_shares",
+                                    "Custody backing less economic supply at the last "
+                                    "reconciliation (negative: the invariant is broken)",
+                                    labels=("symbol",))
+        holds = GaugeMetricFamily("issuer_invariant_holds",
+                                  "1 when the last reconciliation held", labels=("symbol",))
+        halted = GaugeMetricFamily("issuer_symbol_halted", "1 while a halt is open",
+                                   labels=("symbol",))
+        with issuer.session() as db:
+            for kind, (model, statuses) in KINDS.items():
+                rows = db.execute(select(model.status, func.count(), func.min(model.created_at))
+                                  .where(model.status.in_(statuses))
+                                  .group_by(model.status)).all()
+                first = None
+                for status, count, created in rows:
+                    open_rows.add_metric([kind, status], count)
+                    if created is not None:
+                        first = created if first is None else min(first, created)
+                oldest.add_metric([kind], _age(now, first))
+            first_tx = None
+            for status, count, created in db.execute(
+                    select(ChainTx.status, func.count(), func.min(ChainTx.created_at))
+                    .where(ChainTx.status.in_(("signed", "sent"))).group_by(ChainTx.status)):
+                outbox.add_metric([status], count)
+                first_tx = created if first_tx is None else min(first_tx, created)
+            outbox_age.add_metric([], _age(now, first_tx))
+            open_halts = set(db.scalars(select(SymbolHalt.symbol).where(
+                SymbolHalt.cleared_at.is_(None))))
+            for symbol in issuer.chain.stocks:
+                last = db.scalar(select(ReconciliationRecord).where(
+                    ReconciliationRecord.symbol == symbol)
+                    .order_by(ReconciliationRecord.id.desc()).limit(1))
+                if last is not None:
+                    surplus.add_metric([symbol], float(last.surplus))
+                    holds.add_metric([symbol], 1.0 if last.holds else 0.0)
+                halted.add_metric([symbol], 1.0 if symbol in open_halts else 0.0)
+        yield from (open_rows, oldest, outbox, outbox_age, surplus, holds, halted)
+        broker = CounterMetricFamily("issuer_broker_calls",
+                                     "Broker API calls by outcome (request: every request "
+                                     "sent; rejected: 4xx; retry; rate_limited; unavailable: "
+                                     "gave up)", labels=("outcome",))
+        for outcome in ("request", "rejected", "retry", "rate_limited", "unavailable"):
+            broker.add_metric([outcome], getattr(issuer.broker, "outcomes", {}).get(outcome, 0))
+        yield broker
+        skipped = CounterMetricFamily("issuer_worker_claims_skipped",
+                                      "Rows and tasks skipped because another worker held them")
+        skipped.add_metric([], issuer.claims.skipped)
+        yield skipped
+
+
+def _age(now: Any, then: Any) -> float:
+    if then is None:
+        return 0.0
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - then).total_seconds())
+
+
+def serve_worker(issuer: Issuer, port: int) -> None:
+    """A worker process's metrics on ``127.0.0.1:port`` (Prometheus' own small server)."""
+    start_http_server(port, addr="127.0.0.1", registry=issuer.metrics.registry)
