@@ -9,7 +9,7 @@ import uvicorn
 
 from custody_mock.app import create_app
 from custody_mock.settings import Settings, parse_utc
-from servicekit import logs
+from servicekit import logs, settings
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
         overrides["database_url"] = args.database_url
     if args.start:
         overrides["start"] = parse_utc(args.start)
-    app = create_app(Settings.from_env(**overrides))
+    app = create_app(settings.load(Settings, "custody_mock", **overrides))
     # log_config=None: uvicorn's loggers propagate to the structured handler
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", log_config=None)

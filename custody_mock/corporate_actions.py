@@ -197,7 +197,7 @@ def _take_record(ctx: Ctx, ann: Announcement) -> None:
 def withholding_rate(ctx: Ctx, account: Account) -> Decimal:
     if account.withholding_rate is not None:
         return account.withholding_rate
-    return ZERO if account.country_of_tax_residence == US else ctx.settings.default_nra_withholding
+    return ZERO if account.country_of_tax_residence == US else ctx.settings.nra_withholding
 
 
 def _pay(ctx: Ctx, ann: Announcement) -> None:

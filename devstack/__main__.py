@@ -56,7 +56,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "issuer tables are dropped at each start")
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".devstack",
                         help="logs, databases, manifest and env file (wiped at each start)")
-    return parser.parse_args(argv)
+    parser.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="run the worker as N processes of its own (PostgreSQL "
+                             "--database-url); default: a worker thread in the API process")
+    parser.add_argument("--worker-metrics-port", type=int, default=9810, metavar="PORT",
+                        help="the first worker's Prometheus port (the next ones count up)")
+    args = parser.parse_args(argv)
+    if args.workers < 0:
+        parser.error("--workers is 0 or more")
+    if args.workers > 1 and not (args.database_url or "").startswith("postgresql"):
+        parser.error("--workers N (more than one) needs a PostgreSQL --database-url: SQLite "
+                     "takes one worker")
+    return args
 
 
 def address(index: int) -> str:
@@ -142,9 +153,16 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                   "ISSUER_BROKER_ACCOUNT_ID": custody,
                   "ISSUER_REDEMPTION_WALLET": wallets.redemption,
                   "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key}
-    procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port)],
+    procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port),
+                           *(["--no-worker"] if args.workers else [])],
                 env=issuer_env, ready=http_ready(f"{issuer_url}/v1/health"),
                 port=args.issuer_port)
+    for n in range(args.workers):   # each its own process, log and metrics port
+        port = args.worker_metrics_port + n
+        procs.start(f"worker-{n + 1}", [python, "-m", "issuer", "worker", "--metrics-port",
+                                        str(port)],
+                    env=issuer_env, ready=http_ready(f"http://127.0.0.1:{port}/metrics"),
+                    port=port)
 
     admin = Api(issuer_url, keys["admin"])
     for name, role in (("operator", "operator"), ("approver", "operator"),
@@ -171,11 +189,16 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
     write_env(run_dir, issuer_url, keys, participant)
     env_file = shown(run_dir / "env")
 
+    workers = (f"operator API; {args.workers} worker process(es)" if args.workers
+               else "operator API + worker")
+    worker_metrics = "".join(f", http://127.0.0.1:{args.worker_metrics_port + n}/metrics"
+                             for n in range(args.workers))
     print(f"""The stack is up ({time.monotonic() - t0:.0f} s):
   chain    {rpc}  (anvil, chain id 31337; manifest {shown(manifest)})
   broker   {broker_url}/docs  (mock Alpaca Broker API; custody account {custody},
            participant account {ap}; simulated clock {START:%a %Y-%m-%d %H:%M} New York)
-  issuer   {issuer_url}/docs  (operator API + worker; database {database_url})
+  issuer   {issuer_url}/docs  ({workers}; database {database_url})
+           metrics {issuer_url}/metrics, {broker_url}/metrics{worker_metrics}
   API keys admin      {keys['admin']}
            operator   {keys['operator']}
            approver   {keys['approver']}   (a second operator: approves what the first asks)

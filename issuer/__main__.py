@@ -22,7 +22,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.leases import WorkerRefused
 from issuer.service import Issuer
-from servicekit import logs
+from servicekit import logs, settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker" or args.worker_passes is not None:
         passes = args.worker_passes if args.command != "worker" else args.passes
         return run_worker(passes, getattr(args, "metrics_port", None))
-    issuer = Issuer(Settings.from_env())
+    issuer = Issuer(settings.load(Settings, "issuer"))
     if not args.no_worker:
         try:
             issuer.claims.start()
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_worker(passes: int | None, metrics_port: int | None) -> int:
-    issuer = Issuer(Settings.from_env())
+    issuer = Issuer(settings.load(Settings, "issuer worker"))
     try:
         issuer.claims.start()
     except WorkerRefused as exc:

@@ -20,13 +20,13 @@ from issuer.errors import PROBLEM_TYPE
 from issuer.models import ApiKey
 from issuer.service import Issuer
 from servicekit import problems
-from servicekit.metrics import HttpMetrics, exposition, http_histogram
+from servicekit.metrics import HttpMetrics, exposition
 from servicekit.requests import RequestIds
 
 
 def bootstrap_admin(issuer: Issuer) -> None:
     """Create the first admin key from settings when the database has no key yet."""
-    key = issuer.settings.bootstrap_admin_key
+    key = issuer.settings.bootstrap_admin_key.get_secret_value()
     if not key:
         return
     with issuer.session() as db:
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.add_middleware(RequestGuard, issuer=issuer)
     app.add_middleware(RequestIds)
     # outermost: the guard's refusals are timed too
-    app.add_middleware(HttpMetrics, histogram=http_histogram("issuer", issuer.metrics.registry))
+    app.add_middleware(HttpMetrics, histogram=issuer.metrics.http)
     problems.install(app, PROBLEM_TYPE)
 
     @app.get("/metrics", include_in_schema=False)

@@ -43,10 +43,10 @@ class Chain:
         self.manifest: dict[str, Any] = json.loads(Path(settings.manifest).read_text())
         self.chain_id = int(self.manifest["chain_id"])
         self.signers: dict[str, LocalAccount] = {
-            "supply": Account.from_key(settings.supply_key),
-            "registrar": Account.from_key(settings.registrar_key),
-            "corporate_action": Account.from_key(settings.corporate_action_key),
-            "reserve": Account.from_key(settings.reserve_key),
+            "supply": Account.from_key(settings.supply_key.get_secret_value()),
+            "registrar": Account.from_key(settings.registrar_key.get_secret_value()),
+            "corporate_action": Account.from_key(settings.corporate_action_key.get_secret_value()),
+            "reserve": Account.from_key(settings.reserve_key.get_secret_value()),
         }
         self._errors = self._error_selectors()
 

@@ -1,4 +1,5 @@
-"""All settings of the issuer service in one place, read from ``ISSUER_*`` environment variables.
+"""All settings of the issuer service in one place, read from ``ISSUER_*`` environment variables
+(pydantic-settings, validated at start; SETTINGS.md lists them all).
 
 Keys are hex private keys, one per on-chain role (DESIGN.md: one signer per role). On the local
 devnet they default to anvil's well-known development accounts, in the order the deploy script
@@ -7,14 +8,16 @@ hands out roles.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Literal
 
 from eth_account import Account
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from issuer.claims import DEV_CLAIM_KEY
+from servicekit.settings import ServiceSettings
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 #: The mock broker's default credentials.
@@ -30,65 +33,87 @@ def dev_key(index: int) -> str:
     return "0x" + bytes(account.key).hex()
 
 
-@dataclass(frozen=True)
-class Settings:
-    #: May hold a database password: kept out of ``repr`` like every secret below.
-    database_url: str = field(default="sqlite:///issuer.db", repr=False)
-    rpc_url: str = "http://127.0.0.1:8545"
-    #: The manifest written by deploy/deploy_suite.py (addresses and ABIs).
-    manifest: Path = Path("deployments/31337.json")
-    #: Blocks after which a receipt counts as final.
-    confirmations: int = 0
-    #: Seconds to wait for a receipt right after sending (later passes look again).
-    receipt_wait: float = 2.0
-    broker_url: str = "http://127.0.0.1:8700"
-    broker_key: str = field(default=MOCK_BROKER_KEY, repr=False)
-    broker_secret: str = field(default=MOCK_BROKER_SECRET, repr=False)
-    #: The issuer's custody account at the broker (holds the shares behind the tokens).
-    broker_account_id: str = ""
-    #: ``on_settlement`` (default): mint when the shares have settled; ``on_fill``: mint on fill
-    #: while unsettled exposure per symbol stays within ``unsettled_cap``.
-    mint_policy: str = "on_settlement"
-    unsettled_cap: Decimal = Decimal(0)
-    #: A verified wallet of the issuer: tokens a participant sends here are redeemed.
-    redemption_wallet: str = ""
-    #: Most creations of a symbol minted by one ``batchMint`` (with one attestation).
-    mint_batch_max: int = 50
-    #: Creations and redemptions above this many shares need a second approver.
-    large_mint_shares: Decimal = Decimal(10_000)
-    supply_key: str = field(default_factory=lambda: dev_key(2), repr=False)
-    registrar_key: str = field(default_factory=lambda: dev_key(1), repr=False)
-    corporate_action_key: str = field(default_factory=lambda: dev_key(3), repr=False)
-    reserve_key: str = field(default_factory=lambda: dev_key(4), repr=False)
-    #: Signs KYC claims for onboarded identities (the claim issuer's CLAIM key).
-    claim_key: str = field(default=DEV_CLAIM_KEY, repr=False)
-    #: How long a KYC claim the issuer signs stays valid, in days.
-    claim_validity_days: int = 365
-    #: API key of the first admin, created on start when no key exists yet.
-    bootstrap_admin_key: str = field(default="", repr=False)
-    #: Seconds between sending a dividend's multiplier schedule and its activation.
-    ca_notice_seconds: int = 300
-    #: Cash the broker pays in lieu of fractions on a split: ``reinvest`` (buy shares, kept as
-    #: surplus collateral) or ``surplus`` (keep the cash).
-    cash_in_lieu: str = "reinvest"
-    #: Largest relative price gap across a split (price * multiplier) that releases it.
-    split_continuity_tolerance: Decimal = Decimal("0.01")
-    #: Symbols (comma-separated) whose cash dividends are paid to the holders as stablecoin
-    #: claims instead of being reinvested through the multiplier.
-    stablecoin_dividends: str = ""
-    #: The stablecoin on-ramp's broker account: a stablecoin dividend's cash is journaled there
-    #: (at most once) before the stablecoin is minted for the distribution.
-    onramp_account_id: str = ""
-    #: Days holders have to claim a stablecoin dividend; what is left then returns to the issuer.
-    dividend_claim_days: int = 90
-    #: Seconds between worker passes when the API runs the worker.
-    worker_interval: float = 0.5
-    #: The tokenization network (ITN): the key the issuer gave the broker for its ITN
-    #: endpoints (empty: ITN is off and they refuse every call), the issuer's name on the
-    #: network, and the network its tokens are on.
-    itn_api_key: str = field(default="", repr=False)
-    itn_issuer_name: str = "stockstack"
-    itn_network: str = "anvil"
+def _dev(index: int, what: str) -> Any:
+    return Field(default_factory=lambda: SecretStr(dev_key(index)),
+                 json_schema_extra={"default_doc": f"anvil development account {index}"},
+                 description=what)
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ISSUER_")
+
+    database_url: str = Field(
+        "sqlite:///issuer.db", repr=False,
+        description="SQLAlchemy URL of the issuer's database (SQLite: one worker; PostgreSQL: "
+                    "any number). May hold a password: kept out of repr.")
+    rpc_url: str = Field("http://127.0.0.1:8545", description="The chain's JSON-RPC endpoint.")
+    manifest: Path = Field(Path("deployments/31337.json"),
+                           description="The manifest deploy/deploy_suite.py wrote (addresses "
+                                       "and ABIs).")
+    confirmations: int = Field(0, ge=0, description="Blocks after which a receipt counts as "
+                                                    "final.")
+    receipt_wait: float = Field(2.0, ge=0, description="Seconds to wait for a receipt right "
+                                                       "after sending (later passes look again).")
+    broker_url: str = Field("http://127.0.0.1:8700", description="The broker's Broker API.")
+    broker_key: SecretStr = Field(SecretStr(MOCK_BROKER_KEY),
+                                  json_schema_extra={"default_doc": "the mock's key"},
+                                  description="Broker API key (HTTP basic user).")
+    broker_secret: SecretStr = Field(SecretStr(MOCK_BROKER_SECRET),
+                                     json_schema_extra={"default_doc": "the mock's secret"},
+                                     description="Broker API secret (HTTP basic password).")
+    broker_account_id: str = Field("", description="The issuer's custody account at the broker "
+                                                   "(holds the shares behind the tokens).")
+    mint_policy: Literal["on_settlement", "on_fill"] = Field(
+        "on_settlement", description="on_settlement: mint when the shares have settled; "
+                                     "on_fill: mint on fill while unsettled exposure per symbol "
+                                     "stays within ISSUER_UNSETTLED_CAP.")
+    unsettled_cap: Decimal = Field(Decimal(0), ge=0, description="Unsettled shares per symbol "
+                                                                 "that on_fill may mint against.")
+    redemption_wallet: str = Field("", description="A verified wallet of the issuer: tokens a "
+                                                   "participant sends here are redeemed.")
+    mint_batch_max: int = Field(50, ge=1, description="Most creations of a symbol minted by one "
+                                                      "batchMint (with one attestation).")
+    large_mint_shares: Decimal = Field(Decimal(10_000), ge=0,
+                                       description="Creations and redemptions above this many "
+                                                   "shares need a second approver.")
+    supply_key: SecretStr = _dev(2, "Private key of the supply role (mints and burns).")
+    registrar_key: SecretStr = _dev(1, "Private key of the registrar role (identities).")
+    corporate_action_key: SecretStr = _dev(3, "Private key of the corporate-action role "
+                                              "(multiplier schedules).")
+    reserve_key: SecretStr = _dev(4, "Private key of the reserve role (attestations).")
+    claim_key: SecretStr = Field(SecretStr(DEV_CLAIM_KEY),
+                                 json_schema_extra={"default_doc": "the development claim key"},
+                                 description="Signs KYC claims for onboarded identities (the "
+                                             "claim issuer's CLAIM key).")
+    claim_validity_days: int = Field(365, ge=1, description="Days a KYC claim the issuer signs "
+                                                            "stays valid.")
+    bootstrap_admin_key: SecretStr = Field(SecretStr(""), description="API key of the first "
+                                           "admin, created on start when no key exists yet.")
+    ca_notice_seconds: int = Field(300, ge=0, description="Seconds between sending a dividend's "
+                                                          "multiplier schedule and its "
+                                                          "activation.")
+    cash_in_lieu: Literal["reinvest", "surplus"] = Field(
+        "reinvest", description="Cash the broker pays in lieu of fractions on a split: "
+                                "reinvest (buy shares, kept as surplus collateral) or surplus "
+                                "(keep the cash).")
+    split_continuity_tolerance: Decimal = Field(
+        Decimal("0.01"), ge=0, description="Largest relative price gap across a split "
+                                           "(price * multiplier) that releases it.")
+    stablecoin_dividends: str = Field("", description="Symbols (comma-separated) whose cash "
+                                                      "dividends are paid as stablecoin claims "
+                                                      "instead of reinvested.")
+    onramp_account_id: str = Field("", description="The stablecoin on-ramp's broker account "
+                                                   "(a stablecoin dividend's cash goes there).")
+    dividend_claim_days: int = Field(90, ge=1, description="Days holders have to claim a "
+                                                           "stablecoin dividend.")
+    worker_interval: float = Field(0.5, gt=0, description="Seconds between worker passes.")
+    itn_api_key: SecretStr = Field(SecretStr(""), description="The key the issuer gave the "
+                                   "broker for its tokenization network endpoints (empty: ITN "
+                                   "is off and they refuse every call).")
+    itn_issuer_name: str = Field("stockstack", description="The issuer's name on the "
+                                                           "tokenization network.")
+    itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "
+                                                  "the tokenization network names it.")
 
     def check_secrets(self, chain_id: int) -> None:
         """Refuse to run on anything but a local devnet with a publicly known secret: anvil's
@@ -99,8 +124,9 @@ class Settings:
         public = {dev_key(i).lower() for i in range(10)} | {DEV_CLAIM_KEY.lower()}
         known = [f"ISSUER_{name.upper()}" for name in (
             "supply_key", "registrar_key", "corporate_action_key", "reserve_key", "claim_key")
-            if str(getattr(self, name)).lower() in public]
-        if self.broker_key == MOCK_BROKER_KEY or self.broker_secret == MOCK_BROKER_SECRET:
+            if getattr(self, name).get_secret_value().lower() in public]
+        if self.broker_key.get_secret_value() == MOCK_BROKER_KEY or \
+                self.broker_secret.get_secret_value() == MOCK_BROKER_SECRET:
             known.append("ISSUER_BROKER_KEY/ISSUER_BROKER_SECRET")
         if known:
             raise ValueError(f"chain {chain_id} is not a local devnet, and these settings hold a "
@@ -110,28 +136,3 @@ class Settings:
         """Whether ``symbol``'s cash dividends are paid as stablecoin claims."""
         return symbol.upper() in {s.strip().upper() for s in self.stablecoin_dividends.split(",")
                                   if s.strip()}
-
-    @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        values: dict[str, object] = {}
-        for spec in fields(cls):
-            raw = os.environ.get(f"ISSUER_{spec.name.upper()}")
-            if raw is None:
-                continue
-            if spec.type in ("int", int):
-                values[spec.name] = int(raw)
-            elif spec.type in ("float", float):
-                values[spec.name] = float(raw)
-            elif spec.type in ("Decimal", Decimal):
-                values[spec.name] = Decimal(raw)
-            elif spec.type in ("Path", Path):
-                values[spec.name] = Path(raw)
-            else:
-                values[spec.name] = raw
-        values.update(overrides)
-        settings = cls(**values)  # type: ignore[arg-type]
-        if settings.mint_policy not in ("on_settlement", "on_fill"):
-            raise ValueError("ISSUER_MINT_POLICY is on_settlement or on_fill")
-        if settings.cash_in_lieu not in ("reinvest", "surplus"):
-            raise ValueError("ISSUER_CASH_IN_LIEU is reinvest or surplus")
-        return settings

@@ -33,6 +33,7 @@ from issuer.models import (
     SymbolHalt,
 )
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS
+from servicekit.metrics import http_histogram
 
 if TYPE_CHECKING:
     from issuer.service import Issuer
@@ -57,6 +58,7 @@ class IssuerMetrics:
         self.pass_errors = Counter(
             "issuer_worker_pass_errors", "Worker passes that ended in an error",
             registry=self.registry)
+        self.http = http_histogram("issuer", self.registry)
         self.registry.register(_State(issuer))
 
 

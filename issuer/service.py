@@ -33,8 +33,9 @@ class Issuer:
             upgrade(self.engine)
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
-        self.broker: BrokerPort = AlpacaBroker(settings.broker_url, api_key=settings.broker_key,
-                                   api_secret=settings.broker_secret)
+        self.broker: BrokerPort = AlpacaBroker(
+            settings.broker_url, api_key=settings.broker_key.get_secret_value(),
+            api_secret=settings.broker_secret.get_secret_value())
         self._metrics: IssuerMetrics | None = None
 
     @property

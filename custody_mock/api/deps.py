@@ -24,11 +24,12 @@ def authenticate(
 ) -> None:
     """Broker API style: HTTP basic with the API key and secret (skipped when no key is set)."""
     settings = get_broker(request).settings
-    if not settings.api_key:
+    if not settings.api_key.get_secret_value():
         return
     if credentials is None or not (
-        secrets.compare_digest(credentials.username, settings.api_key)
-        and secrets.compare_digest(credentials.password, settings.api_secret)
+        secrets.compare_digest(credentials.username, settings.api_key.get_secret_value())
+        and secrets.compare_digest(credentials.password,
+                                   settings.api_secret.get_secret_value())
     ):
         raise BrokerError(401, "unauthorized", "HTTP basic credentials (API key and secret) "
                           "are missing or wrong",

@@ -111,8 +111,8 @@ def trading_account(request: Request,
                     apca_api_secret_key: Annotated[str, Header()]) -> str:
     """Trading API style: the account's own key (the mock: its id) and the broker secret."""
     settings = request.app.state.broker.settings
-    if settings.api_key and not secrets.compare_digest(apca_api_secret_key,
-                                                       settings.api_secret):
+    if settings.api_key.get_secret_value() and not secrets.compare_digest(
+            apca_api_secret_key, settings.api_secret.get_secret_value()):
         raise BrokerError(401, "unauthorized", "APCA-API-KEY-ID / APCA-API-SECRET-KEY wrong")
     return apca_api_key_id
 

@@ -95,7 +95,7 @@ class RequestGuard:
     def _authenticate(self, scope: Scope) -> Principal:
         clear = _header(scope, b"x-api-key")
         if scope.get("path", "") in NETWORK:
-            expected = self.issuer.settings.itn_api_key
+            expected = self.issuer.settings.itn_api_key.get_secret_value()
             if not expected:
                 raise IssuerError(401, "unauthorized", "the tokenization network is not set up "
                                   "here (ISSUER_ITN_API_KEY)")

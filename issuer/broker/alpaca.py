@@ -31,6 +31,7 @@ What the issuer needs and Alpaca's Broker API does not give, worked around here 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -72,6 +73,10 @@ class AlpacaBroker(BrokerHttp):
     def __init__(self, base_url: str, **options: Any) -> None:
         super().__init__(base_url, **options)
         self.calendar = SettlementCalendar()
+        #: Per account: the earliest time read from and every FILL activity since, in stream
+        #: order (see :meth:`_fills`).
+        self._fill_log: dict[str, tuple[dt.datetime, list[Activity]]] = {}
+        self._fill_guard = threading.Lock()
 
     # ------------------------------------------------------------------------- accounts
 
@@ -123,10 +128,25 @@ class AlpacaBroker(BrokerHttp):
         return [self._execution(fill, fills, today) for fill in fills if fill.corrects_id is None]
 
     def _fills(self, account_id: str, after: dt.datetime) -> list[Activity]:
-        """FILL activities of the account from ``after`` on (originals and corrections)."""
-        return list(stream_after(lambda token: self.activities(
-            account_id=account_id, types=["FILL"], after=after - dt.timedelta(seconds=1),
-            page_token=token, page_size=500), None, 500))
+        """FILL activities of the account from ``after`` on (originals and corrections).
+
+        Read with a stored cursor: the account's fills already seen are kept, and each call
+        asks the broker only for the activities after the last one seen (one short request),
+        so N orders cost N short reads, not N reads of the whole history. Corrections are new
+        activities, so the cursor sees them. A call reaching further back than what is kept
+        reads from there again."""
+        since = after - dt.timedelta(seconds=1)
+        with self._fill_guard:
+            kept = self._fill_log.get(account_id)
+            if kept is None or since < kept[0]:
+                kept = (since, [])
+            start, items = kept
+            cursor = items[-1].id if items else None
+            items = items + list(stream_after(lambda token: self.activities(
+                account_id=account_id, types=["FILL"], after=start, page_token=token,
+                page_size=500), cursor, 500))
+            self._fill_log[account_id] = (start, items)
+        return [a for a in items if a.transaction_time >= since]
 
     def _execution(self, fill: Activity, fills: list[Activity], today: dt.date) -> Execution:
         assert fill.qty is not None and fill.price is not None and fill.side is not None

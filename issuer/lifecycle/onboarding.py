@@ -79,8 +79,8 @@ def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
     def call():  # noqa: ANN202  (signed once: the outbox keeps the transaction)
         expires = chain.block_time() + issuer.settings.claim_validity_days * 86_400
         data = claim_data(chain.chain_id, chain.registry.address, claim_issuer, expires)
-        claim = sign_claim(issuer.settings.claim_key, investor.identity, claim_issuer,
-                           KYC_TOPIC, data)
+        claim = sign_claim(issuer.settings.claim_key.get_secret_value(), investor.identity,
+                           claim_issuer, KYC_TOPIC, data)
         return identity.functions.addClaim(KYC_TOPIC, ECDSA_SCHEME, claim_issuer,
                                            claim.signature, claim.data, "")
 

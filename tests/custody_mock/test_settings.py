@@ -16,7 +16,8 @@ def test_every_setting_comes_from_the_environment_and_secrets_stay_out_of_repr(m
         monkeypatch.setenv(name, value)
     settings = Settings.from_env()
     assert (settings.market_buy_buffer, settings.max_page_size,
-            settings.default_nra_withholding) == (Decimal("0.1"), 50, Decimal("0.15"))
-    assert (settings.api_key, settings.api_secret) == ("k-123", "s-456")
+            settings.nra_withholding) == (Decimal("0.1"), 50, Decimal("0.15"))
+    assert (settings.api_key.get_secret_value(), settings.api_secret.get_secret_value()) == \
+        ("k-123", "s-456")
     shown = repr(settings)
     assert not any(secret in shown for secret in ("hunter2", "k-123", "s-456"))

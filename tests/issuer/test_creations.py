@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -129,7 +128,7 @@ def test_mint_on_fill_within_the_unsettled_cap(stack):
 
     token = stack.suite.stocks["AAPL"][0]
     token.setReservePolicy(5 * ONE, 7 * 86_400, {"from": accounts[0]})
-    stack.issuer.settings = dataclasses.replace(stack.issuer.settings, mint_policy="on_fill",
+    stack.issuer.settings = stack.issuer.settings.replace(mint_policy="on_fill",
                                                 unsettled_cap=D("5"))
     first = stack.create("4")
     stack.run()
@@ -150,7 +149,7 @@ def test_creations_settling_together_are_minted_in_one_batch(stack):
 
     from issuer.models import ChainTx
 
-    stack.issuer.settings = dataclasses.replace(stack.issuer.settings, mint_batch_max=3)
+    stack.issuer.settings = stack.issuer.settings.replace(mint_batch_max=3)
     ids = [stack.create(qty) for qty in ("1", "2", "3", "4")]
     stack.until(lambda: all(stack.creation(i).status == "completed" for i in ids))
     # the four settled together: the first three (the most a batch holds) in one batch, the

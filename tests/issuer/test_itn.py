@@ -61,7 +61,7 @@ def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> None:
 
 @pytest.fixture
 def itn(stack) -> Iterator[Network]:
-    settings = dataclasses.replace(stack.issuer.settings, itn_api_key=KEY)
+    settings = stack.issuer.settings.replace(itn_api_key=KEY)
     stack.issuer.close()
     stack.issuer = Issuer(settings)
     stack.issuer.broker = AlpacaBroker(settings.broker_url, backoff=0.01)

@@ -6,7 +6,6 @@ the invariant is checked at every worker pass (``stack.reports``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -33,7 +32,7 @@ def cash(stack, account: str) -> D:
 
 def paying_stablecoin(stack, onramp: str) -> None:
     """The issuer of the stack, restarted with AAPL's dividends paid as stablecoin."""
-    settings = dataclasses.replace(stack.issuer.settings, stablecoin_dividends="AAPL",
+    settings = stack.issuer.settings.replace(stablecoin_dividends="AAPL",
                                    onramp_account_id=onramp)
     stack.issuer.close()
     stack.issuer = Issuer(settings)

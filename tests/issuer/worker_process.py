@@ -2,7 +2,7 @@
 
 Processes are forked from a server process that has already imported the issuer
 (``multiprocessing``'s forkserver, started once): each one runs the same code as
-``python -m issuer --worker-passes N`` and can be killed like any process, without paying the
+``python -m issuer worker --passes N`` and can be killed like any process, without paying the
 three seconds of imports that a fresh interpreter spends at every start.
 """
 
@@ -19,17 +19,22 @@ _context.set_forkserver_preload(["issuer.__main__"])
 def _main(env: dict[str, str], passes: int) -> None:
     os.environ.clear()
     os.environ.update(env)
-    sys.argv = ["issuer", "--worker-passes", str(passes)]
     from issuer.__main__ import main
 
-    main()
+    sys.exit(main(["worker", "--passes", str(passes)]))
+
+
+def start(env: dict[str, str], passes: int = 8) -> multiprocessing.process.BaseProcess:
+    """A worker process running ``passes`` passes, started (join it, read its exit code)."""
+    process = _context.Process(target=_main, args=(env, passes))
+    process.start()
+    return process
 
 
 def run(env: dict[str, str], passes: int = 8, timeout: float = 120) -> int:
     """Run ``passes`` worker passes with ``env`` as the environment; the exit code (negative:
     killed by that signal)."""
-    process = _context.Process(target=_main, args=(env, passes))
-    process.start()
+    process = start(env, passes)
     process.join(timeout)
     if process.is_alive():
         process.kill()
