@@ -1,16 +1,21 @@
-"""The whole stack's figures (printed, never asserted): lifecycle throughput, issuer API
-latency, indexer throughput.
+"""The whole stack's figures (printed side by side, never asserted): lifecycle throughput in
+three set-ups, the issuer API's latency while the workers run, the worker's pass rate with and
+without that load, where a worker's time goes, and the indexer's rate.
 
-Starts ``python -m devstack --keep-running --no-story`` on free ports (anvil, broker, issuer
-with its worker, SQLite), then:
+Each set-up is ``python -m devstack --keep-running --no-story`` on free ports (anvil, broker,
+issuer):
 
-- lifecycle throughput: N cash creations of 1 AAPL each through the operator API, the broker's
-  simulated clock moved a day (and the chain's as far) whenever every open one waits for T+1,
-  until
-  the issuer reports none open: creations per minute end to end, for N = 10, 100, 1000;
-- API latency: ``bench/api_load.py`` in a second process keeps C requests in flight for a few
-  seconds, for a read (``GET /v1/creations``) and a write (``POST /v1/creations``): p50/p99;
-- indexer: every Transfer event of the run ingested into a fresh database: events per second.
+- ``sqlite``: the one-process default (API and worker thread, SQLite);
+- ``pg-1``: PostgreSQL (127.0.0.1:5432), the API alone and 1 worker process;
+- ``pg-2``: the same with 2 worker processes.
+
+In each: N cash creations of 1 AAPL through the operator API, the broker's simulated clock moved
+a day (and the chain's as far) whenever every open one waits for T+1, until none is open
+(creations per minute end to end; worker time = the passes' summed durations from the workers'
+metrics); then ``bench/api_load.py`` in another process keeps C reads (``GET /v1/creations``),
+then C writes, in flight for a few seconds while the workers run: p50/p99, and the workers'
+passes per second before and during the reads. The pg-1 worker runs under cProfile: its time
+by where it went. Last, every Transfer event of the run into a fresh SQLite database.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import pstats
 import queue
 import socket
 import subprocess
@@ -29,6 +35,8 @@ import time
 from pathlib import Path
 
 import httpx
+import sqlalchemy
+from prometheus_client.parser import text_string_to_metric_families
 
 from custody_mock.client import BrokerClient
 
@@ -44,14 +52,21 @@ def free_port() -> int:
 class Stack:
     """``python -m devstack`` kept running on free ports, for the length of the benchmark."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, *, database_url: str | None = None, workers: int = 0,
+                 profile: Path | None = None) -> None:
         self.ports = {"chain": free_port(), "broker": free_port(), "issuer": free_port()}
-        self.run_dir = run_dir
+        self.run_dir, self.workers = run_dir, workers
+        base = free_port()   # devstack counts the workers' ports up from it
+        self.metrics_ports = [base + n for n in range(workers)]
+        extra = [*(["--database-url", database_url] if database_url else []),
+                 *(["--workers", str(workers), "--worker-metrics-port",
+                    str(self.metrics_ports[0])] if workers else []),
+                 *(["--worker-profile", str(profile)] if profile else [])]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack", "--keep-running", "--no-story",
              "--chain-port", str(self.ports["chain"]), "--broker-port",
              str(self.ports["broker"]), "--issuer-port", str(self.ports["issuer"]),
-             "--run-dir", str(run_dir)], cwd=ROOT, stdout=subprocess.PIPE,
+             "--run-dir", str(run_dir), *extra], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [lines.put(x) for x in self.process.stdout or []],
@@ -81,7 +96,21 @@ class Stack:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(60)
+        self.process.wait(120)
+
+    def passes(self) -> tuple[float, float]:
+        """Full worker passes so far and their summed seconds, over every worker."""
+        urls = ([f"http://127.0.0.1:{p}/metrics" for p in self.metrics_ports] if self.workers
+                else [f"{self.issuer_url}/metrics"])
+        count = seconds = 0.0
+        for url in urls:
+            for family in text_string_to_metric_families(httpx.get(url, timeout=30).text):
+                for sample in family.samples:
+                    if sample.name == "issuer_worker_pass_seconds_count":
+                        count += sample.value
+                    elif sample.name == "issuer_worker_pass_seconds_sum":
+                        seconds += sample.value
+        return count, seconds
 
     def rpc(self, method: str, params: list) -> None:
         httpx.post(f"http://127.0.0.1:{self.ports['chain']}", json={
@@ -109,6 +138,7 @@ class Stack:
 
 
 def lifecycle(stack: Stack, n: int) -> dict[str, float]:
+    _, busy_before = stack.passes()
     start = time.perf_counter()
     for _ in range(n):
         stack.api.post("/v1/creations", json={"participant_id": stack.env["PARTICIPANT_ID"],
@@ -122,8 +152,29 @@ def lifecycle(stack: Stack, n: int) -> dict[str, float]:
             days += 1
         time.sleep(0.2)
     total = time.perf_counter() - start
+    _, busy = stack.passes()
     return {"n": n, "request_s": requested, "total_s": total, "days": days,
-            "per_minute": n / total * 60}
+            "per_minute": n / total * 60, "worker_s": busy - busy_before}
+
+
+def pass_rate(stack: Stack, seconds: float) -> float:
+    """Full worker passes per second (all workers together) over ``seconds``."""
+    before, _ = stack.passes()
+    time.sleep(seconds)
+    after, _ = stack.passes()
+    return (after - before) / seconds
+
+
+def latency_under_load(stack: Stack, kind: str, concurrency: int,
+                       seconds: float) -> dict[str, float]:
+    """``latency`` while measuring the workers' pass rate over the same seconds."""
+    rate: dict[str, float] = {}
+    probe = threading.Thread(target=lambda: rate.update(
+        during=pass_rate(stack, max(1.0, seconds - 1))))
+    probe.start()
+    result = latency(stack, kind, concurrency, seconds)
+    probe.join()
+    return {**result, "passes_per_s": rate.get("during", 0.0)}
 
 
 def latency(stack: Stack, kind: str, concurrency: int, seconds: float) -> dict[str, float]:
@@ -156,46 +207,137 @@ def indexer_rate(stack: Stack) -> dict[str, float]:
             "per_second": stored / elapsed}
 
 
+SETUPS = {"sqlite": (None, 0), "pg-1": ("postgresql", 1), "pg-2": ("postgresql", 2)}
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+
+
+def postgres_database() -> str:
+    """A fresh ``bench`` database on the local PostgreSQL server."""
+    admin = sqlalchemy.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                                     isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS bench WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE bench")
+    admin.dispose()
+    return POSTGRES_URL
+
+
+def run_setup(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, object]:
+    database, workers = SETUPS[name]
+    url = postgres_database() if database == "postgresql" else None
+    profile = tmp / f"{name}-profile" if name == "pg-1" else None
+    if profile is not None:
+        profile.mkdir()
+    stack = Stack(tmp / name, database_url=url, workers=workers, profile=profile)
+    out: dict[str, object] = {}
+    try:
+        out["runs"] = [lifecycle(stack, int(n)) for n in args.sizes.split(",")]
+        out["idle_passes_per_s"] = pass_rate(stack, 5)
+        out["read"] = latency_under_load(stack, "read", args.concurrency, args.seconds)
+        out["write"] = latency_under_load(stack, "write", args.concurrency, args.seconds)
+        while open_ := stack.open_creations():   # the writes' creations, finished
+            if stack.count("filled") == open_:
+                stack.next_day()
+            time.sleep(0.2)
+        if name == "sqlite":
+            out["index"] = indexer_rate(stack)
+    finally:
+        stack.stop()
+    if profile is not None and (stats := profile / "worker-1.prof").exists():
+        out["profile"] = where_time_goes(stats)
+    return out
+
+
+#: Where a worker's time goes: cumulative time of the calls that leave the process (they do
+#: not nest in one another), the rest is the issuer's own Python.
+BUCKETS = (
+    ("broker HTTP calls", ("broker_http.py", "_send")),
+    ("chain JSON-RPC calls", ("web3/providers/rpc/rpc.py", "make_request")),
+    ("chain JSON-RPC batches", ("web3/providers/rpc/rpc.py", "make_batch_request")),
+    ("database statements", ("sqlalchemy/engine/base.py", "_execute_context")),
+    ("database commits", ("sqlalchemy/engine/base.py", "_commit_impl")),
+    ("waiting between passes", ("issuer/leases.py", "wait")),
+)
+
+
+def where_time_goes(path: Path) -> list[tuple[str, float]]:
+    stats = pstats.Stats(str(path))
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    found = []
+    for label, (file_part, function) in BUCKETS:
+        cumulative = sum(entry[3] for (file, _line, name), entry in
+                         stats.stats.items()  # type: ignore[attr-defined]
+                         if name == function and file.endswith(file_part))
+        found.append((label, cumulative))
+    rest = total - sum(seconds for _, seconds in found)
+    return [*found, ("the issuer's own Python and the rest", rest), ("total", total)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="10,100,1000")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--sizes", default="1000")
+    parser.add_argument("--setups", default="sqlite,pg-1,pg-2")
+    parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
+    names = [n for n in args.setups.split(",") if n]
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "run")
-        try:
-            runs = [lifecycle(stack, int(n)) for n in args.sizes.split(",")]
-            read = latency(stack, "read", args.concurrency, args.seconds)
-            write = latency(stack, "write", args.concurrency, args.seconds)
-            # the writes' creations finish before the indexer run, so it sees their mints
-            while open_ := stack.open_creations():
-                if stack.count("filled") == open_:
-                    stack.next_day()
-                time.sleep(0.2)
-            index = indexer_rate(stack)
-        finally:
-            stack.stop()
+        for name in names:
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            results[name] = run_setup(name, args, Path(tmp))
+    report(args, results)
+
+
+def report(args: argparse.Namespace, results: dict[str, dict]) -> None:
     cpu = platform.processor() or platform.machine()
+    names = list(results)
+    width = 12
     print(f"\nThe stack on this machine ({os.cpu_count()} CPUs, {cpu}, Python "
-          f"{platform.python_version()}; anvil, broker and issuer on loopback, SQLite)")
-    print("\nLifecycle throughput: cash creations of 1 AAPL, API request to minted, the "
-          "simulated clock moved a day whenever all wait for settlement")
-    print(f"{'creations':>10} {'requests (s)':>13} {'end to end (s)':>15} {'broker days':>12} "
-          f"{'per minute':>11}")
-    for r in runs:
-        print(f"{r['n']:>10} {r['request_s']:>13.1f} {r['total_s']:>15.1f} {r['days']:>12} "
-              f"{r['per_minute']:>11.0f}")
-    print(f"\nIssuer API latency, {args.concurrency} requests in flight from a second process "
-          f"for {args.seconds:g} s (the worker running beside it)")
-    print(f"{'request':<34} {'requests':>9} {'per s':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>7}")
-    for name, r in (("read  GET /v1/creations?limit=20", read),
-                    ("write POST /v1/creations", write)):
-        print(f"{name:<34} {r['count']:>9} {r['per_second']:>7.0f} {r['p50_ms']:>8.1f} "
-              f"{r['p99_ms']:>8.1f} {r['errors']:>7}")
-    print(f"\nIndexer: {index['events']} Transfer events over {index['blocks']} blocks in "
-          f"{index['seconds']:.2f} s = {index['per_second']:.0f} events/s (fresh SQLite)")
+          f"{platform.python_version()}; anvil, broker, issuer and PostgreSQL on loopback)")
+    print("  sqlite: API + worker thread in one process, SQLite;  pg-1 / pg-2: the API and 1 / "
+          "2 worker processes, PostgreSQL")
+    print("\nCash creations of 1 AAPL, API request to minted (the simulated clock moved a day "
+          "whenever all wait for settlement)")
+    print(f"{'':<34}" + "".join(f"{n:>{width}}" for n in names))
+    sizes = [r["n"] for r in results[names[0]]["runs"]]
+    for i in range(len(sizes)):
+        rows = [("creations", lambda r: f"{r['n']}"),
+                ("requests sent (s)", lambda r: f"{r['request_s']:.1f}"),
+                ("end to end (s)", lambda r: f"{r['total_s']:.1f}"),
+                ("worker time, passes summed (s)", lambda r: f"{r['worker_s']:.1f}"),
+                ("broker days", lambda r: f"{r['days']}"),
+                ("per minute, end to end", lambda r: f"{r['per_minute']:.0f}")]
+        for label, cell in rows:
+            print(f"{label:<34}" + "".join(f"{cell(results[n]['runs'][i]):>{width}}"
+                                           for n in names))
+        if i < len(sizes) - 1:
+            print()
+    print(f"\nIssuer API with {args.concurrency} requests in flight from another process for "
+          f"{args.seconds:g} s, the workers running")
+    print(f"{'':<34}" + "".join(f"{n:>{width}}" for n in names))
+    for kind, label in (("read", "GET /v1/creations?limit=20"), ("write", "POST /v1/creations")):
+        for field, name, fmt in (("per_second", "per s", "{:.0f}"), ("p50_ms", "p50 ms",
+                                                                         "{:.1f}"),
+                                 ("p99_ms", "p99 ms", "{:.1f}"), ("errors", "errors", "{}")):
+            print(f"{(label + ' ' + name):<34}" + "".join(
+                f"{fmt.format(results[n][kind][field]):>{width}}" for n in names))
+    print(f"{'worker passes/s, idle':<34}" + "".join(
+        f"{results[n]['idle_passes_per_s']:>{width}.2f}" for n in names))
+    print(f"{'worker passes/s, during reads':<34}" + "".join(
+        f"{results[n]['read']['passes_per_s']:>{width}.2f}" for n in names))
+    for name in names:
+        if "profile" in results[name]:
+            print(f"\nWhere the {name} worker's time went (cProfile, the whole run)")
+            total = results[name]["profile"][-1][1]
+            for label, seconds in results[name]["profile"]:
+                print(f"  {label:<40} {seconds:>8.1f} s {100 * seconds / total:>5.1f} %")
+    for name in names:
+        if "index" in results[name]:
+            index = results[name]["index"]
+            print(f"\nIndexer: {index['events']} Transfer events over {index['blocks']} blocks "
+                  f"in {index['seconds']:.2f} s = {index['per_second']:.0f} events/s (fresh "
+                  "SQLite)")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "--database-url); default: a worker thread in the API process")
     parser.add_argument("--worker-metrics-port", type=int, default=9810, metavar="PORT",
                         help="the first worker's Prometheus port (the next ones count up)")
+    parser.add_argument("--worker-profile", type=Path, default=None, metavar="DIR",
+                        help="profile each worker process into DIR/worker-N.prof (benchmarks)")
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers is 0 or more")
@@ -159,8 +161,10 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                 port=args.issuer_port)
     for n in range(args.workers):   # each its own process, log and metrics port
         port = args.worker_metrics_port + n
+        profile = ([] if args.worker_profile is None else
+                   ["--profile", str(args.worker_profile / f"worker-{n + 1}.prof")])
         procs.start(f"worker-{n + 1}", [python, "-m", "issuer", "worker", "--metrics-port",
-                                        str(port)],
+                                        str(port), *profile],
                     env=issuer_env, ready=http_ready(f"http://127.0.0.1:{port}/metrics"),
                     port=port)
 

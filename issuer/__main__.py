@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import cProfile
 import logging
 import signal
 import sys
@@ -40,6 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="run N full passes and exit (default: until SIGTERM)")
     work.add_argument("--metrics-port", type=int, default=None, metavar="PORT",
                       help="serve Prometheus metrics on 127.0.0.1:PORT (/metrics)")
+    work.add_argument("--profile", metavar="FILE", default=None,
+                      help="profile the worker (cProfile) and write the statistics to FILE "
+                           "when it stops (bench/stack.py reads them)")
     parser.add_argument("--worker-passes", type=int, metavar="N", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -49,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure("issuer")
     if args.command == "worker" or args.worker_passes is not None:
         passes = args.worker_passes if args.command != "worker" else args.passes
-        return run_worker(passes, getattr(args, "metrics_port", None))
+        return run_worker(passes, getattr(args, "metrics_port", None),
+                          getattr(args, "profile", None))
     issuer = Issuer(settings.load(Settings, "issuer"))
     if not args.no_worker:
         try:
@@ -64,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_worker(passes: int | None, metrics_port: int | None) -> int:
+def run_worker(passes: int | None, metrics_port: int | None,
+               profile: str | None = None) -> int:
     issuer = Issuer(settings.load(Settings, "issuer worker"))
     try:
         issuer.claims.start()
@@ -83,10 +89,16 @@ def run_worker(passes: int | None, metrics_port: int | None) -> int:
         metrics.serve_worker(issuer, metrics_port)
     log = logs.get("issuer.worker")
     log.info("worker.started", database=issuer.engine.dialect.name, passes=passes)
+    profiler = cProfile.Profile() if profile else None
     try:
-        loop.run(passes)
+        if profiler is not None:
+            profiler.runcall(loop.run, passes)
+        else:
+            loop.run(passes)
     finally:
         log.info("worker.stopped", passes=loop.passes)
+        if profiler is not None and profile:
+            profiler.dump_stats(profile)
         issuer.close()
     return 0
 

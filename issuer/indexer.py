@@ -10,8 +10,9 @@ at any indexed block come from the stored events.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -32,27 +33,66 @@ def run_once(issuer: Issuer, db: Session) -> int:
     last = db.scalar(select(func.max(IndexedBlock.number)))
     target = chain.head() - issuer.settings.confirmations
     first = start_block if last is None else last + 1
-    symbols = {s.token.address: s.symbol for s in chain.stocks.values()}
-    stored = 0
+    symbols = {s.token.address.lower(): s.symbol for s in chain.stocks.values()}
+    if first > target:
+        return 0
+    stored, checksum, begin = 0, _Checksums(), first
     while first <= target:
         end = min(target, first + BATCH - 1)
-        logs = chain.w3.eth.get_logs({"fromBlock": first, "toBlock": end,
-                                      "address": list(symbols), "topics": [TRANSFER]})
-        for log in logs:
-            db.add(TokenEvent(
-                symbol=symbols[Web3.to_checksum_address(log["address"])],
-                block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
-                block_hash=_hex(log["blockHash"]), tx_hash=_hex(log["transactionHash"]),
-                sender=_topic_address(log["topics"][1]),
-                receiver=_topic_address(log["topics"][2]),
-                value=str(int.from_bytes(bytes(log["data"]), "big"))))
-            stored += 1
-        for number in range(max(first, end - KEEP + 1), end + 1):
-            db.merge(IndexedBlock(number=number, hash=_hex(chain.w3.eth.get_block(number)
-                                                              ["hash"])))
+        # the node's answer as it is (web3's result formatting costs more than the insert)
+        logs = _rpc(chain, "eth_getLogs", [{"fromBlock": hex(first), "toBlock": hex(end),
+                                            "address": list(symbols), "topics": [TRANSFER]}])
+        rows = [{"symbol": symbols[log["address"].lower()],
+                 "block_number": int(log["blockNumber"], 16),
+                 "log_index": int(log["logIndex"], 16), "block_hash": log["blockHash"],
+                 "tx_hash": log["transactionHash"],
+                 "sender": checksum(log["topics"][1]), "receiver": checksum(log["topics"][2]),
+                 "value": str(int(log["data"], 16))} for log in logs]
+        if rows:
+            db.execute(insert(TokenEvent), rows)   # one multi-row insert per range
+        stored += len(rows)
         first = end + 1
+    # the hashes of the newest KEEP blocks, to notice a reorg: one batched request
+    numbers = list(range(max(target - KEEP + 1, begin), target + 1))
+    hashes = _block_hashes(chain, numbers)
+    db.execute(delete(IndexedBlock).where(IndexedBlock.number.in_(numbers)))
+    db.execute(insert(IndexedBlock), [{"number": n, "hash": h} for n, h in zip(numbers, hashes,
+                                                                                strict=True)])
     db.execute(delete(IndexedBlock).where(IndexedBlock.number < target - KEEP))
     return stored
+
+
+def _rpc(chain: Any, method: str, params: list[Any]) -> Any:
+    answer = chain.w3.provider.make_request(method, params)
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+def _block_hashes(chain: Any, numbers: list[int]) -> list[str]:
+    """The hashes of ``numbers``, asked in one JSON-RPC batch."""
+    if not numbers:
+        return []
+    answers = chain.w3.provider.make_batch_request(
+        [("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+    if isinstance(answers, dict):   # the node refused the batch as a whole
+        raise RuntimeError(f"eth_getBlockByNumber batch: {answers.get('error')}")
+    by_id = sorted(answers, key=lambda a: int(a["id"]))
+    if any("error" in a or a.get("result") is None for a in by_id):
+        raise RuntimeError("eth_getBlockByNumber: a block is missing")
+    return [a["result"]["hash"] for a in by_id]
+
+
+class _Checksums:
+    """Topic -> checksummed address, each address computed once per run."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, topic: str) -> str:
+        if (found := self._seen.get(topic)) is None:
+            found = self._seen[topic] = _topic_address(topic)
+        return found
 
 
 def _rewind_reorged(issuer: Issuer, db: Session) -> None:

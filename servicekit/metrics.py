@@ -50,9 +50,28 @@ class HttpMetrics:
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = route_template(scope) or "unmatched"
             self.histogram.labels(scope.get("method", ""), route, str(status)).observe(
                 time.perf_counter() - start)
+
+
+def route_template(scope: Scope) -> str | None:
+    """The template of the route that answered (``/v1/creations/{creation_id}``), whole even
+    when the route sits in a nested router whose own path leaves out its parents' prefix;
+    None when no route matched."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if template is None:
+        return None
+    path = scope.get("path", "")
+    try:
+        rendered = template.format(**{k: str(v) for k, v in
+                                      (scope.get("path_params") or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return template
+    if path.endswith(rendered) and path != rendered:
+        return path[: len(path) - len(rendered)] + template
+    return template
 
 
 def exposition(registry: CollectorRegistry) -> Response:

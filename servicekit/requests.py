@@ -15,6 +15,7 @@ from typing import Any
 
 from servicekit import logs
 from servicekit.asgi import ASGIApp, Receive, Scope, Send
+from servicekit.metrics import route_template
 
 HEADER = b"x-request-id"
 _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -52,7 +53,7 @@ class RequestIds:
             try:
                 await self.app(scope, receive, tag)
             finally:
-                route = getattr(scope.get("route"), "path", None) or scope.get("path", "")
+                route = route_template(scope) or scope.get("path", "")
                 LOG.info("http.request", method=scope.get("method"), route=route,
                          status=status, duration_ms=round((time.perf_counter() - start) * 1000,
                                                           1))

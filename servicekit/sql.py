@@ -54,10 +54,15 @@ TYPE_MAP = {Decimal: ExactDecimal, dt.datetime: UTCDateTime}
 """``type_annotation_map`` for a service's declarative base."""
 
 
+#: Connections kept and allowed beyond them: the API serves up to 40 requests at once from its
+#: thread pool, each holding a connection for authentication and one for its route in turn.
+POOL = {"pool_size": 10, "max_overflow": 40}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
-        extra = {"poolclass": StaticPool} if memory else {}
+        extra = {"poolclass": StaticPool} if memory else POOL
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                **extra)
 
@@ -71,7 +76,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from issuer.models import ChainTx, Creation
+from issuer.models import ChainTx, Creation, SymbolHalt
 from tests.issuer import worker_process
 
 ONE = 10**18
@@ -56,7 +56,7 @@ def test_workers_racing_over_the_same_creations_order_and_mint_each_once(stack, 
     # one order per creation at the broker, none placed twice
     buys = [o for o in stack.broker.orders(stack.custody_account) if o.side == "buy"]
     assert Counter(o.client_order_id for o in buys) == Counter(
-        f"creation-{i}-1" for i in ids)
+        f"creation-{i}" for i in ids)
     # each creation minted once: the supply is exactly what was asked for, and every mint
     # intent has exactly one mined transaction
     expected = sum(int(Decimal(q) * ONE) for q in quantities)
@@ -70,7 +70,9 @@ def test_workers_racing_over_the_same_creations_order_and_mint_each_once(stack, 
         live = Counter((r.signer, r.nonce) for r in rows if r.status != "dead")
         assert all(count == 1 for count in live.values()), live
         statuses = {c.status for c in db.scalars(select(Creation))}
+        assert db.scalars(select(SymbolHalt)).all() == []   # no worker ever saw a violation
     assert statuses == {"completed"}
+    stack.run(passes=1)
     assert stack.invariant_held()
 
 
