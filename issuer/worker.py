@@ -93,6 +93,12 @@ def run_itn(issuer: Issuer) -> int:
 
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
+    """One full pass; the broker's clock is read once for all of it."""
+    with issuer.broker.pass_scope():
+        return _pass(issuer)
+
+
+def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
     start, moved = time.perf_counter(), {}
     moved["investors"] = _advance_all(issuer, Investor, Investor.wallet, onboarding.OPEN,
                                       onboarding.step)

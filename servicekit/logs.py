@@ -51,6 +51,9 @@ def configure(service: str, *, fmt: str | None = None, level: str | None = None)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level_name, logging.INFO))
+    # httpx logs every request at INFO: the services log their own calls where they matter
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
     _configured = True
 
 

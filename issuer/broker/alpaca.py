@@ -34,6 +34,8 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -59,6 +61,11 @@ from servicekit.calendar import SettlementCalendar
 UNSETTLED_LOOKBACK = dt.timedelta(days=14)
 #: The tag that carries a journal's client id in its description.
 REF = "[ref:{}]"
+
+
+#: The reads memoized for the current worker pass (see :meth:`AlpacaBroker.pass_scope`): a
+#: context variable, so the API's threads never see a worker's pass.
+_PASS: ContextVar[dict[str, Any] | None] = ContextVar("broker_pass", default=None)
 
 
 class _WirePosition(Position):
@@ -290,12 +297,27 @@ class AlpacaBroker(BrokerHttp):
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")
 
     def clock(self) -> MarketClock:
-        """Alpaca's ``/v1/clock``, with the New York date its timestamp falls on."""
+        """Alpaca's ``/v1/clock``, with the New York date its timestamp falls on (read once
+        per :meth:`pass_scope`)."""
+        memo = _PASS.get()
+        if memo is not None and memo.get("clock") is not None:
+            return memo["clock"]
         data = self._call("GET", "/v1/clock", idempotent=True).json()
         now = dt.datetime.fromisoformat(str(data["timestamp"]).replace("Z", "+00:00"))
-        return MarketClock(now=now, date=units.broker_date(now),
-                           is_open=data["is_open"], next_open=data["next_open"],
-                           next_close=data["next_close"])
+        clock = MarketClock(now=now, date=units.broker_date(now),
+                            is_open=data["is_open"], next_open=data["next_open"],
+                            next_close=data["next_close"])
+        if memo is not None:
+            memo["clock"] = clock
+        return clock
+
+    @contextmanager
+    def pass_scope(self) -> Iterator[None]:
+        token = _PASS.set({})
+        try:
+            yield
+        finally:
+            _PASS.reset(token)
 
     # ------------------------------------------------------------------------- tokenization
 

@@ -54,13 +54,17 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
         CorporateAction.status.not_in(FINAL)).order_by(CorporateAction.ex_date).limit(1))
     since = min(today - LOOKBACK, open_ex or today)
     changed = []
-    for announcement in issuer.broker.announcements(since=since):
-        if announcement.initiating_symbol not in issuer.chain.stocks:
-            continue
-        row = db.scalar(select(CorporateAction).where(
-            CorporateAction.corporate_action_id == announcement.corporate_action_id))
-        if row is None:
-            changed.append(_record(issuer, db, announcement, today))
+    announcements = [a for a in issuer.broker.announcements(since=since)
+                     if a.initiating_symbol in issuer.chain.stocks]
+    # the records of every announcement in one query, not one per announcement
+    known = {row.corporate_action_id: row for row in db.scalars(select(CorporateAction).where(
+        CorporateAction.corporate_action_id.in_({a.corporate_action_id for a in announcements})))}
+    for announcement in announcements:
+        row = known.get(announcement.corporate_action_id)
+        if row is None:   # (an announcement listed twice is recorded once)
+            known[announcement.corporate_action_id] = row = _record(issuer, db, announcement,
+                                                                    today)
+            changed.append(row)
         elif _amended(row, announcement) and row.status != "scheduling":
             _amend(db, row, announcement)
             changed.append(row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,6 +47,60 @@ def test_the_market_clock_is_alpacas_v1_clock_with_its_new_york_date():
     # 01:30 UTC on the 12th is still Friday the 11th in New York
     assert clock.date == dt.date(2024, 10, 11) and clock.is_open is False
     assert [r.url.path for r in seen] == ["/v1/clock"]
+
+
+def test_a_worker_pass_reads_the_clock_once_and_only_for_itself():
+    seen: list[httpx.Request] = []
+    broker = adapter({"/v1/clock": {"timestamp": "2024-10-14T15:00:00Z", "is_open": True,
+                                    "next_open": "2024-10-15T13:30:00Z",
+                                    "next_close": "2024-10-14T20:00:00Z"}}, seen)
+    with broker.pass_scope():
+        first = broker.clock()
+        assert all(broker.clock() is first for _ in range(50))
+        # another thread (an API request during the pass) reads the broker itself
+        other = []
+        thread = threading.Thread(target=lambda: other.append(broker.clock()))
+        thread.start()
+        thread.join()
+    assert len(seen) == 2 and other[0] == first
+    broker.clock()
+    broker.clock()
+    assert len(seen) == 4   # outside a pass, every read asks the broker
+    with broker.pass_scope():
+        broker.clock()
+    assert len(seen) == 5   # a new pass reads it afresh
+
+
+def test_fills_are_read_with_a_cursor_not_from_the_start_each_time():
+    fills = [{"id": f"20241014150000000::00000000000{i}", "activity_type": "FILL",
+              "account_id": "acct", "date": "2024-10-14",
+              "transaction_time": "2024-10-14T15:00:00Z", "type": "fill", "price": "200",
+              "qty": "1", "side": "buy", "symbol": "AAPL", "leaves_qty": "0",
+              "order_id": f"o{i}", "cum_qty": "1", "order_status": "filled"}
+             for i in range(3)]
+    pages: list[dict] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/clock":
+            return httpx.Response(200, json={"timestamp": "2024-10-14T16:00:00Z",
+                                             "is_open": True,
+                                             "next_open": "2024-10-15T13:30:00Z",
+                                             "next_close": "2024-10-14T20:00:00Z"})
+        token = request.url.params.get("page_token")
+        pages.append({"page_token": token})
+        return httpx.Response(200, json=[f for f in fills if token is None or f["id"] > token])
+
+    http = httpx.Client(base_url="https://b.example", transport=httpx.MockTransport(handle))
+    broker = AlpacaBroker("https://b.example", http=http, backoff=0)
+    order = Order(id="o2", client_order_id="c2", symbol="AAPL", side="buy", type="market",
+                  status="filled", qty=Decimal(1), filled_qty=Decimal(1),
+                  created_at=dt.datetime(2024, 10, 14, 14, tzinfo=dt.UTC))
+    assert [e.order_id for e in broker.executions("acct", order)] == ["o2"]
+    fills.append({**fills[2], "id": "20241014150000000::000000000009", "order_id": "o2",
+                  "qty": "0.5"})
+    assert [e.qty for e in broker.executions("acct", order)] == [Decimal(1), Decimal("0.5")]
+    # the second read asked only for what came after the last fill seen
+    assert [p["page_token"] for p in pages] == [None, fills[2]["id"]]
 
 
 def test_alpaca_errors_keep_their_message():
@@ -309,7 +364,7 @@ def test_each_adapter_implements_every_call_of_the_port(adapter_class):
     fake exercises the calls the Alpaca adapter answers."""
     calls = [name for name, member in vars(BrokerPort).items()
              if callable(member) and not name.startswith("_")]
-    assert len(calls) == 19
+    assert len(calls) == 20
     for name in calls:
         expected = inspect.signature(getattr(BrokerPort, name))
         actual = inspect.signature(getattr(adapter_class, name))
