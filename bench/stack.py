@@ -245,6 +245,7 @@ def run_setup(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, objec
         stack.stop()
     if profile is not None and (stats := profile / "worker-1.prof").exists():
         out["profile"] = where_time_goes(stats)
+        out["top"] = top_issuer_calls(stats)
     return out
 
 
@@ -271,6 +272,16 @@ def where_time_goes(path: Path) -> list[tuple[str, float]]:
         found.append((label, cumulative))
     rest = total - sum(seconds for _, seconds in found)
     return [*found, ("the issuer's own Python and the rest", rest), ("total", total)]
+
+
+def top_issuer_calls(path: Path, count: int = 12) -> list[tuple[str, int, float]]:
+    """The issuer's functions with the most cumulative time (calls, seconds)."""
+    stats = pstats.Stats(str(path))
+    rows = [(f"{file.split('/issuer/', 1)[1]}:{name}", entry[1], entry[3])
+            for (file, _line, name), entry in stats.stats.items()  # type: ignore[attr-defined]
+            if "/issuer/" in file and "/site-packages/" not in file
+            and name not in ("run", "run_once", "_pass", "main", "run_worker", "<module>")]
+    return sorted(rows, key=lambda r: -r[2])[:count]
 
 
 def main() -> None:
@@ -332,6 +343,9 @@ def report(args: argparse.Namespace, results: dict[str, dict]) -> None:
             total = results[name]["profile"][-1][1]
             for label, seconds in results[name]["profile"]:
                 print(f"  {label:<40} {seconds:>8.1f} s {100 * seconds / total:>5.1f} %")
+            print("  the issuer's calls with the most time (cumulative, nested in one another):")
+            for label, calls, seconds in results[name]["top"]:
+                print(f"    {label:<52} {calls:>7} calls {seconds:>7.1f} s")
     for name in names:
         if "index" in results[name]:
             index = results[name]["index"]

@@ -129,30 +129,40 @@ class AlpacaBroker(BrokerHttp):
     def executions(self, account_id: str, order: Order) -> list[Execution]:
         """The order's fills, from its FILL activities, with their settlement (see the module
         notes)."""
-        fills = [a for a in self._fills(account_id, order.created_at)
+        fills = [a for a in self._fills(account_id, order.created_at, per_pass=True)
                  if a.order_id == order.id]
         today = self.clock().date
         return [self._execution(fill, fills, today) for fill in fills if fill.corrects_id is None]
 
-    def _fills(self, account_id: str, after: dt.datetime) -> list[Activity]:
+    def _fills(self, account_id: str, after: dt.datetime, *,
+               per_pass: bool = False) -> list[Activity]:
         """FILL activities of the account from ``after`` on (originals and corrections).
 
         Read with a stored cursor: the account's fills already seen are kept, and each call
         asks the broker only for the activities after the last one seen (one short request),
         so N orders cost N short reads, not N reads of the whole history. Corrections are new
         activities, so the cursor sees them. A call reaching further back than what is kept
-        reads from there again."""
+        reads from there again.
+
+        ``per_pass``: within a worker pass (:meth:`pass_scope`) the account's new fills are
+        asked for once, at the first such call (an order's executions: a fill that arrives
+        later in the pass is read by the next one). The settled quantity of a position is
+        always derived from a fresh read."""
         since = after - dt.timedelta(seconds=1)
+        memo = _PASS.get() if per_pass else None
         with self._fill_guard:
             kept = self._fill_log.get(account_id)
             if kept is None or since < kept[0]:
                 kept = (since, [])
             start, items = kept
-            cursor = items[-1].id if items else None
-            items = items + list(stream_after(lambda token: self.activities(
-                account_id=account_id, types=["FILL"], after=start, page_token=token,
-                page_size=500), cursor, 500))
-            self._fill_log[account_id] = (start, items)
+            if memo is None or (account_id, start) not in memo.setdefault("fills", set()):
+                cursor = items[-1].id if items else None
+                items = items + list(stream_after(lambda token: self.activities(
+                    account_id=account_id, types=["FILL"], after=start, page_token=token,
+                    page_size=500), cursor, 500))
+                self._fill_log[account_id] = (start, items)
+                if memo is not None:
+                    memo["fills"].add((account_id, start))
         return [a for a in items if a.transaction_time >= since]
 
     def _execution(self, fill: Activity, fills: list[Activity], today: dt.date) -> Execution:
@@ -251,10 +261,13 @@ class AlpacaBroker(BrokerHttp):
     def create_journal(self, *, entry_type: str, from_account: str, to_account: str,
                        symbol: str | None = None, qty: Decimal | None = None,
                        amount: Decimal | None = None, description: str = "",
-                       client_journal_id: str | None = None) -> Journal:
+                       client_journal_id: str | None = None,
+                       first_attempt: bool = False) -> Journal:
         """Create a journal at most once. Alpaca's journals have no client id: the id travels
         in the description (``[ref:<id>]``), and an earlier attempt (a timeout, a crash before
-        the caller stored the answer) is found by it before anything new is sent."""
+        the caller stored the answer) is found by it before anything new is sent, unless the
+        caller knows this is the first attempt (the lookup lists the journals between the two
+        accounts: skipping it keeps a day of N creations from costing N^2 reads)."""
         client_journal_id = client_journal_id or str(uuid.uuid4())
         tag = REF.format(client_journal_id)
 
@@ -262,7 +275,7 @@ class AlpacaBroker(BrokerHttp):
             return self.journal_by_client_id(client_journal_id, from_account=from_account,
                                              to_account=to_account, entry_type=entry_type)
 
-        if (existing := lookup()) is not None:
+        if not first_attempt and (existing := lookup()) is not None:
             return existing
         body: dict[str, Any] = {
             "entry_type": entry_type, "from_account": from_account, "to_account": to_account,

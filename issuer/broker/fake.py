@@ -238,7 +238,8 @@ class FakeBroker:
     def create_journal(self, *, entry_type: str, from_account: str, to_account: str,
                        symbol: str | None = None, qty: Decimal | None = None,
                        amount: Decimal | None = None, description: str = "",
-                       client_journal_id: str | None = None) -> Journal:
+                       client_journal_id: str | None = None,
+                       first_attempt: bool = False) -> Journal:
         self.calls.append(f"create_journal {client_journal_id}")
         if client_journal_id is not None and (existing := self.journal_by_client_id(
                 client_journal_id, from_account=from_account, to_account=to_account,

@@ -67,8 +67,11 @@ class BrokerPort(Protocol):
     def create_journal(self, *, entry_type: str, from_account: str, to_account: str,
                        symbol: str | None = None, qty: Decimal | None = None,
                        amount: Decimal | None = None, description: str = "",
-                       client_journal_id: str | None = None) -> Journal:
-        """Make a journal at most once per ``client_journal_id``."""
+                       client_journal_id: str | None = None,
+                       first_attempt: bool = False) -> Journal:
+        """Make a journal at most once per ``client_journal_id``. ``first_attempt``: the caller
+        stored, before this call, proof that no earlier call used this client id (so the
+        lookup before writing is skipped; failures inside the call still look it up)."""
         ...
 
     def journal(self, journal_id: str) -> Journal: ...

@@ -106,6 +106,8 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
              + (f" ({order.status_reason})" if order.status_reason else ""))
         return
     executions = issuer.broker.executions(account, order)
+    # every attempt at the payment journal commits the cost first: none stored, none made
+    first_attempt = creation.cost is None
     creation.cost = sum((e.amount for e in executions if e.status != "canceled"), Decimal(0))
     db.commit()
     crashpoints.reach("creation.after_fill")
@@ -115,7 +117,7 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
         payment = issuer.broker.create_journal(
             entry_type="JNLC", from_account=participant.broker_account_id, to_account=account,
             amount=creation.cost, description=f"payment for creation {creation.id}",
-            client_journal_id=f"creation-{creation.id}-payment")
+            client_journal_id=f"creation-{creation.id}-payment", first_attempt=first_attempt)
     except BrokerRejected as exc:
         move(db, creation, "halted", f"payment refused: {exc.code}: {exc.detail}")
         return
@@ -295,14 +297,15 @@ def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
 
 
 def mint_batches(issuer: Issuer) -> None:
-    """Mint creations that are ready together: per symbol, the settled creations (at least two,
-    at most ``ISSUER_MINT_BATCH_MAX``) form a batch with one reserve attestation
+    """Mint creations that are ready together: per symbol, the settled creations form batches
+    (each of at least two, at most ``ISSUER_MINT_BATCH_MAX``), each with one reserve attestation
     (``attest:batch:<id>``) and one ``batchMint`` (``mint:batch:<id>``). The batch and each
     creation's raw amount are stored before anything is sent, so a restart finishes the same
     batch; a creation alone takes the one-by-one path."""
     with issuer.session() as db:
         for symbol in issuer.chain.stocks:
-            _form_batch(issuer, db, symbol)
+            while _form_batch(issuer, db, symbol):   # every ready one, in batches
+                pass
         batches = list(db.scalars(select(Creation.mint_batch).distinct().where(
             Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting")))))
     for batch in batches:
@@ -310,18 +313,20 @@ def mint_batches(issuer: Issuer) -> None:
             _advance_batch(issuer, db, batch)
 
 
-def _form_batch(issuer: Issuer, db: Session, symbol: str) -> None:
+def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
+    """One batch of up to ``mint_batch_max`` ready rows; False when fewer than two wait."""
     ready = list(db.scalars(select(Creation).where(
         Creation.symbol == symbol, Creation.status == "settled", Creation.mint_batch.is_(None))
         .order_by(Creation.updated_at).limit(issuer.settings.mint_batch_max)))
     if len(ready) < 2 or mint_burn_blocker(issuer, db, symbol) is not None:
-        return
+        return False
     batch, multiplier = str(uuid.uuid4()), issuer.chain.multiplier(symbol)
     for creation in ready:
         creation.mint_batch = batch
         _fix_mint(db, creation, multiplier)
         move(db, creation, "attesting", f"mint batch {batch} of {len(ready)}")
     db.commit()
+    return True
 
 
 def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:

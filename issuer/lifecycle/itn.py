@@ -190,7 +190,8 @@ def mint_batches(issuer: Issuer) -> None:
     request alone takes the one-by-one path (``mint:itn:<tokenization request id>``)."""
     with issuer.session() as db:
         for symbol in issuer.chain.stocks:
-            _form_batch(issuer, db, symbol)
+            while _form_batch(issuer, db, symbol):   # every ready one, in batches
+                pass
         batches = list(db.scalars(select(ItnRequest.mint_batch).distinct().where(
             ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting")))
     for batch in batches:
@@ -198,20 +199,22 @@ def mint_batches(issuer: Issuer) -> None:
             _advance_batch(issuer, db, batch)
 
 
-def _form_batch(issuer: Issuer, db: Session, symbol: str) -> None:
+def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
+    """One batch of up to ``mint_batch_max`` ready rows; False when fewer than two wait."""
     ready = list(db.scalars(select(ItnRequest).where(
         ItnRequest.symbol == symbol, ItnRequest.type == "mint",
         ItnRequest.status == "confirmed", ItnRequest.mint_batch.is_(None),
         ItnRequest.raw.is_(None)).order_by(ItnRequest.updated_at)
         .limit(issuer.settings.mint_batch_max)))
     if len(ready) < 2 or _mint_blocker(issuer, db, symbol, fixed=False) is not None:
-        return
+        return False
     batch, multiplier = new_id(), issuer.chain.multiplier(symbol)
     for row in ready:
         row.mint_batch, row.multiplier = batch, str(multiplier)
         row.raw = str(shares_to_raw(row.qty, multiplier))
         move(db, row, "minting", f"mint batch {batch} of {len(ready)}")
     db.commit()
+    return True
 
 
 def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:

@@ -101,6 +101,11 @@ def test_fills_are_read_with_a_cursor_not_from_the_start_each_time():
     assert [e.qty for e in broker.executions("acct", order)] == [Decimal(1), Decimal("0.5")]
     # the second read asked only for what came after the last fill seen
     assert [p["page_token"] for p in pages] == [None, fills[2]["id"]]
+    # within a worker pass, the account's new fills are asked for once
+    with broker.pass_scope():
+        for _ in range(5):
+            broker.executions("acct", order)
+    assert len(pages) == 3
 
 
 def test_alpaca_errors_keep_their_message():
@@ -353,6 +358,13 @@ def test_a_journal_carries_its_client_id_and_is_not_made_twice():
     again = pay()   # a restarted worker asks again
     assert again.id == "j1" and len(made) == 1
     assert [r.method for r in seen] == ["GET", "POST", "GET", "GET"]
+    # a caller that stored proof of a first attempt skips the lookup; a lost answer is still
+    # found by it afterwards
+    seen.clear()
+    other = broker.create_journal(entry_type="JNLC", from_account="ap", to_account="custody",
+                                  amount=Decimal("1"), description="payment",
+                                  client_journal_id="creation-c2-payment", first_attempt=True)
+    assert other.id == "j2" and [r.method for r in seen] == ["POST", "GET"]
 
 
 # ----------------------------------------------------------------------------- the port
