@@ -16,9 +16,11 @@ from issuer.lifecycle.common import move
 from issuer.models import Approval, AuditEntry, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
 from issuer.units import shares_to_raw
+from servicekit import logs
 from servicekit.decimals import places
 
 KINDS = ("cash", "in_kind")
+LOG = logs.get("issuer.operations")
 
 
 def audit(db: Session, actor: str, action: str, subject: str | None, **detail: object) -> None:
@@ -76,6 +78,9 @@ def _store(db: Session, row: Creation | Redemption, actor: str) -> None:
     db.flush()
     action = "creation.request" if isinstance(row, Creation) else "redemption.request"
     audit(db, actor, action, row.id, symbol=row.symbol, qty=row.qty, kind=row.kind)
+    # the line that ties the request (its request id) to the lifecycle (its id)
+    LOG.info("lifecycle.requested", kind=action.split(".")[0], id=row.id, symbol=row.symbol,
+             qty=str(row.qty), participant_id=row.participant_id, by=actor)
 
 
 def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,

@@ -159,6 +159,12 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
         return
     creation.settled_qty = sum((e.qty for e in counted), Decimal(0))
     creation.units_date = _units_date(counted)
+    reversed_ = [e for e in executions if e.status == "canceled"]
+    if reversed_:   # say which fills the broker took back (a bust or a failed settlement)
+        remark = "; ".join(filter(None, [
+            f"{len(reversed_)} execution(s) reversed by the broker (busted or failed at "
+            f"settlement): " + ", ".join(f"{e.id} {e.qty} @ {e.price} on {e.trade_date}"
+                                         for e in reversed_), remark]))
     if creation.settled_qty <= 0:
         move(db, creation, "failed", f"no execution settled; {remark}")
         return
