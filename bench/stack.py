@@ -207,7 +207,9 @@ def indexer_rate(stack: Stack) -> dict[str, float]:
             "per_second": stored / elapsed}
 
 
-SETUPS = {"sqlite": (None, 0), "pg-1": ("postgresql", 1), "pg-2": ("postgresql", 2)}
+SETUPS = {"sqlite": (None, 0), "pg-1": ("postgresql", 1), "pg-2": ("postgresql", 2),
+          # pg-1 again under cProfile (which slows it): only for where the time goes
+          "profile": ("postgresql", 1)}
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 
 
@@ -225,11 +227,19 @@ def postgres_database() -> str:
 def run_setup(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     database, workers = SETUPS[name]
     url = postgres_database() if database == "postgresql" else None
-    profile = tmp / f"{name}-profile" if name == "pg-1" else None
+    profile = tmp / f"{name}-profile" if name == "profile" else None
     if profile is not None:
         profile.mkdir()
     stack = Stack(tmp / name, database_url=url, workers=workers, profile=profile)
     out: dict[str, object] = {}
+    if profile is not None:
+        try:
+            out["runs"] = [lifecycle(stack, args.profile_size)]
+        finally:
+            stack.stop()
+        out["profile"] = where_time_goes(profile / "worker-1.prof")
+        out["top"] = top_issuer_calls(profile / "worker-1.prof")
+        return out
     try:
         out["runs"] = [lifecycle(stack, int(n)) for n in args.sizes.split(",")]
         out["idle_passes_per_s"] = pass_rate(stack, 5)
@@ -243,9 +253,6 @@ def run_setup(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, objec
             out["index"] = indexer_rate(stack)
     finally:
         stack.stop()
-    if profile is not None and (stats := profile / "worker-1.prof").exists():
-        out["profile"] = where_time_goes(stats)
-        out["top"] = top_issuer_calls(stats)
     return out
 
 
@@ -287,7 +294,9 @@ def top_issuer_calls(path: Path, count: int = 12) -> list[tuple[str, int, float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000")
-    parser.add_argument("--setups", default="sqlite,pg-1,pg-2")
+    parser.add_argument("--setups", default="sqlite,pg-1,pg-2,profile")
+    parser.add_argument("--profile-size", type=int, default=300,
+                        help="creations in the profiled run")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
@@ -302,7 +311,7 @@ def main() -> None:
 
 def report(args: argparse.Namespace, results: dict[str, dict]) -> None:
     cpu = platform.processor() or platform.machine()
-    names = list(results)
+    names = [n for n in results if n != "profile"]
     width = 12
     print(f"\nThe stack on this machine ({os.cpu_count()} CPUs, {cpu}, Python "
           f"{platform.python_version()}; anvil, broker, issuer and PostgreSQL on loopback)")
@@ -337,9 +346,12 @@ def report(args: argparse.Namespace, results: dict[str, dict]) -> None:
         f"{results[n]['idle_passes_per_s']:>{width}.2f}" for n in names))
     print(f"{'worker passes/s, during reads':<34}" + "".join(
         f"{results[n]['read']['passes_per_s']:>{width}.2f}" for n in names))
-    for name in names:
+    for name in results:
         if "profile" in results[name]:
-            print(f"\nWhere the {name} worker's time went (cProfile, the whole run)")
+            run = results[name]["runs"][0]
+            print(f"\nWhere a worker's time goes: 1 worker on PostgreSQL under cProfile, "
+                  f"{run['n']} creations ({run['total_s']:.1f} s end to end, slowed by the "
+                  "profiler), its whole life")
             total = results[name]["profile"][-1][1]
             for label, seconds in results[name]["profile"]:
                 print(f"  {label:<40} {seconds:>8.1f} s {100 * seconds / total:>5.1f} %")

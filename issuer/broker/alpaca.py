@@ -131,6 +131,10 @@ class AlpacaBroker(BrokerHttp):
         notes)."""
         fills = [a for a in self._fills(account_id, order.created_at, per_pass=True)
                  if a.order_id == order.id]
+        if sum((f.qty or 0 for f in fills if f.corrects_id is None), Decimal(0)) \
+                < order.filled_qty:   # filled since this pass read the fills: read them again
+            fills = [a for a in self._fills(account_id, order.created_at)
+                     if a.order_id == order.id]
         today = self.clock().date
         return [self._execution(fill, fills, today) for fill in fills if fill.corrects_id is None]
 

@@ -106,6 +106,12 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
              + (f" ({order.status_reason})" if order.status_reason else ""))
         return
     executions = issuer.broker.executions(account, order)
+    if sum((e.qty for e in executions), Decimal(0)) < order.filled_qty:
+        # the order says filled, its fills are not all visible yet: nothing is paid for a
+        # fill the issuer cannot see (a payment of 0 would be refused and halt the creation)
+        note(creation, f"waiting: {order.filled_qty} filled, the broker shows the fills of "
+             f"{sum((e.qty for e in executions), Decimal(0))}")
+        return
     # every attempt at the payment journal commits the cost first: none stored, none made
     first_attempt = creation.cost is None
     creation.cost = sum((e.amount for e in executions if e.status != "canceled"), Decimal(0))

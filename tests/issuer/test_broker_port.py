@@ -105,7 +105,13 @@ def test_fills_are_read_with_a_cursor_not_from_the_start_each_time():
     with broker.pass_scope():
         for _ in range(5):
             broker.executions("acct", order)
-    assert len(pages) == 3
+        assert len(pages) == 3
+        # an order that filled after the pass read the fills (another worker's, or a late
+        # fill): its fills are read again, never taken as missing (a payment of 0)
+        fills.append({**fills[0], "id": "20241014150000000::000000000010", "order_id": "o7"})
+        late = order.model_copy(update={"id": "o7", "client_order_id": "c7"})
+        assert [e.order_id for e in broker.executions("acct", late)] == ["o7"]
+    assert len(pages) == 4
 
 
 def test_alpaca_errors_keep_their_message():
