@@ -22,10 +22,14 @@ from custody_mock.schemas import (
     ClockOut,
     ExecutionOut,
     FaultOut,
+    InstructionOut,
     JournalOut,
+    MeetingOut,
     OrderOut,
     PositionOut,
     PriceOut,
+    RecordOut,
+    ResultsOut,
     TokenizationIssuerOut,
     TokenizationLinkOut,
     TokenizationRequestOut,
@@ -314,6 +318,56 @@ class BrokerClient(BrokerHttp):
         """Send every call the broker owes issuers now (the dispatcher does it by itself)."""
         return int(self._call("POST", "/_mock/tokenization/dispatch",
                               idempotent=True).json()["sent"])
+
+    # ------------------------------------------------------------------------- proxy voting
+
+    def announce_meeting(self, *, symbol: str, meeting_date: dt.date, record_date: dt.date,
+                         cutoff: dt.datetime, proposals: list[dict[str, Any]],
+                         street: dict[str, dict[str, Decimal]] | None = None,
+                         meeting_id: str | None = None) -> MeetingOut:
+        """Proxy materials for a meeting arrive at the broker (mock control)."""
+        body = {"symbol": symbol, "meeting_date": meeting_date, "record_date": record_date,
+                "cutoff": cutoff, "proposals": proposals, "street": street,
+                "meeting_id": meeting_id}
+        return self._write(MeetingOut, "POST", "/_mock/proxy/meetings",
+                           {k: v for k, v in body.items() if v is not None})
+
+    def amend_meeting(self, meeting_id: str, **changes: Any) -> MeetingOut:
+        return self._write(MeetingOut, "POST", f"/_mock/proxy/meetings/{seg(meeting_id)}/amend",
+                           changes)
+
+    def cancel_meeting(self, meeting_id: str) -> MeetingOut:
+        return self._write(MeetingOut, "POST",
+                           f"/_mock/proxy/meetings/{seg(meeting_id)}/cancel", {},
+                           idempotent=True)
+
+    def meetings(self, *, symbol: str | None = None,
+                 since: dt.date | None = None) -> list[MeetingOut]:
+        return self._get_list(MeetingOut, "/proxy/v1/meetings", symbol=symbol, since=since)
+
+    def meeting(self, meeting_id: str) -> MeetingOut:
+        return self._get(MeetingOut, f"/proxy/v1/meetings/{seg(meeting_id)}")
+
+    def meeting_record(self, meeting_id: str, account_id: str) -> RecordOut:
+        return self._get(RecordOut, f"/proxy/v1/meetings/{seg(meeting_id)}/records/"
+                         f"{seg(account_id)}")
+
+    def instruct(self, meeting_id: str, *, account_id: str, client_instruction_id: str,
+                 votes: list[dict[str, Any]], replace: bool = False) -> InstructionOut:
+        return self._write(InstructionOut, "POST",
+                           f"/proxy/v1/meetings/{seg(meeting_id)}/instructions",
+                           {"account_id": account_id,
+                            "client_instruction_id": client_instruction_id, "votes": votes,
+                            "replace": replace})
+
+    def instructions(self, meeting_id: str, account_id: str) -> list[InstructionOut]:
+        return self._get_list(InstructionOut,
+                              f"/proxy/v1/meetings/{seg(meeting_id)}/instructions",
+                              account_id=account_id)
+
+    def meeting_results(self, meeting_id: str, account_id: str | None = None) -> ResultsOut:
+        return self._get(ResultsOut, f"/proxy/v1/meetings/{seg(meeting_id)}/results",
+                         account_id=account_id)
 
 
 def _same_order(order: OrderOut, body: dict[str, Any]) -> bool:

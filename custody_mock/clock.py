@@ -21,7 +21,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from custody_mock import corporate_actions, journals, settlement, trading
+from custody_mock import corporate_actions, journals, proxy, settlement, trading
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError
 from custody_mock.models import PricePoint
@@ -111,4 +111,5 @@ def _end_of_day(ctx: Ctx) -> None:
     settlement.apply_trade_faults(ctx)
     journals.execute_due(ctx)
     corporate_actions.end_of_day(ctx)
+    proxy.end_of_day(ctx)   # shareholder meetings' record dates
     ctx.state.now = ended + dt.timedelta(microseconds=1)

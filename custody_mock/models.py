@@ -365,3 +365,60 @@ class TokenizationDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     #: Deliver this many extra copies after the first success (a fault: a duplicate call).
     duplicates: Mapped[int] = mapped_column(default=0)
+
+
+# ----------------------------------------------------------------------------- proxy voting
+
+
+class Meeting(Base):
+    """One version of a shareholder meeting as proxy materials announce it to the broker
+    (``/_mock/proxy``); an amendment or a cancellation adds a version with the same id."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    meeting_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(default=1)
+    current: Mapped[bool] = mapped_column(default=True)
+    symbol: Mapped[str] = mapped_column(ForeignKey("assets.symbol"))
+    #: ``announced`` or ``cancelled``.
+    status: Mapped[str] = mapped_column(String(12), default="announced")
+    meeting_date: Mapped[dt.date]
+    record_date: Mapped[dt.date]
+    #: The broker's instruction cutoff (UTC).
+    cutoff: Mapped[dt.datetime]
+    #: ``[{"id", "text", "kind": "for_against_abstain" | "slate", "choices": [...],
+    #: "recommendation"}]``.
+    proposals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Votes cast by the rest of the street, per proposal and choice (the mock's stand-in for
+    #: every other shareholder), used for the result.
+    street: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime]
+
+
+class MeetingRecord(Base):
+    """An account's settled shares at the end of a meeting's record date (what it may vote)."""
+
+    __tablename__ = "meeting_records"
+    meeting_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    qty: Mapped[Decimal]
+
+
+class VoteInstruction(Base):
+    """An account's voting instruction for a meeting: per proposal, shares per choice. A
+    replacement before the cutoff supersedes the current one (kept, ``replaced``)."""
+
+    __tablename__ = "vote_instructions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    meeting_id: Mapped[str] = mapped_column(String(36), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    client_instruction_id: Mapped[str] = mapped_column(String(128))
+    #: ``{proposal id: {choice: qty as a string}}``.
+    votes: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)
+    #: ``accepted`` or ``replaced``.
+    status: Mapped[str] = mapped_column(String(10), default="accepted")
+    #: The account's instructions for the meeting, counted from 1 (their order: the simulated
+    #: clock may not move between two).
+    seq: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime]

@@ -23,6 +23,7 @@ from custody_mock.inputs import (
     Bps,
     Cash,
     CashPerShare,
+    Day,
     Fraction01,
     KycAmount,
     LimitPrice,
@@ -701,3 +702,103 @@ class TokenizationLinkOut(Out):
     email: str
     client_id: str
     created_at: dt.datetime
+
+
+# ----------------------------------------------------------------------------- proxy voting
+
+ProposalId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")]
+Choice = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ProposalIn(Strict):
+    """A proposal: ``for_against_abstain`` (its choices are for, against, abstain) or a
+    ``slate`` of candidates (its choices)."""
+
+    id: ProposalId
+    text: str = Field(min_length=1, max_length=2000)
+    kind: Literal["for_against_abstain", "slate"]
+    choices: list[Choice] | None = Field(None, max_length=50)
+    recommendation: Choice | None = None
+
+
+class MeetingIn(Strict):
+    """A shareholder meeting, as proxy materials announce it to the broker."""
+
+    meeting_id: str | None = Field(None, min_length=1, max_length=36,
+                                   pattern=r"^[A-Za-z0-9-]+$")
+    symbol: str = Field(min_length=1, max_length=16)
+    meeting_date: Day
+    record_date: Day
+    #: The broker's instruction cutoff.
+    cutoff: Timestamp
+    proposals: list[ProposalIn] = Field(min_length=1, max_length=50)
+    #: Votes of every other shareholder, per proposal and choice (the result adds them).
+    street: dict[ProposalId, dict[Choice, Qty]] | None = Field(None, max_length=50)
+
+
+class MeetingAmend(Strict):
+    meeting_date: Day | None = None
+    record_date: Day | None = None
+    cutoff: Timestamp | None = None
+    proposals: list[ProposalIn] | None = Field(None, min_length=1, max_length=50)
+    street: dict[ProposalId, dict[Choice, Qty]] | None = Field(None, max_length=50)
+
+
+class MeetingOut(Out):
+    meeting_id: str
+    version: int
+    status: str
+    symbol: str
+    meeting_date: dt.date
+    record_date: dt.date
+    cutoff: dt.datetime
+    proposals: list[dict[str, Any]]
+    created_at: dt.datetime
+
+
+class VoteIn(Strict):
+    proposal_id: ProposalId
+    choice: Choice
+    qty: Qty
+
+
+class InstructionIn(Strict):
+    """An account's voting instruction: shares per choice per proposal (split voting)."""
+
+    account_id: str = Field(min_length=1, max_length=36)
+    client_instruction_id: str = Field(min_length=1, max_length=128)
+    votes: list[VoteIn] = Field(min_length=1, max_length=500)
+    #: Replace the account's accepted instruction (before the cutoff).
+    replace: StrictBool = False
+
+
+class InstructionOut(Out):
+    id: str
+    meeting_id: str
+    account_id: str
+    client_instruction_id: str
+    votes: dict[str, dict[str, str]]
+    status: str
+    created_at: dt.datetime
+
+
+class RecordOut(BaseModel):
+    """What an account may vote: its settled shares at the end of the record date (null
+    before then)."""
+
+    meeting_id: str
+    account_id: str
+    qty: Amount | None
+
+
+class ProposalResultOut(BaseModel):
+    id: str
+    totals: dict[str, str]
+    outcome: str
+    account_votes: dict[str, str]
+
+
+class ResultsOut(BaseModel):
+    meeting_id: str
+    version: int
+    proposals: list[ProposalResultOut]

@@ -28,6 +28,7 @@ from brownie import (
     MaxHoldersModule,
     ModularCompliance,
     MultiplierScheduleLogic,
+    ProxyVoteRegistry,
     RecoveryLogic,
     ReserveLogic,
     StockToken,
@@ -116,6 +117,8 @@ class Suite:
     distributor: Any
     stablecoin: Any
     deploy_block: int
+    #: Shareholder votes passed through: each meeting's ballot root and tally hash.
+    voting: Any = None
     stocks: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ listing
@@ -216,6 +219,7 @@ class Suite:
                 **{name: entry(lib) for name, lib in self.libraries.items()},
                 "DividendDistributor": entry(self.distributor),
                 "Stablecoin": entry(self.stablecoin),
+                "ProxyVoteRegistry": entry(self.voting),
                 **{name: entry(module) for name, module in self.modules.items()},
             },
             "stocks": stocks,
@@ -300,7 +304,8 @@ def deploy_suite(roles: Roles, verification_cache_age: int = DAY) -> Suite:
     messages = TransferRestrictionMessages.deploy(owner)
     distributor = DividendDistributor.deploy(roles.owner, roles.corporate_actions, owner)
     stablecoin = DevStablecoin.deploy(roles.corporate_actions, owner)
+    voting = ProxyVoteRegistry.deploy(roles.owner, roles.corporate_actions, owner)
     return Suite(
         roles, storage, topics, issuers, registry, claim_issuer, modules, factory, libraries,
-        messages, distributor, stablecoin, deploy_block
+        messages, distributor, stablecoin, deploy_block, voting
     )

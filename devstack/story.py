@@ -17,13 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from custody_mock.client import BrokerClient
 from devstack.processes import StackError
 from issuer.chain import Chain
+from issuer.config import dev_key
 from issuer.units import raw_to_shares
-from servicekit.calendar import NEW_YORK
+from issuer.voting import ballot
+from servicekit.calendar import NEW_YORK, SettlementCalendar
 
 D = Decimal
 ONE = 10**18
@@ -144,6 +148,7 @@ class Story:
         self.split()
         self.redeem()
         self.tokenization()
+        self.meeting()
         self.reconcile()
 
     def tokenization(self) -> None:
@@ -335,8 +340,80 @@ class Story:
         after = self.broker.trading_account(self.ap_account).cash
         print(f"   the participant's broker cash: {cash} -> {after}")
 
+    def meeting(self) -> None:
+        today = self.broker.clock().date
+        sessions = SettlementCalendar()
+        last_day = sessions.settlement_date(sessions.settlement_date(today))
+        meeting_day = last_day + dt.timedelta(days=3)
+        cutoff = dt.datetime.combine(last_day, dt.time(16), NEW_YORK)
+        print(f"\n9. A shareholder meeting of AAPL on {meeting_day}: record date {today}, the "
+              f"broker's cutoff {cutoff:%a %H:%M} New York; the holders vote, the issuer "
+              "instructs the broker")
+        notice = self.broker.announce_meeting(
+            symbol="AAPL", meeting_date=meeting_day, record_date=today, cutoff=cutoff,
+            proposals=[{"id": "1", "text": "Ratify the auditors",
+                        "kind": "for_against_abstain", "recommendation": "for"},
+                       {"id": "2", "text": "Elect one director", "kind": "slate",
+                        "choices": ["Ada", "Grace"], "recommendation": "Ada"}],
+            street={"1": {"for": D(5000), "against": D(4990)}})
+        mid = notice.meeting_id
+        path = f"/v1/meetings/{mid}"
+        self.settle()
+        self.next_day()                                  # the record date ends
+        self.wait("the ballot is published", lambda: self.status(path) == "open")
+        row = self.operator.get(path)
+        print(f"   holders of record at block {row['record_block']} (multiplier "
+              f"{D(row['multiplier']) / ONE}): {row['entitled_shares']} shares; custody "
+              f"held {row['custody_shares']}; Merkle root {row['root'][:18]}... on chain")
+        public = httpx.Client(base_url=self.operator.http.base_url, timeout=30)
+        alice = public.get(f"{path}/voters/{self.w.alice}").json()
+        bob = public.get(f"{path}/voters/{self.w.bob}").json()
+        print(f"   alice may vote {alice['shares']}, bob {bob['shares']} "
+              "(each with a proof against the root)")
+
+        def vote(index: int, wallet: str, votes: list[tuple[str, str, str]], nonce: int = 1,
+                 signer: int | None = None) -> httpx.Response:
+            message = ballot.typed_data(
+                chain_id=self.chain.chain_id,
+                registry=self.chain.contract("ProxyVoteRegistry").address, meeting_id=mid,
+                voter=wallet, votes=[(p, c, ballot.to_units(D(s))) for p, c, s in votes],
+                nonce=nonce)
+            signed = Account.from_key(dev_key(signer or index)).sign_message(
+                encode_typed_data(full_message=message))
+            return public.post(f"{path}/ballots", json={
+                "voter": wallet, "nonce": nonce, "signature": "0x" + signed.signature.hex(),
+                "votes": [{"proposal": p, "choice": c, "shares": s} for p, c, s in votes]})
+
+        half = format(D(alice["shares"]) / 2, "f")
+        split = vote(7, self.w.alice, [("1", "for", half), ("1", "against", half),
+                                       ("2", "Grace", alice["shares"])])
+        print(f"   alice splits her vote: {half} for, {half} against; Grace on the slate "
+              f"(ballot {split.json()['ballot_id'][:8]}, {split.status_code})")
+        vote(8, self.w.bob, [("1", "against", bob["shares"])])
+        changed = vote(8, self.w.bob, [("1", "for", bob["shares"]),
+                                       ("2", "Ada", bob["shares"])], nonce=2)
+        print(f"   bob votes against, then changes his mind: for, and Ada (nonce 2 replaces "
+              f"nonce 1: {changed.status_code})")
+        stranger = vote(9, self.w.outsider, [("1", "for", "1")])
+        print(f"   a stranger's ballot is refused: {stranger.status_code} "
+              f"{stranger.json()['code']}")
+        self.until_date(last_day)
+        before = self.broker.clock().now                 # past the holders' deadline
+        after = self.broker.set_clock(cutoff - dt.timedelta(minutes=30)).now
+        self.advance_chain(int((after - before).total_seconds()))
+        self.wait("the instruction", lambda: self.status(path) == "instructed")
+        row = self.operator.get(path)
+        print(f"   the instruction to the broker (unvoted shares: {row['unvoted_policy']}): "
+              f"{row['instruction']['votes']}; its hash on chain "
+              f"{row['instruction_hash'][:18]}...")
+        self.until_date(meeting_day + dt.timedelta(days=1))
+        self.wait("the result", lambda: self.status(path) == "completed")
+        for result in self.operator.get(path)["results"]["proposals"]:
+            print(f"   result of {result['id']}: {result['outcome']} {result['totals']}, "
+                  f"as instructed {result['account_votes']}")
+
     def reconcile(self) -> None:
-        print("\n9. Reconciliation: tokens (economic shares) against settled custody")
+        print("\n10. Reconciliation: tokens (economic shares) against settled custody")
         for report in self.operator.get("/v1/reserves"):
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "

@@ -26,6 +26,9 @@ app.add_typer(actions, name="corporate-actions")
 itn = typer.Typer(help="The tokenization network (ITN): mints and redemptions.",
                   no_args_is_help=True)
 app.add_typer(itn, name="itn")
+meetings = typer.Typer(help="Shareholder meetings: snapshot, ballots, tally, instruction, "
+                            "result.", no_args_is_help=True)
+app.add_typer(meetings, name="meetings")
 
 Url = Annotated[str, typer.Option(envvar="ISSUER_API_URL", help="base URL of the issuer API")]
 Key = Annotated[str, typer.Option(envvar="ISSUER_API_KEY", help="your API key")]
@@ -165,6 +168,34 @@ def itn_list(url: Url = "http://127.0.0.1:8800", key: Key = "", type: str | None
 def itn_get(request_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
     """One ITN request (the issuer's id, the broker's, or a deposit) and its transactions."""
     _call("GET", url, key, f"/v1/itn/requests/{request_id}")
+
+
+@meetings.command("list")
+def meetings_list(url: Url = "http://127.0.0.1:8800", key: Key = "", symbol: str | None = None,
+                  status: str | None = None) -> None:
+    """Meetings the broker announced, with their snapshot, instruction and result."""
+    _call("GET", url, key, "/v1/meetings", params={"symbol": symbol, "status": status})
+
+
+@meetings.command("get")
+def meetings_get(meeting_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """One meeting: record block, multiplier, root, custody at the record date, the
+    instruction sent and its hash, the broker's result."""
+    _call("GET", url, key, f"/v1/meetings/{meeting_id}")
+
+
+@meetings.command("tally")
+def meetings_tally(meeting_id: str, url: Url = "http://127.0.0.1:8800", key: Key = "") -> None:
+    """The counted ballots per proposal and choice (public), the instruction and result."""
+    _call("GET", url, key, f"/v1/meetings/{meeting_id}/tally")
+
+
+@meetings.command("policy")
+def meetings_policy(meeting_id: str, policy: str, url: Url = "http://127.0.0.1:8800",
+                    key: Key = "", idempotency_key: Idem = None) -> None:
+    """What the instruction does with unvoted shares: unvoted (default) or board."""
+    _call("POST", url, key, f"/v1/meetings/{meeting_id}/policy", {"policy": policy},
+          idempotency_key=idempotency_key)
 
 
 @actions.command("figures")

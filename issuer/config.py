@@ -110,6 +110,10 @@ class Settings(ServiceSettings):
     itn_api_key: SecretStr = Field(SecretStr(""), description="The key the issuer gave the "
                                    "broker for its tokenization network endpoints (empty: ITN "
                                    "is off and they refuse every call).")
+    vote_deadline_margin: int = Field(
+        3600, ge=0, description="Seconds before the broker's instruction cutoff at which "
+                                "holders' ballots close (the issuer then tallies and "
+                                "instructs).")
     itn_issuer_name: str = Field("stockstack", description="The issuer's name on the "
                                                            "tokenization network.")
     itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "

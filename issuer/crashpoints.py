@@ -29,6 +29,10 @@ POINTS = (
     "itn_mint.after_mint_sent", "itn_mint.after_callback", "itn_redeem.after_burn_sent",
     *(f"itn_mint.before_{s}" for s in ("minting", "minted", "completed")),
     *(f"itn_redeem.before_{s}" for s in ("pending", "burning", "completed")),
+    # shareholder meetings: between the stored tally and the broker's instruction, the
+    # broker instructed before the database knows, and the status changes around them
+    "meeting.before_instruction", "meeting.after_instruction",
+    *(f"meeting.before_{s}" for s in ("instructing", "instructed")),
 )
 
 

@@ -28,11 +28,13 @@ from issuer.models import (
     Creation,
     Investor,
     ItnRequest,
+    Meeting,
     ReconciliationRecord,
     Redemption,
     SymbolHalt,
 )
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS
+from issuer.voting import steps as meetings
 from servicekit.metrics import http_histogram
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "creation": (Creation, OPEN_CREATIONS), "redemption": (Redemption, OPEN_REDEMPTIONS),
     "investor": (Investor, onboarding.OPEN), "corporate_action": (CorporateAction, ACTIVE),
-    "itn_request": (ItnRequest, itn.OPEN)}
+    "itn_request": (ItnRequest, itn.OPEN), "meeting": (Meeting, meetings.OPEN)}
 PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 

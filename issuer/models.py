@@ -456,3 +456,75 @@ class CorporateAction(Base):
     reclaimed: Mapped[Decimal | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+# ----------------------------------------------------------------------------- voting
+
+
+class Meeting(Base):
+    """A shareholder meeting the broker announced, passed through to the token holders.
+
+    announced -> publishing (snapshot taken, ballot root being published) -> open (holders
+    vote until ``deadline``) -> instructing (the tally is stored, then sent to the broker) ->
+    instructed -> completed (the broker's result stored); or cancelled / failed."""
+
+    __tablename__ = "meetings"
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
+    #: The broker's meeting id.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    symbol: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    meeting_date: Mapped[dt.date]
+    record_date: Mapped[dt.date]
+    #: The broker's instruction cutoff, and the holders' deadline (earlier by the margin).
+    cutoff: Mapped[dt.datetime]
+    deadline: Mapped[dt.datetime]
+    proposals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: What is done with the shares of holders who did not vote: ``unvoted`` (left unvoted)
+    #: or ``board`` (voted as the board recommends), set by an operator before the deadline.
+    unvoted_policy: Mapped[str] = mapped_column(String(8), default="unvoted")
+    #: The snapshot: the last block of the record date, the multiplier then, the total
+    #: entitled shares, the Merkle root, and custody's shares at the record date.
+    record_block: Mapped[int | None] = mapped_column(BigInteger)
+    multiplier: Mapped[str | None] = mapped_column(String(80))
+    entitled_shares: Mapped[Decimal | None]
+    root: Mapped[str | None] = mapped_column(String(66))
+    custody_shares: Mapped[Decimal | None]
+    #: The instruction sent (per proposal, shares per choice), its hash, the broker's id.
+    instruction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    instruction_hash: Mapped[str | None] = mapped_column(String(66))
+    broker_instruction_id: Mapped[str | None] = mapped_column(String(36))
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class MeetingEntitlement(Base):
+    """A holder of record: economic shares at the record block (1e-9 share units)."""
+
+    __tablename__ = "meeting_entitlements"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(42), primary_key=True)
+    raw: Mapped[str] = mapped_column(String(80))
+    units: Mapped[int] = mapped_column(BigInteger)
+
+
+class Ballot(Base):
+    """A holder's signed ballot; a newer one (higher nonce, before the deadline) replaces it."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("meeting_id", "voter", "nonce"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)
+    voter: Mapped[str] = mapped_column(String(42))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    #: ``[[proposal, choice, units]]`` as signed.
+    votes: Mapped[list[list[Any]]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(66))
+    signature: Mapped[str] = mapped_column(Text)
+    #: ``counted`` (the holder's current ballot) or ``replaced``.
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime]

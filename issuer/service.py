@@ -15,6 +15,7 @@ from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
 from issuer.leases import Claims
 from issuer.schema import upgrade
+from issuer.voting.port import ProxyVoting, ProxyVotingHttp
 
 if TYPE_CHECKING:
     from issuer.metrics import IssuerMetrics
@@ -34,6 +35,10 @@ class Issuer:
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
         self.broker: BrokerPort = AlpacaBroker(
+            settings.broker_url, api_key=settings.broker_key.get_secret_value(),
+            api_secret=settings.broker_secret.get_secret_value())
+        #: The proxy-voting service (the broker's ``/proxy/v1``).
+        self.proxy_voting: ProxyVoting = ProxyVotingHttp(
             settings.broker_url, api_key=settings.broker_key.get_secret_value(),
             api_secret=settings.broker_secret.get_secret_value())
         self._metrics: IssuerMetrics | None = None
@@ -61,4 +66,5 @@ class Issuer:
     def close(self) -> None:
         self.claims.close()
         self.broker.close()
+        self.proxy_voting.close()
         self.engine.dispose()

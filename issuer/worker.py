@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from issuer import deposits, indexer
+from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
 from issuer.lifecycle import creations, itn, onboarding, redemptions
-from issuer.models import CorporateAction, Creation, Investor, ItnRequest, Redemption
+from issuer.models import CorporateAction, Creation, Investor, ItnRequest, Meeting, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
+from issuer.voting import steps as meetings
 from servicekit import logs
 
 Step = Callable[[Issuer, Session, Any], None]
@@ -64,7 +66,7 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
 #: The id a lifecycle's log lines carry (its correlation id).
 _CORRELATION = {"creations": "creation_id", "redemptions": "redemption_id",
                 "investors": "wallet", "corporate_actions": "corporate_action_id",
-                "itn_requests": "itn_request_id"}
+                "itn_requests": "itn_request_id", "meetings": "meeting_id"}
 
 
 def _check(issuer: Issuer, symbol: str) -> Reconciliation | None:
@@ -107,6 +109,15 @@ def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
             discovery.discover(issuer, db)
 
     _task(issuer, "discovery", discover)
+
+    def discover_meetings() -> None:
+        try:
+            with issuer.session() as db:
+                meetings.discover(issuer, db)
+        except BrokerUnavailable as exc:   # the proxy service: read again next pass
+            LOG.warning("meetings.unavailable", reason=str(exc)[:300])
+
+    _task(issuer, "meetings", discover_meetings)
     moved["corporate_actions"] = _advance_all(
         issuer, CorporateAction, CorporateAction.id, corporate_actions.ACTIVE,
         corporate_actions.step)
@@ -117,6 +128,7 @@ def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
                                       creations.step)
     moved["redemptions"] = _advance_all(issuer, Redemption, Redemption.id, OPEN_REDEMPTIONS,
                                         redemptions.step)
+    moved["meetings"] = _advance_all(issuer, Meeting, Meeting.id, meetings.OPEN, meetings.step)
     def index() -> None:
         with issuer.session() as db:
             indexer.run_once(issuer, db)

@@ -52,8 +52,11 @@ OperationHook = Callable[[str, str, dict[str, Any]], None]
 
 def document(app: FastAPI, *, scheme_name: str, scheme: dict[str, Any], refusals: Refusals,
              internal_error: str, operation_hook: OperationHook | None = None,
-             extensions: dict[str, Any] | None = None) -> None:
-    """Replace ``app.openapi`` with the completed document (built once, then cached)."""
+             extensions: dict[str, Any] | None = None,
+             unauthenticated: Callable[[str, str], bool] | None = None) -> None:
+    """Replace ``app.openapi`` with the completed document (built once, then cached).
+    ``unauthenticated(method, path)``: an operation that needs no credentials but still
+    refuses (documented refusals, no security requirement)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -79,7 +82,10 @@ def document(app: FastAPI, *, scheme_name: str, scheme: dict[str, Any], refusals
                     responses.pop("422", None)
                     responses["500"] = problem_response(internal_error)
                     continue
-                operation["security"] = [{scheme_name: []}]
+                if unauthenticated is None or not unauthenticated(method, path):
+                    operation["security"] = [{scheme_name: []}]
+                else:
+                    operation["security"] = []
                 for code, description in answers.items():
                     responses[code] = problem_response(description)
         app.openapi_schema = schema

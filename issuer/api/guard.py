@@ -16,6 +16,7 @@ In this order, so that nothing costs the server anything before the caller is kn
 from __future__ import annotations
 
 import hmac
+import re
 
 import anyio
 
@@ -39,6 +40,8 @@ from servicekit.problems import problem
 MAX_BODY = 1 << 20
 #: Routes anyone may call.
 PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics")
+#: The holders' voting routes: public (a ballot is authenticated by its signature).
+VOTER = re.compile(r"^/v1/meetings/[^/]+/(voters/[^/]+|ballots|ballots/[^/]+|tally)$")
 #: The tokenization network's routes: the broker calls them with the key the issuer gave it
 #: (``ISSUER_ITN_API_KEY``), never an operator's key.
 NETWORK = ("/accounts/connect", "/tokenized-assets", "/inkind/issuance",
@@ -66,7 +69,7 @@ class RequestGuard:
                                "the request contains a NUL character")
             return
         path = scope.get("path", "")
-        if not (path in PUBLIC or path.startswith("/docs/")):
+        if not (path in PUBLIC or path.startswith("/docs/") or VOTER.match(path)):
             try:
                 principal = await anyio.to_thread.run_sync(self._authenticate, scope)
             except IssuerError as refused:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from issuer.api.guard import MAX_BODY, NETWORK, PUBLIC
+from issuer.api.guard import MAX_BODY, NETWORK, PUBLIC, VOTER
 from issuer.validation import ADDRESS_PATTERN
 from servicekit import openapi
 from servicekit.openapi import WRITES
@@ -75,6 +75,16 @@ PARAMETER_SCHEMAS = {
 
 
 #: The tokenization network's routes answer the broker as ITN expects.
+VOTER_REFUSALS = {
+    "403": "The voter held no shares at the record date (`not_holder_of_record`).",
+    "404": "No such meeting, ballot, or holder of record (`meeting_not_found`, "
+           "`ballot_not_found`, `not_holder_of_record`).",
+    "409": "Voting is not open (`voting_not_open`), the holders' deadline passed "
+           "(`deadline_passed`), or the nonce is not above the counted ballot's (`stale_nonce`).",
+    "422": "A malformed ballot, an unknown proposal or choice, more shares than the entitlement "
+           "(`over_entitlement`), or a signature that is not the voter's over this ballot "
+           "(`invalid_signature`).",
+}
 NETWORK_REFUSALS = {
     "400": "Refused with a `reason` the broker shows the AP (`invalid_payload`, "
            "`client_not_eligible`, `wallet_not_client`, `token_not_on_network`, "
@@ -88,9 +98,19 @@ NETWORK_REFUSALS = {
 }
 
 
+def _voter(path: str) -> bool:
+    """A holders' voting route (public; its ids are path templates here)."""
+    return VOTER.match(path.replace("{meeting_id}", "m").replace("{wallet}", "w")
+                       .replace("{ballot_id}", "b")) is not None
+
+
 def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in PUBLIC:
         return None
+    if _voter(path):
+        codes = ["403", "404", "409", "422", "500"] if method in WRITES else ["404", "422",
+                                                                             "500"]
+        return {code: VOTER_REFUSALS.get(code, REFUSALS[code]) for code in codes}
     if path in NETWORK:
         return {**NETWORK_REFUSALS, "500": REFUSALS["500"]}
     # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
@@ -111,6 +131,11 @@ def _operation(method: str, path: str, operation: dict[str, Any]) -> None:
                                     "`Idempotency-Key`: the protocol's own ids make it safe "
                                     "to repeat.").strip()
         return
+    if _voter(path):
+        operation["description"] = (operation.get("description", "") + "\n\nPublic: no API "
+                                    "key; a ballot is authenticated by its EIP-712 signature, "
+                                    "and resent as is it is answered with its receipt.").strip()
+        return
     if method in WRITES and path not in PUBLIC:
         operation.setdefault("parameters", []).insert(0, dict(IDEMPOTENCY_KEY))
 
@@ -122,4 +147,5 @@ def document(app: FastAPI) -> None:
         scheme={"type": "apiKey", "in": "header", "name": "X-API-Key",
                 "description": "An operator's API key (`POST /v1/api-keys`)."},
         refusals=_refusals, internal_error=REFUSALS["500"], operation_hook=_operation,
-        extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA})
+        extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA},
+        unauthenticated=lambda _method, path: _voter(path))

@@ -562,3 +562,97 @@ class ItnRequestOut(Out):
 class ItnRequestDetail(ItnRequestOut):
     custody_account_id: str
     chain: list[ChainRef]
+
+
+# ----------------------------------------------------------------------------- meetings
+
+
+class MeetingOut(Out):
+    """A shareholder meeting passed through to the holders."""
+
+    id: str
+    version: int
+    symbol: str
+    status: str
+    status_reason: str | None
+    meeting_date: dt.date
+    record_date: dt.date
+    cutoff: dt.datetime
+    #: Ballots close here (the cutoff less ``ISSUER_VOTE_DEADLINE_MARGIN``).
+    deadline: dt.datetime
+    proposals: list[dict[str, Any]]
+    unvoted_policy: str
+    record_block: int | None
+    multiplier: str | None
+    entitled_shares: Amount | None
+    root: str | None
+    custody_shares: Amount | None
+    instruction: dict[str, Any] | None
+    instruction_hash: str | None
+    broker_instruction_id: str | None
+    results: dict[str, Any] | None
+
+
+class PolicyIn(Strict):
+    """What is done with the shares of holders who do not vote: left ``unvoted``, or voted as
+    the ``board`` recommends."""
+
+    policy: Literal["unvoted", "board"]
+
+
+class VoteIn(Strict):
+    proposal: str = Field(min_length=1, max_length=32)
+    choice: str = Field(min_length=1, max_length=100)
+    #: Shares, as a string: digits with at most 9 decimals.
+    shares: Quantity
+
+
+class BallotIn(Strict):
+    """A holder's ballot, signed as EIP-712 typed data (``GET .../voters/{wallet}`` gives the
+    domain and types): shares per choice per proposal, up to the entitlement."""
+
+    voter: AddressText
+    nonce: int = Field(ge=1, le=2**63 - 1)
+    votes: list[VoteIn] = Field(min_length=1, max_length=200)
+    #: The voter's signature over the ballot's EIP-712 digest (hex); a contract wallet's is
+    #: checked through ERC-1271.
+    signature: str = Field(min_length=2, max_length=4200, pattern=r"^0x[0-9a-fA-F]*$")
+
+
+class BallotReceipt(BaseModel):
+    ballot_id: str
+    meeting_id: str
+    voter: str
+    nonce: int
+    status: str
+    digest: str
+    votes: list[dict[str, str]]
+    counted_at: dt.datetime
+    instruction_hash: str | None
+    meeting_status: str
+
+
+class VoterOut(BaseModel):
+    meeting_id: str
+    wallet: str
+    units: int
+    shares: str
+    record_block: int | None
+    root: str | None
+    proof: list[str]
+    deadline: dt.datetime
+    next_nonce: int
+    typed_data: dict[str, Any]
+    proposals: list[dict[str, Any]]
+
+
+class TallyOut(BaseModel):
+    meeting_id: str
+    status: str
+    holders_of_record: int
+    ballots: int
+    entitled_shares: str
+    proposals: list[dict[str, Any]]
+    instruction: dict[str, Any] | None
+    instruction_hash: str | None
+    results: dict[str, Any] | None

@@ -20,6 +20,7 @@ from issuer.models import (
     Creation,
     Investor,
     ItnRequest,
+    Meeting,
     Redemption,
 )
 from issuer.reserves import attestation_figures
@@ -28,7 +29,7 @@ from servicekit import logs
 
 LOG = logs.get("issuer.lifecycle")
 
-Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest
+Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest | Meeting
 #: Broker order statuses after which nothing more fills.
 FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
@@ -86,6 +87,8 @@ def _kind(row: Lifecycle) -> str:
         return "corporate_action"
     if isinstance(row, ItnRequest):
         return f"itn_{row.type}"
+    if isinstance(row, Meeting):
+        return "meeting"
     return "creation" if isinstance(row, Creation) else "redemption"
 
 

@@ -124,6 +124,13 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert "shares journaled to custody (completed), 10 AAPL minted in" in out
             assert "completed in" in out and "(shares journaled back, tokens burned)" in out
             assert "the participant's own AAPL at the broker: 9.0035 settled" in out
+            # the shareholder meeting: entitlements at M = 1.000875 (30 and 20 raw), alice
+            # splits 15.013125 / 15.013125, bob's second ballot (for, Ada) replaces his first
+            assert "alice may vote 30.02625, bob 20.0175" in out
+            assert "a stranger's ballot is refused: 403 not_holder_of_record" in out
+            assert ("{'1': {'against': '15.013125', 'for': '35.030625'}, "
+                    "'2': {'Ada': '20.0175', 'Grace': '30.02625'}}") in out
+            assert "result of 1: passed {'for': '5035.030625', 'against': '5005.013125'" in out
 
             env = env_file(run_dir / "env")
             api = httpx.Client(base_url=env["ISSUER_API_URL"],

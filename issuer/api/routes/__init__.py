@@ -14,13 +14,14 @@ from issuer.api.routes import (
     creations,
     investors,
     itn,
+    meetings,
     redemptions,
     reserves,
 )
 
 router = APIRouter(prefix="/v1")
 for module in (admin, creations, redemptions, corporate_actions, reserves, controls, investors,
-               audit, itn):
+               audit, itn, meetings):
     router.include_router(module.router)
 #: The tokenization network's endpoints (no prefix: the paths the broker knows).
 network_router = itn.network_router

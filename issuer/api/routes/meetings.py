@@ -1,0 +1,128 @@
+"""Shareholder meetings: the operator's view and policy (``/v1/meetings``), and the holders'
+public endpoints, which need no API key (a ballot is authenticated by its signature):
+``GET /v1/meetings/{id}/voters/{wallet}`` (entitlement, proof, what to sign),
+``POST /v1/meetings/{id}/ballots``, ``GET /v1/meetings/{id}/ballots/{ballot_id}`` (the
+receipt) and ``GET /v1/meetings/{id}/tally``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from issuer.api.auth import Principal
+from issuer.api.paging import Limit, page
+from issuer.api.routes.deps import OperatorWrite, Viewer
+from issuer.api.schemas import (
+    BallotIn,
+    BallotReceipt,
+    MeetingOut,
+    Page,
+    PolicyIn,
+    TallyOut,
+    VoterOut,
+)
+from issuer.errors import IssuerError, conflict
+from issuer.models import Meeting
+from issuer.operations import audit
+from issuer.service import Issuer
+from issuer.voting import ballots
+
+router = APIRouter(tags=["meetings"])
+
+
+def _issuer(request: Request) -> Issuer:
+    return request.app.state.issuer
+
+
+@router.get("/meetings", response_model=Page[MeetingOut])
+def list_meetings(ctx: Viewer, symbol: str | None = None, status: str | None = None,
+                  cursor: str | None = None, limit: Limit = 50) -> Any:
+    """Shareholder meetings the broker announced, with their snapshot, instruction and
+    result."""
+    query = select(Meeting)
+    if symbol:
+        query = query.where(Meeting.symbol == symbol.upper())
+    if status:
+        query = query.where(Meeting.status == status)
+    return page(ctx.db, query, Meeting, cursor, limit, MeetingOut)
+
+
+@router.get("/meetings/{meeting_id}", response_model=MeetingOut)
+def get_meeting(meeting_id: str, ctx: Viewer) -> Any:
+    return MeetingOut.model_validate(ballots.meeting(ctx.db, meeting_id))
+
+
+@router.post("/meetings/{meeting_id}/policy", response_model=MeetingOut)
+def set_policy(meeting_id: str, body: PolicyIn, ctx: OperatorWrite) -> Any:
+    """What the instruction does with the shares of holders who did not vote: ``unvoted``
+    (left unvoted, the default) or ``board`` (voted as the board recommends). Set before the
+    holders' deadline, in the audit trail, never silently."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = ballots.meeting(db, meeting_id)
+        if row.status not in ("announced", "publishing", "open") or \
+                ctx.issuer.broker.clock().now >= row.deadline:
+            raise conflict("deadline_passed", f"meeting {meeting_id} is {row.status}: the "
+                           "policy is set before the holders' deadline")
+        before, row.unvoted_policy = row.unvoted_policy, body.policy
+        audit(db, who.operator, "meeting.policy", meeting_id, policy=body.policy,
+              before=before)
+        db.flush()
+        return 200, MeetingOut.model_validate(row)
+    return ctx.run(action)
+
+
+@router.get("/meetings/{meeting_id}/voters/{wallet}", response_model=VoterOut)
+def get_voter(meeting_id: str, wallet: str, request: Request) -> Any:
+    """Public. A holder of record's entitlement (shares at the record block, in 1e-9 units
+    too), its Merkle proof against the root published on chain, the next nonce and the EIP-712
+    domain and types a ballot is signed with."""
+    issuer = _issuer(request)
+    with issuer.session() as db:
+        return ballots.voter(issuer, db, meeting_id, wallet)
+
+
+@router.post("/meetings/{meeting_id}/ballots", response_model=BallotReceipt, status_code=201)
+def post_ballot(meeting_id: str, body: BallotIn, request: Request) -> Any:
+    """Public. A holder's signed ballot: counted (replacing the holder's earlier one when its
+    nonce is higher), or refused with its reason and nothing stored. The same ballot again is
+    answered with its receipt."""
+    issuer = _issuer(request)
+    for _ in range(3):   # two ballots of one meeting at once: one commits, the other reruns
+        try:
+            with issuer.session() as db:
+                counted = ballots.submit(
+                    issuer, db, meeting_id, voter_address=body.voter, nonce=body.nonce,
+                    votes=[(v.proposal, v.choice, str(v.shares)) for v in body.votes],
+                    signature=body.signature)
+                db.flush()
+                answer = ballots.receipt(db, meeting_id, counted.id)
+        except (StaleDataError, IntegrityError):
+            continue
+        return JSONResponse(BallotReceipt.model_validate(answer).model_dump(mode="json"),
+                            status_code=201)
+    raise IssuerError(409, "concurrent_update", "ballots of this meeting arrived at the same "
+                      "moment; send yours again")
+
+
+@router.get("/meetings/{meeting_id}/ballots/{ballot_id}", response_model=BallotReceipt)
+def get_ballot(meeting_id: str, ballot_id: str, request: Request) -> Any:
+    """Public. A ballot's receipt: its votes and digest, counted or replaced, and the hash of
+    the instruction it went into (recorded on chain)."""
+    issuer = _issuer(request)
+    with issuer.session() as db:
+        return ballots.receipt(db, meeting_id, ballot_id)
+
+
+@router.get("/meetings/{meeting_id}/tally", response_model=TallyOut)
+def get_tally(meeting_id: str, request: Request) -> Any:
+    """Public. The counted ballots per proposal and choice, what was instructed (and its
+    hash), and the broker's result after the meeting."""
+    issuer = _issuer(request)
+    with issuer.session() as db:
+        return ballots.running_tally(db, ballots.meeting(db, meeting_id))

@@ -1,0 +1,1 @@
+"""Shareholder votes passed through to the broker (issue: voting rights)."""

@@ -1,0 +1,96 @@
+"""ProxyVoteRegistry: a meeting's ballot (Merkle root of holders' entitled shares) published
+once by the publisher, entitlements provable by anyone, ballots' signatures checked the same
+way for an account (ECDSA) and a smart-contract wallet (ERC-1271), and the instructed tally's
+hash recorded once."""
+
+from __future__ import annotations
+
+import pytest
+from brownie import ERC1271Wallet, accounts, chain
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+from issuer.corporate.merkle import MerkleTree
+from issuer.voting import ballot
+from tests.contracts.conftest import fails_with
+
+KEY = "0x" + "7b" * 32   # a holder's key outside brownie's accounts
+
+
+@pytest.fixture
+def published(suite, token, roles):
+    # three holders: 10.5, 4 and 0.000000001 shares (1e-9 units)
+    amounts = {accounts[6].address: 10_500_000_000, accounts[7].address: 4_000_000_000,
+               Account.from_key(KEY).address: 1}
+    tree = MerkleTree(amounts)
+    meeting = ballot.meeting_key("m-2025-annual")
+    tx = suite.voting.publish(meeting, token, tree.root, chain.height, chain.time() + 86_400,
+                              sum(amounts.values()), b"\x02" * 32,
+                              {"from": roles.corporate_actions})
+    assert tx.events["BallotPublished"]["root"] == "0x" + tree.root.hex()
+    return meeting, tree, amounts
+
+
+def test_a_ballot_is_published_once_by_the_publisher_and_entitlements_are_provable(
+        suite, published, token, roles, stranger):
+    meeting, tree, amounts = published
+    voting = suite.voting
+    for holder, shares in amounts.items():
+        assert voting.entitled(meeting, holder, shares, tree.proof(holder))
+    holder = accounts[6].address
+    assert not voting.entitled(meeting, holder, amounts[holder] + 1, tree.proof(holder))
+    assert not voting.entitled(meeting, stranger, 1, tree.proof(holder))
+    with fails_with("BallotExists"):
+        voting.publish(meeting, token, tree.root, 1, chain.time() + 10, 1, b"\x00" * 32,
+                       {"from": roles.corporate_actions})
+    with fails_with("AccessControlUnauthorizedAccount"):
+        voting.publish(b"\x09" * 32, token, tree.root, 1, chain.time() + 10, 1, b"\x00" * 32,
+                       {"from": stranger})
+    with fails_with("EmptyBallot"):
+        voting.publish(b"\x09" * 32, token, b"\x00" * 32, 1, chain.time() + 10, 1,
+                       b"\x00" * 32, {"from": roles.corporate_actions})
+    with fails_with("UnknownBallot"):
+        voting.entitled(b"\x08" * 32, holder, 1, [])
+
+
+def _ballot(suite, voter: str, nonce: int = 1):
+    return ballot.typed_data(chain_id=chain.id, registry=suite.voting.address,
+                             meeting_id="m-2025-annual", voter=voter,
+                             votes=[("1", "for", 6_000_000_000), ("1", "against", 500_000_000)],
+                             nonce=nonce)
+
+
+def test_ballot_signatures_of_an_account_and_of_a_contract_wallet(suite, published):
+    owner = Account.from_key(KEY)
+    message = _ballot(suite, owner.address)
+    digest = ballot.digest(message)
+    assert suite.voting.domainSeparator() == "0x" + encode_typed_data(
+        full_message=message).header.hex()
+    signature = owner.sign_message(encode_typed_data(full_message=message)).signature
+    assert suite.voting.isValidSignature(owner.address, digest, signature)
+    # another key, another ballot, a broken signature: refused
+    other = Account.create().sign_message(encode_typed_data(full_message=message)).signature
+    assert not suite.voting.isValidSignature(owner.address, digest, other)
+    assert not suite.voting.isValidSignature(owner.address, ballot.digest(
+        _ballot(suite, owner.address, nonce=2)), signature)
+    assert not suite.voting.isValidSignature(owner.address, digest, b"\x01" * 65)
+    # a smart-contract wallet owned by the same key: valid through ERC-1271, for the wallet
+    wallet = ERC1271Wallet.deploy(owner.address, {"from": accounts[0]})
+    for_wallet = _ballot(suite, wallet.address)
+    signed = owner.sign_message(encode_typed_data(full_message=for_wallet)).signature
+    assert suite.voting.isValidSignature(wallet.address, ballot.digest(for_wallet), signed)
+    stranger_signed = Account.create().sign_message(
+        encode_typed_data(full_message=for_wallet)).signature
+    assert not suite.voting.isValidSignature(wallet.address, ballot.digest(for_wallet),
+                                             stranger_signed)
+
+
+def test_the_tally_is_recorded_once(suite, published, roles, stranger):
+    meeting, _tree, _amounts = published
+    tx = suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+    assert tx.events["TallyRecorded"]["tally"] == "0x" + "05" * 32
+    assert suite.voting.ballot(meeting)[5] == "0x" + "05" * 32
+    with fails_with("TallyExists"):
+        suite.voting.recordTally(meeting, b"\x06" * 32, {"from": roles.corporate_actions})
+    with fails_with("AccessControlUnauthorizedAccount"):
+        suite.voting.recordTally(b"\x01" * 32, b"\x06" * 32, {"from": stranger})
