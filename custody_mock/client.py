@@ -326,8 +326,11 @@ class BrokerClient(BrokerHttp):
                          street: dict[str, dict[str, Decimal]] | None = None,
                          meeting_id: str | None = None) -> MeetingOut:
         """Proxy materials for a meeting arrive at the broker (mock control)."""
+        votes = None if street is None else [
+            {"proposal_id": p, "choice": c, "qty": q}
+            for p, choices in street.items() for c, q in choices.items()]
         body = {"symbol": symbol, "meeting_date": meeting_date, "record_date": record_date,
-                "cutoff": cutoff, "proposals": proposals, "street": street,
+                "cutoff": cutoff, "proposals": proposals, "street": votes,
                 "meeting_id": meeting_id}
         return self._write(MeetingOut, "POST", "/_mock/proxy/meetings",
                            {k: v for k, v in body.items() if v is not None})

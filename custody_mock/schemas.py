@@ -721,6 +721,14 @@ class ProposalIn(Strict):
     recommendation: Choice | None = None
 
 
+class StreetVote(Strict):
+    """Shares the rest of the street voted on a proposal's choice (the result adds them)."""
+
+    proposal_id: ProposalId
+    choice: Choice
+    qty: Qty
+
+
 class MeetingIn(Strict):
     """A shareholder meeting, as proxy materials announce it to the broker."""
 
@@ -732,8 +740,8 @@ class MeetingIn(Strict):
     #: The broker's instruction cutoff.
     cutoff: Timestamp
     proposals: list[ProposalIn] = Field(min_length=1, max_length=50)
-    #: Votes of every other shareholder, per proposal and choice (the result adds them).
-    street: dict[ProposalId, dict[Choice, Qty]] | None = Field(None, max_length=50)
+    #: Votes of every other shareholder (the result adds them).
+    street: list[StreetVote] | None = Field(None, max_length=500)
 
 
 class MeetingAmend(Strict):
@@ -741,7 +749,7 @@ class MeetingAmend(Strict):
     record_date: Day | None = None
     cutoff: Timestamp | None = None
     proposals: list[ProposalIn] | None = Field(None, min_length=1, max_length=50)
-    street: dict[ProposalId, dict[Choice, Qty]] | None = Field(None, max_length=50)
+    street: list[StreetVote] | None = Field(None, max_length=500)
 
 
 class MeetingOut(Out):

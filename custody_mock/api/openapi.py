@@ -52,6 +52,14 @@ BEYOND_SCHEMA = {
     "invalid_network": "a network the tokenization issuer does not issue on",
     "not_a_mint": "a mint callback for a redeem request",
     "wallet_mismatch": "a mint callback whose wallet is not the request's",
+    "invalid_dates": "a meeting whose record date, cutoff and meeting date are out of order "
+                     "or outside 1990-2199",
+    "invalid_proposals": "proposals with the same id, a slate of fewer than two candidates, or "
+                         "a recommendation that is not a choice",
+    "unknown_proposal": "an instruction or ballot naming a proposal the meeting does not have",
+    "invalid_choice": "a choice the proposal does not offer",
+    "exceeds_position": "more shares instructed than the account held at the record date",
+    "empty_instruction": "an instruction that votes on nothing",
 }
 
 

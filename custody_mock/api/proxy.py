@@ -6,6 +6,7 @@ Not Alpaca's: Alpaca's Broker API has no proxy voting."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -36,6 +37,16 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
 
 def instruction_out(row: VoteInstruction) -> InstructionOut:
     return InstructionOut.model_validate(row)
+
+
+def _street(votes: list[Any] | None) -> dict[str, dict[str, str]] | None:
+    if votes is None:
+        return None
+    out: dict[str, dict[str, Decimal]] = {}
+    for vote in votes:
+        per = out.setdefault(vote.proposal_id, {})
+        per[vote.choice] = per.get(vote.choice, Decimal(0)) + vote.qty
+    return {p: {c: str(q) for c, q in choices.items()} for p, choices in out.items()}
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -98,6 +109,7 @@ def announce(body: MeetingIn, broker: BrokerDep) -> Any:
     data = body.model_dump()
     data["cutoff"] = _utc(body.cutoff)
     data["proposals"] = [p.model_dump() for p in body.proposals]
+    data["street"] = _street(body.street)
     with broker.transaction() as ctx:
         return meeting_out(proxy.announce(ctx, data))
 
@@ -110,6 +122,8 @@ def amend(meeting_id: str, body: MeetingAmend, broker: BrokerDep) -> Any:
         changes["cutoff"] = _utc(body.cutoff)
     if body.proposals is not None:
         changes["proposals"] = [p.model_dump() for p in body.proposals]
+    if body.street is not None:
+        changes["street"] = _street(body.street)
     with broker.transaction() as ctx:
         return meeting_out(proxy.amend(ctx, meeting_id, changes))
 

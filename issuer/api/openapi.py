@@ -65,6 +65,12 @@ BEYOND_SCHEMA = {
     "nothing_to_recover": "a lost wallet that holds no tokens",
     "same_wallet": "the same wallet on both sides",
     "chain_refused": "a call the token contract refuses in its current state",
+    "invalid_signature": "a ballot signature that is not the voter's over this ballot",
+    "over_entitlement": "more shares voted than the voter held at the record date",
+    "unknown_proposal": "a ballot naming a proposal the meeting does not have",
+    "invalid_choice": "a choice the proposal does not offer",
+    "invalid_shares": "shares with more than 9 decimals",
+    "empty_ballot": "a ballot that votes on nothing",
 }
 #: How path and query parameters that FastAPI knows only as strings are written.
 PARAMETER_SCHEMAS = {

@@ -612,7 +612,7 @@ class BallotIn(Strict):
     domain and types): shares per choice per proposal, up to the entitlement."""
 
     voter: AddressText
-    nonce: int = Field(ge=1, le=2**63 - 1)
+    nonce: int = Field(ge=1, le=2**53 - 1)
     votes: list[VoteIn] = Field(min_length=1, max_length=200)
     #: The voter's signature over the ballot's EIP-712 digest (hex); a contract wallet's is
     #: checked through ERC-1271.
