@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from issuer import deposits, indexer
+from issuer import deposits, indexer, passcache
 from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
@@ -95,8 +95,9 @@ def run_itn(issuer: Issuer) -> int:
 
 
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
-    """One full pass; the broker's clock is read once for all of it."""
-    with issuer.broker.pass_scope():
+    """One full pass; the broker's clock (and what :mod:`issuer.passcache` holds) is read once
+    for all of it."""
+    with issuer.broker.pass_scope(), passcache.scope():
         return _pass(issuer)
 
 

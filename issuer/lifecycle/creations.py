@@ -37,7 +37,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import crashpoints, units
+from issuer import crashpoints, passcache, units
 from issuer.broker import BrokerRejected
 from issuer.broker.types import Execution
 from issuer.chain import ChainError
@@ -71,7 +71,9 @@ def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:
     if (halt := open_halt(db, creation.symbol)) is not None:
         note(creation, f"waiting: {creation.symbol} is halted ({halt.reason})")
         return
-    if issuer.chain.is_paused(creation.symbol):
+    # read once per pass (an eth_call per creation was a third of a pass over new ones)
+    if passcache.once(("paused", creation.symbol),
+                      lambda: issuer.chain.is_paused(creation.symbol)):
         note(creation, f"waiting: the {creation.symbol} token is paused")
         return
     if creation.kind != "cash":

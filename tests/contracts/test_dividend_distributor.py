@@ -7,6 +7,15 @@ from brownie import DevStablecoin, DividendDistributor, accounts, chain
 from issuer.corporate.merkle import MerkleTree
 from tests.contracts.conftest import fails_with
 
+
+def past(deadline: int) -> None:
+    """Mine a block after ``deadline`` by the chain's own clock (brownie's ``chain.time()`` can
+    run ahead of anvil's block time after a revert, so a fixed sleep may fall short)."""
+    from brownie import web3
+    latest = web3.eth.get_block("latest").timestamp
+    chain.sleep(max(1, deadline - latest + 1))
+    chain.mine()
+
 DAY = 86_400
 
 
@@ -69,7 +78,7 @@ def test_unclaimed_funds_return_after_the_deadline_only(payout, funded_distribut
     distributor.claim(dist_id, holder, amounts[holder], tree.proof(holder), {"from": holder})
     with fails_with("ClaimsOpen"):
         distributor.reclaim(dist_id, roles.corporate_actions, {"from": roles.corporate_actions})
-    chain.sleep(30 * DAY + 10)
+    past(deadline)
     late = accounts[8].address
     with fails_with("DeadlinePassed"):
         distributor.claim(dist_id, late, amounts[late], tree.proof(late), {"from": late})
@@ -119,7 +128,8 @@ def test_an_underfunded_distribution_cannot_pay_out_of_another(payout, funded_di
     honest_id, honest_tree, honest_amounts, _ = funded_distribution
     thief = accounts[4].address
     greedy = MerkleTree({thief: 100_000_000, stranger.address: 1})
-    tx = distributor.createDistribution(token, usd, greedy.root, 1, chain.time() + DAY,
+    greedy_deadline = chain.time() + DAY
+    tx = distributor.createDistribution(token, usd, greedy.root, 1, greedy_deadline,
                                         b"\x02" * 32, {"from": roles.corporate_actions})
     greedy_id = tx.return_value
     with fails_with("DistributionExhausted"):
@@ -131,7 +141,7 @@ def test_an_underfunded_distribution_cannot_pay_out_of_another(payout, funded_di
                           {"from": stranger})
         assert usd.balanceOf(holder) == amount
     # the underfunded one reclaims exactly its own 1 unit after its deadline
-    chain.sleep(DAY + 1)
+    past(greedy_deadline)
     chain.mine()
     tx = distributor.reclaim(greedy_id, roles.corporate_actions, {"from": roles.corporate_actions})
     assert tx.events["Reclaimed"]["amount"] == 1

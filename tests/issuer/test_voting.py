@@ -233,16 +233,23 @@ def test_board_policy_votes_the_unvoted_shares_as_recommended(stack, voting, api
     assert (late.status_code, late.json()["code"]) == (409, "deadline_passed")
 
 
-def test_a_late_instruction_is_refused_by_the_broker_and_the_meeting_fails(stack, voting):
-    meeting_id, _token = voting
+def _one_ballot_then(stack, meeting_id: str, index: int, votes, at: dt.time) -> None:
+    """Open the meeting, count one ballot, then set the broker's clock to ``at`` on Friday
+    (the cutoff's day)."""
     stack.to_date(RECORD)
     _open(stack, meeting_id)
     with serve_app(create_app(issuer=stack.issuer)) as url:
-        httpx.post(f"{url}/v1/meetings/{meeting_id}/ballots", json=_ballot(
-            stack, meeting_id, BOB, [("1", "for", "16")]))
-    # the worker was down through the cutoff: the broker refuses what it sends now
+        answer = httpx.post(f"{url}/v1/meetings/{meeting_id}/ballots",
+                            json=_ballot(stack, meeting_id, index, votes))
+        assert answer.status_code == 201, answer.text
     stack.to_date(dt.date(2024, 10, 18))
-    stack.broker.set_clock(dt.datetime(2024, 10, 18, 16, 30, tzinfo=NEW_YORK))
+    stack.broker.set_clock(dt.datetime.combine(dt.date(2024, 10, 18), at, NEW_YORK))
+
+
+def test_a_late_instruction_is_refused_by_the_broker_and_the_meeting_fails(stack, voting):
+    meeting_id, _token = voting
+    # the worker was down through the cutoff: the broker refuses what it sends now
+    _one_ballot_then(stack, meeting_id, BOB, [("1", "for", "16")], dt.time(16, 30))
     stack.run(passes=3)
     row = _meeting(stack, meeting_id)
     assert row.status == "failed" and "cutoff_passed" in row.status_reason
@@ -253,13 +260,7 @@ def test_a_late_instruction_is_refused_by_the_broker_and_the_meeting_fails(stack
                                    "meeting.before_instructed"])
 def test_killed_between_tally_and_instruction_sends_one_instruction(stack, voting, point):
     meeting_id, _token = voting
-    stack.to_date(RECORD)
-    _open(stack, meeting_id)
-    with serve_app(create_app(issuer=stack.issuer)) as url:
-        httpx.post(f"{url}/v1/meetings/{meeting_id}/ballots", json=_ballot(
-            stack, meeting_id, ALICE, [("1", "for", "24")]))
-    stack.to_date(dt.date(2024, 10, 18))
-    stack.broker.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
+    _one_ballot_then(stack, meeting_id, ALICE, [("1", "for", "24")], dt.time(15, 30))
     settings = stack.issuer.settings
     env = {**os.environ, "ISSUER_DATABASE_URL": settings.database_url,
            "ISSUER_MANIFEST": str(settings.manifest), "ISSUER_RPC_URL": settings.rpc_url,
@@ -274,3 +275,49 @@ def test_killed_between_tally_and_instruction_sends_one_instruction(stack, votin
     assert [(i.status, i.votes) for i in sent] == [("accepted", {"1": {"for": "24"}})]
     with stack.issuer.session() as db:
         assert db.scalars(select(Meeting)).all()[0].instruction_hash == row.instruction_hash
+
+
+def test_a_forward_split_after_the_record_date_changes_no_entitlement(stack, voting):
+    """2-for-1 effective Friday 10/18, after the record date (Wednesday) and before the meeting
+    (Monday): holders vote their record-date shares (24 for Alice, at M = 0.8), not the 48
+    they hold after it, and the instruction is in record-date shares, as the broker's record
+    of custody (100) is."""
+    from sqlalchemy import select as sql_select
+
+    from issuer import controls
+    from issuer.api.auth import Principal
+    from issuer.models import CorporateAction
+
+    meeting_id, token = voting
+    stack.to_date(RECORD)
+    split = stack.broker.announce(ca_type="split", ca_sub_type="stock_split",
+                                  initiating_symbol="AAPL", declaration_date=RECORD,
+                                  ex_date=dt.date(2024, 10, 18), old_rate=D(1), new_rate=D(2))
+    _open(stack, meeting_id)
+    with stack.issuer.session() as db:   # maker-checker, as the API does it
+        action = db.scalar(sql_select(CorporateAction).where(
+            CorporateAction.corporate_action_id == split.corporate_action_id))
+        approval = controls.request_apply(db, action, "operator-a")
+        controls.decide(stack.issuer, db, approval.id, approve=True,
+                        principal=Principal("k2", "ops2", "operator", "operator-b"),
+                        actor_role_ok=True)
+    stack.to_date(dt.date(2024, 10, 18))
+    assert token.functions.uiMultiplier().call() == 16 * 10**17     # 0.8 * 2
+    assert stack.broker.position(stack.custody_account, "AAPL").qty == D(200)
+    with serve_app(create_app(issuer=stack.issuer)) as url:
+        http = httpx.Client(base_url=url)
+        voter = http.get(f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}").json()
+        assert voter["shares"] == "24"           # the record date's, not today's 48
+        over = http.post(f"/v1/meetings/{meeting_id}/ballots",
+                         json=_ballot(stack, meeting_id, ALICE, [("1", "for", "48")]))
+        assert (over.status_code, over.json()["code"]) == (422, "over_entitlement")
+        assert http.post(f"/v1/meetings/{meeting_id}/ballots", json=_ballot(
+            stack, meeting_id, ALICE, [("1", "for", "24")])).status_code == 201
+    stack.broker.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
+    stack.run(passes=3)
+    row = _meeting(stack, meeting_id)
+    assert row.status == "instructed", row.status_reason
+    assert (row.multiplier, row.custody_shares) == (str(8 * 10**17), D(100))
+    assert row.instruction["votes"] == {"1": {"for": "24"}, "2": {}}   # 2: nobody voted
+    [sent] = stack.broker.instructions(meeting_id, stack.custody_account)
+    assert sent.votes == {"1": {"for": "24"}}
