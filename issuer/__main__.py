@@ -44,17 +44,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     work.add_argument("--profile", metavar="FILE", default=None,
                       help="profile the worker (cProfile) and write the statistics to FILE "
                            "when it stops (bench/stack.py reads them)")
-    parser.add_argument("--worker-passes", type=int, metavar="N", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logs.configure("issuer")
-    if args.command == "worker" or args.worker_passes is not None:
-        passes = args.worker_passes if args.command != "worker" else args.passes
-        return run_worker(passes, getattr(args, "metrics_port", None),
-                          getattr(args, "profile", None))
+    if args.command == "worker":
+        return run_worker(args.passes, args.metrics_port, args.profile)
     issuer = Issuer(settings.load(Settings, "issuer"))
     if not args.no_worker:
         try:

@@ -46,7 +46,7 @@ def lock_key(name: str) -> int:
                           signed=True)
 
 
-def is_postgres(engine: Engine) -> bool:
+def is_postgres(engine: Any) -> bool:
     return engine.dialect.name == "postgresql"
 
 
@@ -62,13 +62,13 @@ class Claims:
         #: Claims found held by another worker (a figure for the metrics).
         self.skipped = 0
 
-    def start(self, *, exclusive_sqlite: bool = True) -> None:
+    def start(self) -> None:
         """Open the claim connection (PostgreSQL), or take the one-worker file lock (SQLite)."""
         if self.postgres:
             self._connect()
             return
         path = self.engine.url.database
-        if not exclusive_sqlite or not path or path == ":memory:":
+        if not path or path == ":memory:":
             return
         self._file = Path(f"{path}.worker-lock").open("wb")  # noqa: SIM115 (held open: the lock)
         try:
@@ -135,7 +135,7 @@ class Claims:
 def nonce_lock(db: Session, signer: str) -> None:
     """Hold the signer's nonce until ``db``'s transaction ends (PostgreSQL; SQLite has one
     writer at a time already)."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgres(db.get_bind()):
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                    {"k": lock_key(f"nonce:{signer.lower()}")})
 
@@ -143,5 +143,5 @@ def nonce_lock(db: Session, signer: str) -> None:
 def notify(db: Session) -> None:
     """Wake every worker process (PostgreSQL) when ``db`` commits; a process's own worker is
     woken by its event."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgres(db.get_bind()):
         db.execute(text(f"NOTIFY {CHANNEL}"))   # delivered when ``db`` commits

@@ -97,7 +97,7 @@ def run_itn(issuer: Issuer) -> int:
 def run_once(issuer: Issuer) -> dict[str, Reconciliation]:
     """One full pass; the broker's clock (and what :mod:`issuer.passcache` holds) is read once
     for all of it."""
-    with issuer.broker.pass_scope(), passcache.scope():
+    with passcache.scope():
         return _pass(issuer)
 
 

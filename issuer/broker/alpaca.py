@@ -34,13 +34,11 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from issuer import units
+from issuer import passcache, units
 from issuer.broker.types import (
     Account,
     Activity,
@@ -61,11 +59,6 @@ from servicekit.calendar import SettlementCalendar
 UNSETTLED_LOOKBACK = dt.timedelta(days=14)
 #: The tag that carries a journal's client id in its description.
 REF = "[ref:{}]"
-
-
-#: The reads memoized for the current worker pass (see :meth:`AlpacaBroker.pass_scope`): a
-#: context variable, so the API's threads never see a worker's pass.
-_PASS: ContextVar[dict[str, Any] | None] = ContextVar("broker_pass", default=None)
 
 
 class _WirePosition(Position):
@@ -148,26 +141,31 @@ class AlpacaBroker(BrokerHttp):
         activities, so the cursor sees them. A call reaching further back than what is kept
         reads from there again.
 
-        ``per_pass``: within a worker pass (:meth:`pass_scope`) the account's new fills are
+        ``per_pass``: within a worker pass (:mod:`issuer.passcache`) the account's new fills are
         asked for once, at the first such call (an order's executions: a fill that arrives
         later in the pass is read by the next one). The settled quantity of a position is
         always derived from a fresh read."""
         since = after - dt.timedelta(seconds=1)
-        memo = _PASS.get() if per_pass else None
         with self._fill_guard:
             kept = self._fill_log.get(account_id)
             if kept is None or since < kept[0]:
-                kept = (since, [])
-            start, items = kept
-            if memo is None or (account_id, start) not in memo.setdefault("fills", set()):
-                cursor = items[-1].id if items else None
-                items = items + list(stream_after(lambda token: self.activities(
-                    account_id=account_id, types=["FILL"], after=start, page_token=token,
-                    page_size=500), cursor, 500))
-                self._fill_log[account_id] = (start, items)
-                if memo is not None:
-                    memo["fills"].add((account_id, start))
+                self._fill_log[account_id] = (since, [])
+            start = self._fill_log[account_id][0]
+            if per_pass:
+                passcache.once(("fills", id(self), account_id, start),
+                               lambda: self._read_new_fills(account_id))
+            else:
+                self._read_new_fills(account_id)
+            items = self._fill_log[account_id][1]
         return [a for a in items if a.transaction_time >= since]
+
+    def _read_new_fills(self, account_id: str) -> None:
+        """Append the account's fills after the last one kept (caller holds the guard)."""
+        start, items = self._fill_log[account_id]
+        cursor = items[-1].id if items else None
+        self._fill_log[account_id] = (start, items + list(stream_after(
+            lambda token: self.activities(account_id=account_id, types=["FILL"], after=start,
+                                          page_token=token, page_size=500), cursor, 500)))
 
     def _execution(self, fill: Activity, fills: list[Activity], today: dt.date) -> Execution:
         assert fill.qty is not None and fill.price is not None and fill.side is not None
@@ -315,26 +313,15 @@ class AlpacaBroker(BrokerHttp):
 
     def clock(self) -> MarketClock:
         """Alpaca's ``/v1/clock``, with the New York date its timestamp falls on (read once
-        per :meth:`pass_scope`)."""
-        memo = _PASS.get()
-        if memo is not None and memo.get("clock") is not None:
-            return memo["clock"]
+        per worker pass: :mod:`issuer.passcache`; every step of a pass sees one broker
+        moment)."""
+        return passcache.once(("clock", id(self)), self._read_clock)
+
+    def _read_clock(self) -> MarketClock:
         data = self._call("GET", "/v1/clock", idempotent=True).json()
         now = dt.datetime.fromisoformat(str(data["timestamp"]).replace("Z", "+00:00"))
-        clock = MarketClock(now=now, date=units.broker_date(now),
-                            is_open=data["is_open"], next_open=data["next_open"],
-                            next_close=data["next_close"])
-        if memo is not None:
-            memo["clock"] = clock
-        return clock
-
-    @contextmanager
-    def pass_scope(self) -> Iterator[None]:
-        token = _PASS.set({})
-        try:
-            yield
-        finally:
-            _PASS.reset(token)
+        return MarketClock(now=now, date=units.broker_date(now), is_open=data["is_open"],
+                           next_open=data["next_open"], next_close=data["next_close"])
 
     # ------------------------------------------------------------------------- tokenization
 

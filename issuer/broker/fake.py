@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -279,11 +278,6 @@ class FakeBroker:
 
     def asset(self, symbol: str) -> Asset:
         return Asset(symbol=symbol, tradable=True, fractionable=True)
-
-    @contextmanager
-    def pass_scope(self) -> Iterator[None]:
-        """Nothing to save in memory: the fake's clock costs nothing to read."""
-        yield
 
     def clock(self) -> MarketClock:
         today = units.broker_date(self.now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Protocol
 
@@ -86,12 +85,6 @@ class BrokerPort(Protocol):
     def asset(self, symbol: str) -> Asset: ...
 
     def clock(self) -> MarketClock: ...
-
-    def pass_scope(self) -> AbstractContextManager[None]:
-        """Within it (one worker pass, in this thread), the market clock is read once: every
-        step of the pass sees the same broker moment, and a pass over N rows costs one clock
-        read, not N. Nothing else is cached: positions, orders and journals are read fresh."""
-        ...
 
     def tokenization_callback_mint(self, account_id: str, *, tokenization_request_id: str,
                                    client_id: str, wallet_address: str, tx_hash: str,

@@ -39,6 +39,11 @@ def to_units(shares: Decimal) -> int:
     return int(units)
 
 
+def shares_text(units: int) -> str:
+    """1e-9 share units as a decimal string of shares."""
+    return format(Decimal(units) / SHARE_UNITS, "f")
+
+
 def typed_data(*, chain_id: int, registry: str, meeting_id: str, voter: str,
                votes: list[tuple[str, str, int]], nonce: int) -> dict[str, Any]:
     """The full EIP-712 message (what ``eth_signTypedData_v4`` takes); ``votes`` are

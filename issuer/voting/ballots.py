@@ -178,30 +178,34 @@ def _signature(text: str) -> bytes:
     return raw
 
 
-def _shares(units: int) -> str:
-    return format(Decimal(units) / typed.SHARE_UNITS, "f")
+_shares = typed.shares_text
+
+
+def counted_units(db: Session, row: Meeting) -> tuple[dict[str, dict[str, int]], int]:
+    """Per proposal, the 1e-9 share units the counted ballots put on each of its choices
+    (every choice, 0 when nobody chose it), and how many ballots are counted."""
+    counted = list(db.scalars(select(Ballot).where(Ballot.meeting_id == row.id,
+                                                   Ballot.status == "counted")))
+    units = {p["id"]: dict.fromkeys(p["choices"], 0) for p in row.proposals}
+    for ballot in counted:
+        for proposal, choice, value in ballot.votes:
+            if proposal in units and choice in units[proposal]:
+                units[proposal][choice] += int(value)
+    return units, len(counted)
 
 
 def running_tally(db: Session, row: Meeting) -> dict[str, Any]:
     """Per proposal, the shares the counted ballots put on each choice, and how many holders
     of record and entitled shares have not voted."""
-    held = entitlements(db, row.id)
-    counted = list(db.scalars(select(Ballot).where(Ballot.meeting_id == row.id,
-                                                   Ballot.status == "counted")))
-    proposals = []
-    for proposal in row.proposals:
-        pid = proposal["id"]
-        per: dict[str, int] = {c: 0 for c in proposal["choices"]}
-        voted = 0
-        for ballot in counted:
-            for p, c, u in ballot.votes:
-                if p == pid:
-                    per[c] += int(u)
-                    voted += int(u)
-        proposals.append({"id": pid, "choices": {c: _shares(u) for c, u in per.items()},
-                          "voted": _shares(voted), "not_voted": _shares(sum(held.values())
-                                                                        - voted)})
-    return {"meeting_id": row.id, "status": row.status, "holders_of_record": len(held),
-            "ballots": len(counted), "entitled_shares": _shares(sum(held.values())),
+    holders = entitlements(db, row.id)
+    held = sum(holders.values())
+    units, ballots = counted_units(db, row)
+    proposals = [{"id": pid, "choices": {c: _shares(u) for c, u in per.items()},
+                  "voted": _shares(sum(per.values())),
+                  "not_voted": _shares(held - sum(per.values()))}
+                 for pid, per in units.items()]
+    return {"meeting_id": row.id, "status": row.status,
+            "holders_of_record": len(holders),
+            "ballots": ballots, "entitled_shares": _shares(held),
             "proposals": proposals, "instruction": row.instruction,
             "instruction_hash": row.instruction_hash, "results": row.results}

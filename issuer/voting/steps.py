@@ -31,10 +31,11 @@ from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.window import chain_time_at
 from issuer.db import utcnow
 from issuer.lifecycle.common import chain_step, dispatch, move, note
-from issuer.models import Ballot, ChainTx, Meeting, MeetingEntitlement
+from issuer.models import ChainTx, Meeting, MeetingEntitlement
 from issuer.operations import audit
 from issuer.service import Issuer
-from issuer.voting.ballot import SHARE_UNITS, meeting_key
+from issuer.voting import ballots
+from issuer.voting.ballot import SHARE_UNITS, meeting_key, shares_text
 from servicekit.calendar import NEW_YORK
 
 OPEN = ("announced", "publishing", "open", "instructing", "instructed")
@@ -170,8 +171,7 @@ def _publishing(issuer: Issuer, db: Session, row: Meeting) -> None:
     assert row.root is not None and row.record_block is not None
     registry = issuer.chain.contract("ProxyVoteRegistry")
     token = issuer.chain.stock(row.symbol).token
-    total = sum(db.scalars(select(MeetingEntitlement.units).where(
-        MeetingEntitlement.meeting_id == row.id)))
+    total = sum(ballots.entitlements(db, row.id).values())
     result = chain_step(issuer, db, f"ballot:{row.id}", "corporate_action",
                         lambda: registry.functions.publish(
                             meeting_key(row.id), token.address, bytes.fromhex(row.root[2:]),
@@ -183,9 +183,8 @@ def _publishing(issuer: Issuer, db: Session, row: Meeting) -> None:
 
 def snapshot_hash(row: Meeting, total: int) -> str:
     """The hash of the meeting's snapshot record (the publication's reference)."""
-    record = {"meeting": row.id, "symbol": row.symbol, "record_block": row.record_block,
-              "multiplier": row.multiplier, "root": row.root, "total_units": total}
-    return "0x" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    return _digest({"meeting": row.id, "symbol": row.symbol, "record_block": row.record_block,
+                    "multiplier": row.multiplier, "root": row.root, "total_units": total})
 
 
 def _open(issuer: Issuer, db: Session, row: Meeting) -> None:
@@ -259,25 +258,15 @@ def tally(db: Session, row: Meeting) -> dict[str, Any]:
     (policy ``board``) the unvoted entitled shares on the board's recommendation, never more
     than custody held at the record date (scaled down, rounding down, if it ever would be).
     Shares as decimal strings (9 places at most)."""
-    entitled = {e.holder: e.units for e in db.scalars(select(MeetingEntitlement).where(
-        MeetingEntitlement.meeting_id == row.id))}
-    counted = list(db.scalars(select(Ballot).where(Ballot.meeting_id == row.id,
-                                                   Ballot.status == "counted")))
-    units: dict[str, dict[str, int]] = {p["id"]: {} for p in row.proposals}
-    voted: dict[str, dict[str, int]] = {p["id"]: {} for p in row.proposals}
-    for ballot in counted:
-        for proposal, choice, value in ballot.votes:
-            if proposal in units:
-                units[proposal][choice] = units[proposal].get(choice, 0) + int(value)
-                voted[proposal][ballot.voter] = voted[proposal].get(ballot.voter, 0) + int(value)
+    entitled = sum(ballots.entitlements(db, row.id).values())
+    units, counted = ballots.counted_units(db, row)
     unvoted: dict[str, int] = {}
     for proposal in row.proposals:
         pid = proposal["id"]
-        left = sum(entitled.values()) - sum(voted[pid].values())
+        left = entitled - sum(units[pid].values())
         unvoted[pid] = left
         if row.unvoted_policy == "board" and proposal.get("recommendation") and left > 0:
-            choice = proposal["recommendation"]
-            units[pid][choice] = units[pid].get(choice, 0) + left
+            units[pid][proposal["recommendation"]] += left
     cap = int((row.custody_shares or Decimal(0)) * SHARE_UNITS)
     scaled = []
     for pid, choices in units.items():
@@ -288,17 +277,20 @@ def tally(db: Session, row: Meeting) -> dict[str, Any]:
     return {"votes": {pid: {c: _shares(v) for c, v in sorted(choices.items()) if v > 0}
                       for pid, choices in sorted(units.items())},
             "unvoted": {pid: _shares(v) for pid, v in sorted(unvoted.items())},
-            "policy": row.unvoted_policy, "ballots": len(counted), "scaled_down": scaled}
+            "policy": row.unvoted_policy, "ballots": counted, "scaled_down": scaled}
 
 
-def _shares(units: int) -> str:
-    return format(Decimal(units) / SHARE_UNITS, "f")
+_shares = shares_text
 
 
 def instruction_hash(meeting_id: str, instruction: dict[str, Any]) -> str:
-    """``sha256`` of the canonical JSON of the instruction (what the registry records)."""
-    body = json.dumps({"meeting": meeting_id, **instruction}, sort_keys=True,
-                      separators=(",", ":"))
+    """The hash of the instruction (what the registry records)."""
+    return _digest({"meeting": meeting_id, **instruction})
+
+
+def _digest(record: dict[str, Any]) -> str:
+    """``sha256`` of ``record``'s canonical JSON, as 0x-hex."""
+    body = json.dumps(record, sort_keys=True, separators=(",", ":"))
     return "0x" + hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from issuer import passcache
 from issuer.broker import AlpacaBroker, BrokerPort, BrokerRejected
 from issuer.broker.fake import FakeBroker
 from issuer.broker.types import Journal, Order
@@ -54,7 +55,7 @@ def test_a_worker_pass_reads_the_clock_once_and_only_for_itself():
     broker = adapter({"/v1/clock": {"timestamp": "2024-10-14T15:00:00Z", "is_open": True,
                                     "next_open": "2024-10-15T13:30:00Z",
                                     "next_close": "2024-10-14T20:00:00Z"}}, seen)
-    with broker.pass_scope():
+    with passcache.scope():
         first = broker.clock()
         assert all(broker.clock() is first for _ in range(50))
         # another thread (an API request during the pass) reads the broker itself
@@ -66,7 +67,7 @@ def test_a_worker_pass_reads_the_clock_once_and_only_for_itself():
     broker.clock()
     broker.clock()
     assert len(seen) == 4   # outside a pass, every read asks the broker
-    with broker.pass_scope():
+    with passcache.scope():
         broker.clock()
     assert len(seen) == 5   # a new pass reads it afresh
 
@@ -102,7 +103,7 @@ def test_fills_are_read_with_a_cursor_not_from_the_start_each_time():
     # the second read asked only for what came after the last fill seen
     assert [p["page_token"] for p in pages] == [None, fills[2]["id"]]
     # within a worker pass, the account's new fills are asked for once
-    with broker.pass_scope():
+    with passcache.scope():
         for _ in range(5):
             broker.executions("acct", order)
         assert len(pages) == 3
@@ -382,7 +383,7 @@ def test_each_adapter_implements_every_call_of_the_port(adapter_class):
     fake exercises the calls the Alpaca adapter answers."""
     calls = [name for name, member in vars(BrokerPort).items()
              if callable(member) and not name.startswith("_")]
-    assert len(calls) == 20
+    assert len(calls) == 19
     for name in calls:
         expected = inspect.signature(getattr(BrokerPort, name))
         actual = inspect.signature(getattr(adapter_class, name))

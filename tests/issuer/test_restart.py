@@ -3,7 +3,7 @@ change before its commit, and the moments between a broker call or a transaction
 record), restarted, finishing with exactly one broker order, one journal and one mint or burn.
 
 The worker that is killed runs as its own process (the code of ``python -m issuer
---worker-passes N``, forked from a process that has it imported: :mod:`worker_process`)
+worker --passes N``, forked from a process that has it imported: :mod:`worker_process`)
 against the same database, chain and broker; ``ISSUER_CRASH_AT`` names the point where it
 kills itself. The restart is a new ``Issuer`` built from the settings alone in the test
 process: nothing of the killed process survives but what it stored in the database, sent to

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from issuer import itn, leases, links
+from issuer.api.context import issuer_of
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import Viewer
 from issuer.api.schemas import (
@@ -27,7 +28,6 @@ from issuer.api.schemas import (
 )
 from issuer.errors import IssuerError, not_found
 from issuer.models import ItnRequest
-from issuer.service import Issuer
 from servicekit import logs
 
 LOG = logs.get("issuer.itn")
@@ -35,15 +35,12 @@ network_router = APIRouter(tags=["tokenization network (called by the broker)"])
 router = APIRouter(tags=["tokenization network"])
 
 
-def _issuer(request: Request) -> Issuer:
-    return request.app.state.issuer
-
 
 @network_router.post("/accounts/connect", response_model=ItnConnectOut)
 def connect(body: ItnConnectIn, request: Request) -> Any:
     """Link the participant with this email to the AP's broker account; its ``client_id``.
     Unknown email: 404 ``unknown_email``; linked to another account: 409 ``already_linked``."""
-    with _issuer(request).session() as db:
+    with issuer_of(request).session() as db:
         participant = itn.connect(db, email=body.email, account=body.account)
         return {"client_id": participant.id}
 
@@ -51,7 +48,7 @@ def connect(body: ItnConnectIn, request: Request) -> Any:
 @network_router.get("/tokenized-assets", response_model=list[TokenizedAssetOut])
 def tokenized_assets(request: Request) -> Any:
     """The tokens issued here: underlying symbol, token symbol, networks, token address."""
-    return itn.tokenized_assets(_issuer(request))
+    return itn.tokenized_assets(issuer_of(request))
 
 
 @network_router.post("/inkind/issuance", response_model=ItnIssuanceOut)
@@ -61,8 +58,8 @@ def issuance(body: ItnIssuanceIn, request: Request) -> Any:
     ``wallet_not_client``, ``token_not_on_network``, ``asset_frozen``,
     ``corporate_action_window``."""
     try:
-        with _issuer(request).session() as db:
-            row = itn.request_mint(_issuer(request), db, body.model_dump(mode="json"))
+        with issuer_of(request).session() as db:
+            row = itn.request_mint(issuer_of(request), db, body.model_dump(mode="json"))
             answer = {"issuer_request_id": row.issuer_request_id, "status": "created"}
     except IssuerError as refused:
         LOG.warning("itn.mint_refused", tokenization_request_id=body.tokenization_request_id,
@@ -78,7 +75,7 @@ def issuance(body: ItnIssuanceIn, request: Request) -> Any:
 def confirm(body: ItnConfirmIn, request: Request) -> Any:
     """The broker's journal confirmation: ``completed`` (the shares are in custody: the
     issuer mints at once) or ``rejected`` (nothing is minted)."""
-    issuer = _issuer(request)
+    issuer = issuer_of(request)
     with issuer.session() as db:
         row = itn.confirm(issuer, db, body.model_dump(mode="json", exclude_none=True))
         answer = {"issuer_request_id": row.issuer_request_id, "status": row.status}

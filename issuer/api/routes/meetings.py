@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from issuer.api.auth import Principal
+from issuer.api.context import issuer_of
 from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import OperatorWrite, Viewer
 from issuer.api.schemas import (
@@ -30,14 +31,10 @@ from issuer.api.schemas import (
 from issuer.errors import IssuerError, conflict
 from issuer.models import Meeting
 from issuer.operations import audit
-from issuer.service import Issuer
 from issuer.voting import ballots
 
 router = APIRouter(tags=["meetings"])
 
-
-def _issuer(request: Request) -> Issuer:
-    return request.app.state.issuer
 
 
 @router.get("/meetings", response_model=Page[MeetingOut])
@@ -82,7 +79,7 @@ def get_voter(meeting_id: str, wallet: str, request: Request) -> Any:
     """Public. A holder of record's entitlement (shares at the record block, in 1e-9 units
     too), its Merkle proof against the root published on chain, the next nonce and the EIP-712
     domain and types a ballot is signed with."""
-    issuer = _issuer(request)
+    issuer = issuer_of(request)
     with issuer.session() as db:
         return ballots.voter(issuer, db, meeting_id, wallet)
 
@@ -92,7 +89,7 @@ def post_ballot(meeting_id: str, body: BallotIn, request: Request) -> Any:
     """Public. A holder's signed ballot: counted (replacing the holder's earlier one when its
     nonce is higher), or refused with its reason and nothing stored. The same ballot again is
     answered with its receipt."""
-    issuer = _issuer(request)
+    issuer = issuer_of(request)
     for _ in range(3):   # two ballots of one meeting at once: one commits, the other reruns
         try:
             with issuer.session() as db:
@@ -114,7 +111,7 @@ def post_ballot(meeting_id: str, body: BallotIn, request: Request) -> Any:
 def get_ballot(meeting_id: str, ballot_id: str, request: Request) -> Any:
     """Public. A ballot's receipt: its votes and digest, counted or replaced, and the hash of
     the instruction it went into (recorded on chain)."""
-    issuer = _issuer(request)
+    issuer = issuer_of(request)
     with issuer.session() as db:
         return ballots.receipt(db, meeting_id, ballot_id)
 
@@ -123,6 +120,6 @@ def get_ballot(meeting_id: str, ballot_id: str, request: Request) -> Any:
 def get_tally(meeting_id: str, request: Request) -> Any:
     """Public. The counted ballots per proposal and choice, what was instructed (and its
     hash), and the broker's result after the meeting."""
-    issuer = _issuer(request)
+    issuer = issuer_of(request)
     with issuer.session() as db:
         return ballots.running_tally(db, ballots.meeting(db, meeting_id))
