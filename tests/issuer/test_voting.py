@@ -321,3 +321,28 @@ def test_a_forward_split_after_the_record_date_changes_no_entitlement(stack, vot
     assert row.instruction["votes"] == {"1": {"for": "24"}, "2": {}}   # 2: nobody voted
     [sent] = stack.broker.instructions(meeting_id, stack.custody_account)
     assert sent.votes == {"1": {"for": "24"}}
+
+
+def test_concurrent_ballots_of_one_holder_leave_exactly_one_counted(stack, voting):
+    """Eight ballots of Bob's at once (nonces 1-8, 1 to 8 shares "for"): each answered 201 or
+    a 409, and afterwards exactly one of his ballots is counted, the tally is that one's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from issuer.models import Ballot
+
+    meeting_id, _token = voting
+    stack.to_date(RECORD)
+    _open(stack, meeting_id)
+    bodies = [_ballot(stack, meeting_id, BOB, [("1", "for", str(n))], nonce=n)
+              for n in range(1, 9)]
+    with serve_app(create_app(issuer=stack.issuer)) as url, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda body: httpx.post(
+            f"{url}/v1/meetings/{meeting_id}/ballots", json=body, timeout=60), bodies))
+        tally = httpx.get(f"{url}/v1/meetings/{meeting_id}/tally").json()
+    assert {a.status_code for a in answers} <= {201, 409}, [a.text for a in answers]
+    assert any(a.status_code == 201 for a in answers)
+    with stack.issuer.session() as db:
+        counted = db.scalars(select(Ballot).where(Ballot.meeting_id == meeting_id,
+                                                  Ballot.status == "counted")).all()
+    assert len(counted) == 1
+    assert tally["proposals"][0]["choices"]["for"] == str(counted[0].votes[0][2] // 10**9)
