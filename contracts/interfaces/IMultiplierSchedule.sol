@@ -27,8 +27,9 @@ interface IMultiplierSchedule {
         uint64 nonce;
         ActionKind kind;
         /// mints wait for an attestation as of this time or later: the effective time of the
-        /// last forward split, pending or activated (kept here, in the slot a mint already reads,
-        /// and kept when the pending change is cleared)
+        /// last change that rescales a token's share (every kind but a dividend reinvestment),
+        /// pending or activated (kept here, in the slot a mint already reads, and kept when the
+        /// pending change is cleared)
         uint64 mintGate;
         bytes32 ref;
     }
@@ -66,6 +67,8 @@ interface IMultiplierSchedule {
         uint256 settledShares;
         /// whether the attestation is recent enough to rely on
         bool fresh;
+        /// the attestation's as-of time: it counts only when as of the last rescale or later
+        uint64 asOf;
     }
 
     /// @notice A change was scheduled, or replaced the pending one.
@@ -95,6 +98,9 @@ interface IMultiplierSchedule {
     error IncreaseExceedsCustody(uint256 economicSupply, uint256 settledShares);
     /// @notice The attestation is too old to cap an increase against.
     error CustodyAttestationStale();
+    /// @notice The attestation is as of before the last change that rescaled a token's share
+    /// (a split either way, or `Other`): its figure is in the old share units.
+    error CustodyAttestationPredatesRescale(uint64 asOf, uint64 rescaledAt);
     error PendingChangeExists(uint64 nonce);
     error NoPendingChange(uint64 nonce);
     error InvalidBounds();

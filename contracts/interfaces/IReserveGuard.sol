@@ -30,7 +30,7 @@ interface IReserveGuard {
     error ReserveAttestationStale(uint64 asOf, uint64 maxAttestationAge);
     error AttestationOutOfOrder(uint64 asOf, uint64 previousAsOf);
     error AttestationInFuture(uint64 asOf);
-    /// @notice The attestation predates a forward split's effective time: mints wait for one
-    /// that shows custody after the split.
+    /// @notice The attestation predates the effective time of a change that rescales a token's
+    /// share (a split either way, or `Other`): mints wait for one that shows custody after it.
     error ReserveAttestationPredatesSplit(uint64 asOf, uint64 splitEffectiveAt);
 }

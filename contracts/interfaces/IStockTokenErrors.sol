@@ -16,6 +16,8 @@ interface IStockTokenErrors {
     error ReceiverNotVerified(address wallet);
     error ComplianceRefused(address from, address to, uint256 amount);
     error RecoveryIdentityMismatch(address wallet, address investorOnchainID);
+    /// @notice A recovery names the lost wallet as its own new wallet.
+    error RecoveryToSameWallet(address wallet);
     error NothingToRecover(address lostWallet);
     error NotAnAgent(address account);
     /// @notice Burning a frozen wallet's tokens, or more than its unfrozen balance, needs the

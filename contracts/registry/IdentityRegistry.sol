@@ -81,7 +81,9 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     event VerificationCacheEnabled(bool enabled);
 
     error ZeroAddress();
-    error NotIdentityStorage(address caller);
+    /// @notice The current storage still lists this registry: unbind it there first, or its
+    /// notifications would reach a registry that no longer reads it.
+    error StillBoundToStorage(address identityStorage);
     error NotRulesSource(address caller);
     error ArrayLengthMismatch();
 
@@ -158,8 +160,10 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     }
 
     /// @inheritdoc IIdentityStorageListener
+    /// @dev Calls from any contract but the current storage are ignored, never reverted: a storage
+    /// this registry no longer reads must not fail its own writes because it still lists it.
     function onStoredInvestorChanged(address userAddress) external {
-        if (msg.sender != address(_storage)) revert NotIdentityStorage(msg.sender);
+        if (msg.sender != address(_storage)) return;
         delete _cache[userAddress];
         emit VerificationInvalidated(userAddress);
     }
@@ -206,7 +210,12 @@ contract IdentityRegistry is IIdentityRegistry, IIdentityStorageListener, IVerif
     // ---------------------------------------------------------------- owner configuration
 
     /// @inheritdoc IIdentityRegistry
+    /// @dev Refused while the current storage still lists this registry (migrate in order:
+    /// unbind there, point here, bind at the new storage).
     function setIdentityRegistryStorage(address identityRegistryStorage) external onlyOwner {
+        if (identityRegistryStorage == address(0)) revert ZeroAddress();
+        IIdentityRegistryStorage current = _storage;
+        if (current.isIdentityRegistryBound(address(this))) revert StillBoundToStorage(address(current));
         _setStorage(identityRegistryStorage);
     }
 

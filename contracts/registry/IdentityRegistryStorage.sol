@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {IIdentityRegistryStorage, IIdentityStorageListener} from "../interfaces/IIdentityRegistry.sol";
+import {IIdentityRegistry, IIdentityRegistryStorage, IIdentityStorageListener} from "../interfaces/IIdentityRegistry.sol";
 import {IOnchainIdentity} from "../interfaces/IOnchainIdentity.sol";
 
 /// @title ERC-3643 identity registry storage: wallet -> (ONCHAINID identity, country).
@@ -25,6 +25,11 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     uint256 public constant MAX_REGISTRIES = 20;
     /// @notice At most this many guarded tokens (each is read when an identity is removed or changed).
     uint256 public constant MAX_GUARDED_TOKENS = 64;
+    /// @notice Gas an unbound registry is given to hear of its unbinding (it switches its cache
+    /// off: about 30,000). The unbind refuses to run with less, so whether the registry hears it
+    /// never depends on the gas the sender chose (`eth_estimateGas` finds the figure that gives
+    /// it all of this), and a registry that burns it all cannot block the unbind.
+    uint256 public constant BINDING_NOTICE_GAS = 100_000;
 
     struct Investor {
         IOnchainIdentity identity;
@@ -47,6 +52,12 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     error GuardedTokenAlreadyAdded(address token);
     error NotGuardedToken(address token);
     error TooManyGuardedTokens();
+    error NotificationGasTooLow(uint256 gasLeft, uint256 needed);
+    error RegistryUsesAnotherStorage(address registry, address registryStorage);
+
+    /// @notice `registry` was unbound but failed to handle the notice with {BINDING_NOTICE_GAS}
+    /// gas (a broken or hostile listener): it may still answer from a cache it should drop.
+    event BindingNoticeFailed(address indexed registry);
 
     constructor(address owner_) Ownable(owner_) {}
 
@@ -95,8 +106,12 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     }
 
     /// @inheritdoc IIdentityRegistryStorage
+    /// @dev A registry that reads another storage would refuse this one's notifications: it is
+    /// refused here, before it could be told anything.
     function bindIdentityRegistry(address identityRegistry) external onlyOwner {
         if (identityRegistry == address(0)) revert ZeroAddress();
+        address itsStorage = address(IIdentityRegistry(identityRegistry).identityStorage());
+        if (itsStorage != address(this)) revert RegistryUsesAnotherStorage(identityRegistry, itsStorage);
         if (_registries.length() >= MAX_REGISTRIES) revert TooManyRegistries();
         if (!_registries.add(identityRegistry)) revert RegistryAlreadyBound(identityRegistry);
         emit IdentityRegistryBound(identityRegistry);
@@ -104,11 +119,21 @@ contract IdentityRegistryStorage is IIdentityRegistryStorage, Ownable2Step {
     }
 
     /// @inheritdoc IIdentityRegistryStorage
+    /// @dev The registry is told with exactly {BINDING_NOTICE_GAS} gas, and the unbind reverts
+    /// when less than that could reach it (EIP-150 passes on at most 63/64 of what is left), so
+    /// the notice is never lost to the sender's gas margin. A registry that cannot handle it with
+    /// that much is still unbound (it cannot keep its binding by failing), and the failure is an
+    /// event, not silence.
     function unbindIdentityRegistry(address identityRegistry) external onlyOwner {
         if (!_registries.remove(identityRegistry)) revert NotBoundRegistry(identityRegistry);
         emit IdentityRegistryUnbound(identityRegistry);
-        // a registry that cannot hear it must still be unbindable
-        try IIdentityStorageListener(identityRegistry).onStorageBindingChanged(false) {} catch {}
+        uint256 needed = BINDING_NOTICE_GAS + BINDING_NOTICE_GAS / 63 + 5_000;
+        uint256 left = gasleft();
+        if (left < needed) revert NotificationGasTooLow(left, needed);
+        try IIdentityStorageListener(identityRegistry).onStorageBindingChanged{gas: BINDING_NOTICE_GAS}(false) {}
+        catch {
+            emit BindingNoticeFailed(identityRegistry);
+        }
     }
 
     /// @notice Let `lister` (the listing factory) add guarded tokens; zero for nobody but the owner.

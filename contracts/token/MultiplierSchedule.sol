@@ -17,8 +17,10 @@ import {MultiplierScheduleLogic} from "./MultiplierScheduleLogic.sol";
 /// kind label ({MultiplierScheduleLogic} states the rule): a dividend step is bounded and capped
 /// by settled custody; `Other` and {setUIMultiplier} increases are capped by settled custody; a
 /// forward split, which may exceed custody until the broker processes it, waits `splitNotice`
-/// seconds in which the owner can cancel it, and mints are refused from its scheduling until an
-/// attestation as of its effective time shows custody covering the new economic supply.
+/// seconds in which the owner can cancel it. An attestation made before a rescale (every change
+/// but a dividend reinvestment: a split either way, or `Other`) never counts after it: mints are
+/// refused from the rescale's scheduling until an attestation as of its effective time, and once
+/// it has taken effect no increase is judged against an older attestation.
 /// @dev A split is one constant-gas write whatever the number of holders: balances never move.
 /// The write path lives in the linked library {MultiplierScheduleLogic} to keep the token under
 /// the EIP-170 code-size limit.
@@ -150,8 +152,10 @@ abstract contract MultiplierSchedule is IScaledUIAmount, IScaledUIAmountNewUIMul
         );
     }
 
-    /// @notice Cancel the pending change `pendingNonce` before it takes effect. The owner may
-    /// cancel too: that is what makes a forward split's notice period a second key's check.
+    /// @notice Cancel the pending change `pendingNonce` before it takes effect; `0` cancels
+    /// whatever is pending. The owner may cancel too: that is what makes a forward split's notice
+    /// period a second key's check, and with `0` the corporate-action key cannot dodge it by
+    /// replacing the pending change (a new nonce) just before the owner's cancel lands.
     function cancelScheduledMultiplier(uint64 pendingNonce) external {
         _authorizeMultiplierCancel();
         MultiplierScheduleLogic.cancel(_schedule, pendingNonce);
@@ -192,7 +196,7 @@ abstract contract MultiplierSchedule is IScaledUIAmount, IScaledUIAmountNewUIMul
     function _coverage() internal view virtual returns (Coverage memory);
 
     /// @dev Mints wait for an attestation as of this time or later: the effective time of the
-    /// last forward split, activated or pending (0 when there is none).
+    /// last rescale (any change but a dividend reinvestment), activated or pending (0: none).
     function _splitGate() internal view returns (uint64) {
         return _schedule.pending.mintGate;
     }

@@ -15,13 +15,22 @@ import {IScaledUIAmount} from "../interfaces/IScaledUIAmount.sol";
 ///   settled custody at today's raw supply;
 /// - an increase labelled `ForwardSplit` may exceed custody (the broker shows the new shares only
 ///   once it has processed the split), so it must give at least `splitNotice` seconds of notice, in
-///   which the owner can cancel it, and the token refuses mints from its scheduling until an
-///   attestation as of its effective time or later;
+///   which the owner can cancel it;
 /// - any other increase (`Other`, the plain ERC-8056 `setUIMultiplier`) must fit attested settled
 ///   custody at today's raw supply, like a dividend, but without a step bound;
 /// - a decrease is always within custody; `ReverseSplit` must decrease, the others must not.
 /// Mints after scheduling are checked at the larger of the current and pending multiplier, so a
 /// cap that held at scheduling still holds at activation.
+///
+/// An attestation made before a rescale never counts after it. Every change but a dividend
+/// reinvestment rescales what one token's share is worth in broker shares (a forward or reverse
+/// split, or `Other` in either direction, whose meaning the chain cannot know), so an attestation
+/// as of before its effective time is in the old units: 150 shares attested before a 1-for-2
+/// reverse split are 75 after it. From such a change's scheduling the token refuses every mint
+/// until an attestation as of its effective time or later (the mint gate), and once it has
+/// taken effect no increase is judged against an attestation as of before it. A dividend
+/// reinvestment leaves the broker's share count as it was, so custody attested before it still
+/// counts.
 library MultiplierScheduleLogic {
     /// @notice 1.0 with 18 decimals.
     uint256 internal constant ONE = 1e18;
@@ -30,10 +39,10 @@ library MultiplierScheduleLogic {
     struct Layout {
         uint256 multiplier;
         IMultiplierSchedule.PendingChange pending;
-        // one slot: nonce, the last activated forward split's effective time (write path only;
-        // mints read the gate from the pending slot), the flag
+        // one slot: nonce, the last activated rescale's effective time (write path only; mints
+        // read the gate from the pending slot), the flag
         uint64 lastNonce;
-        uint64 lastSplitAt;
+        uint64 lastRescaleAt;
         bool marketDataPaused;
         IMultiplierSchedule.MultiplierBounds bounds;
         IMultiplierSchedule.HistoryEntry[] history;
@@ -72,10 +81,10 @@ library MultiplierScheduleLogic {
         _checkValue(b, r.newMultiplier);
         if (r.newMultiplier == current) revert IMultiplierSchedule.MultiplierUnchanged(r.newMultiplier);
         _checkNotice(b, r);
-        _checkIncrease(b, r, current, cov);
+        _checkIncrease(b, r, current, cov, s.lastRescaleAt);
 
         uint64 at = uint64(r.effectiveAt);
-        uint64 gate = r.kind == IMultiplierSchedule.ActionKind.ForwardSplit ? at : s.lastSplitAt;
+        uint64 gate = _rescales(r.kind) ? at : s.lastRescaleAt;
         s.pending = IMultiplierSchedule.PendingChange(r.newMultiplier, at, r.nonce, r.kind, gate, r.ref);
         s.lastNonce = r.nonce;
         s.history.push(
@@ -94,19 +103,23 @@ library MultiplierScheduleLogic {
         emit IMultiplierSchedule.MultiplierScheduled(r.nonce, r.kind, r.ref, current, r.newMultiplier, at);
     }
 
-    /// @notice Cancel the pending change `pendingNonce` before it takes effect.
+    /// @notice Cancel the pending change `pendingNonce` before it takes effect; nonce 0 (never a
+    /// change's: nonces start at 1) cancels whatever is pending, so a canceller cannot be
+    /// front-run by a replacement that changes the nonce.
     function cancel(Layout storage s, uint64 pendingNonce) external {
         promote(s);
         IMultiplierSchedule.PendingChange memory p = s.pending;
-        if (p.effectiveAt == 0 || p.nonce != pendingNonce) revert IMultiplierSchedule.NoPendingChange(pendingNonce);
-        _clearPending(s, s.lastSplitAt);
+        if (p.effectiveAt == 0 || (pendingNonce != 0 && p.nonce != pendingNonce)) {
+            revert IMultiplierSchedule.NoPendingChange(pendingNonce);
+        }
+        _clearPending(s, s.lastRescaleAt);
         uint256 current = s.multiplier;
         s.history.push(
             IMultiplierSchedule.HistoryEntry(
                 current, p.multiplier, p.effectiveAt, p.nonce, uint64(block.timestamp), p.kind, IMultiplierSchedule.HistoryAction.Cancelled, p.ref
             )
         );
-        emit IMultiplierSchedule.MultiplierCancelled(pendingNonce, msg.sender);
+        emit IMultiplierSchedule.MultiplierCancelled(p.nonce, msg.sender);
         emit IScaledUIAmount.UIMultiplierUpdated(current, current, block.timestamp, block.timestamp);
     }
 
@@ -134,14 +147,20 @@ library MultiplierScheduleLogic {
         if (at != 0 && block.timestamp >= at) {
             uint64 nonce = p.nonce;
             uint256 value = p.multiplier;
-            if (p.kind == IMultiplierSchedule.ActionKind.ForwardSplit) s.lastSplitAt = at;
+            if (_rescales(p.kind)) s.lastRescaleAt = at;
             s.multiplier = value;
-            _clearPending(s, s.lastSplitAt);
+            _clearPending(s, s.lastRescaleAt);
             emit IMultiplierSchedule.MultiplierActivated(nonce, value);
         }
     }
 
-    /// @dev No pending change any more; the mint gate stays at the last activated forward split.
+    /// @dev Whether a change of `kind` rescales a token's share in broker shares: every kind but a
+    /// dividend reinvestment (which buys shares, so custody attested before it still counts).
+    function _rescales(IMultiplierSchedule.ActionKind kind) private pure returns (bool) {
+        return kind != IMultiplierSchedule.ActionKind.DividendReinvestment;
+    }
+
+    /// @dev No pending change any more; the mint gate stays at the last activated rescale.
     function _clearPending(Layout storage s, uint64 gate) private {
         s.pending = IMultiplierSchedule.PendingChange(0, 0, 0, IMultiplierSchedule.ActionKind.Other, gate, bytes32(0));
     }
@@ -161,12 +180,14 @@ library MultiplierScheduleLogic {
         }
     }
 
-    /// @dev Direction by kind, then the custody cap on every increase but a forward split's.
+    /// @dev Direction by kind, then the custody cap on every increase but a forward split's,
+    /// against an attestation that is fresh and as of the last rescale (`rescaledAt`) or later.
     function _checkIncrease(
         IMultiplierSchedule.MultiplierBounds memory b,
         Request memory r,
         uint256 current,
-        IMultiplierSchedule.Coverage memory cov
+        IMultiplierSchedule.Coverage memory cov,
+        uint64 rescaledAt
     ) private pure {
         IMultiplierSchedule.ActionKind kind = r.kind;
         bool up = r.newMultiplier > current;
@@ -179,6 +200,7 @@ library MultiplierScheduleLogic {
             if (r.newMultiplier > maxValue) revert IMultiplierSchedule.DividendStepTooLarge(current, r.newMultiplier, maxValue);
         }
         if (!cov.fresh) revert IMultiplierSchedule.CustodyAttestationStale();
+        if (cov.asOf < rescaledAt) revert IMultiplierSchedule.CustodyAttestationPredatesRescale(cov.asOf, rescaledAt);
         uint256 economic = Math.mulDiv(cov.rawSupply, r.newMultiplier, ONE, Math.Rounding.Ceil);
         if (economic > cov.settledShares) revert IMultiplierSchedule.IncreaseExceedsCustody(economic, cov.settledShares);
     }

@@ -7,13 +7,16 @@ import {IStockTokenErrors} from "../interfaces/IStockTokenErrors.sol";
 /// @title The identity side of a lost-wallet recovery, linked into {StockToken}.
 /// @notice Runs by DELEGATECALL (as the token), so the token's code keeps only the balance moves.
 library RecoveryLogic {
-    /// @notice Check that both wallets are registered to `investorOnchainID` and that the new
-    /// wallet is verified; return the new wallet's country for the compliance modules.
+    /// @notice Check that the wallets differ, that both are registered to `investorOnchainID` and
+    /// that the new wallet is verified; return the new wallet's country for the compliance
+    /// modules. (A recovery onto the lost wallet itself would only freeze it: the recovery key
+    /// alone would freeze any holder.)
     function check(IIdentityRegistry registry, address lostWallet, address newWallet, address investorOnchainID)
         external
         view
         returns (uint16 country)
     {
+        if (newWallet == lostWallet) revert IStockTokenErrors.RecoveryToSameWallet(lostWallet);
         if (address(registry.identity(lostWallet)) != investorOnchainID) {
             revert IStockTokenErrors.RecoveryIdentityMismatch(lostWallet, investorOnchainID);
         }

@@ -10,7 +10,9 @@ import {ReserveLogic} from "./ReserveLogic.sol";
 /// @notice The issuer's reserve role attests the custody position behind the token: settled
 /// shares and shares bought but not yet settled (T+1), as of a broker time. A mint is refused when
 /// the economic supply after it would exceed `settled + min(pending, pendingCap)`, or when the
-/// attestation is older than `maxAttestationAge`, or when it predates the last forward split.
+/// attestation is older than `maxAttestationAge`, or when it is as of before the effective time
+/// of the last change that rescaled a token's share (a split either way, or `Other`; see
+/// {MultiplierScheduleLogic}), pending or activated: its figure is in the old share units.
 /// Shares use 18 decimals (1e18 = one share). The attestation write path is the linked library
 /// {ReserveLogic}.
 abstract contract ReserveGuard is IReserveGuard {
@@ -64,8 +66,8 @@ abstract contract ReserveGuard is IReserveGuard {
     }
 
     /// @dev Revert unless `rawSupply` at `multiplier` fits the policy's capacity, the attestation
-    /// is fresh, and it is as of `notBefore` or later (a forward split's effective time: custody
-    /// must be attested after the split before anything more is minted). The economic supply is
+    /// is fresh, and it is as of `notBefore` or later (a rescale's effective time: custody must be
+    /// attested after the rescale before anything more is minted). The economic supply is
     /// rounded up so the check never favours the minter.
     function _enforceReserve(uint256 rawSupply, uint256 multiplier, uint64 notBefore) internal view {
         Reserve memory r = _reserve;
@@ -80,6 +82,11 @@ abstract contract ReserveGuard is IReserveGuard {
     /// @dev The attested settled shares.
     function _settledShares() internal view returns (uint256) {
         return _reserve.settledShares;
+    }
+
+    /// @dev The broker time the last attestation is as of.
+    function _attestedAsOf() internal view returns (uint64) {
+        return _reserve.asOf;
     }
 
     /// @dev Revert unless the caller may attest reserves.

@@ -653,6 +653,6 @@ contract StockToken is
     }
 
     function _coverage() internal view override returns (Coverage memory) {
-        return Coverage(totalSupply(), _settledShares(), isAttestationFresh());
+        return Coverage(totalSupply(), _settledShares(), isAttestationFresh(), _attestedAsOf());
     }
 }

@@ -27,6 +27,8 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
         uint64 deadline;
         uint256 totalShares;
         bytes32 tally;
+        /// whether the tally was recorded (a flag: a zero tally is a tally too)
+        bool tallied;
     }
 
     mapping(bytes32 meeting => Ballot) private _ballots;
@@ -42,13 +44,17 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
     error UnknownBallot(bytes32 meeting);
     error EmptyBallot();
     error TallyExists(bytes32 meeting);
+    error DeadlineNotInFuture(uint64 deadline, uint256 now_);
+    error RecordBlockNotMined(uint64 recordBlock, uint256 currentBlock);
+    error VotingStillOpen(bytes32 meeting, uint64 deadline);
 
     constructor(address admin, address publisher) EIP712("StockStack proxy vote", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PUBLISHER_ROLE, publisher);
     }
 
-    /// @notice Publish `meeting`'s ballot, once.
+    /// @notice Publish `meeting`'s ballot, once: the record block is a mined block (a snapshot of
+    /// the past) and the holders' deadline is in the future (chain time).
     function publish(
         bytes32 meeting,
         address stockToken,
@@ -60,15 +66,20 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
     ) external onlyRole(PUBLISHER_ROLE) {
         if (root == bytes32(0) || stockToken == address(0)) revert EmptyBallot();
         if (_ballots[meeting].root != bytes32(0)) revert BallotExists(meeting);
-        _ballots[meeting] = Ballot(stockToken, root, recordBlock, deadline, totalShares, bytes32(0));
+        if (deadline <= block.timestamp) revert DeadlineNotInFuture(deadline, block.timestamp);
+        if (recordBlock >= block.number) revert RecordBlockNotMined(recordBlock, block.number);
+        _ballots[meeting] = Ballot(stockToken, root, recordBlock, deadline, totalShares, bytes32(0), false);
         emit BallotPublished(meeting, stockToken, root, recordBlock, deadline, totalShares, ref);
     }
 
-    /// @notice Record the hash of the tally the issuer instructed the broker with, once.
+    /// @notice Record the hash of the tally the issuer instructed the broker with: once, and only
+    /// after the holders' deadline (chain time), so no tally stands while ballots may still come.
     function recordTally(bytes32 meeting, bytes32 tally) external onlyRole(PUBLISHER_ROLE) {
         Ballot storage b = _ballot(meeting);
-        if (b.tally != bytes32(0)) revert TallyExists(meeting);
+        if (b.tallied) revert TallyExists(meeting);
+        if (block.timestamp <= b.deadline) revert VotingStillOpen(meeting, b.deadline);
         b.tally = tally;
+        b.tallied = true;
         emit TallyRecorded(meeting, tally);
     }
 

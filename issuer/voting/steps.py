@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import crashpoints, indexer
+from issuer import crashpoints, indexer, outbox
 from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
 from issuer.corporate.merkle import MerkleTree
@@ -169,13 +169,19 @@ def _announced(issuer: Issuer, db: Session, row: Meeting) -> None:
 
 def _publishing(issuer: Issuer, db: Session, row: Meeting) -> None:
     assert row.root is not None and row.record_block is not None
+    if outbox.live(db, f"ballot:{row.id}") is None and issuer.broker.clock().now >= row.deadline:
+        _close(db, row, "the holders' deadline passed before the ballot could be published: "
+               "nobody could vote")
+        return
     registry = issuer.chain.contract("ProxyVoteRegistry")
     token = issuer.chain.stock(row.symbol).token
     total = sum(ballots.entitlements(db, row.id).values())
+    # the registry takes the deadline in chain time (it refuses one in the past, and a tally
+    # before it): the broker's deadline, carried onto the chain's clock
     result = chain_step(issuer, db, f"ballot:{row.id}", "corporate_action",
                         lambda: registry.functions.publish(
                             meeting_key(row.id), token.address, bytes.fromhex(row.root[2:]),
-                            row.record_block, int(row.deadline.timestamp()), total,
+                            row.record_block, chain_time_at(issuer, row.deadline), total,
                             bytes.fromhex(snapshot_hash(row, total)[2:])))
     _after_tx(db, row, result, done="open", reason="ballot published: holders of record vote "
               f"until {row.deadline.isoformat()}")
@@ -191,10 +197,14 @@ def _open(issuer: Issuer, db: Session, row: Meeting) -> None:
     now = issuer.broker.clock().now
     if now < row.deadline:
         return
+    _close(db, row, "the holders' deadline passed: the tally is the instruction")
+
+
+def _close(db: Session, row: Meeting, reason: str) -> None:
+    """Ballots are closed: the tally becomes the instruction."""
     row.instruction = tally(db, row)
     row.instruction_hash = instruction_hash(row.id, row.instruction)
-    move(db, row, "instructing", "the holders' deadline passed: the tally is the instruction",
-         instruction_hash=row.instruction_hash)
+    move(db, row, "instructing", reason, instruction_hash=row.instruction_hash)
 
 
 def _instructing(issuer: Issuer, db: Session, row: Meeting) -> None:
@@ -220,6 +230,11 @@ def _instructing(issuer: Issuer, db: Session, row: Meeting) -> None:
               instruction_hash=row.instruction_hash, votes=row.instruction["votes"])
         db.commit()
     registry = issuer.chain.contract("ProxyVoteRegistry")
+    if outbox.live(db, f"tally:{row.id}") is None:
+        deadline = registry.functions.ballot(meeting_key(row.id)).call()[3]
+        if issuer.chain.block_time() <= deadline:   # the registry takes no tally before it
+            note(row, f"waiting: the chain's clock to pass the published deadline {deadline}")
+            return
     result = chain_step(issuer, db, f"tally:{row.id}", "corporate_action",
                         lambda: registry.functions.recordTally(
                             meeting_key(row.id), bytes.fromhex(row.instruction_hash[2:])))

@@ -71,6 +71,8 @@ def test_max_balance_is_in_economic_shares_and_follows_the_multiplier(strict, al
         {"from": roles.corporate_actions}
     )
     chain.sleep(11)
+    chain.mine()
+    strict.attestReserves(10**6 * ONE, 0, chain[-1].timestamp, {"from": roles.reserve})
     # 50 raw = 100 shares after the doubling: 25 more raw would be 150 shares, 26 would not
     with fails_with("MaxBalanceExceeded"):
         strict.mint(alice, 26 * ONE, {"from": roles.agent})

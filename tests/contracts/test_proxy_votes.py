@@ -24,7 +24,8 @@ def published(suite, token, roles):
                Account.from_key(KEY).address: 1}
     tree = MerkleTree(amounts)
     meeting = ballot.meeting_key("m-2025-annual")
-    tx = suite.voting.publish(meeting, token, tree.root, chain.height, chain.time() + 86_400,
+    tx = suite.voting.publish(meeting, token, tree.root, chain.height,
+                              chain[-1].timestamp + 86_400,
                               sum(amounts.values()), b"\x02" * 32,
                               {"from": roles.corporate_actions})
     assert tx.events["BallotPublished"]["root"] == "0x" + tree.root.hex()
@@ -41,13 +42,13 @@ def test_a_ballot_is_published_once_by_the_publisher_and_entitlements_are_provab
     assert not voting.entitled(meeting, holder, amounts[holder] + 1, tree.proof(holder))
     assert not voting.entitled(meeting, stranger, 1, tree.proof(holder))
     with fails_with("BallotExists"):
-        voting.publish(meeting, token, tree.root, 1, chain.time() + 10, 1, b"\x00" * 32,
+        voting.publish(meeting, token, tree.root, 1, chain[-1].timestamp + 10, 1, b"\x00" * 32,
                        {"from": roles.corporate_actions})
     with fails_with("AccessControlUnauthorizedAccount"):
-        voting.publish(b"\x09" * 32, token, tree.root, 1, chain.time() + 10, 1, b"\x00" * 32,
+        voting.publish(b"\x09" * 32, token, tree.root, 1, chain[-1].timestamp + 10, 1, b"\x00" * 32,
                        {"from": stranger})
     with fails_with("EmptyBallot"):
-        voting.publish(b"\x09" * 32, token, b"\x00" * 32, 1, chain.time() + 10, 1,
+        voting.publish(b"\x09" * 32, token, b"\x00" * 32, 1, chain[-1].timestamp + 10, 1,
                        b"\x00" * 32, {"from": roles.corporate_actions})
     with fails_with("UnknownBallot"):
         voting.entitled(b"\x08" * 32, holder, 1, [])
@@ -87,6 +88,8 @@ def test_ballot_signatures_of_an_account_and_of_a_contract_wallet(suite, publish
 
 def test_the_tally_is_recorded_once(suite, published, roles, stranger):
     meeting, _tree, _amounts = published
+    chain.sleep(86_401)  # past the holders' deadline
+    chain.mine()
     tx = suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
     assert tx.events["TallyRecorded"]["tally"] == "0x" + "05" * 32
     assert suite.voting.ballot(meeting)[5] == "0x" + "05" * 32
@@ -94,3 +97,41 @@ def test_the_tally_is_recorded_once(suite, published, roles, stranger):
         suite.voting.recordTally(meeting, b"\x06" * 32, {"from": roles.corporate_actions})
     with fails_with("AccessControlUnauthorizedAccount"):
         suite.voting.recordTally(b"\x01" * 32, b"\x06" * 32, {"from": stranger})
+
+
+def test_no_tally_before_the_holders_deadline(suite, published, roles):
+    """Issue 24, finding 5: a tally could be recorded while ballots were still coming."""
+    meeting, _tree, _amounts = published
+    deadline = suite.voting.ballot(meeting)[3]
+    with fails_with("VotingStillOpen"):
+        suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+    chain.sleep(deadline - chain[-1].timestamp - 5)
+    chain.mine()
+    with fails_with("VotingStillOpen"):  # a few seconds before: still open
+        suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+    assert not suite.voting.ballot(meeting)[6]
+
+
+def test_a_zero_tally_is_recorded_once_too(suite, published, roles):
+    """Issue 24, finding 5: the "once" guard was `tally != 0`, so a zero tally was replaceable."""
+    meeting, _tree, _amounts = published
+    chain.sleep(86_401)
+    chain.mine()
+    suite.voting.recordTally(meeting, b"\x00" * 32, {"from": roles.corporate_actions})
+    assert suite.voting.ballot(meeting)[6]  # tallied
+    with fails_with("TallyExists"):
+        suite.voting.recordTally(meeting, b"\x07" * 32, {"from": roles.corporate_actions})
+    assert suite.voting.ballot(meeting)[5] == "0x" + "00" * 32
+
+
+def test_publish_refuses_a_past_deadline_and_an_unmined_record_block(suite, token, roles):
+    root = b"\x01" * 32
+    now = chain[-1].timestamp
+    with fails_with("DeadlineNotInFuture"):
+        suite.voting.publish(b"\x09" * 32, token, root, chain.height, now - 1, 1, b"\x00" * 32,
+                             {"from": roles.corporate_actions})
+    with fails_with("RecordBlockNotMined"):
+        suite.voting.publish(b"\x09" * 32, token, root, chain.height + 1, now + 3_600, 1,
+                             b"\x00" * 32, {"from": roles.corporate_actions})
+    suite.voting.publish(b"\x09" * 32, token, root, chain.height, now + 3_600, 1, b"\x00" * 32,
+                         {"from": roles.corporate_actions})

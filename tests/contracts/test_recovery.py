@@ -100,3 +100,14 @@ def test_recovery_into_an_unverified_wallet_of_the_identity_is_refused(suite, fu
     suite.registry.refreshVerification([new_wallet], {"from": accounts[9]})
     with fails_with("ReceiverNotVerified"):
         funded.recoveryAddress(alice, new_wallet, identity, {"from": roles.agent})
+
+
+def test_recovery_onto_the_lost_wallet_itself_is_refused(suite, funded, alice, roles):
+    """Issue 24, finding 4: the recovery key alone froze any holder by "recovering" a wallet onto
+    itself (frozen, nothing moved, `RecoverySuccess` emitted)."""
+    identity = suite.registry.identity(alice)
+    with fails_with("RecoveryToSameWallet"):
+        funded.recoveryAddress(alice, alice, identity, {"from": roles.agent})
+    assert not funded.isFrozen(alice)
+    assert funded.balanceOf(alice) == 100 * ONE
+    assert suite.registry.contains(alice)

@@ -188,8 +188,11 @@ def test_storage_is_shared_and_only_bound_registries_write(suite, roles, alice):
     assert suite.storage.linkedIdentityRegistries() == [suite.registry]
     with fails_with("NotBoundRegistry"):
         suite.storage.addIdentityToStorage(accounts[8], accounts[8], US, {"from": roles.owner})
-    with fails_with("NotIdentityStorage"):
-        suite.registry.onStoredInvestorChanged(alice, {"from": roles.owner})
+    # a notification from anyone but the storage is ignored (never reverted: issue 24, finding 3)
+    cached = suite.registry.cachedVerification(alice)
+    tx = suite.registry.onStoredInvestorChanged(alice, {"from": roles.owner})
+    assert "VerificationInvalidated" not in tx.events
+    assert suite.registry.cachedVerification(alice) == cached
     with fails_with("NotRulesSource"):
         suite.registry.onVerificationRulesChanged({"from": roles.owner})
 

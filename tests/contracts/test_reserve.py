@@ -45,13 +45,32 @@ def test_batch_mint_checks_the_total(suite, token, alice, bob, roles):
 
 
 def test_mints_are_checked_at_the_pending_multiplier(suite, token, alice, roles):
-    """After a doubling is scheduled, custody must cover supply at 2x before anything mints."""
+    """After a dividend step is scheduled, custody must cover supply at the new multiplier
+    before anything mints (a dividend rescales nothing: the attestation still counts)."""
+    suite.attest("AAPL", 100 * ONE)
+    token.mint(alice, 40 * ONE, {"from": roles.agent})
+    token.scheduleMultiplier(  # +10 %: covered by custody (44 <= 100), so accepted
+        ONE, ONE * 11 // 10, chain[-1].timestamp + 3600, 1, "0x" + "00" * 32, 1,
+        {"from": roles.corporate_actions}
+    )
+    with fails_with("ReserveExceeded"):
+        token.mint(alice, 51 * ONE, {"from": roles.agent})  # 91 * 1.1 = 100.1 > 100
+    token.mint(alice, 50 * ONE, {"from": roles.agent})  # 90 * 1.1 = 99
+
+
+def test_after_an_other_change_is_scheduled_mints_wait_for_custody_attested_after_it(
+        suite, token, alice, roles):
     suite.attest("AAPL", 100 * ONE)
     token.mint(alice, 40 * ONE, {"from": roles.agent})
     token.scheduleMultiplier(  # kind Other: covered by custody (80 <= 100), so accepted
-        ONE, 2 * ONE, chain[-1].timestamp + 3600, 0, "0x" + "00" * 32, 1,
+        ONE, 2 * ONE, chain[-1].timestamp + 60, 0, "0x" + "00" * 32, 1,
         {"from": roles.corporate_actions}
     )
+    with fails_with("ReserveAttestationPredatesSplit"):
+        token.mint(alice, ONE, {"from": roles.agent})
+    chain.sleep(61)
+    chain.mine()
+    suite.attest("AAPL", 100 * ONE)
     with fails_with("ReserveExceeded"):
         token.mint(alice, 11 * ONE, {"from": roles.agent})  # (51) * 2 = 102 > 100
     token.mint(alice, 10 * ONE, {"from": roles.agent})

@@ -137,3 +137,22 @@ def test_bounds_cannot_be_changed_under_a_pending_change(backed, roles):
         backed.setMultiplierBounds((ONE, 10 * ONE, ONE // 10, 0, 3600), {"from": roles.owner})
     backed.setMultiplierBounds((ONE // 4, 10 * ONE, ONE // 10, 0, 3600), {"from": roles.owner})
     assert backed.multiplierBounds()[4] == 3600
+
+
+def test_the_owner_cancels_whatever_is_pending_despite_a_front_running_replacement(backed, roles):
+    """Issue 24, observation 6: the corporate-action key saw the owner's cancel of nonce 1 in the
+    mempool and replaced the split first (nonce 2), so the cancel reverted. Nonce 0 cancels
+    whatever is pending."""
+    notice = split_notice(backed)
+    schedule(backed, roles.corporate_actions, 3 * ONE, FORWARD, delay=notice + 60)
+    backed.replaceScheduledMultiplier(1, ONE, 4 * ONE, now() + notice + 60, FORWARD, REF, 2,
+                                      {"from": roles.corporate_actions})
+    with fails_with("NoPendingChange"):  # the owner's cancel by nonce, front-run
+        backed.cancelScheduledMultiplier(1, {"from": roles.owner})
+    tx = backed.cancelScheduledMultiplier(0, {"from": roles.owner})
+    assert tx.events["MultiplierCancelled"]["nonce"] == 2
+    assert backed.newUIMultiplier() == ONE
+    with fails_with("NoPendingChange"):  # nothing pending any more
+        backed.cancelScheduledMultiplier(0, {"from": roles.owner})
+    with fails_with("AccessControlUnauthorizedAccount"):
+        backed.cancelScheduledMultiplier(0, {"from": accounts[9]})

@@ -165,6 +165,13 @@ class Stack:
         after = self.broker.end_of_day().now
         self.advance_chain(int((after - before).total_seconds()))
 
+    def set_clock(self, moment: dt.datetime) -> None:
+        """Set the broker's clock to ``moment`` and move the chain's as far (never back)."""
+        before = self.broker.clock().now
+        after = self.broker.set_clock(moment).now
+        if after > before:
+            self.advance_chain(int((after - before).total_seconds()))
+
     def advance_chain(self, seconds: int) -> None:
         w3 = self.issuer.chain.w3
         w3.provider.make_request("evm_increaseTime", [seconds])

@@ -176,7 +176,7 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
 
         # Friday 15:00 New York, the holders' deadline: ballots close, the tally is sent
         stack.to_date(dt.date(2024, 10, 18))
-        stack.broker.set_clock(dt.datetime(2024, 10, 18, 15, 0, 1, tzinfo=NEW_YORK))
+        stack.set_clock(dt.datetime(2024, 10, 18, 15, 0, 1, tzinfo=NEW_YORK))
         late = http.post(f"/v1/meetings/{meeting_id}/ballots",
                          json=_ballot(stack, meeting_id, ALICE, [("1", "for", "1")], nonce=2))
         assert (late.status_code, late.json()["code"]) == (409, "voting_not_open") or \
@@ -222,7 +222,7 @@ def test_board_policy_votes_the_unvoted_shares_as_recommended(stack, voting, api
             stack, meeting_id, ALICE, [("1", "against", "24")]))
         assert answer.status_code == 201
     stack.to_date(dt.date(2024, 10, 18))
-    stack.broker.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
+    stack.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
     stack.run(passes=3)
     row = _meeting(stack, meeting_id)
     # 1: Alice 24 against; the 56 not voted go "for" (the board); 2: all 80 for Ada
@@ -243,7 +243,7 @@ def _one_ballot_then(stack, meeting_id: str, index: int, votes, at: dt.time) -> 
                             json=_ballot(stack, meeting_id, index, votes))
         assert answer.status_code == 201, answer.text
     stack.to_date(dt.date(2024, 10, 18))
-    stack.broker.set_clock(dt.datetime.combine(dt.date(2024, 10, 18), at, NEW_YORK))
+    stack.set_clock(dt.datetime.combine(dt.date(2024, 10, 18), at, NEW_YORK))
 
 
 def test_a_late_instruction_is_refused_by_the_broker_and_the_meeting_fails(stack, voting):
@@ -313,7 +313,7 @@ def test_a_forward_split_after_the_record_date_changes_no_entitlement(stack, vot
         assert (over.status_code, over.json()["code"]) == (422, "over_entitlement")
         assert http.post(f"/v1/meetings/{meeting_id}/ballots", json=_ballot(
             stack, meeting_id, ALICE, [("1", "for", "24")])).status_code == 201
-    stack.broker.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
+    stack.set_clock(dt.datetime(2024, 10, 18, 15, 30, tzinfo=NEW_YORK))
     stack.run(passes=3)
     row = _meeting(stack, meeting_id)
     assert row.status == "instructed", row.status_reason
