@@ -55,6 +55,7 @@ walkthrough: build
 
 bench: build
 	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.bench_gas
+	@PYTHONWARNINGS=ignore::FutureWarning $(VENV)/python -m toolchain.run deploy.gas_breakdown
 	@$(VENV)/python bench/broker_orders.py
 	@$(VENV)/python bench/stack.py
 	@$(VENV)/python bench/itn.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 from brownie import PlainERC20, accounts, chain
 
 from deploy.code_size import code_sizes, table
+from deploy.deploy_suite import DEFAULT_STOCKS
 from deploy.suite import ONE, Roles, StockConfig, deploy_suite
 
 US, IR = 840, 364
@@ -40,6 +41,7 @@ def main() -> None:
     measure(
         "plain OpenZeppelin ERC-20 transfer (baseline)", plain.transfer(bob, ONE, {"from": alice})
     )
+    measure("plain ERC-20 transfer, new holder", plain.transfer(carol, ONE, {"from": alice}))
 
     measure("mint, new holder (two modules)", two.mint(alice, 100 * ONE, {"from": roles.agent}))
     measure(
@@ -58,6 +60,19 @@ def main() -> None:
     measure(
         "transfer, two modules (country block + max balance)",
         two.transfer(bob, ONE, {"from": alice}),
+    )
+
+    # the listing `make up` deploys (country block, max shares per investor, holding period off)
+    deployed = suite.list_stock(DEFAULT_STOCKS[0])
+    suite.attest(deployed.symbol(), 10**9 * ONE)
+    deployed.mint(alice, 100 * ONE, {"from": roles.agent})
+    measure(
+        "transfer, deployed listing (AAPL), new holder",
+        deployed.transfer(bob, ONE, {"from": alice}),
+    )
+    measure(
+        "transfer, deployed listing (AAPL), existing holder",
+        deployed.transfer(bob, ONE, {"from": alice}),
     )
 
     identity = suite.registry.identity(alice)

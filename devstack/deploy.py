@@ -9,12 +9,12 @@ from pathlib import Path
 
 from brownie import accounts
 
-from deploy.deploy_suite import DEFAULT_STOCKS
-from deploy.suite import DAY, Roles, deploy_suite
+from deploy.deploy_suite import DEFAULT_STOCKS, VERIFICATION_CACHE_AGE
+from deploy.suite import Roles, deploy_suite
 
 
 def main() -> None:
-    suite = deploy_suite(Roles.from_accounts(accounts), verification_cache_age=DAY)
+    suite = deploy_suite(Roles.from_accounts(accounts), verification_cache_age=VERIFICATION_CACHE_AGE)
     for cfg in DEFAULT_STOCKS:
         suite.list_stock(cfg)
     path = suite.write_manifest(Path(os.environ["DEVSTACK_DIR"]))
