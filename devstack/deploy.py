@@ -14,7 +14,8 @@ from deploy.suite import Roles, deploy_suite
 
 
 def main() -> None:
-    suite = deploy_suite(Roles.from_accounts(accounts), verification_cache_age=VERIFICATION_CACHE_AGE)
+    suite = deploy_suite(Roles.from_accounts(accounts),
+                         verification_cache_age=VERIFICATION_CACHE_AGE)
     for cfg in DEFAULT_STOCKS:
         suite.list_stock(cfg)
     path = suite.write_manifest(Path(os.environ["DEVSTACK_DIR"]))
