@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError
 
 from issuer import outbox, validation
-from issuer.api.auth import Principal, lineage
+from issuer.api.auth import Principal, lineage, operator_lineage
 from issuer.chain import ChainError
 from issuer.corporate import schedule
 from issuer.db import utcnow
@@ -154,6 +154,12 @@ def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
                           f"{principal.operator} cannot decide a request of "
                           f"{approval.requested_by}: the requester, or an operator whose key "
                           "issued this key, cannot be the second approver (maker-checker)")
+    if principal.operator in operator_lineage(db, approval.requested_by):
+        raise IssuerError(403, "same_approver",
+                          f"{principal.operator} cannot decide a request of "
+                          f"{approval.requested_by}: {principal.operator} issued a key of "
+                          f"{approval.requested_by}'s, directly or through others, so the two "
+                          "are not independent (maker-checker)")
     if not actor_role_ok:
         raise IssuerError(403, "forbidden",
                           f"approving {approval.action} needs the "

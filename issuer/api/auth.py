@@ -3,9 +3,11 @@
 A key is sent in the ``X-API-Key`` header. Each endpoint names the least role it needs.
 
 Every key belongs to an *operator*, a named person, and records the key that issued it. Dual
-control compares operators: the checker of a request is never its maker, nor an operator whose
-key issued the checker's key, directly or down a chain of keys (so an admin cannot mint itself,
-or a made-up person, a key that approves its own requests). A revoked key fails at once.
+control compares operators, both ways: the checker of a request is never its maker, nor an
+operator whose key issued the checker's key, nor one who issued any of the maker's keys,
+directly or down a chain of keys (so an admin can neither mint itself, or a made-up person, a key
+that approves its own requests, nor approve what a key it issued asks). An operator's name
+belongs to one person: nobody else issues a key in it. A revoked key fails at once.
 """
 
 from __future__ import annotations
@@ -46,13 +48,24 @@ def hash_key(key: str) -> str:
 
 
 def create_key(db: Session, name: str, role: str, key: str | None = None, *,
-               operator: str | None = None, issued_by: str = BOOTSTRAP) -> tuple[ApiKey, str]:
+               operator: str | None = None, issued_by: str = BOOTSTRAP,
+               issuer: Principal | None = None) -> tuple[ApiKey, str]:
     """Store a new key of ``operator`` (by default an operator named like the key), issued by
-    the key ``issued_by``; the clear key is returned once and never stored."""
+    the key ``issued_by``; the clear key is returned once and never stored. When an operator
+    (``issuer``) issues it, the name must be theirs or nobody's yet: 409 ``operator_exists``
+    for another existing person's name, whose key it would let the issuer act as."""
     if role not in ROLES:
         raise invalid("invalid_role", f"role is one of {', '.join(ROLES)}")
     if db.scalar(select(ApiKey).where(ApiKey.name == name)) is not None:
         raise conflict("api_key_exists", f"an API key named {name!r} exists")
+    person = operator or name
+    if issuer is not None and not same_person(person, issuer.operator):
+        taken = next((o for o in db.scalars(select(ApiKey.operator).distinct())
+                      if same_person(o, person)), None)
+        if taken is not None:
+            raise conflict("operator_exists",
+                           f"{taken!r} is an existing operator: a key in their name is issued "
+                           "by them, never by another operator (a name belongs to one person)")
     clear = key or "isk_" + secrets.token_urlsafe(32)
     row = ApiKey(name=name, key_hash=hash_key(clear), role=role, active=True,
                  created_at=utcnow(), operator=operator or name, issued_by=issued_by)
@@ -108,6 +121,20 @@ def lineage(db: Session, key_id: str) -> set[str]:
         operators.add(row.operator)
         current = row.issued_by
     return operators
+
+
+def operator_lineage(db: Session, operator: str) -> set[str]:
+    """The operators behind every key of ``operator`` (revoked ones too) and up each one's
+    chain of issuers: whoever issued this person a key, directly or through others."""
+    out: set[str] = {operator}
+    for key_id in db.scalars(select(ApiKey.id).where(ApiKey.operator == operator)):
+        out |= lineage(db, key_id)
+    return out
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two operator names name one person (case and spacing do not make another)."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def require(principal: Principal, role: str) -> None:

@@ -165,3 +165,45 @@ def test_a_new_keys_secret_is_neither_stored_nor_replayed(stack, api):
     with stack.issuer.session() as db:
         stored = [str(r.body) for r in db.scalars(select(IdempotencyRecord))]
     assert stored and not any(secret in body for body in stored)
+
+
+def test_an_admin_cannot_approve_a_request_made_with_a_key_it_issued(stack, api):
+    """Issue 25, item 1: the lineage rule walked the checker's chain only. An admin issued a
+    compliance key, asked for a forced transfer with it and approved it with its own key (200,
+    1 raw moved). Dual control needs neither party to have issued the other's key, both ways."""
+    base = str(api["admin"].http.base_url)
+    issued = api["admin"].post("/v1/api-keys", {"name": "cmp-by-admin", "role": "compliance",
+                                                "operator": "Carl Compliance"}).json()["key"]
+    approval_id, bob = forced_transfer_request(stack, {"cmp": Api(base, issued)})
+    before = stack.tokens(bob)
+    refused = api["admin"].post(f"/v1/approvals/{approval_id}/approve")
+    _problem(refused, 403, "same_approver")
+    assert "issued" in refused.json()["detail"]
+    # up the chain too: a key issued by a key the admin issued
+    deputy = api["admin"].post("/v1/api-keys", {"name": "deputy", "role": "admin",
+                                                "operator": "Dana Deputy"}).json()["key"]
+    grand = Api(base, deputy).post("/v1/api-keys", {"name": "cmp-by-deputy", "role": "compliance",
+                                                    "operator": "Cora Compliance"}).json()["key"]
+    second, _ = forced_transfer_request(stack, {"cmp": Api(base, grand)})
+    _problem(api["admin"].post(f"/v1/approvals/{second}/approve"), 403, "same_approver")
+    # an unrelated checker decides both
+    for pending in (approval_id, second):
+        assert api["cmp2"].post(f"/v1/approvals/{pending}/approve").status_code == 200
+    stack.run()
+    assert stack.tokens(bob) == before + 2
+
+
+def test_a_key_in_another_existing_persons_name_needs_their_consent(stack, api):
+    """Issue 25, item 2: an admin issued a key in the name of an existing operator ("cmp2",
+    whose key it did not issue) and acted as them. A name belongs to one person: refused 409."""
+    answer = api["admin"].post("/v1/api-keys", {"name": "cmp2-by-admin", "role": "compliance",
+                                                "operator": "cmp2"})
+    _problem(answer, 409, "operator_exists")
+    # the person themself may take a second key (an admin issuing to their own name) ...
+    mine = api["admin"].post("/v1/api-keys", {"name": "admin-laptop", "role": "viewer",
+                                              "operator": "admin"})
+    assert mine.status_code == 201, mine.text
+    # ... and a new person's name is free
+    fresh = api["admin"].post("/v1/api-keys", {"name": "newbie", "role": "viewer",
+                                               "operator": "Nina New"})
+    assert fresh.status_code == 201, fresh.text

@@ -23,7 +23,7 @@ def create_api_key(body: ApiKeyIn, ctx: AdminWrite) -> Any:
     The new key can never approve requests of the operator whose key created it."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row, clear = create_key(db, body.name, body.role, operator=body.operator,
-                                issued_by=who.key_id)
+                                issued_by=who.key_id, issuer=who)
         operations.audit(db, who.operator, "api_key.create", row.id, name=body.name,
                          role=body.role, operator=body.operator)
         out = ApiKeyCreated(key=None, **ApiKeyOut.model_validate(row).model_dump())
