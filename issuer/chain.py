@@ -80,6 +80,11 @@ class Chain:
     def head(self) -> int:
         return int(self.w3.eth.block_number)
 
+    def has_code(self, symbol: str, block: int) -> bool:
+        """Whether ``symbol``'s token existed at ``block``."""
+        return len(self.w3.eth.get_code(self.stock(symbol).token.address,
+                                        block_identifier=block)) > 0
+
     def block_time(self, block: int | str = "latest") -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
 

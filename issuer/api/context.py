@@ -121,6 +121,11 @@ class WriteCtx:
 
 def writer(role: str) -> Callable[[Request], Any]:
     async def dependency(request: Request) -> WriteCtx:
+        # the role first: a key without it gets 403 before the body is read or validated
+        # (FastAPI validates the body after the dependencies), so it learns nothing of the body
+        checked = getattr(request.state, "principal", None)
+        if isinstance(checked, Principal):
+            require(checked, role)
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             raise IssuerError(400, "idempotency_key_required",

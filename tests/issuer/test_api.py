@@ -102,6 +102,13 @@ def test_auth_roles_and_idempotency_key(stack, api, keys):
     _problem(no_key, 400, "idempotency_key_required")
     _problem(api["ops"].post("/v1/api-keys", {"name": "x", "role": "admin", "operator": "x"}),
              403, "forbidden")
+    # issue 25, item 4: a key without the role got 422 with the body's field list
+    for path, body in (("/v1/api-keys", {}), ("/v1/api-keys", {"name": 5}),
+                       ("/v1/participants", {"wallet": "nope"})):
+        refused = api["ops"].post(path, body)
+        _problem(refused, 403, "forbidden")
+        assert "name" not in refused.text.replace("the key", "")
+    _problem(api["view"].post("/v1/creations", {"symbol": 7}), 403, "forbidden")
     created = api["admin"].post("/v1/api-keys", {"name": "new-viewer", "role": "viewer",
                                                  "operator": "Vera Viewer"})
     assert created.status_code == 201 and created.json()["key"].startswith("isk_")

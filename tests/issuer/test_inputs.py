@@ -97,6 +97,16 @@ def test_query_parameters_out_of_range_are_422(stack, api):
     _problem(api["view"].get("/v1/audit", after=2**63), 422, "invalid_request")
     _problem(api["view"].get("/v1/reserves/AAPL/history", after=2**64), 422, "invalid_request")
     _problem(api["view"].get("/v1/holders/AAPL", block=0), 422, "block_before_deployment")
+    # issue 25, item 3: after the suite's deployment but before the token's, a 500
+    # (`BadFunctionCallOutput` on `uiMultiplier()`): the token had no code at that block
+    chain = stack.issuer.chain
+    token = chain.stock("AAPL").token.address
+    first = int(chain.manifest["deploy_block"])
+    before_token = next(b for b in range(first, chain.head())
+                        if not chain.w3.eth.get_code(token, block_identifier=b))
+    assert before_token >= first
+    for path in ("/v1/holders/AAPL", "/v1/reserves/AAPL"):
+        _problem(api["view"].get(path, block=before_token), 422, "block_before_deployment")
     _problem(api["view"].get("/v1/reserves/AAPL", block=2**63), 422, "invalid_request")
     _problem(api["view"].get("/v1/reserves/AAPL", broker_time="0001-01-01T00:00:00+14:00"),
              422, "invalid_broker_time")

@@ -40,7 +40,7 @@ def list_holders(symbol: str, ctx: Viewer, block: Block = None) -> Any:
     at = indexed if block is None else block
     if at > indexed:
         raise invalid("block_not_indexed", f"block {at} is past the indexed block {indexed}")
-    deployed_by(ctx, at)
+    deployed_by(ctx, at, key)
     multiplier = ctx.issuer.chain.multiplier(key, at)
     return {"symbol": key, "block": at, "multiplier": str(multiplier), "holders": [
         {"wallet": wallet, "raw": str(raw), "shares": format(raw_to_shares(raw, multiplier), "f")}

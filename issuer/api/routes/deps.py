@@ -26,9 +26,13 @@ def tx_response(ctx: WriteCtx, tx: ChainTx) -> tuple[int, Any]:
     return 202, ChainTxOut.model_validate(tx)
 
 
-def deployed_by(ctx: ReadCtx, block: int) -> None:
-    """Refuse a block before the suite was deployed: nothing can be read there."""
+def deployed_by(ctx: ReadCtx, block: int, symbol: str | None = None) -> None:
+    """Refuse a block before the suite was deployed, or before ``symbol``'s token was (a later
+    listing): nothing of it can be read there."""
     first = int(ctx.issuer.chain.manifest.get("deploy_block", 0))
     if block < first:
         raise invalid("block_before_deployment",
                       f"block {block} is before the contracts were deployed (block {first})")
+    if symbol is not None and not ctx.issuer.chain.has_code(symbol, block):
+        raise invalid("block_before_deployment",
+                      f"block {block} is before the {symbol} token was deployed")

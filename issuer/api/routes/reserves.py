@@ -43,7 +43,7 @@ def get_reserves(symbol: str, ctx: Viewer, block: Block = None,
         except ValueError as exc:
             raise invalid("invalid_broker_time", f"broker_time {exc}") from None
     if block is not None:
-        deployed_by(ctx, block)
+        deployed_by(ctx, block, key)
     if block is None and broker_time is None:
         return _out(ctx, reserves.reconcile(ctx.issuer, ctx.db, key))
     report = reserves.reconcile_at(ctx.issuer, ctx.db, key, block=block, broker_time=broker_time)
