@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from issuer.validation import AddressText, BrokerAccountId, Country, Quantity, RawAmount
 from servicekit.decimals import Amount
@@ -612,7 +612,8 @@ class BallotIn(Strict):
     domain and types): shares per choice per proposal, up to the entitlement."""
 
     voter: AddressText
-    nonce: int = Field(ge=1, le=2**53 - 1)
+    #: A JSON integer (a string is refused: the signed nonce is an integer).
+    nonce: StrictInt = Field(ge=1, le=2**53 - 1)
     votes: list[VoteIn] = Field(min_length=1, max_length=200)
     #: The voter's signature over the ballot's EIP-712 digest (hex); a contract wallet's is
     #: checked through ERC-1271.

@@ -7,7 +7,9 @@ proposal or choice is unknown (422), a proposal's shares exceed the voter's enti
 ``over_entitlement``), its nonce is not above the counted ballot's (409 ``stale_nonce``), or its
 signature is not the voter's over this ballot in this chain's registry domain (422
 ``invalid_signature``: another signer, another chain or registry, other contents; a contract
-wallet is asked through ERC-1271). The same ballot sent again is answered with its receipt.
+wallet is asked through ERC-1271). The signature is checked first, so nothing about the counted
+ballot is told to anyone but its signer. The same signed ballot sent again is answered with its
+receipt.
 """
 
 from __future__ import annotations
@@ -98,17 +100,19 @@ def submit(issuer: Issuer, db: Session, meeting_id: str, *, voter_address: str, 
         chain_id=issuer.chain.chain_id,
         registry=issuer.chain.contract("ProxyVoteRegistry").address, meeting_id=meeting_id,
         voter=wallet, votes=units, nonce=nonce))
-    if current is not None and current.nonce == nonce and current.digest == "0x" + digest.hex():
-        return current   # the same ballot again
-    if current is not None and nonce <= current.nonce:
-        raise conflict("stale_nonce", f"nonce {nonce}: the counted ballot has nonce "
-                       f"{current.nonce}; a new ballot takes a higher one")
+    # the signature before anything that depends on the counted ballot: answered otherwise,
+    # the repeat shortcut and the stale-nonce refusal would tell anyone how a holder voted
     raw_signature = _signature(signature)
     registry = issuer.chain.contract("ProxyVoteRegistry")
     if not registry.functions.isValidSignature(wallet, digest, raw_signature).call():
         raise invalid("invalid_signature", f"not {wallet}'s signature over this ballot (chain "
                       f"{issuer.chain.chain_id}, registry {registry.address}): another signer, "
                       "chain or contents")
+    if current is not None and current.nonce == nonce and current.digest == "0x" + digest.hex():
+        return current   # the same ballot again, signed by the voter
+    if current is not None and nonce <= current.nonce:
+        raise conflict("stale_nonce", f"nonce {nonce}: the counted ballot has nonce "
+                       f"{current.nonce}; a new ballot takes a higher one")
     if current is not None:
         current.status = "replaced"
     row.updated_at = utcnow()   # concurrent ballots of one meeting: one wins, the other retries

@@ -138,6 +138,21 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
             stack, meeting_id, ALICE, [("1", "for", "14"), ("1", "against", "10"),
                                        ("2", "Ada", "24")]))
         assert again.json()["ballot_id"] == alice.json()["ballot_id"]
+        # issue 25, item 13: the repeat shortcut ran before the signature check, so a zero
+        # signature on a guess of Alice's ballot answered 201 with her receipt (a wrong guess
+        # 409): anyone learned how she voted. Both are now the same 422.
+        zero = "0x" + "00" * 65
+        for guess in ([("1", "for", "14"), ("1", "against", "10"), ("2", "Ada", "24")],
+                      [("1", "for", "24"), ("2", "Ada", "24")]):
+            probe = {**_ballot(stack, meeting_id, ALICE, guess), "signature": zero}
+            answer = http.post(f"/v1/meetings/{meeting_id}/ballots", json=probe)
+            assert (answer.status_code, answer.json()["code"]) == (422, "invalid_signature"), \
+                answer.text
+        # issue 25, item 17: a nonce sent as a JSON string was accepted
+        as_text = {**_ballot(stack, meeting_id, ALICE, [("1", "for", "24")], nonce=5),
+                   "nonce": "5"}
+        answer = http.post(f"/v1/meetings/{meeting_id}/ballots", json=as_text)
+        assert answer.status_code == 422, answer.text
         # Bob votes 16 against, then changes his mind: 16 for (nonce 2 replaces nonce 1)
         first = http.post(f"/v1/meetings/{meeting_id}/ballots",
                           json=_ballot(stack, meeting_id, BOB, [("1", "against", "16")]))
