@@ -21,6 +21,10 @@ from issuer import validation
 from issuer.config import Settings
 
 
+class ChainMismatch(RuntimeError):
+    """The RPC serves another chain than the manifest's deployment."""
+
+
 class ChainError(Exception):
     """A call or transaction the contracts refused; ``name`` is the custom error's name."""
 
@@ -41,7 +45,13 @@ class Chain:
         self.settings = settings
         self.w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
         self.manifest: dict[str, Any] = json.loads(Path(settings.manifest).read_text())
-        self.chain_id = int(self.manifest["chain_id"])
+        # the chain is the RPC's, never what a file says: a manifest of another chain is refused
+        # at start (its addresses mean nothing here), and every guard applies to this id
+        self.chain_id = int(self.w3.eth.chain_id)
+        deployed_on = int(self.manifest["chain_id"])
+        if deployed_on != self.chain_id:
+            raise ChainMismatch(f"the RPC serves chain {self.chain_id}, the manifest "
+                                f"{settings.manifest} is a deployment on chain {deployed_on}")
         self.signers: dict[str, LocalAccount] = {
             "supply": Account.from_key(settings.supply_key.get_secret_value()),
             "registrar": Account.from_key(settings.registrar_key.get_secret_value()),

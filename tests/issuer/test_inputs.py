@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from issuer import operations
+from issuer.service import Issuer
 from issuer.config import Settings, dev_key
 from tests.issuer.test_api import _problem, _state
 
@@ -162,3 +163,42 @@ def test_development_secrets_are_refused_off_a_devnet():
     real.check_secrets(1)
     shown = repr(real)
     assert "s3cret" not in shown and "11" * 32 not in shown and "15" * 32 not in shown
+
+
+def test_the_chain_id_is_the_rpcs_not_the_manifests(deployed, tmp_path):
+    """Issue 25, item 6: the devnet-key guard read the chain id from the manifest, so the
+    development keys served against an RPC whose `eth_chainId` was 5. The issuer reads it from
+    the RPC at start, refuses a manifest of another chain, and guards the RPC's chain."""
+    import json
+    import subprocess
+    import time
+
+    from issuer.chain import ChainMismatch
+    from tests.support import free_port
+
+    _suite, manifest = deployed
+    port = free_port()
+    anvil = subprocess.Popen(["anvil", "--port", str(port), "--chain-id", "5", "--silent"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        rpc = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.post(rpc, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        # the devnet's manifest (31337) against chain 5: refused, whatever the keys
+        with pytest.raises(ChainMismatch) as refused:
+            Issuer(Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", manifest=manifest,
+                            rpc_url=rpc))
+        assert "5" in str(refused.value) and "31337" in str(refused.value)
+        # a manifest that says chain 5, with the development keys: the guard applies to 5
+        five = tmp_path / "five.json"
+        five.write_text(json.dumps({**json.loads(manifest.read_text()), "chain_id": 5}))
+        with pytest.raises(ValueError, match="publicly known development secret"):
+            Issuer(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", manifest=five,
+                            rpc_url=rpc))
+    finally:
+        anvil.terminate()
+        anvil.wait(timeout=10)
