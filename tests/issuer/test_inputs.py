@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from issuer import operations
-from issuer.service import Issuer
 from issuer.config import Settings, dev_key
+from issuer.service import Issuer
 from tests.issuer.test_api import _problem, _state
 
 BIG = 2**256
