@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from custody_mock.schemas import (
     AccountOut,
     ActivityOut,
@@ -34,6 +36,7 @@ from custody_mock.schemas import (
     TokenizationLinkOut,
     TokenizationRequestOut,
     TradingAccountOut,
+    TradingKeyOut,
     TransferOut,
 )
 from servicekit.broker_http import (
@@ -45,11 +48,45 @@ from servicekit.broker_http import (
     stream_after,
 )
 
-__all__ = ["BrokerClient", "BrokerError", "BrokerRejected", "BrokerUnavailable"]
+__all__ = ["AccountTradingClient", "BrokerClient", "BrokerError", "BrokerRejected",
+           "BrokerUnavailable", "MockAuth"]
+
+
+class MockAuth(httpx.Auth):
+    """HTTP basic with the partner's credentials on the Broker API and the control credentials
+    on ``/_mock/...``: what a test harness that drives both sends."""
+
+    def __init__(self, api_key: str = "mock-key", api_secret: str = "mock-secret",
+                 control_key: str = "mock-control",
+                 control_secret: str = "mock-control-secret") -> None:
+        self._partner = httpx.BasicAuth(api_key, api_secret)
+        self._control = httpx.BasicAuth(control_key, control_secret)
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        chosen = self._control if request.url.path.startswith("/_mock") else self._partner
+        yield from chosen.auth_flow(request)
 
 
 class BrokerClient(BrokerHttp):
-    """The mock's typed client: the Broker API calls and the mock's control API."""
+    """The mock's typed client: the Broker API calls (the partner's credentials) and the mock's
+    control API (``/_mock/...``, its own credentials)."""
+
+    def __init__(self, base_url: str, *, control_key: str = "mock-control",
+                 control_secret: str = "mock-control-secret", **kwargs: Any) -> None:
+        super().__init__(base_url, **kwargs)
+        self._control = httpx.BasicAuth(control_key, control_secret)
+
+    def _auth_for(self, path: str) -> Any:
+        return self._control if path.startswith("/_mock") else super()._auth_for(path)
+
+    def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request as sent, no retry and no checks, with the credentials ``path`` takes
+        (for tests of refusals)."""
+        return self._http.request(method, path, auth=self._auth_for(path), **kwargs)
+
+    def create_trading_key(self, account_id: str) -> TradingKeyOut:
+        """A Trading API key pair for ``account_id`` (mock control; the secret shown once)."""
+        return self._write(TradingKeyOut, "POST", f"/_mock/accounts/{seg(account_id)}/keys", {})
 
     # ------------------------------------------------------------------------- accounts
 
@@ -378,3 +415,30 @@ def _same_order(order: OrderOut, body: dict[str, Any]) -> bool:
             and order.qty == body["qty"] and order.notional == body["notional"])
 
 
+
+
+class AccountTradingClient(BrokerHttp):
+    """One account's Trading API client, with its own key pair (``APCA-API-KEY-ID`` /
+    ``APCA-API-SECRET-KEY``): what an authorized participant holds. It acts on that account
+    alone; it has no Broker API or control credentials."""
+
+    def __init__(self, base_url: str, *, key_id: str, secret: str, **kwargs: Any) -> None:
+        http = httpx.Client(base_url=base_url, timeout=kwargs.pop("timeout", 5.0), headers={
+            "APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret})
+        super().__init__(base_url, http=http, **kwargs)
+
+    def tokenization_mint(self, *, underlying_symbol: str, qty: Decimal, issuer: str,
+                          network: str, wallet_address: str,
+                          client_request_id: str | None = None) -> TokenizationRequestOut:
+        """The account's mint request on the tokenization network."""
+        body = {"underlying_symbol": underlying_symbol, "qty": qty, "issuer": issuer,
+                "network": network, "wallet_address": wallet_address,
+                "client_request_id": client_request_id}
+        return self._write(TokenizationRequestOut, "POST", "/v2/tokenization/mint",
+                           {k: v for k, v in body.items() if v is not None})
+
+    def tokenization_requests(self, **filters: str) -> list[TokenizationRequestOut]:
+        return self._get_list(TokenizationRequestOut, "/v2/tokenization/requests", **filters)
+
+    def tokenization_request(self, request_id: str) -> TokenizationRequestOut:
+        return self._get(TokenizationRequestOut, f"/v2/tokenization/requests/{seg(request_id)}")

@@ -286,6 +286,18 @@ class Fault(Base):
 # ----------------------------------------------------------------------------- tokenization
 
 
+class TradingKey(Base):
+    """A Trading API key pair of one account (``APCA-API-KEY-ID`` / ``APCA-API-SECRET-KEY``), as
+    Alpaca gives each account its own: it acts on that account and nothing else. The secret is
+    kept as its SHA-256 and shown once, when the pair is made (``/_mock/accounts/{id}/keys``)."""
+
+    __tablename__ = "trading_keys"
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
 class TokenizationIssuer(Base):
     """An issuer on the tokenization network (set up by the broker, ``/_mock/tokenization``):
     its name, its tokenization account, where it serves its ITN endpoints and the key it gave

@@ -678,6 +678,14 @@ class TokenizationIssuerSet(Strict):
     networks: list[str] = Field(min_length=1, max_length=8)
 
 
+class TradingKeyOut(Out):
+    """An account's new Trading API key pair; the secret is shown this once."""
+
+    key_id: str
+    secret: str
+    account_id: str
+
+
 class TokenizationIssuerOut(Out):
     name: str
     account_id: str

@@ -35,6 +35,15 @@ class Settings(ServiceSettings):
     api_secret: SecretStr = Field(SecretStr("mock-secret"),
                                   json_schema_extra={"default_doc": "`mock-secret`"},
                                   description="Broker API secret (HTTP basic password).")
+    control_key: SecretStr = Field(
+        SecretStr("mock-control"), json_schema_extra={"default_doc": "`mock-control`"},
+        description="Control API key (HTTP basic user of `/_mock/...`: the broker's own "
+                    "operations, never a partner's or an account's); empty disables its "
+                    "authentication.")
+    control_secret: SecretStr = Field(
+        SecretStr("mock-control-secret"),
+        json_schema_extra={"default_doc": "`mock-control-secret`"},
+        description="Control API secret (HTTP basic password of `/_mock/...`).")
     nra_withholding: Decimal = Field(
         Decimal("0.30"), ge=0, le=1, description="Withholding on dividends for an account whose "
                                                  "tax residence is not the US (no treaty rate).")

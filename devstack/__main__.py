@@ -22,7 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 
-from custody_mock.client import BrokerClient
+from custody_mock.client import AccountTradingClient, BrokerClient
+from custody_mock.schemas import TradingKeyOut
+from custody_mock.settings import Settings as BrokerSettings
 from devstack.processes import Processes, StackError, http_ready, rpc_ready, tail
 from devstack.story import Api, Story, Wallets
 from issuer.chain import Chain
@@ -142,6 +144,9 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         broker.deposit(custody, D("10000000"))
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
+        # the participant's own Trading API key pair: it acts on its account and nothing else
+        # (the Broker API credentials are the issuer's, the control API's the broker's)
+        ap_key = broker.create_trading_key(ap)
 
     keys = {name: secrets.token_urlsafe(24) for name in ("admin",)}
     itn_key = secrets.token_urlsafe(24)   # what the issuer gives the broker for its ITN routes
@@ -190,7 +195,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         broker.set_tokenization_issuer(ITN_ISSUER, account_id=custody, base_url=issuer_url,
                                        api_key=itn_key, networks=["anvil"])
         broker.link_tokenization(ap, ITN_ISSUER, AP_EMAIL)
-    write_env(run_dir, issuer_url, keys, participant)
+    write_env(run_dir, issuer_url, keys, participant, ap_key)
     env_file = shown(run_dir / "env")
 
     workers = (f"operator API; {args.workers} worker process(es)" if args.workers
@@ -211,10 +216,12 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
   logs, and `source {env_file}` for the CLI and curl: {shown(run_dir)}/""")
 
     if not args.no_story:
-        with BrokerClient(broker_url) as broker:
+        with BrokerClient(broker_url) as broker, AccountTradingClient(
+                broker_url, key_id=ap_key.key_id, secret=ap_key.secret) as ap_trading:
             chain = Chain(Settings(rpc_url=rpc, manifest=manifest))
             Story(issuer_url=issuer_url, keys=keys, broker=broker, chain=chain,
-                  participant_id=participant, ap_account=ap, wallets=wallets).run()
+                  participant_id=participant, ap_account=ap, ap_trading=ap_trading,
+                  wallets=wallets).run()
             print(f"\nThe story took {time.monotonic() - t0:.0f} s in all.")
     if args.keep_running:
         print(f"\nThe stack stays up; Ctrl-C stops it. Try:\n"
@@ -242,15 +249,26 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def write_env(run_dir: Path, issuer_url: str, keys: dict[str, str], participant: str) -> None:
-    """Shell variables for the CLI and curl (``source .devstack/env``)."""
+def write_env(run_dir: Path, issuer_url: str, keys: dict[str, str], participant: str,
+              ap_key: TradingKeyOut) -> None:
+    """Shell variables for the CLI and curl (``source .devstack/env``): each party's own
+    credentials (the issuer's operators, the broker's partner and control credentials, the
+    participant's Trading API key pair)."""
+    defaults = BrokerSettings()
     (run_dir / "env").write_text(
         f"export ISSUER_API_URL={issuer_url}\n"
         f"export ISSUER_API_KEY={keys['operator']}\n"
         f"export ISSUER_APPROVER_KEY={keys['approver']}\n"
         f"export ISSUER_COMPLIANCE_KEY={keys['compliance']}\n"
         f"export ISSUER_ADMIN_KEY={keys['admin']}\n"
-        f"export PARTICIPANT_ID={participant}\n")
+        f"export PARTICIPANT_ID={participant}\n"
+        f"export BROKER_API_KEY={defaults.api_key.get_secret_value()}\n"
+        f"export BROKER_API_SECRET={defaults.api_secret.get_secret_value()}\n"
+        f"export BROKER_CONTROL_KEY={defaults.control_key.get_secret_value()}\n"
+        f"export BROKER_CONTROL_SECRET={defaults.control_secret.get_secret_value()}\n"
+        f"export PARTICIPANT_ACCOUNT_ID={ap_key.account_id}\n"
+        f"export PARTICIPANT_TRADING_KEY_ID={ap_key.key_id}\n"
+        f"export PARTICIPANT_TRADING_SECRET={ap_key.secret}\n")
 
 
 if __name__ == "__main__":

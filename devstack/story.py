@@ -21,7 +21,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from custody_mock.client import BrokerClient
+from custody_mock.client import AccountTradingClient, BrokerClient
 from devstack.processes import StackError
 from issuer.chain import Chain
 from issuer.config import dev_key
@@ -67,7 +67,8 @@ class Wallets:
 
 class Story:
     def __init__(self, *, issuer_url: str, keys: dict[str, str], broker: BrokerClient,
-                 chain: Chain, participant_id: str, ap_account: str, wallets: Wallets,
+                 chain: Chain, participant_id: str, ap_account: str,
+                 ap_trading: AccountTradingClient, wallets: Wallets,
                  timeout: float = 90) -> None:
         self.operator = Api(issuer_url, keys["operator"])
         self.approver = Api(issuer_url, keys["approver"])
@@ -76,6 +77,8 @@ class Story:
         self.chain = chain
         self.participant_id = participant_id
         self.ap_account = ap_account
+        #: the participant's own Trading API client (its key pair, its account only)
+        self.ap_trading = ap_trading
         self.w = wallets
         self.timeout = timeout
 
@@ -158,14 +161,13 @@ class Story:
         print(f"   the participant's own AAPL at the broker: {position.qty_settled} settled")
         before = self.chain.balance("AAPL", self.w.ap)
         t0 = time.monotonic()
-        request = self.broker.tokenization_mint(
-            self.ap_account, underlying_symbol="AAPL", qty=D(10), issuer="stockstack",
-            network="anvil", wallet_address=self.w.ap)
+        request = self.ap_trading.tokenization_mint(   # with its own Trading API key pair
+            underlying_symbol="AAPL", qty=D(10), issuer="stockstack", network="anvil",
+            wallet_address=self.w.ap)
         self.wait("the ITN mint", lambda: self.chain.balance("AAPL", self.w.ap) > before)
         minted = time.monotonic() - t0
         done = self.wait("the broker has the mint's hash", lambda: (
-            r := self.broker.tokenization_request(self.ap_account,
-                                                  request.tokenization_request_id)
+            r := self.ap_trading.tokenization_request(request.tokenization_request_id)
         ).status == "completed" and r)
         print(f"   request {request.tokenization_request_id}: shares journaled to custody "
               f"({done.transfer_status}), 10 AAPL minted in {minted:.2f} s, tx {done.tx_hash}")

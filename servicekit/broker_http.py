@@ -106,6 +106,11 @@ class BrokerHttp:
     def close(self) -> None:
         self._http.close()
 
+    def _auth_for(self, path: str) -> Any:
+        """The credentials of a request to ``path``: the client's own (a subclass may use
+        others for some paths)."""
+        return httpx.USE_CLIENT_DEFAULT
+
     def __enter__(self) -> Self:
         return self
 
@@ -120,7 +125,7 @@ class BrokerHttp:
         query = {k: _json(v) for k, v in (params or {}).items() if v is not None}
         self.outcomes["request"] += 1
         response = self._http.request(method, path, json=_json(body) if body is not None
-                                      else None, params=query)
+                                      else None, params=query, auth=self._auth_for(path))
         if 400 <= response.status_code < 500 and response.status_code != 429:
             self.outcomes["rejected"] += 1
             raise _rejected(response)

@@ -67,10 +67,11 @@ def stop_stack(stack: subprocess.Popen[bytes]) -> None:
 
 
 def run(name: str, url: str, header: str, args: argparse.Namespace,
-        extra: tuple[str, ...] = ()) -> int:
+        extra: tuple[str, ...] = (), max_time: int | None = None) -> int:
     httpx.get(url, timeout=10).raise_for_status()  # the document is served
     command = [str(SCHEMATHESIS), "run", url, "--checks", "all", "--header", header,
-               "--max-examples", str(args.max_examples), "--max-time", str(args.max_time),
+               "--max-examples", str(args.max_examples), "--max-time",
+               str(max_time or args.max_time),
                "--request-timeout", "20", "--generation-deterministic",
                "--suppress-health-check", "all",
                # replaced by the hooks' variant that reads x-refusals-beyond-schema
@@ -93,20 +94,37 @@ def main() -> int:
     try:
         env = read_env(RUN_DIR / "env")
         admin = env["ISSUER_ADMIN_KEY"]
-        basic = base64.b64encode(b"mock-key:mock-secret").decode()
         failures = 0
         if args.service in ("issuer", "both"):
             failures += run("issuer", f"http://127.0.0.1:{PORTS['issuer']}/openapi.json",
                             f"X-API-Key: {admin}", args)
         if args.service in ("broker", "both"):
-            # injecting faults makes the broker answer 5xx and time out, by design: the
-            # operation that injects them is left out (its neighbours, list and clear, stay in)
-            failures += run("broker", f"http://127.0.0.1:{PORTS['broker']}/openapi.json",
-                            f"Authorization: Basic {basic}", args,
-                            ("--exclude-operation-id", "add_fault__mock_faults_post",
+            broker = f"http://127.0.0.1:{PORTS['broker']}/openapi.json"
+
+            def basic(key: str, secret: str) -> str:
+                return "Authorization: Basic " + base64.b64encode(
+                    f"{env[key]}:{env[secret]}".encode()).decode()
+
+            # each part of the broker with the credentials it takes: the Broker API with the
+            # partner's, the Trading API with the participant's own key pair, the control API
+            # with its own; injecting faults makes the broker answer 5xx and time out, by
+            # design: the operation that injects them is left out (list and clear stay in)
+            failures += run("broker (Broker API)", broker,
+                            basic("BROKER_API_KEY", "BROKER_API_SECRET"), args,
+                            ("--exclude-path-regex", "^/(_mock|v2)/"))
+            failures += run("broker (Trading API)", broker,
+                            f"APCA-API-KEY-ID: {env['PARTICIPANT_TRADING_KEY_ID']}", args,
+                            ("--header",
+                             f"APCA-API-SECRET-KEY: {env['PARTICIPANT_TRADING_SECRET']}",
+                             "--include-path-regex", "^/v2/"), max_time=args.max_time // 3)
+            failures += run("broker (control API)", broker,
+                            basic("BROKER_CONTROL_KEY", "BROKER_CONTROL_SECRET"), args,
+                            ("--include-path-regex", "^/_mock/",
+                             "--exclude-operation-id", "add_fault__mock_faults_post",
                              # setting up a tokenization issuer fetches the URL it is given
                              "--exclude-operation-id",
-                             "set_issuer__mock_tokenization_issuers__name__put"))
+                             "set_issuer__mock_tokenization_issuers__name__put"),
+                            max_time=args.max_time // 3)
     finally:
         stop_stack(stack)
     print("schemathesis: " + ("clean" if failures == 0 else "FAILURES (see above)"))

@@ -9,8 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy import delete, select
 
-from custody_mock import accounts, clock, corporate_actions, faults, ledger, market, trading
-from custody_mock.api.deps import BrokerDep, authenticate
+from custody_mock import (
+    accounts,
+    clock,
+    corporate_actions,
+    faults,
+    keys,
+    ledger,
+    market,
+    trading,
+)
+from custody_mock.api.deps import BrokerDep, authenticate_control
 from custody_mock.api.views import account_out, announcement_out
 from custody_mock.context import Ctx
 from custody_mock.corporate_actions import AnnouncementFields
@@ -35,9 +44,11 @@ from custody_mock.schemas import (
     FeeCreate,
     PriceOut,
     PriceSet,
+    TradingKeyOut,
 )
 
-router = APIRouter(prefix="/_mock", tags=["mock control"], dependencies=[Depends(authenticate)])
+router = APIRouter(prefix="/_mock", tags=["mock control"],
+                   dependencies=[Depends(authenticate_control)])
 
 
 def _clock_out(ctx: Ctx) -> ClockOut:
@@ -180,6 +191,15 @@ def set_account_flags(account_id: str, body: AccountFlags, broker: BrokerDep) ->
         if body.clear_withholding_rate:
             account.withholding_rate = None
         return account_out(ctx, account)
+
+
+@router.post("/accounts/{account_id}/keys", response_model=TradingKeyOut, status_code=201)
+def create_trading_key(account_id: str, broker: BrokerDep) -> TradingKeyOut:
+    """A Trading API key pair for the account (what Alpaca's dashboard hands an account
+    holder): the secret is in this answer only."""
+    with broker.transaction() as ctx:
+        row, secret = keys.create(ctx, account_id)
+        return TradingKeyOut(key_id=row.key_id, secret=secret, account_id=row.account_id)
 
 
 @router.post("/accounts/{account_id}/fees", response_model=ActivityOut)

@@ -18,22 +18,42 @@ def get_broker(request: Request) -> Broker:
     return request.app.state.broker
 
 
+def _basic_matches(credentials: HTTPBasicCredentials | None, key: str, secret: str) -> bool:
+    return credentials is not None and secrets.compare_digest(
+        credentials.username.encode(), key.encode()) and secrets.compare_digest(
+        credentials.password.encode(), secret.encode())
+
+
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> None:
-    """Broker API style: HTTP basic with the API key and secret (skipped when no key is set)."""
+    """Broker API: HTTP basic with the partner's API key and secret (skipped when no key is
+    set). An account's Trading API keys are not Broker API credentials."""
     settings = get_broker(request).settings
-    if not settings.api_key.get_secret_value():
+    key = settings.api_key.get_secret_value()
+    if not key:
         return
-    if credentials is None or not (
-        secrets.compare_digest(credentials.username, settings.api_key.get_secret_value())
-        and secrets.compare_digest(credentials.password,
-                                   settings.api_secret.get_secret_value())
-    ):
+    if not _basic_matches(credentials, key, settings.api_secret.get_secret_value()):
         raise BrokerError(401, "unauthorized", "HTTP basic credentials (API key and secret) "
                           "are missing or wrong",
                           headers={"WWW-Authenticate": 'Basic realm="broker"'})
+
+
+def authenticate_control(
+    request: Request,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+) -> None:
+    """The control API (``/_mock/...``): HTTP basic with the control key and secret, which are
+    neither the partner's nor any account's (skipped when no control key is set)."""
+    settings = get_broker(request).settings
+    key = settings.control_key.get_secret_value()
+    if not key:
+        return
+    if not _basic_matches(credentials, key, settings.control_secret.get_secret_value()):
+        raise BrokerError(401, "unauthorized", "the control API takes its own HTTP basic "
+                          "credentials (control key and secret)",
+                          headers={"WWW-Authenticate": 'Basic realm="broker-control"'})
 
 
 BrokerDep = Annotated[Broker, Depends(get_broker)]

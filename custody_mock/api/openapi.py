@@ -4,6 +4,8 @@ test injects on the Broker API included), from :mod:`servicekit.openapi`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from servicekit import openapi
@@ -74,10 +76,47 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     return {code: REFUSALS[code] for code in sorted(codes)}
 
 
+#: The Trading API's credentials: an account's own key pair, in two headers.
+TRADING_SCHEMES = {
+    "TradingKeyId": {"type": "apiKey", "in": "header", "name": "APCA-API-KEY-ID",
+                     "description": "The key id of an account's own Trading API key pair."},
+    "TradingSecret": {"type": "apiKey", "in": "header", "name": "APCA-API-SECRET-KEY",
+                      "description": "The secret of that key pair."},
+}
+TRADING_HEADERS = {scheme["name"].lower() for scheme in TRADING_SCHEMES.values()}
+
+
 def document(app: FastAPI) -> None:
+    """Broker API and control API: HTTP basic (each its own credentials); the Trading API
+    (``/v2/...``): an account's key pair in the ``APCA-API-*`` headers."""
     openapi.document(
         app, scheme_name="BrokerBasic",
         scheme={"type": "http", "scheme": "basic",
-                "description": "The broker API key and secret, as Alpaca's Broker API uses."},
+                "description": "HTTP basic: the broker partner's API key and secret on the "
+                               "Broker API (as Alpaca's Broker API uses), the control key and "
+                               "secret on the control API (/_mock)."},
         refusals=_refusals, internal_error=REFUSALS["500"],
         extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA})
+    built = app.openapi
+
+    def with_trading_api() -> dict[str, Any]:
+        schema = built()
+        schemes = schema["components"]["securitySchemes"]
+        if "TradingKeyId" in schemes:
+            return schema
+        schemes.update(TRADING_SCHEMES)
+        for path, item in schema["paths"].items():
+            if not path.startswith("/v2/"):
+                continue
+            for method, operation in item.items():
+                if method not in openapi.METHODS:
+                    continue
+                operation["security"] = [{name: [] for name in TRADING_SCHEMES}]
+                operation["parameters"] = [
+                    p for p in operation.get("parameters", [])
+                    if not (p.get("in") == "header" and p["name"].lower() in TRADING_HEADERS)]
+                operation["responses"]["401"] = openapi.problem_response(
+                    "Missing or wrong Trading API key pair (`unauthorized`).")
+        return schema
+
+    app.openapi = with_trading_api  # type: ignore[method-assign]

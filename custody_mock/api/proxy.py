@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from custody_mock import proxy
-from custody_mock.api.deps import BrokerDep, authenticate
+from custody_mock.api.deps import BrokerDep, authenticate, authenticate_control
 from custody_mock.inputs import Day
 from custody_mock.models import Meeting, VoteInstruction
 from custody_mock.schemas import (
@@ -28,7 +28,7 @@ from custody_mock.schemas import (
 router = APIRouter(prefix="/proxy/v1", tags=["proxy voting"],
                    dependencies=[Depends(authenticate)])
 control_router = APIRouter(prefix="/_mock/proxy", tags=["mock control"],
-                           dependencies=[Depends(authenticate)])
+                           dependencies=[Depends(authenticate_control)])
 
 
 def meeting_out(meeting: Meeting) -> MeetingOut:

@@ -5,14 +5,13 @@ and links (``/_mock/tokenization/...``)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Header, Request
 
-from custody_mock import ledger, tokenization
-from custody_mock.api.deps import BrokerDep, authenticate
+from custody_mock import keys, ledger, tokenization
+from custody_mock.api.deps import BrokerDep, authenticate, authenticate_control
 from custody_mock.errors import BrokerError
 from custody_mock.models import TokenizationRequest
 from custody_mock.schemas import (
@@ -30,7 +29,7 @@ broker_router = APIRouter(prefix="/v1/accounts/{account_id}/tokenization",
                           tags=["tokenization"], dependencies=[Depends(authenticate)])
 trading_router = APIRouter(prefix="/v2/tokenization", tags=["tokenization (trading API)"])
 control_router = APIRouter(prefix="/_mock/tokenization", tags=["mock control"],
-                           dependencies=[Depends(authenticate)])
+                           dependencies=[Depends(authenticate_control)])
 
 RequestType = Literal["mint", "redeem"]
 RequestStatus = Literal["pending", "completed", "rejected"]
@@ -107,14 +106,22 @@ def callback_redeem(account_id: str, body: CallbackRedeemIn, broker: BrokerDep) 
 
 
 def trading_account(request: Request,
-                    apca_api_key_id: Annotated[str, Header()],
-                    apca_api_secret_key: Annotated[str, Header()]) -> str:
-    """Trading API style: the account's own key (the mock: its id) and the broker secret."""
-    settings = request.app.state.broker.settings
-    if settings.api_key.get_secret_value() and not secrets.compare_digest(
-            apca_api_secret_key, settings.api_secret.get_secret_value()):
-        raise BrokerError(401, "unauthorized", "APCA-API-KEY-ID / APCA-API-SECRET-KEY wrong")
-    return apca_api_key_id
+                    apca_api_key_id: Annotated[str | None, Header()] = None,
+                    apca_api_secret_key: Annotated[str | None, Header()] = None) -> str:
+    """Trading API: the account's own key pair (:mod:`custody_mock.keys`); the request acts on
+    that account alone. With authentication off (no Broker API key set) the key id is taken as
+    the account id, as before key pairs existed."""
+    broker = request.app.state.broker
+    if not broker.settings.api_key.get_secret_value() and apca_api_key_id:
+        return apca_api_key_id
+    account_id = None
+    if apca_api_key_id and apca_api_secret_key:
+        with broker.transaction() as ctx:
+            account_id = keys.account_of(ctx, apca_api_key_id, apca_api_secret_key)
+    if account_id is None:
+        raise BrokerError(401, "unauthorized", "APCA-API-KEY-ID / APCA-API-SECRET-KEY: not a "
+                          "key pair of an account")
+    return account_id
 
 
 TradingAccount = Annotated[str, Depends(trading_account)]

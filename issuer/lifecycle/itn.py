@@ -13,8 +13,11 @@ mint:   created -> confirmed -> minting -> minted -> completed
 
 redeem: detected -> pending -> burning -> completed, or rejected
 - ``detected`` (a deposit into the redemption wallet from a linked participant, at the
-  indexer's confirmation depth, :mod:`issuer.deposits`): calls ``callback/redeem`` (issuer
-  request id = the deposit, ``<tx hash>:<log index>``; the broker keeps one request per id).
+  indexer's confirmation depth, :mod:`issuer.deposits`): waits while a corporate action holds
+  burns (as a cash redemption does), then fixes the quantity once (the deposit's raw units at
+  the multiplier of that moment, rounded down to the broker's 9 decimals) and calls
+  ``callback/redeem`` (issuer request id = the deposit, ``<tx hash>:<log index>``; the broker
+  keeps one request per id).
 - ``pending``: polls the broker's request until ``completed`` (burn) or ``rejected`` (the
   tokens stay in the redemption wallet, reported in the audit log).
 - ``burning``: burns the deposit's raw units from the redemption wallet
@@ -26,7 +29,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import crashpoints
+from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
@@ -34,7 +37,7 @@ from issuer.lifecycle.common import attest, chain_step, dispatch, move, note
 from issuer.models import ChainTx, ItnRequest, new_id
 from issuer.reserves import check_invariant, open_halt
 from issuer.service import Issuer
-from issuer.units import shares_to_raw
+from issuer.units import raw_to_shares, shares_to_raw
 
 OPEN = ("created", "confirmed", "minting", "minted", "detected", "pending", "burning")
 
@@ -112,6 +115,19 @@ def _minted(issuer: Issuer, db: Session, row: ItnRequest) -> None:
 
 def _detected(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     assert row.tx_hash is not None
+    if row.callback_attempts == 0:
+        # the same window and rule as a cash redemption of a deposit: nothing is asked of the
+        # broker while a corporate action holds burns, and the deposit is redeemed whole, for
+        # the shares it is worth at the multiplier after the window (a deposit held across a
+        # reinvested dividend carries the dividend its tokens earned)
+        if (blocker := mint_burn_blocker(issuer, db, row.symbol)) is not None:
+            note(row, f"waiting: {blocker}")
+            return
+        multiplier = issuer.chain.multiplier(row.symbol)
+        if row.raw is not None and row.multiplier != str(multiplier):
+            row.multiplier = str(multiplier)
+            row.qty = units.broker_qty_down(raw_to_shares(int(row.raw), multiplier))
+        db.commit()   # the quantity asked for is fixed before the first call
     row.callback_attempts += 1
     try:
         answer = issuer.broker.tokenization_callback_redeem(

@@ -10,6 +10,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custody_mock.client import MockAuth
 from tests.support import draw_request, openapi_operations
 
 
@@ -23,7 +24,7 @@ def test_no_operation_answers_5xx_to_random_input(broker, broker_url, funded):
     spec = httpx.get(f"{broker_url}/openapi.json").json()
     operations = openapi_operations(spec, _changes_later_examples)
     assert len(operations) > 20
-    http = httpx.Client(base_url=broker_url, auth=("mock-key", "mock-secret"), timeout=10)
+    http = httpx.Client(base_url=broker_url, auth=MockAuth(), timeout=10)
     samples = [funded, "AAPL", "nope", "%00", "x" * 300]
 
     @settings(max_examples=300, deadline=None,

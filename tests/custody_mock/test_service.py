@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from custody_mock.client import BrokerClient, BrokerRejected
+from custody_mock.client import BrokerClient, BrokerRejected, MockAuth
 from custody_mock.settings import Settings
 from tests.custody_mock.conftest import D, ny, open_funded, seed
 from tests.support import serve
@@ -60,7 +60,7 @@ def test_openapi_describes_the_broker_and_control_apis(broker_url):
 
 
 def test_unknown_ids_and_malformed_bodies_are_problems_not_crashes(broker, broker_url, funded):
-    auth = ("mock-key", "mock-secret")
+    auth = MockAuth()
     for method, path in (("GET", "/v1/accounts/nope"),
                          ("GET", f"/v1/trading/accounts/{funded}/orders/nope"),
                          ("GET", "/v1/journals/nope"),

@@ -87,7 +87,7 @@ def test_amounts_beyond_any_account_are_refused_not_a_500(broker, funded, path, 
     """schemathesis found these reaching a 500 (the ledger's arithmetic overflowed)."""
     before = snapshot(broker, funded)
     method = "PUT" if path.startswith("/_mock/prices") else "POST"
-    answer = broker._http.request(method, path.format(id=funded), json=body)
+    answer = broker.raw(method, path.format(id=funded), json=body)
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == code
     assert snapshot(broker, funded) == before
@@ -98,10 +98,10 @@ def test_amounts_beyond_any_account_are_refused_not_a_500(broker, funded, path, 
 def test_a_clock_outside_the_calendar_data_is_refused_and_the_broker_keeps_working(broker, body):
     """schemathesis moved the clock to 1970: every later request answered 500."""
     for path, method in (("/_mock/clock", "PUT"), ("/_mock/reset", "POST")):
-        answer = broker._http.request(method, path, json=body)
+        answer = broker.raw(method, path, json=body)
         assert answer.status_code == 422, answer.text
         assert answer.json()["code"] in ("invalid_time", "clock_out_of_range")
     assert broker.clock().date == START.date()
-    too_far = broker._http.post("/_mock/clock/advance", json={"days": 3660})
+    too_far = broker.raw("POST", "/_mock/clock/advance", json={"days": 3660})
     assert (too_far.status_code, too_far.json()["code"]) == (422, "clock_out_of_range")
-    assert broker._http.post("/_mock/clock/advance", json={"seconds": False}).status_code == 422
+    assert broker.raw("POST", "/_mock/clock/advance", json={"seconds": False}).status_code == 422

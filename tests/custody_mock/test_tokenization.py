@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from custody_mock.client import BrokerRejected
+from custody_mock.client import AccountTradingClient, BrokerRejected
 from tests.custody_mock.conftest import D, open_funded
 from tests.support import serve_app
 
@@ -110,9 +110,10 @@ def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
     assert http.post(path, json=body).status_code == 200
     assert http.post(path, json={**body, "tx_hash": "0xdef"}).json()["code"] == \
         "tx_hash_mismatch"
-    # the AP's own reads, on the Trading API with its key
+    # the AP's own reads, on the Trading API with its own key pair
+    pair = broker.create_trading_key(ap)
     mine = httpx.get(f"{broker._http.base_url}/v2/tokenization/requests",
-                     headers={"APCA-API-KEY-ID": ap, "APCA-API-SECRET-KEY": "mock-secret"})
+                     headers={"APCA-API-KEY-ID": pair.key_id, "APCA-API-SECRET-KEY": pair.secret})
     assert [r["tx_hash"] for r in mine.json()] == ["0xabc"]
     with pytest.raises(BrokerRejected) as again:
         mint(broker, ap, client_request_id="c-1")
@@ -195,3 +196,48 @@ def test_a_redeem_callback_is_one_request_per_issuer_id_and_completes_with_the_j
     # an AP's account cannot report for the issuer
     refused = http.post(f"/v1/accounts/{ap}/tokenization/callback/redeem", json=body)
     assert (refused.status_code, refused.json()["code"]) == (403, "not_an_issuer")
+
+
+def test_a_second_participant_can_neither_act_for_the_issuer_nor_read_another_participant(
+        network):
+    """Issue 25, item 8: one credential pair served the issuer and every AP. A second AP called
+    the issuer's `callback/redeem` with no tokens sent and the broker journaled 2 AAPL out of the
+    issuer's custody to it; the Trading API took an account id (shown in answers) with the
+    shared secret, so one AP read another's requests. Now each account has its own key pair,
+    the Broker API credentials are the partner's (the issuer's) and the control API has its own.
+    """
+    broker, _issuer_side, issuer_account, ap = network
+    request = mint(broker, ap, "4")
+    until(lambda: broker.position(issuer_account, "AAPL") is not None)
+    custody = broker.position(issuer_account, "AAPL").qty_settled
+    second = open_funded(broker)
+    second_pair = broker.create_trading_key(second)
+    first_pair = broker.create_trading_key(ap)
+    base = str(broker._http.base_url)
+    # the old Trading API scheme: an account id with the shared secret is no key
+    for key_id, secret in ((ap, "mock-secret"), (first_pair.key_id, second_pair.secret),
+                           (first_pair.key_id, "")):
+        answer = httpx.get(f"{base}/v2/tokenization/requests",
+                           headers={"APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret})
+        assert answer.status_code == 401, (key_id, answer.text)
+    # the second AP's pair reads its own requests only
+    with AccountTradingClient(base, key_id=second_pair.key_id, secret=second_pair.secret) as own:
+        assert own.tokenization_requests() == []
+        with pytest.raises(BrokerRejected) as hidden:
+            own.tokenization_request(request.tokenization_request_id)
+        assert hidden.value.status == 404
+    # a Trading API pair is no Broker API credential: the issuer's redeem callback refuses it
+    body = {"issuer_request_id": "0xstolen:0", "underlying_symbol": "AAPL",
+            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "2", "network": "anvil",
+            "wallet_address": "0x" + "2" * 40, "tx_hash": "0xstolen"}
+    for auth in ((second_pair.key_id, second_pair.secret), (second, "mock-secret")):
+        stolen = httpx.post(f"{base}/v1/accounts/{issuer_account}/tokenization/callback/redeem",
+                            json=body, auth=auth)
+        assert stolen.status_code == 401, stolen.text
+        assert httpx.get(f"{base}/_mock/clock", auth=auth).status_code == 401
+    broker.dispatch_tokenization()
+    assert broker.position(issuer_account, "AAPL").qty_settled == custody
+    assert broker.position(second, "AAPL") is None
+    # the control API takes its own credentials, not the partner's
+    assert httpx.get(f"{base}/_mock/clock", auth=("mock-key", "mock-secret")).status_code == 401
+    assert broker.clock().date is not None

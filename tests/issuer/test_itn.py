@@ -442,3 +442,54 @@ def test_a_mint_request_in_a_corporate_action_window_is_refused(itn):
     assert "corporate_action_window" in reason and "is announced" in reason
     assert itn.rows() == []
     assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(20)
+
+
+def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_delivers_it(itn):
+    """Issue 25, item 9: 5 tokens redeemed over the network after the record date and before the
+    dividend completed burned at once at the old multiplier; the participant's dividend on those
+    shares (0.004375 shares, 0.875 USD net) stayed in custody owed to nobody. An ITN redemption
+    follows the cash redemption's window and rule: nothing is asked of the broker until the
+    action completes, then the deposit is worth what the dividend made of it.
+
+    By hand: R = 5e18 raw at the record date (the participant's), M0 = 1e18, custody 5 AAPL;
+    0.25 USD a share: gross 1.25, 30 % withheld 0.38 (cents, the broker rounds it up), net 0.87,
+    buys 0.87 / 200 = 0.00435 shares; M1 = 1e18 * 5.00435 / 5 = 1.00087e18; the deposit's 5e18
+    raw are 5.00435 shares.
+    """
+    import datetime as dt
+
+    from tests.issuer.test_corporate_actions import action, approve
+    from tests.issuer.test_entitlement import dividend
+
+    stack = itn.stack
+    request = itn.mint("5")
+    minted(itn, request.tokenization_request_id)
+    div = dividend(stack, "0.25")
+    stack.run()
+    stack.to_date(dt.date(2024, 10, 18))               # the day after the record date
+    token = stack.issuer.chain.stock("AAPL").token
+    wallet = stack.issuer.settings.redemption_wallet
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.transfer(wallet, 5 * ONE).transact({"from": stack.ap_wallet}))
+    stack.run()
+    [_, redeem] = itn.rows()
+    assert redeem.status == "detected" and redeem.status_reason.startswith("waiting: ")
+    assert stack.broker.tokenization_requests(stack.custody_account, type="redeem") == []
+    stack.to_date(dt.date(2024, 10, 25))               # paid 10/24, reinvestment settled
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    stack.eod()
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert (ca.status, ca.net, ca.filled_qty, ca.m1) == (
+        "completed", D("0.87"), D("0.00435"), "1000870000000000000")
+    stack.run()
+    wait_for(lambda: [r.status for r in stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")] == ["completed"])
+    stack.run()
+    [_, redeem] = itn.rows()
+    assert (redeem.status, redeem.qty, redeem.raw) == ("completed", D("5.00435"), str(5 * ONE))
+    assert stack.tokens(wallet) == 0
+    # 20 bought - 5 tokenized + 5.00435 delivered back
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D("20.00435")
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
