@@ -8,12 +8,13 @@ hands out roles.
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from eth_account import Account
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from issuer.claims import DEV_CLAIM_KEY
@@ -118,6 +119,30 @@ class Settings(ServiceSettings):
                                                            "tokenization network.")
     itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "
                                                   "the tokenization network names it.")
+    auth_failure_limit: int = Field(
+        20, ge=0, description="Failed authentications (a missing, unknown or revoked key, on "
+                              "the operator API or the tokenization routes) one source may "
+                              "make within `ISSUER_AUTH_FAILURE_WINDOW` before it is answered "
+                              "429 with Retry-After; 0: no throttle.")
+    auth_failure_window: float = Field(60.0, gt=0, description="Seconds over which failed "
+                                                               "authentications are counted.")
+    itn_allowed_sources: str = Field(
+        "", description="Addresses or networks (comma-separated, e.g. `10.1.0.0/16`) the "
+                        "tokenization routes take calls from (the broker's published source "
+                        "ranges); empty: any source.")
+
+    @field_validator("itn_allowed_sources")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                ipaddress.ip_network(part, strict=False)   # ValueError names the bad one
+        return value
+
+    def itn_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The sources the tokenization routes take calls from (empty: any)."""
+        return [ipaddress.ip_network(p.strip(), strict=False)
+                for p in self.itn_allowed_sources.split(",") if p.strip()]
 
     def check_secrets(self, chain_id: int) -> None:
         """Refuse to run on anything but a local devnet with a publicly known secret: anvil's

@@ -15,12 +15,13 @@ broker calls, checked and stored before anything moves.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import validation
 from issuer.corporate.window import mint_burn_blocker
 from issuer.db import utcnow
 from issuer.errors import IssuerError
@@ -28,7 +29,6 @@ from issuer.models import ItnRequest, Participant, new_id
 from issuer.operations import audit
 from issuer.reserves import open_halt
 from issuer.service import Issuer
-from servicekit.decimals import places
 
 #: Statuses after which a mint request's shares were confirmed (never rejected any more).
 CONFIRMED = ("confirmed", "minting", "minted", "completed", "halted")
@@ -118,14 +118,10 @@ def request_mint(issuer: Issuer, db: Session, body: dict[str, Any]) -> ItnReques
 
 
 def _qty(value: object) -> Decimal:
-    try:
-        qty = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise refused("invalid_payload", "qty is a decimal string") from None
-    if not isinstance(value, str) or not qty.is_finite() or qty <= 0 or places(qty) > 9 \
-            or qty > Decimal(10) ** 12:
-        raise refused("invalid_payload", "qty is a positive decimal string with at most 9 "
-                      "decimals")
+    qty = validation.parse_quantity(value)
+    if qty is None:
+        raise refused("invalid_payload", "qty is a positive decimal string (ASCII digits, at "
+                      "most 12 before the point and 9 after; no exponent, sign or spaces)")
     return qty
 
 

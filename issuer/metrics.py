@@ -61,6 +61,13 @@ class IssuerMetrics:
             "issuer_worker_pass_errors", "Worker passes that ended in an error",
             registry=self.registry)
         self.http = http_histogram("issuer", self.registry)
+        self.auth_failures = Counter(
+            "issuer_auth_failures", "Requests refused for a missing, unknown or revoked key, by "
+            "API (operator, network)", ("api",), registry=self.registry)
+        self.auth_throttled = Counter(
+            "issuer_auth_throttled", "Requests answered 429 because their source failed "
+            "authentication too often, or refused because the source is not allowed, by API "
+            "and reason", ("api", "reason"), registry=self.registry)
         self.registry.register(_State(issuer))
 
 

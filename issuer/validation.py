@@ -67,14 +67,23 @@ def require_address(value: object, field: str) -> str:
         raise invalid("invalid_address", f"{field}: {exc}") from exc
 
 
+def parse_quantity(value: object) -> Decimal | None:
+    """The one rule for a share quantity on every route (the operator API's and the broker's
+    tokenization calls): a string of ASCII digits, at most 12 before the point and 9 after,
+    positive; no exponent, sign, underscore, space or other digits. None when it is not one."""
+    if not isinstance(value, str) or not _match(QUANTITY_PATTERN, value):
+        return None
+    qty = Decimal(value)
+    return qty if qty > 0 else None
+
+
 def quantity(value: object) -> Decimal:
     """A positive share quantity written as the documented pattern."""
-    if not isinstance(value, str) or not _match(QUANTITY_PATTERN, value):
+    qty = parse_quantity(value)
+    if qty is None:
         raise PydanticCustomError(
-            "invalid_qty", "qty is a string of digits with at most 9 decimals, e.g. \"2.5\"")
-    qty = Decimal(value)
-    if qty <= 0:
-        raise PydanticCustomError("invalid_qty", "qty must be a positive number of shares")
+            "invalid_qty", "qty is a positive string of digits with at most 9 decimals, "
+            "e.g. \"2.5\"")
     return qty
 
 

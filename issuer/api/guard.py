@@ -8,7 +8,11 @@ In this order, so that nothing costs the server anything before the caller is kn
 2. Authentication, on every route but the public ones (health, the OpenAPI document and its
    pages): a missing, unknown or revoked ``X-API-Key`` is a 401 before the body is read and
    before any field is validated, so an unauthenticated caller learns nothing of the API's
-   rules. The key found is handed to the route (``scope["state"]["principal"]``).
+   rules. The key found is handed to the route (``scope["state"]["principal"]``). A source
+   that failed ``ISSUER_AUTH_FAILURE_LIMIT`` times within ``ISSUER_AUTH_FAILURE_WINDOW``
+   seconds is answered 429 ``too_many_failed_authentications`` with ``Retry-After`` before any
+   key is looked at; the tokenization routes refuse (403 ``source_not_allowed``) a source
+   outside ``ISSUER_ITN_ALLOWED_SOURCES`` when it is set. Both are counted in ``/metrics``.
 3. The body, read up to :data:`MAX_BODY` bytes (a declared or an actual larger body is a 413
    ``body_too_large`` at once), then checked for NUL (raw or ``\\u0000``-escaped): 422.
 """
@@ -16,6 +20,7 @@ In this order, so that nothing costs the server anything before the caller is kn
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 
 import anyio
@@ -35,6 +40,7 @@ from servicekit.asgi import (
     send_response,
 )
 from servicekit.problems import problem
+from servicekit.throttle import FailureThrottle
 
 #: The largest request body accepted (the largest real one, a batch of wallets, is a few kB).
 MAX_BODY = 1 << 20
@@ -59,6 +65,18 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, issuer: Issuer) -> None:
         self.app = app
         self.issuer = issuer
+        settings = issuer.settings
+        #: failed authentications per source (:mod:`servicekit.throttle`)
+        self.throttle = FailureThrottle(settings.auth_failure_limit,
+                                        settings.auth_failure_window)
+        self.itn_sources = settings.itn_networks()
+
+    def _allowed(self, source: str) -> bool:
+        try:
+            address = ipaddress.ip_address(source)
+        except ValueError:
+            return False
+        return any(address in network for network in self.itn_sources)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,9 +88,27 @@ class RequestGuard:
             return
         path = scope.get("path", "")
         if not (path in PUBLIC or path.startswith("/docs/") or VOTER.match(path)):
+            source = (scope.get("client") or ("unknown", 0))[0]
+            api = "network" if path in NETWORK else "operator"
+            if api == "network" and self.itn_sources and not self._allowed(source):
+                self.issuer.metrics.auth_throttled.labels(api, "source_not_allowed").inc()
+                await self._refuse(send, 403, "source_not_allowed",
+                                   "the tokenization routes take calls from the broker's "
+                                   "addresses only (ISSUER_ITN_ALLOWED_SOURCES)")
+                return
+            if (wait := self.throttle.retry_after(source)) is not None:
+                self.issuer.metrics.auth_throttled.labels(api, "failed_authentication").inc()
+                await send_response(send, problem(
+                    PROBLEM_TYPE, 429, "too_many_failed_authentications",
+                    f"too many failed authentications from this source; retry in {wait} s",
+                    headers={"Retry-After": str(wait)}))
+                return
             try:
                 principal = await anyio.to_thread.run_sync(self._authenticate, scope)
             except IssuerError as refused:
+                if refused.status == 401:
+                    self.throttle.failed(source)
+                    self.issuer.metrics.auth_failures.labels(api).inc()
                 await send_response(send, problem(
                     PROBLEM_TYPE, refused.status, refused.code, refused.detail,
                     headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'}))

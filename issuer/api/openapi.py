@@ -43,6 +43,9 @@ REFUSALS = {
     "422": "Invalid input, refused before anything changed: `invalid_request` with `errors`, or "
            "a named rule (`invalid_qty`, `invalid_address`, `invalid_amount`, "
            "`chain_refused`...).",
+    "429": "Too many failed authentications from this source "
+           "(`too_many_failed_authentications`, with `Retry-After`): nothing of the request "
+           "is looked at.",
     "500": "An unexpected error; the answer holds only a `correlation_id` for the operators.",
 }
 
@@ -99,8 +102,12 @@ NETWORK_REFUSALS = {
     "404": "An unknown email (`unknown_email`) or request (`request_not_found`).",
     "409": "An AP linked to another account (`already_linked`), a request replayed with "
            "another payload, a rejection after the shares were confirmed.",
+    "403": "A source outside `ISSUER_ITN_ALLOWED_SOURCES`, when it is set "
+           "(`source_not_allowed`).",
     "413": f"The body is larger than {MAX_BODY} bytes (`body_too_large`).",
     "422": "A body that does not match the schema (`invalid_request`).",
+    "429": "Too many failed authentications from this source "
+           "(`too_many_failed_authentications`, with `Retry-After`).",
 }
 
 
@@ -120,7 +127,7 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in NETWORK:
         return {**NETWORK_REFUSALS, "500": REFUSALS["500"]}
     # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
-    codes = ["401", "403", "404", "422", "500"]
+    codes = ["401", "403", "404", "422", "429", "500"]
     if method in WRITES:
         codes += ["400", "409", "413"]
     return {code: REFUSALS[code] for code in sorted(codes)}

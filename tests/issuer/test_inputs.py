@@ -202,3 +202,45 @@ def test_the_chain_id_is_the_rpcs_not_the_manifests(deployed, tmp_path):
     finally:
         anvil.terminate()
         anvil.wait(timeout=10)
+
+
+def test_failed_authentications_are_throttled_per_source(stack, api):
+    """Issue 25, item 5: 500 wrong ITN keys and 300 wrong API keys in about a second were all
+    answered 401. After ISSUER_AUTH_FAILURE_LIMIT failures in the window, the source gets 429
+    with Retry-After before any key is looked at (the right key too, until it ages out), on the
+    operator API and the tokenization routes alike; both are counted in /metrics."""
+    limit = stack.issuer.settings.auth_failure_limit
+    assert limit > 0
+    base = str(api["view"].http.base_url)
+    answers = [httpx.get(base + "/v1/creations", headers={"X-API-Key": f"guess-{i}"})
+               for i in range(limit)]
+    assert {a.status_code for a in answers} == {401}
+    for guess in (httpx.get(base + "/v1/creations", headers={"X-API-Key": "one-more"}),
+                  httpx.post(base + "/inkind/issuance", json={}, headers={"X-API-Key": "x"}),
+                  api["view"].get("/v1/creations")):   # a right key, from the same source
+        _problem(guess, 429, "too_many_failed_authentications")
+        assert 1 <= int(guess.headers["Retry-After"]) <= stack.issuer.settings.auth_failure_window
+    metrics = httpx.get(base + "/metrics").text
+    assert f'issuer_auth_failures_total{{api="operator"}} {float(limit)}' in metrics
+    assert 'issuer_auth_throttled_total{api="operator",reason="failed_authentication"} 2.0' \
+        in metrics
+    assert 'issuer_auth_throttled_total{api="network",reason="failed_authentication"} 1.0' \
+        in metrics
+
+
+def test_the_throttle_forgets_a_source_after_its_window():
+    from servicekit.throttle import FailureThrottle
+
+    now = [0.0]
+    throttle = FailureThrottle(3, 60, max_sources=2, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.retry_after("a") is None
+        throttle.failed("a")
+    assert throttle.retry_after("a") == 60
+    now[0] = 30
+    assert throttle.retry_after("a") == 30
+    now[0] = 60.5
+    assert throttle.retry_after("a") is None     # the first failure aged out
+    throttle.failed("b")
+    throttle.failed("c")                          # at most two sources are kept
+    assert throttle.retry_after("a") is None and len(throttle._failures) == 2

@@ -142,6 +142,13 @@ def test_an_ap_without_the_shares_is_refused_by_the_broker_and_the_issuer_never_
     ({"qty": "-1"}, "invalid_payload"),
     ({"qty": "1.0000000001"}, "invalid_payload"),
     ({"qty": "NaN"}, "invalid_payload"),
+    # issue 25, item 11: accepted before (the last stored as 10): the rule of /v1/creations
+    ({"qty": "1e3"}, "invalid_payload"),
+    ({"qty": "1_0"}, "invalid_payload"),
+    ({"qty": " 1 "}, "invalid_payload"),
+    ({"qty": "\uff11"}, "invalid_payload"),
+    ({"qty": "+1"}, "invalid_payload"),
+    ({"qty": "01"}, "invalid_payload"),
 ])
 def test_the_issuer_refuses_a_mint_request_with_its_reason_and_stores_nothing(itn, change,
                                                                               code):
@@ -493,3 +500,27 @@ def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_deli
     # 20 bought - 5 tokenized + 5.00435 delivered back
     assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D("20.00435")
     assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def test_concurrent_first_mint_requests_of_one_id_store_one_and_never_answer_500(itn):
+    """Issue 25, item 11: sixteen concurrent first requests with one tokenization_request_id and
+    different payloads gave 8 x 500 (IntegrityError). The stored payload is answered 200, the
+    others 409, never a 500, and one request is stored."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stack = itn.stack
+    base = {"tokenization_request_id": "tr-race", "underlying_symbol": "AAPL",
+            "token_symbol": token_symbol(stack), "network": "anvil",
+            "client_id": stack.participant_id, "wallet_address": stack.ap_wallet}
+    bodies = [{**base, "qty": "1" if i % 2 else "2"} for i in range(16)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda b: httpx.post(itn.url + "/inkind/issuance", json=b,
+                                                     headers={"X-API-Key": KEY}), bodies))
+    [row] = itn.rows()
+    for body, answer in zip(bodies, answers, strict=True):
+        if body["qty"] == str(row.qty):
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["issuer_request_id"] == row.issuer_request_id
+        else:
+            assert (answer.status_code, answer.json()["code"]) == (
+                409, "request_replayed_differently"), answer.text

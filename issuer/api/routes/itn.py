@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from issuer import itn, leases, links
 from issuer.api.context import issuer_of
@@ -58,9 +59,17 @@ def issuance(body: ItnIssuanceIn, request: Request) -> Any:
     ``wallet_not_client``, ``token_not_on_network``, ``asset_frozen``,
     ``corporate_action_window``."""
     try:
-        with issuer_of(request).session() as db:
-            row = itn.request_mint(issuer_of(request), db, body.model_dump(mode="json"))
-            answer = {"issuer_request_id": row.issuer_request_id, "status": "created"}
+        for attempt in (1, 2):
+            try:
+                with issuer_of(request).session() as db:
+                    row = itn.request_mint(issuer_of(request), db, body.model_dump(mode="json"))
+                    answer = {"issuer_request_id": row.issuer_request_id, "status": "created"}
+                break
+            except IntegrityError:
+                # a concurrent first request with this id was stored first: asked again, this
+                # one is answered as a replay (the same payload) or refused (another)
+                if attempt == 2:
+                    raise
     except IssuerError as refused:
         LOG.warning("itn.mint_refused", tokenization_request_id=body.tokenization_request_id,
                     code=refused.code, reason=refused.detail)
