@@ -1,7 +1,15 @@
-"""The OpenZeppelin standard Merkle tree of ``(address, uint256)`` leaves, as
-``DividendDistributor`` verifies it: a leaf is ``keccak256(keccak256(abi.encode(account,
-amount)))`` and inner nodes hash their two children in sorted order (OpenZeppelin
-``MerkleProof``). A layer of odd length carries its last node up unchanged.
+"""OpenZeppelin's standard Merkle tree (``@openzeppelin/merkle-tree`` ``StandardMerkleTree``) of
+``(address, uint256)`` leaves, as ``DividendDistributor`` and ``ProxyVoteRegistry`` verify it:
+
+- a leaf is ``keccak256(keccak256(abi.encode(account, amount)))``;
+- the leaves are sorted by hash and laid out as the library does: a complete binary tree in one
+  array of ``2n - 1`` nodes, the leaves at its end in reverse order, node ``i``'s children at
+  ``2i + 1`` and ``2i + 2``, each inner node the hash of its two children in sorted order
+  (OpenZeppelin ``MerkleProof``);
+- a proof is the siblings from the leaf up to the root.
+
+So anyone holding the entries reproduces the root and every proof with OpenZeppelin's library
+(``tests/issuer/test_merkle_standard.py`` compares them).
 """
 
 from __future__ import annotations
@@ -23,25 +31,24 @@ class MerkleTree:
         if not entries:
             raise ValueError("a Merkle tree needs at least one leaf")
         self._index = {to_checksum_address(a): leaf(a, v) for a, v in entries.items()}
-        self.layers = [sorted(self._index.values())]
-        while len(self.layers[-1]) > 1:
-            below = self.layers[-1]
-            above = [_parent(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            if len(below) % 2:
-                above.append(below[-1])
-            self.layers.append(above)
+        leaves = sorted(self._index.values())
+        size = 2 * len(leaves) - 1
+        tree: list[bytes] = [b""] * size
+        for i, node in enumerate(leaves):
+            tree[size - 1 - i] = node
+        for i in range(size - 1 - len(leaves), -1, -1):
+            tree[i] = _parent(tree[2 * i + 1], tree[2 * i + 2])
+        self.tree = tree
+        self._position = {node: size - 1 - i for i, node in enumerate(leaves)}
 
     @property
     def root(self) -> bytes:
-        return self.layers[-1][0]
+        return self.tree[0]
 
     def proof(self, account: str) -> list[bytes]:
-        node = self._index[to_checksum_address(account)]
-        index = self.layers[0].index(node)
+        index = self._position[self._index[to_checksum_address(account)]]
         out = []
-        for layer in self.layers[:-1]:
-            sibling = index ^ 1
-            if sibling < len(layer):
-                out.append(layer[sibling])
-            index //= 2
+        while index > 0:
+            out.append(self.tree[index + 1 if index % 2 else index - 1])
+            index = (index - 1) // 2
         return out
