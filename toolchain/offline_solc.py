@@ -31,3 +31,10 @@ if not solidity.AVAILABLE_SOLC_VERSIONS:
     raise RuntimeError(
         f"No solc-js bridge in {os.environ['SOLCX_BINARY_PATH']}: run `make setup` first."
     )
+
+# ``DEVNET_PORT`` moves brownie's ``development`` anvil off 8545 (under xdist each worker adds
+# its number to it), so two test runs (the SQLite and PostgreSQL passes) can share a machine.
+if _port := os.environ.get("DEVNET_PORT"):
+    from brownie._config import CONFIG  # noqa: E402
+
+    CONFIG.networks["development"]["cmd_settings"]["port"] = int(_port)

@@ -642,8 +642,10 @@ class VoterOut(BaseModel):
     root: str | None
     proof: list[str]
     deadline: dt.datetime
-    next_nonce: int
+    #: Until the tally, shown only on the holder's own signed read (``read_request``).
+    next_nonce: int | None
     typed_data: dict[str, Any]
+    read_request: dict[str, Any]
     proposals: list[dict[str, Any]]
 
 

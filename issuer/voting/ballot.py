@@ -26,6 +26,16 @@ TYPES = {
 }
 
 
+#: A holder's signed request to read its own voting record (its next nonce) while voting is open.
+READ_TYPES = {
+    "VoterRead": [{"name": "meeting", "type": "bytes32"}, {"name": "voter", "type": "address"},
+                  {"name": "expires", "type": "uint256"}],
+}
+DOMAIN_TYPE = [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+               {"name": "chainId", "type": "uint256"},
+               {"name": "verifyingContract", "type": "address"}]
+
+
 def meeting_key(meeting_id: str) -> bytes:
     """The meeting's id on chain: ``keccak256`` of the broker's meeting id."""
     return keccak(text=meeting_id)
@@ -49,17 +59,27 @@ def typed_data(*, chain_id: int, registry: str, meeting_id: str, voter: str,
     """The full EIP-712 message (what ``eth_signTypedData_v4`` takes); ``votes`` are
     ``(proposal, choice, shares in 1e-9 units)``."""
     return {
-        "types": {"EIP712Domain": [{"name": "name", "type": "string"},
-                                   {"name": "version", "type": "string"},
-                                   {"name": "chainId", "type": "uint256"},
-                                   {"name": "verifyingContract", "type": "address"}],
-                  **TYPES},
+        "types": {"EIP712Domain": DOMAIN_TYPE, **TYPES},
         "primaryType": "Ballot",
         "domain": {"name": NAME, "version": VERSION, "chainId": chain_id,
                    "verifyingContract": to_checksum_address(registry)},
         "message": {"meeting": meeting_key(meeting_id), "voter": to_checksum_address(voter),
                     "votes": [{"proposal": p, "choice": c, "shares": s} for p, c, s in votes],
                     "nonce": nonce},
+    }
+
+
+def read_request(*, chain_id: int, registry: str, meeting_id: str, voter: str,
+                 expires: int) -> dict[str, Any]:
+    """The EIP-712 message a holder signs to read its own next nonce while voting is open
+    (sent as ``X-Voter-Expires`` and ``X-Voter-Signature``; ``expires`` in Unix seconds)."""
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, **READ_TYPES},
+        "primaryType": "VoterRead",
+        "domain": {"name": NAME, "version": VERSION, "chainId": chain_id,
+                   "verifyingContract": to_checksum_address(registry)},
+        "message": {"meeting": meeting_key(meeting_id), "voter": to_checksum_address(voter),
+                    "expires": expires},
     }
 
 

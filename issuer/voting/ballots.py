@@ -14,6 +14,7 @@ receipt.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,23 +49,45 @@ def entitlements(db: Session, meeting_id: str) -> dict[str, int]:
         MeetingEntitlement.meeting_id == meeting_id))}
 
 
-def voter(issuer: Issuer, db: Session, meeting_id: str, wallet: str) -> dict[str, Any]:
-    """A holder's entitlement with its Merkle proof, the typed data to sign, the next nonce."""
+#: Until the tally, who voted and how often they changed is the holder's own business.
+BEFORE_TALLY = ("announced", "publishing", "open")
+#: The longest a signed read request stays valid.
+READ_VALIDITY = 600
+
+
+def voter(issuer: Issuer, db: Session, meeting_id: str, wallet: str, *,
+          read_signature: str | None = None, read_expires: str | None = None
+          ) -> dict[str, Any]:
+    """A holder's entitlement with its Merkle proof, the typed data to sign, and the next nonce:
+    until the tally only to the holder itself, on a request it signed (``read_request``: the
+    expiry, at most :data:`READ_VALIDITY` seconds ahead, and the signature; refused 401
+    ``invalid_signature`` when given and wrong), and to anyone after it."""
     row = meeting(db, meeting_id)
     wallet = to_checksum_address(validation.require_address(wallet, "wallet"))
     held = entitlements(db, meeting_id)
     if wallet not in held:
         raise IssuerError(404, "not_holder_of_record",
                           f"{wallet} held no {row.symbol} at the record date of {meeting_id}")
-    current = _counted(db, meeting_id, wallet)
     registry = issuer.chain.contract("ProxyVoteRegistry").address
-    nonce = (current.nonce + 1) if current else 1
+    shown = row.status not in BEFORE_TALLY
+    if read_signature is not None or read_expires is not None:
+        _check_read(issuer, meeting_id, wallet, read_signature, read_expires)
+        shown = True
+    current = _counted(db, meeting_id, wallet) if shown else None
+    nonce = ((current.nonce + 1) if current else 1) if shown else None
     template = typed.typed_data(chain_id=issuer.chain.chain_id, registry=registry,
                                 meeting_id=meeting_id, voter=wallet, votes=[], nonce=nonce)
     return {"meeting_id": meeting_id, "wallet": wallet, "units": held[wallet],
             "shares": _shares(held[wallet]), "record_block": row.record_block,
             "root": row.root, "proof": ["0x" + p.hex() for p in MerkleTree(held).proof(wallet)],
             "deadline": row.deadline, "next_nonce": nonce,
+            # what a holder signs to read its next nonce before the tally (expires: Unix time)
+            "read_request": typed.read_request(chain_id=issuer.chain.chain_id,
+                                               registry=registry, meeting_id=meeting_id,
+                                               voter=wallet, expires=0) | {"message": {
+                                                   "meeting": "0x" + typed.meeting_key(
+                                                       meeting_id).hex(),
+                                                   "voter": wallet, "expires": None}},
             # what to sign: this domain and types, message {meeting, voter, votes, nonce}
             # (shares in 1e-9 units)
             "typed_data": {"types": template["types"], "primaryType": "Ballot",
@@ -126,6 +149,29 @@ def submit(issuer: Issuer, db: Session, meeting_id: str, *, voter_address: str, 
     LOG.info("ballot.counted", meeting_id=meeting_id, ballot_id=ballot.id, voter=wallet,
              nonce=nonce, replaced=current.id if current else None)
     return ballot
+
+
+def _check_read(issuer: Issuer, meeting_id: str, wallet: str, signature: str | None,
+                expires: str | None) -> None:
+    """A holder's signed read request: refused unless it is the wallet's signature (ECDSA, or
+    ERC-1271 through the registry) over ``read_request`` with an expiry in the next
+    :data:`READ_VALIDITY` seconds."""
+    if signature is None or expires is None or not expires.isascii() or not expires.isdigit() \
+            or len(expires) > 12:
+        raise IssuerError(401, "invalid_signature", "a signed read sends X-Voter-Expires (Unix "
+                          "seconds) and X-Voter-Signature together")
+    now = int(time.time())
+    if not now < int(expires) <= now + READ_VALIDITY:
+        raise IssuerError(401, "invalid_signature", f"X-Voter-Expires is in the past or more "
+                          f"than {READ_VALIDITY} s ahead")
+    raw_signature = _signature(signature)
+    registry = issuer.chain.contract("ProxyVoteRegistry")
+    message = typed.read_request(chain_id=issuer.chain.chain_id, registry=registry.address,
+                                 meeting_id=meeting_id, voter=wallet, expires=int(expires))
+    if not registry.functions.isValidSignature(wallet, typed.digest(message),
+                                               raw_signature).call():
+        raise IssuerError(401, "invalid_signature", f"not {wallet}'s signature over its read "
+                          "request")
 
 
 def receipt(db: Session, meeting_id: str, ballot_id: str) -> dict[str, Any]:

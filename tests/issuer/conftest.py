@@ -200,7 +200,7 @@ class Stack:
 
 @pytest.fixture
 def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
-    from brownie import accounts, chain
+    from brownie import accounts, chain, web3
 
     suite, manifest = deployed
     chain.revert()
@@ -215,6 +215,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
         issuer = Issuer(Settings(database_url=db_url, manifest=manifest,
+                                 rpc_url=web3.provider.endpoint_uri,   # brownie's anvil
                                  broker_url=broker_url, broker_account_id=custody,
                                  redemption_wallet=accounts[5].address))
         issuer.broker = AlpacaBroker(broker_url, backoff=0.01)

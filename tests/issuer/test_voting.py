@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 from decimal import Decimal
 
 import httpx
@@ -98,6 +99,18 @@ def _ballot(stack, meeting_id: str, index: int, votes, nonce: int = 1, *, signer
             "votes": [{"proposal": p, "choice": c, "shares": s} for p, c, s in votes]}
 
 
+def _read(stack, meeting_id: str, index: int, *, signer: int | None = None,
+          expires: int | None = None) -> dict[str, str]:
+    """Headers of wallet ``index``'s signed read of its own voting record."""
+    expires = int(time.time()) + 300 if expires is None else expires
+    message = typed.read_request(chain_id=stack.issuer.chain.chain_id,
+                                 registry=stack.issuer.chain.contract("ProxyVoteRegistry").address,
+                                 meeting_id=meeting_id, voter=_address(index), expires=expires)
+    signed = Account.from_key(_key(signer if signer is not None else index)).sign_message(
+        encode_typed_data(full_message=message))
+    return {"X-Voter-Expires": str(expires), "X-Voter-Signature": "0x" + signed.signature.hex()}
+
+
 def _open(stack, meeting_id: str) -> None:
     stack.to_date(dt.date(2024, 10, 17))
     stack.run(passes=3)
@@ -124,7 +137,11 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
     with serve_app(create_app(issuer=stack.issuer)) as url:
         http = httpx.Client(base_url=url)
         voter = http.get(f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}").json()
-        assert (voter["shares"], voter["units"], voter["next_nonce"]) == ("24", 24 * 10**9, 1)
+        assert (voter["shares"], voter["units"]) == ("24", 24 * 10**9)
+        assert voter["next_nonce"] is None   # until the tally: the holder's own signed read
+        signed_read = http.get(f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}",
+                               headers=_read(stack, meeting_id, ALICE))
+        assert signed_read.json()["next_nonce"] == 1, signed_read.text
         # the proof is checked on chain against the published root
         assert registry.functions.entitled(typed.meeting_key(meeting_id), _address(ALICE),
                                            voter["units"], voter["proof"]).call()
@@ -148,6 +165,17 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
             answer = http.post(f"/v1/meetings/{meeting_id}/ballots", json=probe)
             assert (answer.status_code, answer.json()["code"]) == (422, "invalid_signature"), \
                 answer.text
+        # issue 25, item 14: the voter route showed anyone Alice's next nonce (who voted and
+        # how often they changed) while voting was open; now only Alice's signed read does
+        path = f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}"
+        assert http.get(path).json()["next_nonce"] is None
+        assert http.get(path, headers=_read(stack, meeting_id, ALICE)).json()["next_nonce"] == 2
+        for headers in (_read(stack, meeting_id, ALICE, signer=BOB),
+                        _read(stack, meeting_id, ALICE, expires=int(time.time()) - 1),
+                        _read(stack, meeting_id, ALICE, expires=int(time.time()) + 3_600),
+                        {"X-Voter-Signature": "0x" + "00" * 65}):
+            refused = http.get(path, headers=headers)
+            assert (refused.status_code, refused.json()["code"]) == (401, "invalid_signature")
         # issue 25, item 17: a nonce sent as a JSON string was accepted
         as_text = {**_ballot(stack, meeting_id, ALICE, [("1", "for", "24")], nonce=5),
                    "nonce": "5"}
@@ -199,6 +227,9 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
         stack.run(passes=3)
         row = _meeting(stack, meeting_id)
         assert row.status == "instructed", row.status_reason
+        # after the tally the voting record is public
+        assert http.get(f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}").json()[
+            "next_nonce"] == 2
         # unvoted shares left unvoted (the default policy), said in the instruction
         assert row.instruction["votes"] == {"1": {"against": "10", "for": "30"},
                                             "2": {"Ada": "24"}}

@@ -6,9 +6,9 @@ receipt) and ``GET /v1/meetings/{id}/tally``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -75,13 +75,19 @@ def set_policy(meeting_id: str, body: PolicyIn, ctx: OperatorWrite) -> Any:
 
 
 @router.get("/meetings/{meeting_id}/voters/{wallet}", response_model=VoterOut)
-def get_voter(meeting_id: str, wallet: str, request: Request) -> Any:
+def get_voter(meeting_id: str, wallet: str, request: Request,
+              x_voter_signature: Annotated[str | None, Header(max_length=4200)] = None,
+              x_voter_expires: Annotated[str | None, Header(max_length=20)] = None) -> Any:
     """Public. A holder of record's entitlement (shares at the record block, in 1e-9 units
-    too), its Merkle proof against the root published on chain, the next nonce and the EIP-712
-    domain and types a ballot is signed with."""
+    too), its Merkle proof against the root published on chain and the EIP-712 domain and types
+    a ballot is signed with. The next nonce (which tells whether and how often the holder
+    voted) is shown after the tally, and before it only on the holder's own signed read: the
+    ``read_request`` typed data with ``expires`` (Unix seconds, at most 10 minutes ahead),
+    signed by the wallet, sent as ``X-Voter-Expires`` and ``X-Voter-Signature``."""
     issuer = issuer_of(request)
     with issuer.session() as db:
-        return ballots.voter(issuer, db, meeting_id, wallet)
+        return ballots.voter(issuer, db, meeting_id, wallet, read_signature=x_voter_signature,
+                             read_expires=x_voter_expires)
 
 
 @router.post("/meetings/{meeting_id}/ballots", response_model=BallotReceipt, status_code=201)
