@@ -331,8 +331,11 @@ class TokenizationRequest(Base):
     """A mint or redeem on the tokenization network (Alpaca's TokenizationRequest)."""
 
     __tablename__ = "tokenization_requests"
+    #: ``client_request_id`` is the AP's label, not a key: Alpaca allows reuse (a lookup by it
+    #: answers the most recent request)
     __table_args__ = (UniqueConstraint("issuer", "issuer_request_id"),
-                      UniqueConstraint("client_account_id", "client_request_id"))
+                      Index("ix_tokenization_requests_client_label", "client_account_id",
+                            "client_request_id"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     #: ``mint`` or ``redeem``
     type: Mapped[str] = mapped_column(String(8))
@@ -355,6 +358,13 @@ class TokenizationRequest(Base):
     client_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     client_external_account_id: Mapped[str] = mapped_column(String(100))
     journal_id: Mapped[str | None] = mapped_column(String(36))
+    #: The ``Idempotency-Key`` a redeem callback came with, and the hash of its body: the same
+    #: key with another body is refused (422), as Alpaca does.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Order of creation (the clock can stand still between two requests): the most recent
+    #: request bearing a client label is the one with the highest.
+    seq: Mapped[int] = mapped_column(default=0, index=True)
     #: Hidden from the list endpoint (an aged-out request, found only by id).
     aged_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]

@@ -662,7 +662,9 @@ class CallbackRedeemIn(BaseModel):
     issuer_request_id: str = Field(min_length=1, max_length=100)
     underlying_symbol: str = Field(min_length=1, max_length=16)
     token_symbol: str = Field(min_length=1, max_length=32)
-    client_id: str = Field(min_length=1, max_length=100)
+    #: The client: its id at the issuer, or its account here (at least one).
+    client_id: str | None = Field(None, min_length=1, max_length=100)
+    client_account_id: str | None = Field(None, min_length=1, max_length=100)
     qty: Qty
     network: str = Field(min_length=1, max_length=32)
     wallet_address: str = Field(min_length=1, max_length=64)

@@ -22,10 +22,12 @@ this is the tokenization flow Alpaca runs, not a journal a client asks for.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from custody_mock import faults, ledger, trading
 from custody_mock.amounts import ZERO, places
@@ -116,11 +118,6 @@ def request_mint(ctx: Ctx, account_id: str, *, underlying_symbol: str, qty: Deci
     asset = ledger.asset(ctx, underlying_symbol)
     if qty <= 0 or places(qty) > 9:
         raise invalid("invalid_qty", "qty must be positive with at most 9 decimals")
-    if client_request_id is not None and ctx.db.scalar(select(TokenizationRequest).where(
-            TokenizationRequest.client_account_id == account_id,
-            TokenizationRequest.client_request_id == client_request_id)) is not None:
-        raise BrokerError(409, "duplicate_client_request_id",
-                          f"client_request_id {client_request_id!r} is already used")
     if qty > (free := free_settled(ctx, account_id, asset.symbol)):
         raise BrokerError(403, "insufficient_qty", f"the mint needs {qty} {asset.symbol} "
                           f"settled and free; the account has {free}")
@@ -130,6 +127,7 @@ def request_mint(ctx: Ctx, account_id: str, *, underlying_symbol: str, qty: Deci
         issuer=issuer_name, network=network, wallet_address=wallet_address,
         client_request_id=client_request_id, client_account_id=account_id,
         client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now)
+    request.seq = _next_seq(ctx)
     scope = {"account_id": account_id, "symbol": asset.symbol}
     if faults.take(ctx, "itn_aged_out", **scope):
         request.aged_out = True
@@ -234,10 +232,24 @@ def callback_mint(ctx: Ctx, account_id: str, body: dict[str, Any]) -> Tokenizati
     return request
 
 
-def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any]) -> TokenizationRequest:
+def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any],
+                    idempotency_key: str | None = None) -> TokenizationRequest:
     """The issuer asks to deliver shares for tokens it received: a ``redeem`` request,
-    ``pending`` until the broker journals the shares (at most one per issuer request id)."""
+    ``pending`` until the broker journals the shares (at most one per issuer request id). The
+    client is named by ``client_id`` (its id at the issuer) or ``client_account_id`` (its
+    account here); both, when given, must name the same link. An ``Idempotency-Key`` sent again
+    with another body is refused (422 ``idempotency_key_reused``)."""
     found = _issuer_of_account(ctx, account_id)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    if idempotency_key is not None:
+        keyed = ctx.db.scalar(select(TokenizationRequest).where(
+            TokenizationRequest.issuer == found.name,
+            TokenizationRequest.idempotency_key == idempotency_key))
+        if keyed is not None:
+            if keyed.idempotency_hash != digest:
+                raise invalid("idempotency_key_reused", "this Idempotency-Key came with "
+                              "another body")
+            return keyed
     issuer_request_id = str(body.get("issuer_request_id") or "")
     if not issuer_request_id:
         raise invalid("invalid_issuer_request_id", "issuer_request_id is required")
@@ -246,11 +258,16 @@ def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any]) -> Tokeniza
         TokenizationRequest.issuer_request_id == issuer_request_id))
     if existing is not None:
         return existing
-    link = ctx.db.scalar(select(TokenizationLink).where(
-        TokenizationLink.issuer == found.name,
-        TokenizationLink.client_id == str(body.get("client_id"))))
+    query = select(TokenizationLink).where(TokenizationLink.issuer == found.name)
+    if body.get("client_id"):
+        query = query.where(TokenizationLink.client_id == str(body["client_id"]))
+    if body.get("client_account_id"):
+        query = query.where(TokenizationLink.account_id == str(body["client_account_id"]))
+    if not (body.get("client_id") or body.get("client_account_id")):
+        raise invalid("invalid_client", "client_id or client_account_id is required")
+    link = ctx.db.scalar(query)
     if link is None:
-        raise not_found("client", str(body.get("client_id")))
+        raise not_found("client", str(body.get("client_id") or body.get("client_account_id")))
     asset = ledger.asset(ctx, str(body.get("underlying_symbol")))
     try:
         qty = Decimal(str(body.get("qty")))
@@ -266,11 +283,17 @@ def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any]) -> Tokeniza
         token_symbol=str(body.get("token_symbol") or f"{asset.symbol}x"), qty=qty,
         issuer=found.name, network=network, wallet_address=str(body.get("wallet_address")),
         issuer_request_id=issuer_request_id, client_account_id=link.account_id,
-        client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now)
+        client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now,
+        idempotency_key=idempotency_key, idempotency_hash=digest, seq=_next_seq(ctx))
     ctx.db.add(request)
     ctx.db.flush()
     _deliver(ctx, request, "redeem", {"tx_hash": str(body.get("tx_hash") or "")})
     return request
+
+
+def _next_seq(ctx: Ctx) -> int:
+    """The next request's place in creation order (the broker's transactions are serialized)."""
+    return int(ctx.db.scalar(select(func.max(TokenizationRequest.seq))) or 0) + 1
 
 
 def on_redeem(ctx: Ctx, request: TokenizationRequest, tx_hash: str) -> None:
@@ -345,8 +368,9 @@ def one(ctx: Ctx, account_id: str, *, request_id: str | None = None,
     key = request_id or client_request_id or issuer_request_id or ""
     if request_id is not None:
         query = query.where(TokenizationRequest.id == request_id)
-    elif client_request_id is not None:
-        query = query.where(TokenizationRequest.client_request_id == client_request_id)
+    elif client_request_id is not None:   # a label: the most recent request that bears it
+        query = query.where(TokenizationRequest.client_request_id == client_request_id).order_by(
+            TokenizationRequest.seq.desc()).limit(1)
     else:
         query = query.where(TokenizationRequest.issuer_request_id == issuer_request_id)
     found = ctx.db.scalar(query)

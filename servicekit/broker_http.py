@@ -120,24 +120,27 @@ class BrokerHttp:
     # ------------------------------------------------------------------------- transport
 
     def _send(self, method: str, path: str, *, body: Any = None,
-              params: dict[str, Any] | None = None) -> httpx.Response:
+              params: dict[str, Any] | None = None,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         """One request with no retry; raises BrokerRejected on 4xx other than 429."""
         query = {k: _json(v) for k, v in (params or {}).items() if v is not None}
         self.outcomes["request"] += 1
         response = self._http.request(method, path, json=_json(body) if body is not None
-                                      else None, params=query, auth=self._auth_for(path))
+                                      else None, params=query, auth=self._auth_for(path),
+                                      headers=headers)
         if 400 <= response.status_code < 500 and response.status_code != 429:
             self.outcomes["rejected"] += 1
             raise _rejected(response)
         return response
 
     def _call(self, method: str, path: str, *, body: Any = None,
-              params: dict[str, Any] | None = None, idempotent: bool) -> httpx.Response:
+              params: dict[str, Any] | None = None, idempotent: bool,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         """Send with retries: all failures for idempotent calls, 429 only for the others."""
         last = "no attempt"
         for attempt in range(self.retries + 1):
             try:
-                response = self._send(method, path, body=body, params=params)
+                response = self._send(method, path, body=body, params=params, headers=headers)
             except httpx.ConnectError as exc:  # nothing reached the server
                 last = f"connection failed: {exc}"
             except httpx.TransportError as exc:
@@ -200,9 +203,9 @@ class BrokerHttp:
         return TypeAdapter(list[model]).validate_python(data)  # type: ignore[valid-type]
 
     def _write(self, model: type[M], method: str, path: str, body: Any = None,
-               *, idempotent: bool = False) -> M:
-        return model.model_validate(self._call(method, path, body=body,
-                                               idempotent=idempotent).json())
+               *, idempotent: bool = False, headers: dict[str, str] | None = None) -> M:
+        return model.model_validate(self._call(method, path, body=body, idempotent=idempotent,
+                                               headers=headers).json())
 
     # ------------------------------------------------------------------------- at-most-once
 

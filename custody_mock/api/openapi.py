@@ -62,6 +62,9 @@ BEYOND_SCHEMA = {
     "invalid_choice": "a choice the proposal does not offer",
     "exceeds_position": "more shares instructed than the account held at the record date",
     "empty_instruction": "an instruction that votes on nothing",
+    "idempotency_key_reused": "a redeem callback whose Idempotency-Key came before with another "
+                              "body",
+    "invalid_client": "a redeem callback naming neither client_id nor client_account_id",
 }
 
 

@@ -94,12 +94,15 @@ def callback_mint(account_id: str, body: CallbackMintIn, broker: BrokerDep) -> A
 
 
 @broker_router.post("/callback/redeem", response_model=TokenizationRequestOut)
-def callback_redeem(account_id: str, body: CallbackRedeemIn, broker: BrokerDep) -> Any:
+def callback_redeem(account_id: str, body: CallbackRedeemIn, broker: BrokerDep,
+                    idempotency_key: Annotated[str | None, Header(max_length=200)] = None
+                    ) -> Any:
     """The issuer asks to deliver shares for tokens it received: a ``redeem`` request,
-    ``pending`` until the shares are journaled (one per ``issuer_request_id``)."""
+    ``pending`` until the shares are journaled (one per ``issuer_request_id``; an
+    ``Idempotency-Key`` sent again with another body is refused, 422)."""
     with broker.transaction() as ctx:
-        return out(tokenization.callback_redeem(ctx, account_id,
-                                                body.model_dump(mode="json")))
+        return out(tokenization.callback_redeem(
+            ctx, account_id, body.model_dump(mode="json", exclude_none=True), idempotency_key))
 
 
 # ----------------------------------------------------------------------------- Trading API
@@ -141,6 +144,14 @@ def trading_requests(account_id: TradingAccount, broker: BrokerDep,
     with broker.transaction() as ctx:
         return [out(r) for r in tokenization.requests(ctx, account_id, type=type,
                                                       status=status)]
+
+
+@trading_router.get("/requests:by_client_request_id", response_model=TokenizationRequestOut)
+def trading_by_client_request_id(client_request_id: str, account_id: TradingAccount,
+                                 broker: BrokerDep) -> Any:
+    """The account's most recent request bearing the label ``client_request_id``."""
+    with broker.transaction() as ctx:
+        return out(tokenization.one(ctx, account_id, client_request_id=client_request_id))
 
 
 @trading_router.get("/requests/{request_id}", response_model=TokenizationRequestOut)

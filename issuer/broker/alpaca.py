@@ -342,13 +342,15 @@ class AlpacaBroker(BrokerHttp):
                                      qty: Decimal, network: str, wallet_address: str,
                                      tx_hash: str) -> TokenizationRequest:
         """``callback/redeem``: one request per ``issuer_request_id`` at the broker, so a
-        retry finds the first."""
+        retry finds the first; the ``Idempotency-Key`` (``redeem-<issuer request id>``) makes a
+        retry with another body a refusal, never a second request."""
         body = {"issuer_request_id": issuer_request_id, "underlying_symbol": underlying_symbol,
                 "token_symbol": token_symbol, "client_id": client_id, "qty": qty,
                 "network": network, "wallet_address": wallet_address, "tx_hash": tx_hash}
         return self._write(TokenizationRequest, "POST",
                            f"/v1/accounts/{seg(account_id)}/tokenization/callback/redeem",
-                           body, idempotent=True)
+                           body, idempotent=True,
+                           headers={"Idempotency-Key": f"redeem-{issuer_request_id}"})
 
     def tokenization_request(self, account_id: str, *, tokenization_request_id: str | None = None,
                              issuer_request_id: str | None = None

@@ -115,9 +115,20 @@ def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
     mine = httpx.get(f"{broker._http.base_url}/v2/tokenization/requests",
                      headers={"APCA-API-KEY-ID": pair.key_id, "APCA-API-SECRET-KEY": pair.secret})
     assert [r["tx_hash"] for r in mine.json()] == ["0xabc"]
-    with pytest.raises(BrokerRejected) as again:
-        mint(broker, ap, client_request_id="c-1")
-    assert again.value.code == "duplicate_client_request_id"
+    # issue 25, item 10: client_request_id is the AP's label, as at Alpaca: reused, it makes a
+    # second request (the mock used to answer 409, so an AP relying on it would double-mint
+    # against Alpaca), and a lookup by it answers the most recent, on both APIs
+    second = mint(broker, ap, "1", client_request_id="c-1")
+    assert second.tokenization_request_id != request.tokenization_request_id
+    found = broker._http.get(f"/v1/accounts/{ap}/tokenization/requests:by_client_request_id",
+                             params={"client_request_id": "c-1"}).json()
+    assert found["tokenization_request_id"] == second.tokenization_request_id
+    with AccountTradingClient(str(broker._http.base_url), key_id=pair.key_id,
+                              secret=pair.secret) as own:
+        latest = own._call(   # the Trading API keyed lookup
+            "GET", "/v2/tokenization/requests:by_client_request_id",
+            params={"client_request_id": "c-1"}, idempotent=True).json()
+    assert latest["tokenization_request_id"] == second.tokenization_request_id
 
 
 @pytest.mark.parametrize(("change", "status", "code"), [
@@ -241,3 +252,28 @@ def test_a_second_participant_can_neither_act_for_the_issuer_nor_read_another_pa
     # the control API takes its own credentials, not the partner's
     assert httpx.get(f"{base}/_mock/clock", auth=("mock-key", "mock-secret")).status_code == 401
     assert broker.clock().date is not None
+
+
+def test_a_redeem_callback_takes_client_account_id_and_refuses_a_reused_idempotency_key(network):
+    """Issue 25, item 10: the redeem callback ignored Idempotency-Key (Alpaca answers 422 for one
+    key with another body) and did not accept client_account_id."""
+    broker, _issuer_side, issuer_account, ap = network
+    mint(broker, ap, "4")
+    until(lambda: broker.position(issuer_account, "AAPL") is not None)
+    path = f"/v1/accounts/{issuer_account}/tokenization/callback/redeem"
+    body = {"issuer_request_id": "0xdeposit:7", "underlying_symbol": "AAPL",
+            "token_symbol": "AAPLx", "client_account_id": ap, "qty": "1", "network": "anvil",
+            "wallet_address": "0x" + "1" * 40, "tx_hash": "0xdeposit7"}
+    http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
+    first = http.post(path, json=body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 200, first.text
+    assert first.json()["client_account_id"] == ap
+    again = http.post(path, json=body, headers={"Idempotency-Key": "k-1"})
+    assert again.json()["tokenization_request_id"] == first.json()["tokenization_request_id"]
+    other = http.post(path, json={**body, "issuer_request_id": "0xdeposit:8", "qty": "2"},
+                      headers={"Idempotency-Key": "k-1"})
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    nobody = http.post(path, json={k: v for k, v in body.items() if k != "client_account_id"}
+                       | {"issuer_request_id": "0xdeposit:9"})
+    assert (nobody.status_code, nobody.json()["code"]) == (422, "invalid_client")
+    assert len(broker.tokenization_requests(issuer_account, type="redeem")) == 1
