@@ -66,6 +66,8 @@ class Creation(Base):
     multiplier: Mapped[str | None] = mapped_column(String(80))
     #: The mint batch (one attestation and one ``batchMint`` for several creations), if any.
     mint_batch: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: Times the reserve refused the mint and custody was attested again (bounded).
+    reserve_round: Mapped[int] = mapped_column(default=0, server_default="0")
     approved_by: Mapped[str | None] = mapped_column(String(36))
     created_by: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime]
@@ -308,6 +310,8 @@ class ItnRequest(Base):
     multiplier: Mapped[str | None] = mapped_column(String(80))
     #: The mint batch (one attestation and one ``batchMint`` for mints confirmed together).
     mint_batch: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: Times the reserve refused the mint and custody was attested again (bounded).
+    reserve_round: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The mint's transaction, or the redemption's deposit transfer.
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block_number: Mapped[int | None] = mapped_column(BigInteger)

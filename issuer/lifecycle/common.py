@@ -25,6 +25,7 @@ from issuer.models import (
 )
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
+from issuer.units import ONE
 from servicekit import logs
 
 LOG = logs.get("issuer.lifecycle")
@@ -105,10 +106,45 @@ def chain_step(issuer: Issuer, db: Session, key: str, role: str,
     return outbox.pump(db, issuer.chain, row)
 
 
+#: The reserve guard's refusals of a mint whose shares may well be in custody: a reason to
+#: attest again, not to halt (another worker may have attested from a stale view).
+RESERVE_REFUSALS = ("ReserveExceeded", "ReserveAttestationStale",
+                    "ReserveAttestationPredatesSplit")
+#: Times a mint the reserve refused is attested again before it halts (a real shortfall).
+RESERVE_ROUNDS = 3
+#: An attestation not sent, for now (:func:`attest`): the step waits.
+ATTESTATION_WAITS = ("AttestationBelowSupply",)
+
+
+def reserve_refusal(result: ChainTx | ChainError) -> str | None:
+    """The reserve guard's error when it refused a mint (before sending, or a reverted one)."""
+    if isinstance(result, ChainError):
+        return result.name if result.name in RESERVE_REFUSALS else None
+    if result.status == "reverted":
+        return next((name for name in RESERVE_REFUSALS if name in (result.error or "")), None)
+    return None
+
+
 def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | ChainError:
-    """Attest the custody position now (settled and pending shares, as of the latest block)."""
+    """Attest the custody position now (settled and pending shares, as of the latest block).
+
+    Never below what the issuer already minted against: when the capacity the broker shows now
+    (settled, plus pending up to the token's cap) is less than the economic supply on chain,
+    nothing is sent and ``AttestationBelowSupply`` says why (a worker whose view of the broker
+    is older than the mint, or a real shortfall, which the invariant reports and halts)."""
+    live = outbox.live(db, key)
+    if live is not None and live.status != "dead":
+        return outbox.pump(db, issuer.chain, live)
     settled, pending = attestation_figures(issuer, symbol)
-    as_of = issuer.chain.block_time()
     token = issuer.chain.stock(symbol).token
+    capacity = settled + min(pending, int(token.functions.reservePolicy().call()[0]))
+    multiplier = max(issuer.chain.multiplier(symbol),
+                     int(token.functions.newUIMultiplier().call()))
+    economic = -(-issuer.chain.total_supply(symbol) * multiplier // ONE)
+    if capacity < economic:
+        return ChainError("AttestationBelowSupply", f"custody as the broker shows it now "
+                          f"({capacity}) is below the supply already minted ({economic}): "
+                          "not attested")
+    as_of = issuer.chain.block_time()
     return chain_step(issuer, db, key, "reserve",
                       lambda: token.functions.attestReserves(settled, pending, as_of))

@@ -21,7 +21,12 @@ in kind: over the tokenization network (:mod:`issuer.lifecycle.itn`); a legacy i
   (in today's share units: times the ratio of every split the broker processed after the
   quantity was read, see ``units_date``)
   at the current multiplier to the participant's wallet (outbox key ``mint:creation:<id>``).
-- A reverted mint (the reserve guard refused) halts the creation with the contract's reason.
+- A mint the reserve guard refuses (``ReserveExceeded``, a stale attestation, one that predates
+  a rescale) although its shares settled is not final: another worker may have attested custody
+  from a stale view of the broker between this one's attestation and its mint. Custody is
+  attested again (``attest:creation:<id>:<round>``, the mint ``mint:creation:<id>:<round>``) up
+  to :data:`RESERVE_ROUNDS` times; a batch is dissolved and formed again. Only a refusal that
+  outlives them (a real shortfall) halts the creation, with the contract's reason.
 - With ``ISSUER_MINT_POLICY=on_fill`` a fill is minted before it settles when the unsettled
   shares fit both ``ISSUER_UNSETTLED_CAP`` and the token's on-chain pending cap, less what
   unsettled shares already back; otherwise it waits for settlement like the default.
@@ -44,12 +49,15 @@ from issuer.chain import ChainError
 from issuer.corporate import entitlement
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
+    ATTESTATION_WAITS,
     FINAL_ORDER,
+    RESERVE_ROUNDS,
     attest,
     chain_step,
     dispatch,
     move,
     note,
+    reserve_refusal,
     settles_on,
 )
 from issuer.models import ChainTx, Creation, Participant
@@ -249,11 +257,17 @@ def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:
     move(db, creation, "settled")
 
 
+def _round_key(base: str, row: Creation) -> str:
+    """An outbox key of this reserve round (the first round keeps the plain key)."""
+    return base if row.reserve_round == 0 else f"{base}:{row.reserve_round}"
+
+
 def _settled(issuer: Issuer, db: Session, creation: Creation) -> None:
     if (blocker := mint_burn_blocker(issuer, db, creation.symbol)) is not None:
         note(creation, f"waiting: {blocker}")
         return
-    result = attest(issuer, db, creation.symbol, f"attest:creation:{creation.id}")
+    result = attest(issuer, db, creation.symbol,
+                    _round_key(f"attest:creation:{creation.id}", creation))
     _after_tx(db, creation, result, next_status="minting", waiting="attesting")
 
 
@@ -272,8 +286,15 @@ def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
         _fix_mint(db, creation, issuer.chain.multiplier(creation.symbol))
         db.commit()
     token = issuer.chain.stock(creation.symbol).token
-    result = chain_step(issuer, db, f"mint:creation:{creation.id}", "supply",
+    result = chain_step(issuer, db, _round_key(f"mint:creation:{creation.id}", creation),
+                        "supply",
                         lambda: token.functions.mint(creation.wallet, int(creation.mint_raw)))
+    if (refusal := reserve_refusal(result)) is not None and \
+            creation.reserve_round < RESERVE_ROUNDS:
+        creation.reserve_round += 1
+        move(db, creation, "attesting", f"the reserve refused the mint ({refusal}): custody is "
+             f"attested again (round {creation.reserve_round} of {RESERVE_ROUNDS})")
+        return
     _after_tx(db, creation, result, next_status="completed", waiting="minting")
 
 
@@ -296,7 +317,9 @@ def _fix_mint(db: Session, creation: Creation, multiplier: int) -> None:
 
 def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
               next_status: str, waiting: str) -> None:
-    if isinstance(result, ChainError):
+    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
+        note(creation, f"waiting: {result.detail}")
+    elif isinstance(result, ChainError):
         move(db, creation, "halted", f"chain refused: {result}")
     elif result.status == "mined":
         move(db, creation, next_status, tx=result.tx_hash, tx_key=result.key,
@@ -358,6 +381,16 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
                                 [c.wallet for c in members], [int(c.mint_raw or 0)
                                                               for c in members]))
         done, waiting = "completed", "minting"
+        if (refusal := reserve_refusal(result)) is not None and \
+                members[0].reserve_round < RESERVE_ROUNDS:
+            for creation in members:   # formed again next pass: a new attestation and mint
+                creation.mint_batch = None
+                creation.reserve_round += 1
+                move(db, creation, "settled", f"the reserve refused batch {batch}'s mint "
+                     f"({refusal}): custody is attested again (round "
+                     f"{creation.reserve_round} of {RESERVE_ROUNDS})")
+            db.commit()
+            return
     for creation in members:
         _after_tx(db, creation, result, next_status=done, waiting=waiting)
     if members[0].status != waiting:

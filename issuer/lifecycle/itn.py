@@ -33,7 +33,16 @@ from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
-from issuer.lifecycle.common import attest, chain_step, dispatch, move, note
+from issuer.lifecycle.common import (
+    ATTESTATION_WAITS,
+    RESERVE_ROUNDS,
+    attest,
+    chain_step,
+    dispatch,
+    move,
+    note,
+    reserve_refusal,
+)
 from issuer.models import ChainTx, ItnRequest, new_id
 from issuer.reserves import check_invariant, open_halt
 from issuer.service import Issuer
@@ -56,7 +65,10 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         multiplier = issuer.chain.multiplier(row.symbol)
         row.multiplier, row.raw = str(multiplier), str(shares_to_raw(row.qty, multiplier))
         db.commit()
-    result = attest(issuer, db, row.symbol, f"attest:itn:{row.id}")
+    result = attest(issuer, db, row.symbol, _round_key(f"attest:itn:{row.id}", row))
+    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
+        note(row, f"waiting: {result.detail}")
+        return
     if _failed(db, row, result):
         return
     assert isinstance(result, ChainTx)
@@ -83,8 +95,13 @@ def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         return   # it moves with its batch
     assert row.raw is not None
     token = issuer.chain.stock(row.symbol).token
-    result = chain_step(issuer, db, f"mint:itn:{row.tokenization_request_id}", "supply",
-                        lambda: token.functions.mint(row.wallet, int(row.raw or 0)))
+    result = chain_step(issuer, db, _round_key(f"mint:itn:{row.tokenization_request_id}", row),
+                        "supply", lambda: token.functions.mint(row.wallet, int(row.raw or 0)))
+    if (refusal := reserve_refusal(result)) is not None and row.reserve_round < RESERVE_ROUNDS:
+        row.reserve_round += 1
+        move(db, row, "confirmed", f"the reserve refused the mint ({refusal}): custody is "
+             f"attested again (round {row.reserve_round} of {RESERVE_ROUNDS})")
+        return
     if _failed(db, row, result):
         return
     assert isinstance(result, ChainTx)
@@ -185,6 +202,11 @@ def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     check_invariant(issuer, db, row.symbol)
 
 
+def _round_key(base: str, row: ItnRequest) -> str:
+    """An outbox key of this reserve round (the first round keeps the plain key)."""
+    return base if row.reserve_round == 0 else f"{base}:{row.reserve_round}"
+
+
 def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
     if isinstance(result, ChainError):
         move(db, row, "halted", f"chain refused: {result}")
@@ -239,6 +261,11 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
         .order_by(ItnRequest.created_at, ItnRequest.id)))
     symbol = members[0].symbol
     attested = attest(issuer, db, symbol, f"attest:itnbatch:{batch}")
+    if isinstance(attested, ChainError) and attested.name in ATTESTATION_WAITS:
+        for row in members:
+            note(row, f"waiting: {attested.detail}")
+        db.commit()
+        return
     if isinstance(attested, ChainError) or attested.status != "mined":
         for row in members:
             if not _failed(db, row, attested):
@@ -249,6 +276,15 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
     result = chain_step(issuer, db, f"mint:itnbatch:{batch}", "supply",
                         lambda: token.functions.batchMint(
                             [r.wallet for r in members], [int(r.raw or 0) for r in members]))
+    if (refusal := reserve_refusal(result)) is not None and \
+            members[0].reserve_round < RESERVE_ROUNDS:
+        for row in members:   # formed again next pass: a new attestation and mint
+            row.mint_batch, row.raw, row.multiplier = None, None, None
+            row.reserve_round += 1
+            move(db, row, "confirmed", f"the reserve refused batch {batch}'s mint ({refusal}): "
+                 f"custody is attested again (round {row.reserve_round} of {RESERVE_ROUNDS})")
+        db.commit()
+        return
     for row in members:
         if _failed(db, row, result):
             continue
