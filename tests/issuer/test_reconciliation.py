@@ -49,8 +49,12 @@ def test_a_past_report_is_rebuilt_from_the_records(stack, api):
 
     both = view.get("/v1/reserves/AAPL", block=then["block"], broker_time=then["broker_time"])
     assert (both.status_code, both.json()["code"]) == (422, "one_point_in_time")
-    deployed = stack.issuer.chain.manifest["deploy_block"]
-    before = view.get("/v1/reserves/AAPL", block=deployed)
+    chain = stack.issuer.chain
+    deployed = chain.manifest["deploy_block"]
+    before = view.get("/v1/reserves/AAPL", block=deployed)   # the suite, not yet AAPL's token
+    assert (before.status_code, before.json()["code"]) == (422, "block_before_deployment")
+    listed = next(b for b in range(deployed, chain.head()) if chain.has_code("AAPL", b))
+    before = view.get("/v1/reserves/AAPL", block=listed)      # the token, nothing recorded yet
     assert (before.status_code, before.json()["code"]) == (409, "not_recorded")
     never = view.get("/v1/reserves/AAPL", block=0)  # before the contracts existed
     assert (never.status_code, never.json()["code"]) == (422, "block_before_deployment")
