@@ -38,10 +38,12 @@ lint: setup $(SLITHER)/.installed
 	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
 	@$(SLITHER)/bin/python toolchain/slither_check.py
 
+# two pytest-xdist workers a pass (each with its own anvil: brownie adds the worker's number to
+# the port), the two passes one after the other: on 2 CPUs more workers only queue
 test: build lint $(SCHEMATHESIS)/.installed
-	@$(VENV)/python -m pytest -q -p no:cacheprovider
+	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2
 	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
-	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider tests/issuer tests/integration
+	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/issuer tests/integration
 	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
 	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
 
