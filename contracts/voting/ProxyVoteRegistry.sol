@@ -29,6 +29,10 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
         bytes32 tally;
         /// whether the tally was recorded (a flag: a zero tally is a tally too)
         bool tallied;
+        /// Merkle root of the counted ballots (OpenZeppelin standard tree of
+        /// `(voter, uint256(ballot digest))`), and how many there are: anyone recounts them
+        bytes32 ballotsRoot;
+        uint256 ballotCount;
     }
 
     mapping(bytes32 meeting => Ballot) private _ballots;
@@ -37,8 +41,9 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
     event BallotPublished(
         bytes32 indexed meeting, address indexed stockToken, bytes32 root, uint64 recordBlock, uint64 deadline, uint256 totalShares, bytes32 ref
     );
-    /// @notice The tally instructed for `meeting` (hash of the instruction the broker received).
-    event TallyRecorded(bytes32 indexed meeting, bytes32 tally);
+    /// @notice The tally instructed for `meeting` (hash of the instruction the broker received),
+    /// and the counted ballots it sums (their Merkle root and number).
+    event TallyRecorded(bytes32 indexed meeting, bytes32 tally, bytes32 ballotsRoot, uint256 ballotCount);
 
     error BallotExists(bytes32 meeting);
     error UnknownBallot(bytes32 meeting);
@@ -68,19 +73,40 @@ contract ProxyVoteRegistry is AccessControl, EIP712 {
         if (_ballots[meeting].root != bytes32(0)) revert BallotExists(meeting);
         if (deadline <= block.timestamp) revert DeadlineNotInFuture(deadline, block.timestamp);
         if (recordBlock >= block.number) revert RecordBlockNotMined(recordBlock, block.number);
-        _ballots[meeting] = Ballot(stockToken, root, recordBlock, deadline, totalShares, bytes32(0), false);
+        _ballots[meeting] =
+            Ballot(stockToken, root, recordBlock, deadline, totalShares, bytes32(0), false, bytes32(0), 0);
         emit BallotPublished(meeting, stockToken, root, recordBlock, deadline, totalShares, ref);
     }
 
-    /// @notice Record the hash of the tally the issuer instructed the broker with: once, and only
-    /// after the holders' deadline (chain time), so no tally stands while ballots may still come.
-    function recordTally(bytes32 meeting, bytes32 tally) external onlyRole(PUBLISHER_ROLE) {
+    /// @notice Record the hash of the tally the issuer instructed the broker with, and the
+    /// Merkle root and number of the counted ballots it sums (served publicly after the
+    /// deadline, so anyone can recount and a holder prove its ballot is in the total): once, and
+    /// only after the holders' deadline (chain time), so no tally stands while ballots may come.
+    function recordTally(bytes32 meeting, bytes32 tally, bytes32 ballotsRoot, uint256 ballotCount)
+        external
+        onlyRole(PUBLISHER_ROLE)
+    {
         Ballot storage b = _ballot(meeting);
         if (b.tallied) revert TallyExists(meeting);
         if (block.timestamp <= b.deadline) revert VotingStillOpen(meeting, b.deadline);
         b.tally = tally;
         b.tallied = true;
-        emit TallyRecorded(meeting, tally);
+        b.ballotsRoot = ballotsRoot;
+        b.ballotCount = ballotCount;
+        emit TallyRecorded(meeting, tally, ballotsRoot, ballotCount);
+    }
+
+    /// @notice Whether `voter`'s ballot with EIP-712 digest `digest` is among the counted ballots
+    /// of `meeting`'s recorded tally.
+    function ballotCounted(bytes32 meeting, address voter, bytes32 digest, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        Ballot storage b = _ballot(meeting);
+        if (!b.tallied) return false;
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(voter, uint256(digest)))));
+        return MerkleProof.verifyCalldata(proof, b.ballotsRoot, leaf);
     }
 
     /// @notice `meeting`'s ballot.

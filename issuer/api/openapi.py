@@ -85,11 +85,16 @@ PARAMETER_SCHEMAS = {
 
 #: The tokenization network's routes answer the broker as ITN expects.
 VOTER_REFUSALS = {
+    "401": "A holder's signed read whose signature is not the wallet's, or whose expiry is past "
+           "or more than 10 minutes ahead (`invalid_signature`).",
     "403": "The voter held no shares at the record date (`not_holder_of_record`).",
     "404": "No such meeting, ballot, or holder of record (`meeting_not_found`, "
            "`ballot_not_found`, `not_holder_of_record`).",
     "409": "Voting is not open (`voting_not_open`), the holders' deadline passed "
-           "(`deadline_passed`), or the nonce is not above the counted ballot's (`stale_nonce`).",
+           "(`deadline_passed`), or the nonce is not above the counted ballot's (`stale_nonce`); "
+           "the counted ballots are asked for before the deadline (`voting_open`).",
+    "429": "Too many refused ballots from this source (`too_many_refused_ballots`, with "
+           "`Retry-After`).",
     "422": "A malformed ballot, an unknown proposal or choice, more shares than the entitlement "
            "(`over_entitlement`), or a signature that is not the voter's over this ballot "
            "(`invalid_signature`).",
@@ -121,8 +126,8 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in PUBLIC:
         return None
     if _voter(path):
-        codes = ["403", "404", "409", "422", "500"] if method in WRITES else ["404", "422",
-                                                                             "500"]
+        codes = ["403", "404", "409", "422", "429", "500"] if method in WRITES else [
+            "401", "404", "409", "422", "500"]
         return {code: VOTER_REFUSALS.get(code, REFUSALS[code]) for code in codes}
     if path in NETWORK:
         return {**NETWORK_REFUSALS, "500": REFUSALS["500"]}

@@ -620,6 +620,24 @@ class BallotIn(Strict):
     signature: str = Field(min_length=2, max_length=4200, pattern=r"^0x[0-9a-fA-F]*$")
 
 
+class CountedBallot(BaseModel):
+    ballot_id: str
+    voter: str
+    nonce: int
+    votes: list[dict[str, str]]
+    digest: str
+    signature: str
+    #: Against ``root`` (and the ``ballotsRoot`` the registry recorded beside the tally).
+    proof: list[str]
+
+
+class CountedBallotsOut(BaseModel):
+    meeting_id: str
+    count: int
+    root: str | None
+    ballots: list[CountedBallot]
+
+
 class BallotReceipt(BaseModel):
     ballot_id: str
     meeting_id: str

@@ -231,6 +231,42 @@ def _signature(text: str) -> bytes:
 _shares = typed.shares_text
 
 
+def _counted_ballots(db: Session, meeting_id: str) -> list[Ballot]:
+    return list(db.scalars(select(Ballot).where(
+        Ballot.meeting_id == meeting_id, Ballot.status == "counted").order_by(Ballot.voter)))
+
+
+def _counted_tree(counted: list[Ballot]) -> MerkleTree | None:
+    """The counted ballots as OpenZeppelin's standard tree of ``(voter, uint256(digest))``."""
+    return MerkleTree({b.voter: int(b.digest, 16) for b in counted}) if counted else None
+
+
+def counted_root(db: Session, meeting_id: str) -> str | None:
+    """The Merkle root of the counted ballots (None when there is none)."""
+    tree = _counted_tree(_counted_ballots(db, meeting_id))
+    return None if tree is None else "0x" + tree.root.hex()
+
+
+def counted_set(db: Session, meeting_id: str) -> dict[str, Any]:
+    """Every counted ballot, as signed, with its proof against the root recorded beside the
+    tally: anyone recounts the tally and a holder proves its ballot is in it. Served after the
+    holders' deadline only (409 ``voting_open`` before: a running vote's ballots are private)."""
+    row = meeting(db, meeting_id)
+    if row.status in BEFORE_TALLY:
+        raise conflict("voting_open", f"meeting {meeting_id} is {row.status}: the counted "
+                       "ballots are published once the holders' deadline has passed")
+    counted = _counted_ballots(db, meeting_id)
+    tree = _counted_tree(counted)
+    return {"meeting_id": meeting_id, "count": len(counted),
+            "root": None if tree is None else "0x" + tree.root.hex(),
+            "ballots": [{"ballot_id": b.id, "voter": b.voter, "nonce": b.nonce,
+                         "votes": [{"proposal": p, "choice": c, "shares": _shares(int(u))}
+                                   for p, c, u in b.votes],
+                         "digest": b.digest, "signature": b.signature,
+                         "proof": ["0x" + p.hex() for p in tree.proof(b.voter)] if tree else []}
+                        for b in counted]}
+
+
 def counted_units(db: Session, row: Meeting) -> tuple[dict[str, dict[str, int]], int]:
     """Per proposal, the 1e-9 share units the counted ballots put on each of its choices
     (every choice, 0 when nobody chose it), and how many ballots are counted."""

@@ -235,9 +235,11 @@ def _instructing(issuer: Issuer, db: Session, row: Meeting) -> None:
         if issuer.chain.block_time() <= deadline:   # the registry takes no tally before it
             note(row, f"waiting: the chain's clock to pass the published deadline {deadline}")
             return
+    root = row.instruction.get("ballots_root") or "0x" + "00" * 32
     result = chain_step(issuer, db, f"tally:{row.id}", "corporate_action",
                         lambda: registry.functions.recordTally(
-                            meeting_key(row.id), bytes.fromhex(row.instruction_hash[2:])))
+                            meeting_key(row.id), bytes.fromhex(row.instruction_hash[2:]),
+                            bytes.fromhex(root[2:]), int(row.instruction.get("ballots", 0))))
     _after_tx(db, row, result, done="instructed",
               reason=f"instructed the broker ({row.broker_instruction_id})")
 
@@ -292,7 +294,9 @@ def tally(db: Session, row: Meeting) -> dict[str, Any]:
     return {"votes": {pid: {c: _shares(v) for c, v in sorted(choices.items()) if v > 0}
                       for pid, choices in sorted(units.items())},
             "unvoted": {pid: _shares(v) for pid, v in sorted(unvoted.items())},
-            "policy": row.unvoted_policy, "ballots": counted, "scaled_down": scaled}
+            "policy": row.unvoted_policy, "ballots": counted, "scaled_down": scaled,
+            # the counted ballots it sums: recorded on chain beside the tally's hash
+            "ballots_root": ballots.counted_root(db, row.id)}
 
 
 _shares = shares_text

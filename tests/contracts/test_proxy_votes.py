@@ -15,6 +15,7 @@ from issuer.voting import ballot
 from tests.contracts.conftest import fails_with
 
 KEY = "0x" + "7b" * 32   # a holder's key outside brownie's accounts
+ZERO = b"\x00" * 32
 
 
 @pytest.fixture
@@ -90,13 +91,13 @@ def test_the_tally_is_recorded_once(suite, published, roles, stranger):
     meeting, _tree, _amounts = published
     chain.sleep(86_401)  # past the holders' deadline
     chain.mine()
-    tx = suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+    tx = suite.voting.recordTally(meeting, b"\x05" * 32, ZERO, 0, {"from": roles.corporate_actions})
     assert tx.events["TallyRecorded"]["tally"] == "0x" + "05" * 32
     assert suite.voting.ballot(meeting)[5] == "0x" + "05" * 32
     with fails_with("TallyExists"):
-        suite.voting.recordTally(meeting, b"\x06" * 32, {"from": roles.corporate_actions})
+        suite.voting.recordTally(meeting, b"\x06" * 32, ZERO, 0, {"from": roles.corporate_actions})
     with fails_with("AccessControlUnauthorizedAccount"):
-        suite.voting.recordTally(b"\x01" * 32, b"\x06" * 32, {"from": stranger})
+        suite.voting.recordTally(b"\x01" * 32, b"\x06" * 32, b"\x00" * 32, 0, {"from": stranger})
 
 
 def test_no_tally_before_the_holders_deadline(suite, published, roles):
@@ -104,11 +105,11 @@ def test_no_tally_before_the_holders_deadline(suite, published, roles):
     meeting, _tree, _amounts = published
     deadline = suite.voting.ballot(meeting)[3]
     with fails_with("VotingStillOpen"):
-        suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+        suite.voting.recordTally(meeting, b"\x05" * 32, ZERO, 0, {"from": roles.corporate_actions})
     chain.sleep(deadline - chain[-1].timestamp - 5)
     chain.mine()
     with fails_with("VotingStillOpen"):  # a few seconds before: still open
-        suite.voting.recordTally(meeting, b"\x05" * 32, {"from": roles.corporate_actions})
+        suite.voting.recordTally(meeting, b"\x05" * 32, ZERO, 0, {"from": roles.corporate_actions})
     assert not suite.voting.ballot(meeting)[6]
 
 
@@ -117,10 +118,10 @@ def test_a_zero_tally_is_recorded_once_too(suite, published, roles):
     meeting, _tree, _amounts = published
     chain.sleep(86_401)
     chain.mine()
-    suite.voting.recordTally(meeting, b"\x00" * 32, {"from": roles.corporate_actions})
+    suite.voting.recordTally(meeting, b"\x00" * 32, ZERO, 0, {"from": roles.corporate_actions})
     assert suite.voting.ballot(meeting)[6]  # tallied
     with fails_with("TallyExists"):
-        suite.voting.recordTally(meeting, b"\x07" * 32, {"from": roles.corporate_actions})
+        suite.voting.recordTally(meeting, b"\x07" * 32, ZERO, 0, {"from": roles.corporate_actions})
     assert suite.voting.ballot(meeting)[5] == "0x" + "00" * 32
 
 
@@ -135,3 +136,23 @@ def test_publish_refuses_a_past_deadline_and_an_unmined_record_block(suite, toke
                              b"\x00" * 32, {"from": roles.corporate_actions})
     suite.voting.publish(b"\x09" * 32, token, root, chain.height, now + 3_600, 1, b"\x00" * 32,
                          {"from": roles.corporate_actions})
+
+
+def test_the_counted_ballots_root_lets_a_holder_prove_its_ballot_is_in_the_total(
+        suite, published, roles):
+    """Issue 25, item 16: the tally hash committed to the issuer's own instruction only; the
+    counted ballots' root beside it lets anyone recount and a holder prove inclusion."""
+    meeting, _tree, _amounts = published
+    digests = {accounts[6].address: 0xAA, accounts[7].address: 0xBB}
+    ballots = MerkleTree(digests)
+    chain.sleep(86_401)
+    chain.mine()
+    tx = suite.voting.recordTally(meeting, b"\x05" * 32, ballots.root, 2,
+                                  {"from": roles.corporate_actions})
+    assert tx.events["TallyRecorded"]["ballotsRoot"] == "0x" + ballots.root.hex()
+    assert suite.voting.ballot(meeting)[8] == 2
+    for voter, digest in digests.items():
+        assert suite.voting.ballotCounted(meeting, voter, digest.to_bytes(32, "big"),
+                                          ballots.proof(voter))
+    assert not suite.voting.ballotCounted(meeting, accounts[6], (0xAB).to_bytes(32, "big"),
+                                          ballots.proof(accounts[6].address))

@@ -176,6 +176,9 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
                         {"X-Voter-Signature": "0x" + "00" * 65}):
             refused = http.get(path, headers=headers)
             assert (refused.status_code, refused.json()["code"]) == (401, "invalid_signature")
+        # issue 25, item 16: the counted ballots are published once the deadline has passed
+        early = http.get(f"/v1/meetings/{meeting_id}/ballots")
+        assert (early.status_code, early.json()["code"]) == (409, "voting_open")
         # issue 25, item 17: a nonce sent as a JSON string was accepted
         as_text = {**_ballot(stack, meeting_id, ALICE, [("1", "for", "24")], nonce=5),
                    "nonce": "5"}
@@ -230,6 +233,26 @@ def test_a_meeting_passed_through_from_announcement_to_result(stack, voting, key
         # after the tally the voting record is public
         assert http.get(f"/v1/meetings/{meeting_id}/voters/{_address(ALICE)}").json()[
             "next_nonce"] == 2
+        # issue 25, item 16: anyone recounts the tally from the published ballots, checks each
+        # signature, and proves a ballot is in the total against the root recorded on chain
+        published = http.get(f"/v1/meetings/{meeting_id}/ballots").json()
+        on_chain = registry.functions.ballot(typed.meeting_key(meeting_id)).call()
+        assert (published["count"], on_chain[8]) == (2, 2)
+        assert published["root"] == "0x" + on_chain[7].hex()
+        recount: dict[str, dict[str, Decimal]] = {}
+        for counted in published["ballots"]:
+            assert registry.functions.isValidSignature(
+                counted["voter"], bytes.fromhex(counted["digest"][2:]),
+                bytes.fromhex(counted["signature"][2:])).call()
+            assert registry.functions.ballotCounted(
+                typed.meeting_key(meeting_id), counted["voter"],
+                bytes.fromhex(counted["digest"][2:]),
+                [bytes.fromhex(p[2:]) for p in counted["proof"]]).call()
+            for vote in counted["votes"]:
+                per = recount.setdefault(vote["proposal"], {})
+                per[vote["choice"]] = per.get(vote["choice"], Decimal(0)) + Decimal(vote["shares"])
+        assert {p: {c: format(v, "f") for c, v in per.items() if v} for p, per in
+                recount.items()} == row.instruction["votes"]
         # unvoted shares left unvoted (the default policy), said in the instruction
         assert row.instruction["votes"] == {"1": {"against": "10", "for": "30"},
                                             "2": {"Ada": "24"}}
@@ -392,3 +415,24 @@ def test_concurrent_ballots_of_one_holder_leave_exactly_one_counted(stack, votin
                                                   Ballot.status == "counted")).all()
     assert len(counted) == 1
     assert tally["proposals"][0]["choices"]["for"] == str(counted[0].votes[0][2] // 10**9)
+
+
+def test_forged_ballots_are_throttled_per_source(stack, voting):
+    """Issue 25, item 16: the public ballot endpoint is throttled per source: after
+    ISSUER_AUTH_FAILURE_LIMIT refused ballots in the window, 429 with Retry-After."""
+    meeting_id, _token = voting
+    _open(stack, meeting_id)
+    limit = stack.issuer.settings.auth_failure_limit
+    with serve_app(create_app(issuer=stack.issuer)) as url:
+        http = httpx.Client(base_url=url)
+        forged = {**_ballot(stack, meeting_id, ALICE, [("1", "for", "1")]),
+                  "signature": "0x" + "00" * 65}
+        answers = [http.post(f"/v1/meetings/{meeting_id}/ballots", json=forged)
+                   for _ in range(limit + 1)]
+        assert [a.status_code for a in answers] == [422] * limit + [429]
+        assert answers[-1].json()["code"] == "too_many_refused_ballots"
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        # the holder's own ballot from that source waits too (the source is throttled)
+        honest = http.post(f"/v1/meetings/{meeting_id}/ballots",
+                           json=_ballot(stack, meeting_id, ALICE, [("1", "for", "1")]))
+        assert honest.status_code == 429

@@ -22,6 +22,7 @@ from issuer.api.routes.deps import OperatorWrite, Viewer
 from issuer.api.schemas import (
     BallotIn,
     BallotReceipt,
+    CountedBallotsOut,
     MeetingOut,
     Page,
     PolicyIn,
@@ -32,6 +33,7 @@ from issuer.errors import IssuerError, conflict
 from issuer.models import Meeting
 from issuer.operations import audit
 from issuer.voting import ballots
+from servicekit.throttle import FailureThrottle
 
 router = APIRouter(tags=["meetings"])
 
@@ -96,6 +98,11 @@ def post_ballot(meeting_id: str, body: BallotIn, request: Request) -> Any:
     nonce is higher), or refused with its reason and nothing stored. The same ballot again is
     answered with its receipt."""
     issuer = issuer_of(request)
+    throttle = _ballot_throttle(request)
+    source = request.client.host if request.client else "unknown"
+    if (wait := throttle.retry_after(source)) is not None:
+        raise IssuerError(429, "too_many_refused_ballots", f"too many refused ballots from "
+                          f"this source; retry in {wait} s", headers={"Retry-After": str(wait)})
     for _ in range(3):   # two ballots of one meeting at once: one commits, the other reruns
         try:
             with issuer.session() as db:
@@ -107,10 +114,34 @@ def post_ballot(meeting_id: str, body: BallotIn, request: Request) -> Any:
                 answer = ballots.receipt(db, meeting_id, counted.id)
         except (StaleDataError, IntegrityError):
             continue
+        except IssuerError:
+            throttle.failed(source)   # a guessed or forged ballot counts against its source
+            raise
         return JSONResponse(BallotReceipt.model_validate(answer).model_dump(mode="json"),
                             status_code=201)
     raise IssuerError(409, "concurrent_update", "ballots of this meeting arrived at the same "
                       "moment; send yours again")
+
+
+def _ballot_throttle(request: Request) -> FailureThrottle:
+    """Refused ballots per source (the app's own; the limits of failed authentications)."""
+    state = request.app.state
+    if getattr(state, "ballot_throttle", None) is None:
+        settings = issuer_of(request).settings
+        state.ballot_throttle = FailureThrottle(settings.auth_failure_limit,
+                                                settings.auth_failure_window)
+    throttle: FailureThrottle = state.ballot_throttle
+    return throttle
+
+
+@router.get("/meetings/{meeting_id}/ballots", response_model=CountedBallotsOut)
+def get_counted_ballots(meeting_id: str, request: Request) -> Any:
+    """Public, after the holders' deadline. Every counted ballot as signed, with its proof
+    against the root the registry records beside the tally's hash (``ballotCounted`` checks
+    one on chain): anyone recounts the tally; before the deadline 409 ``voting_open``."""
+    issuer = issuer_of(request)
+    with issuer.session() as db:
+        return ballots.counted_set(db, meeting_id)
 
 
 @router.get("/meetings/{meeting_id}/ballots/{ballot_id}", response_model=BallotReceipt)
