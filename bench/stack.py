@@ -54,7 +54,8 @@ class Stack:
 
     def __init__(self, run_dir: Path, *, database_url: str | None = None, workers: int = 0,
                  profile: Path | None = None) -> None:
-        self.ports = {"chain": free_port(), "broker": free_port(), "issuer": free_port()}
+        self.ports = {"chain": free_port(), "broker": free_port(), "issuer": free_port(),
+                      "issuer_metrics": free_port(), "broker_metrics": free_port()}
         self.run_dir, self.workers = run_dir, workers
         base = free_port()   # devstack counts the workers' ports up from it
         self.metrics_ports = [base + n for n in range(workers)]
@@ -66,6 +67,8 @@ class Stack:
             [sys.executable, "-m", "devstack", "--keep-running", "--no-story",
              "--chain-port", str(self.ports["chain"]), "--broker-port",
              str(self.ports["broker"]), "--issuer-port", str(self.ports["issuer"]),
+             "--issuer-metrics-port", str(self.ports["issuer_metrics"]),
+             "--broker-metrics-port", str(self.ports["broker_metrics"]),
              "--run-dir", str(run_dir), *extra], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         lines: queue.Queue[str] = queue.Queue()
@@ -101,7 +104,7 @@ class Stack:
     def passes(self) -> tuple[float, float]:
         """Full worker passes so far and their summed seconds, over every worker."""
         urls = ([f"http://127.0.0.1:{p}/metrics" for p in self.metrics_ports] if self.workers
-                else [f"{self.issuer_url}/metrics"])
+                else [f"http://127.0.0.1:{self.ports['issuer_metrics']}/metrics"])
         count = seconds = 0.0
         for url in urls:
             for family in text_string_to_metric_families(httpx.get(url, timeout=30).text):

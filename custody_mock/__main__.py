@@ -6,6 +6,7 @@ import argparse
 import logging
 
 import uvicorn
+from prometheus_client import start_http_server
 
 from custody_mock.app import create_app
 from custody_mock.settings import Settings, parse_utc
@@ -25,7 +26,11 @@ def main() -> None:
         overrides["database_url"] = args.database_url
     if args.start:
         overrides["start"] = parse_utc(args.start)
-    app = create_app(settings.load(Settings, "custody_mock", **overrides))
+    loaded = settings.load(Settings, "custody_mock", **overrides)
+    app = create_app(loaded, metrics_on_api=loaded.metrics_port == 0)
+    if loaded.metrics_port:   # a port of its own: the public API port does not serve them
+        start_http_server(loaded.metrics_port, addr=loaded.metrics_host,
+                          registry=app.state.metrics_registry)
     # log_config=None: uvicorn's loggers propagate to the structured handler
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", log_config=None)

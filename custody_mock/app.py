@@ -22,7 +22,11 @@ from servicekit.metrics import HttpMetrics, exposition, http_histogram
 from servicekit.requests import RequestIds
 
 
-def create_app(settings: Settings | None = None, broker: Broker | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, broker: Broker | None = None,
+               metrics_on_api: bool = True) -> FastAPI:
+    """The mock broker. ``metrics_on_api``: serve ``/metrics`` on the API's own port (tests);
+    ``python -m custody_mock`` serves it on ``CUSTODY_MOCK_METRICS_PORT`` unless that is 0
+    (the registry is ``app.state.metrics_registry``)."""
     broker = broker or Broker(settings or Settings.from_env())
     dispatcher = Dispatcher(broker)
 
@@ -61,10 +65,12 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None) -
     registry.register(_DispatchMetrics(dispatcher))
     app.add_middleware(HttpMetrics, histogram=http_histogram("custody_mock", registry))
 
-    @app.get("/metrics", include_in_schema=False)
-    def prometheus() -> Response:
-        """Prometheus metrics: API latency, the tokenization network's calls to issuers."""
-        return exposition(registry)
+    app.state.metrics_registry = registry
+    if metrics_on_api:
+        @app.get("/metrics", include_in_schema=False)
+        def prometheus() -> Response:
+            """Prometheus metrics: API latency, the tokenization network's calls to issuers."""
+            return exposition(registry)
 
     document(app)
     return app

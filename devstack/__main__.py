@@ -61,6 +61,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="run the worker as N processes of its own (PostgreSQL "
                              "--database-url); default: a worker thread in the API process")
+    parser.add_argument("--issuer-metrics-port", type=int, default=9800, metavar="PORT",
+                        help="the issuer API's Prometheus port (its own, not the API's)")
+    parser.add_argument("--broker-metrics-port", type=int, default=9700, metavar="PORT",
+                        help="the broker's Prometheus port (its own, not the API's)")
     parser.add_argument("--worker-metrics-port", type=int, default=9810, metavar="PORT",
                         help="the first worker's Prometheus port (the next ones count up)")
     parser.add_argument("--worker-profile", type=Path, default=None, metavar="DIR",
@@ -133,6 +137,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
     procs.start("broker", [python, "-m", "custody_mock", "--port", str(args.broker_port),
                            "--database-url", f"sqlite:///{run_dir / 'broker.db'}",
                            "--start", START.isoformat()],
+                env={"CUSTODY_MOCK_METRICS_PORT": str(args.broker_metrics_port)},
                 ready=http_ready(f"{broker_url}/healthz"), port=args.broker_port)
     with BrokerClient(broker_url) as broker:
         for symbol, price in (("AAPL", "200"), ("NVDA", "100")):
@@ -159,7 +164,8 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                   "ISSUER_MANIFEST": str(manifest), "ISSUER_BROKER_URL": broker_url,
                   "ISSUER_BROKER_ACCOUNT_ID": custody,
                   "ISSUER_REDEMPTION_WALLET": wallets.redemption,
-                  "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key}
+                  "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key,
+                  "ISSUER_METRICS_PORT": str(args.issuer_metrics_port)}
     procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port),
                            *(["--no-worker"] if args.workers else [])],
                 env=issuer_env, ready=http_ready(f"{issuer_url}/v1/health"),
@@ -207,7 +213,8 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
   broker   {broker_url}/docs  (mock Alpaca Broker API; custody account {custody},
            participant account {ap}; simulated clock {START:%a %Y-%m-%d %H:%M} New York)
   issuer   {issuer_url}/docs  ({workers}; database {database_url})
-           metrics {issuer_url}/metrics, {broker_url}/metrics{worker_metrics}
+           metrics http://127.0.0.1:{args.issuer_metrics_port}/metrics, \
+http://127.0.0.1:{args.broker_metrics_port}/metrics{worker_metrics}
   API keys admin      {keys['admin']}
            operator   {keys['operator']}
            approver   {keys['approver']}   (a second operator: approves what the first asks)

@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         except WorkerRefused as exc:
             print(f"issuer: {exc} (serve with --no-worker)", file=sys.stderr)
             return 2
-    app = create_app(issuer=issuer, run_worker=not args.no_worker)
+    port = issuer.settings.metrics_port
+    if port:   # a port of its own: the public API port does not serve the metrics
+        metrics.serve_worker(issuer, port, issuer.settings.metrics_host)
+    app = create_app(issuer=issuer, run_worker=not args.no_worker, metrics_on_api=port == 0)
     # log_config=None: uvicorn's loggers propagate to the structured handler
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", log_config=None)

@@ -35,7 +35,10 @@ def bootstrap_admin(issuer: Issuer) -> None:
 
 
 def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
-               run_worker: bool = False) -> FastAPI:
+               run_worker: bool = False, metrics_on_api: bool = True) -> FastAPI:
+    """The operator API. ``metrics_on_api``: serve ``/metrics`` on the API's own port (what an
+    embedded app and the tests use); ``python -m issuer`` serves it on a port of its own
+    (``ISSUER_METRICS_PORT``) unless that is 0."""
     issuer = issuer or Issuer(settings or Settings.from_env())
     bootstrap_admin(issuer)
 
@@ -62,10 +65,11 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.add_middleware(HttpMetrics, histogram=issuer.metrics.http)
     problems.install(app, PROBLEM_TYPE)
 
-    @app.get("/metrics", include_in_schema=False)
-    def prometheus() -> Response:
-        """Prometheus metrics (aggregates only: counts, ages, the invariant per symbol)."""
-        return exposition(issuer.metrics.registry)
+    if metrics_on_api:
+        @app.get("/metrics", include_in_schema=False)
+        def prometheus() -> Response:
+            """Prometheus metrics (aggregates only: counts, ages, the invariant per symbol)."""
+            return exposition(issuer.metrics.registry)
 
     @app.get("/v1/health", tags=["health"], response_model=HealthOut)
     def health() -> dict[str, object]:

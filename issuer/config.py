@@ -119,6 +119,12 @@ class Settings(ServiceSettings):
                                                            "tokenization network.")
     itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "
                                                   "the tokenization network names it.")
+    metrics_port: int = Field(
+        9800, ge=0, le=65535, description="Port of the Prometheus `/metrics` of `python -m "
+                                          "issuer` (a port of its own, on `ISSUER_METRICS_HOST`, "
+                                          "so the public API port does not serve it); 0: served "
+                                          "on the API's own port instead.")
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics port listens on.")
     auth_failure_limit: int = Field(
         20, ge=0, description="Failed authentications (a missing, unknown or revoked key, on "
                               "the operator API or the tokenization routes) one source may "

@@ -6,7 +6,8 @@ transactions not yet mined, the last reconciliation per symbol (surplus, whether
 invariant holds, halts). Counted in the process: worker passes (duration histogram, rows
 moved), claims skipped because another worker held them, broker calls by outcome, API latency.
 
-The API serves them at ``/metrics``; a worker process at ``--metrics-port``.
+``python -m issuer`` serves them on ``ISSUER_METRICS_PORT`` (a port of its own; 0: ``/metrics``
+on the API's port); a worker process on ``--metrics-port``.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def _age(now: Any, then: Any) -> float:
     return max(0.0, (now - then).total_seconds())
 
 
-def serve_worker(issuer: Issuer, port: int) -> None:
-    """A worker process's metrics on ``127.0.0.1:port`` (Prometheus' own small server)."""
-    start_http_server(port, addr="127.0.0.1", registry=issuer.metrics.registry)
+def serve_worker(issuer: Issuer, port: int, host: str = "127.0.0.1") -> None:
+    """A process's metrics on ``host:port`` (Prometheus' own small server): a worker's, or the
+    API's on ``ISSUER_METRICS_PORT``."""
+    start_http_server(port, addr=host, registry=issuer.metrics.registry)

@@ -26,7 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMATHESIS = ROOT / ".venv-schemathesis" / "bin" / "schemathesis"
 RUN_DIR = ROOT / ".run" / "schemathesis"
-PORTS = {"chain": 8645, "broker": 8750, "issuer": 8850}
+PORTS = {"chain": 8645, "broker": 8750, "issuer": 8850, "issuer_metrics": 9850,
+         "broker_metrics": 9750}
 
 
 def read_env(path: Path) -> dict[str, str]:
@@ -46,7 +47,9 @@ def start_stack() -> subprocess.Popen[bytes]:
     stack = subprocess.Popen(
         [sys.executable, "-m", "devstack", "--keep-running", "--no-story",
          "--chain-port", str(PORTS["chain"]), "--broker-port", str(PORTS["broker"]),
-         "--issuer-port", str(PORTS["issuer"]), "--run-dir", str(RUN_DIR)],
+         "--issuer-port", str(PORTS["issuer"]), "--issuer-metrics-port",
+         str(PORTS["issuer_metrics"]), "--broker-metrics-port", str(PORTS["broker_metrics"]),
+         "--run-dir", str(RUN_DIR)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 240
     while not (RUN_DIR / "env").exists():

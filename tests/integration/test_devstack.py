@@ -102,7 +102,8 @@ def port_open(port: int) -> bool:
 
 def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(tmp_path):
     ports = {"--chain-port": free_port(), "--broker-port": free_port(),
-             "--issuer-port": free_port()}
+             "--issuer-port": free_port(), "--issuer-metrics-port": free_port(),
+             "--broker-metrics-port": free_port()}
     flags = [str(x) for pair in ports.items() for x in pair]
     run_dir = tmp_path / "run"
     with database_url(tmp_path) as db_url:
@@ -163,5 +164,12 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             again.until("The stack stays up", timeout=180)
             health = httpx.get(f"http://127.0.0.1:{ports['--issuer-port']}/v1/health").json()
             assert health["status"] == "ok" and health["worker"]["last_error"] is None
+            # issue 25, item 7: /metrics on ports of their own, not on the public API ports
+            for api, own in (("--issuer-port", "--issuer-metrics-port"),
+                             ("--broker-port", "--broker-metrics-port")):
+                assert httpx.get(f"http://127.0.0.1:{ports[api]}/metrics").status_code == 404
+                scraped = httpx.get(f"http://127.0.0.1:{ports[own]}/metrics")
+                assert scraped.status_code == 200 and "_http_request_duration_seconds" in \
+                    scraped.text
             assert again.stop(signal.SIGTERM) == 130
         assert not any(port_open(p) for p in ports.values())
