@@ -6,7 +6,7 @@ SCHEMATHESIS := .venv-schemathesis
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
-.PHONY: setup build test test-contracts lint up walkthrough bench broker clean api-check schemathesis-venv
+.PHONY: setup build test test-fast test-contracts lint up walkthrough bench broker clean api-check schemathesis-venv
 
 setup:
 	@./toolchain/setup.sh
@@ -37,6 +37,14 @@ lint: setup $(SLITHER)/.installed
 	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
 	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
 	@$(SLITHER)/bin/python toolchain/slither_check.py
+
+# the unit layer alone: no chain, no service (tests/conftest.py marks the layers)
+test-fast: setup
+	@$(VENV)/python -m pytest -q -p no:cacheprovider -p no:pytest-brownie -m unit --ignore=tests/contracts
+
+# the contracts on anvil
+test-contracts: build
+	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/contracts
 
 # two pytest-xdist workers a pass (each with its own anvil: brownie adds the worker's number to
 # the port), the two passes one after the other: on 2 CPUs more workers only queue

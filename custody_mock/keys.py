@@ -30,8 +30,9 @@ def create(ctx: Ctx, account_id: str) -> tuple[TradingKey, str]:
     ledger.account(ctx, account_id)
     key_id = "PK" + "".join(secrets.choice(_ALPHABET) for _ in range(18))
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
-    row = TradingKey(key_id=key_id, account_id=account_id, secret_hash=_hash(secret),
-                     created_at=ctx.now)
+    row = TradingKey(
+        key_id=key_id, account_id=account_id, secret_hash=_hash(secret), created_at=ctx.now
+    )
     ctx.db.add(row)
     ctx.db.flush()
     return row, secret
@@ -43,6 +44,6 @@ def account_of(ctx: Ctx, key_id: str, secret: str) -> str | None:
         return None
     row = ctx.db.scalar(select(TradingKey).where(TradingKey.key_id == key_id))
     if row is None:
-        secrets.compare_digest(_hash(secret), _hash(""))   # the same work either way
+        secrets.compare_digest(_hash(secret), _hash(""))  # the same work either way
         return None
     return row.account_id if secrets.compare_digest(_hash(secret), row.secret_hash) else None

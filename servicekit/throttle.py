@@ -15,13 +15,20 @@ from collections.abc import Callable
 
 
 class FailureThrottle:
-    def __init__(self, limit: int, window: float, *, max_sources: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        max_sources: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit, self.window, self.max_sources = limit, window, max_sources
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures: collections.OrderedDict[str, collections.deque[float]] = \
+        self._failures: collections.OrderedDict[str, collections.deque[float]] = (
             collections.OrderedDict()
+        )
 
     def retry_after(self, source: str) -> int | None:
         """Seconds ``source`` must wait before trying again, or None when it may try now."""
@@ -48,7 +55,7 @@ class FailureThrottle:
             failures.append(now)
             while len(failures) > self.limit:
                 failures.popleft()
-            self._failures[source] = failures   # now the most recent
+            self._failures[source] = failures  # now the most recent
             while len(self._failures) > self.max_sources:
                 self._failures.popitem(last=False)
 

@@ -1,5 +1,5 @@
 """``python -m toolchain.settings_table``: the table of every setting of both services, as
-``SETTINGS.md`` holds it (``--write`` rewrites that file)."""
+``SETTINGS.md`` holds it (``--write`` rewrites that file, ``--check`` fails when it differs)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def main() -> None:
     if "--write" in sys.argv[1:]:
         PATH.write_text(render())
         print(f"wrote {PATH}")
+    elif "--check" in sys.argv[1:]:   # the pre-commit hook
+        if PATH.read_text() != render():
+            sys.exit(f"{PATH.name} differs from the settings: run "
+                     "`python -m toolchain.settings_table --write`")
     else:
         sys.stdout.write(render())
 

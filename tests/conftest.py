@@ -1,0 +1,34 @@
+"""The test layers, marked from what each test needs (``make test-fast`` runs the first):
+
+- ``unit``: no chain, no service: the issuer's logic against its in-memory fake broker, pure
+  arithmetic, settings, schemas (seconds);
+- ``chain``: the contracts on anvil (brownie), no service (``make test-contracts``);
+- ``stack``: services over HTTP: the mock broker, the issuer against anvil and the broker, the
+  devstack as a process.
+
+A test is ``stack`` when its fixtures reach the broker server (``broker_url``) or the deployed
+suite the issuer uses (``deployed``), or it lives in ``tests/integration``; ``chain`` when it
+lives in ``tests/contracts``; ``unit`` otherwise. ``make test`` runs all three.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+STACK_FIXTURES = {"broker_url", "deployed"}
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        if path.is_relative_to(HERE / "contracts"):
+            item.add_marker(pytest.mark.chain)
+        elif path.is_relative_to(HERE / "integration") or STACK_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.stack)
+        else:
+            item.add_marker(pytest.mark.unit)
