@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from issuer.validation import AddressText, BrokerAccountId, Country, Quantity, RawAmount
 from servicekit.decimals import Amount
@@ -600,6 +600,20 @@ class PolicyIn(Strict):
     policy: Literal["unvoted", "board"]
 
 
+def _json_integer(value: object) -> object:
+    """A JSON integer as JSON Schema has it: ``5`` or ``5.0``, never ``"5"`` or ``true``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a JSON integer (not a string or a boolean)")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a whole number")
+        return int(value)
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+
+
 class VoteIn(Strict):
     proposal: str = Field(min_length=1, max_length=32)
     choice: str = Field(min_length=1, max_length=100)
@@ -612,8 +626,8 @@ class BallotIn(Strict):
     domain and types): shares per choice per proposal, up to the entitlement."""
 
     voter: AddressText
-    #: A JSON integer (a string is refused: the signed nonce is an integer).
-    nonce: StrictInt = Field(ge=1, le=2**53 - 1)
+    #: A JSON integer (a string or a boolean is refused: the signed nonce is an integer).
+    nonce: JsonInteger = Field(ge=1, le=2**53 - 1)
     votes: list[VoteIn] = Field(min_length=1, max_length=200)
     #: The voter's signature over the ballot's EIP-712 digest (hex); a contract wallet's is
     #: checked through ERC-1271.
