@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, metrics_host, metrics_port
 
 
 def _utc_now() -> dt.datetime:
@@ -44,12 +44,8 @@ class Settings(ServiceSettings):
         SecretStr("mock-control-secret"),
         json_schema_extra={"default_doc": "`mock-control-secret`"},
         description="Control API secret (HTTP basic password of `/_mock/...`).")
-    metrics_port: int = Field(
-        9700, ge=0, le=65535, description="Port of the Prometheus `/metrics` of `python -m "
-                                          "custody_mock` (a port of its own, on "
-                                          "`CUSTODY_MOCK_METRICS_HOST`); 0: served on the API's "
-                                          "own port instead.")
-    metrics_host: str = Field("127.0.0.1", description="Address the metrics port listens on.")
+    metrics_port: int = metrics_port(9700, "custody_mock", "CUSTODY_MOCK_")
+    metrics_host: str = metrics_host()
     nra_withholding: Decimal = Field(
         Decimal("0.30"), ge=0, le=1, description="Withholding on dividends for an account whose "
                                                  "tax residence is not the US (no treaty rate).")

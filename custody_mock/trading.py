@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from custody_mock import faults, ledger, market
 from custody_mock.amounts import ZERO, cash_round, places, price_round, qty_down, trade_amount
@@ -202,10 +202,6 @@ def open_orders(ctx: Ctx, symbol: str | None = None) -> list[Order]:
     if symbol is not None:
         query = query.where(Order.symbol == symbol)
     return list(ctx.db.scalars(query.order_by(Order.created_at, Order.id)))
-
-
-def count_orders(ctx: Ctx) -> int:
-    return ctx.db.scalar(select(func.count()).select_from(Order)) or 0
 
 
 # ----------------------------------------------------------------------------- lifecycle

@@ -201,7 +201,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         broker.set_tokenization_issuer(ITN_ISSUER, account_id=custody, base_url=issuer_url,
                                        api_key=itn_key, networks=["anvil"])
         broker.link_tokenization(ap, ITN_ISSUER, AP_EMAIL)
-    write_env(run_dir, issuer_url, keys, participant, ap_key)
+    write_env(run_dir, issuer_url, keys, participant, ap_key, itn_key)
     env_file = shown(run_dir / "env")
 
     workers = (f"operator API; {args.workers} worker process(es)" if args.workers
@@ -257,7 +257,7 @@ def shown(path: Path) -> str:
 
 
 def write_env(run_dir: Path, issuer_url: str, keys: dict[str, str], participant: str,
-              ap_key: TradingKeyOut) -> None:
+              ap_key: TradingKeyOut, itn_key: str) -> None:
     """Shell variables for the CLI and curl (``source .devstack/env``): each party's own
     credentials (the issuer's operators, the broker's partner and control credentials, the
     participant's Trading API key pair)."""
@@ -275,7 +275,8 @@ def write_env(run_dir: Path, issuer_url: str, keys: dict[str, str], participant:
         f"export BROKER_CONTROL_SECRET={defaults.control_secret.get_secret_value()}\n"
         f"export PARTICIPANT_ACCOUNT_ID={ap_key.account_id}\n"
         f"export PARTICIPANT_TRADING_KEY_ID={ap_key.key_id}\n"
-        f"export PARTICIPANT_TRADING_SECRET={ap_key.secret}\n")
+        f"export PARTICIPANT_TRADING_SECRET={ap_key.secret}\n"
+        f"export ISSUER_ITN_API_KEY={itn_key}\n")
 
 
 if __name__ == "__main__":

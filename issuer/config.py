@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from issuer.claims import DEV_CLAIM_KEY
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, metrics_host, metrics_port
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 #: The mock broker's default credentials.
@@ -119,12 +119,8 @@ class Settings(ServiceSettings):
                                                            "tokenization network.")
     itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "
                                                   "the tokenization network names it.")
-    metrics_port: int = Field(
-        9800, ge=0, le=65535, description="Port of the Prometheus `/metrics` of `python -m "
-                                          "issuer` (a port of its own, on `ISSUER_METRICS_HOST`, "
-                                          "so the public API port does not serve it); 0: served "
-                                          "on the API's own port instead.")
-    metrics_host: str = Field("127.0.0.1", description="Address the metrics port listens on.")
+    metrics_port: int = metrics_port(9800, "issuer", "ISSUER_")
+    metrics_host: str = metrics_host()
     auth_failure_limit: int = Field(
         20, ge=0, description="Failed authentications (a missing, unknown or revoked key, on "
                               "the operator API or the tokenization routes) one source may "

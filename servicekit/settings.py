@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Self
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,18 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def env_name(cls, field: str) -> str:
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def metrics_port(default: int, program: str, env_prefix: str) -> Any:
+    """The port a service's ``python -m`` serves its Prometheus ``/metrics`` on."""
+    return Field(default, ge=0, le=65535, description=(
+        f"Port of the Prometheus `/metrics` of `python -m {program}` (a port of its own, on "
+        f"`{env_prefix}METRICS_HOST`, so the public API port does not serve it); 0: served on "
+        "the API's own port instead."))
+
+
+def metrics_host() -> Any:
+    return Field("127.0.0.1", description="Address the metrics port listens on.")
 
 
 class SettingsError(ValueError):

@@ -24,6 +24,14 @@ def _basic_matches(credentials: HTTPBasicCredentials | None, key: str, secret: s
         credentials.password.encode(), secret.encode())
 
 
+def _require_basic(credentials: HTTPBasicCredentials | None, key: str, secret: str,
+                   realm: str, detail: str) -> None:
+    """HTTP basic with ``key`` and ``secret``, or 401 (nothing to check when ``key`` is empty)."""
+    if key and not _basic_matches(credentials, key, secret):
+        raise BrokerError(401, "unauthorized", detail,
+                          headers={"WWW-Authenticate": f'Basic realm="{realm}"'})
+
+
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
@@ -31,13 +39,9 @@ def authenticate(
     """Broker API: HTTP basic with the partner's API key and secret (skipped when no key is
     set). An account's Trading API keys are not Broker API credentials."""
     settings = get_broker(request).settings
-    key = settings.api_key.get_secret_value()
-    if not key:
-        return
-    if not _basic_matches(credentials, key, settings.api_secret.get_secret_value()):
-        raise BrokerError(401, "unauthorized", "HTTP basic credentials (API key and secret) "
-                          "are missing or wrong",
-                          headers={"WWW-Authenticate": 'Basic realm="broker"'})
+    _require_basic(credentials, settings.api_key.get_secret_value(),
+                   settings.api_secret.get_secret_value(), "broker",
+                   "HTTP basic credentials (API key and secret) are missing or wrong")
 
 
 def authenticate_control(
@@ -47,13 +51,10 @@ def authenticate_control(
     """The control API (``/_mock/...``): HTTP basic with the control key and secret, which are
     neither the partner's nor any account's (skipped when no control key is set)."""
     settings = get_broker(request).settings
-    key = settings.control_key.get_secret_value()
-    if not key:
-        return
-    if not _basic_matches(credentials, key, settings.control_secret.get_secret_value()):
-        raise BrokerError(401, "unauthorized", "the control API takes its own HTTP basic "
-                          "credentials (control key and secret)",
-                          headers={"WWW-Authenticate": 'Basic realm="broker-control"'})
+    _require_basic(credentials, settings.control_key.get_secret_value(),
+                   settings.control_secret.get_secret_value(), "broker-control",
+                   "the control API takes its own HTTP basic credentials (control key and "
+                   "secret)")
 
 
 BrokerDep = Annotated[Broker, Depends(get_broker)]

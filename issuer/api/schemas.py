@@ -466,21 +466,6 @@ class HealthOut(BaseModel):
     worker: WorkerStateOut | None
 
 
-class ProblemOut(BaseModel):
-    """Every refusal (RFC 9457 problem details, ``application/problem+json``)."""
-
-    type: str
-    title: str
-    status: int
-    #: Stable and machine-readable: what the caller can act on.
-    code: str
-    detail: str
-    #: Field errors of a 422 ``invalid_request``/``invalid_*``.
-    errors: list[dict[str, Any]] | None = None
-    #: A 500's reference into the service's log.
-    correlation_id: str | None = None
-
-
 # ----------------------------------------------------------------------------- tokenization
 
 

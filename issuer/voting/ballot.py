@@ -36,6 +36,12 @@ DOMAIN_TYPE = [{"name": "name", "type": "string"}, {"name": "version", "type": "
                {"name": "verifyingContract", "type": "address"}]
 
 
+def _domain(chain_id: int, registry: str) -> dict[str, Any]:
+    """The registry's EIP-712 domain (ballots and read requests are signed in it)."""
+    return {"name": NAME, "version": VERSION, "chainId": chain_id,
+            "verifyingContract": to_checksum_address(registry)}
+
+
 def meeting_key(meeting_id: str) -> bytes:
     """The meeting's id on chain: ``keccak256`` of the broker's meeting id."""
     return keccak(text=meeting_id)
@@ -61,8 +67,7 @@ def typed_data(*, chain_id: int, registry: str, meeting_id: str, voter: str,
     return {
         "types": {"EIP712Domain": DOMAIN_TYPE, **TYPES},
         "primaryType": "Ballot",
-        "domain": {"name": NAME, "version": VERSION, "chainId": chain_id,
-                   "verifyingContract": to_checksum_address(registry)},
+        "domain": _domain(chain_id, registry),
         "message": {"meeting": meeting_key(meeting_id), "voter": to_checksum_address(voter),
                     "votes": [{"proposal": p, "choice": c, "shares": s} for p, c, s in votes],
                     "nonce": nonce},
@@ -76,8 +81,7 @@ def read_request(*, chain_id: int, registry: str, meeting_id: str, voter: str,
     return {
         "types": {"EIP712Domain": DOMAIN_TYPE, **READ_TYPES},
         "primaryType": "VoterRead",
-        "domain": {"name": NAME, "version": VERSION, "chainId": chain_id,
-                   "verifyingContract": to_checksum_address(registry)},
+        "domain": _domain(chain_id, registry),
         "message": {"meeting": meeting_key(meeting_id), "voter": to_checksum_address(voter),
                     "expires": expires},
     }
