@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError
 
 from issuer import outbox, validation
-from issuer.api.auth import Principal, lineage, operator_lineage
 from issuer.chain import ChainError
 from issuer.corporate import schedule
 from issuer.db import utcnow
@@ -18,6 +17,7 @@ from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
 from issuer.models import Approval, ChainTx, CorporateAction, Creation, Investor
 from issuer.operations import audit, request_approval
+from issuer.operators import Principal, lineage, operator_lineage
 from issuer.service import Issuer
 
 #: Actions that need a second approver, and the role that may approve them.

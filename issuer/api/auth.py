@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy import select
@@ -23,24 +22,14 @@ from sqlalchemy.orm import Session
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid
 from issuer.models import ApiKey
-
-ROLES = ("viewer", "operator", "compliance", "admin")
-
-
-#: The ``issued_by`` of the key created from settings at start.
-BOOTSTRAP = "bootstrap"
-
-
-@dataclass(frozen=True)
-class Principal:
-    key_id: str
-    name: str
-    role: str
-    #: The person behind the key: the identity every maker-checker rule compares.
-    operator: str
-
-    def can(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+from issuer.operators import (  # noqa: F401  (re-exported: the API's names)
+    BOOTSTRAP,
+    ROLES,
+    Principal,
+    lineage,
+    operator_lineage,
+    same_person,
+)
 
 
 def hash_key(key: str) -> str:
@@ -106,35 +95,6 @@ def revoke_key(db: Session, key_id: str, by: Principal | None = None) -> ApiKey:
         raise conflict("api_key_revoked", f"API key {row.name!r} is already revoked")
     row.active, row.revoked_at = False, utcnow()
     return row
-
-
-def lineage(db: Session, key_id: str) -> set[str]:
-    """The operators behind a key and behind every key up its chain of issuers."""
-    operators: set[str] = set()
-    seen: set[str] = set()
-    current: str | None = key_id
-    while current and current != BOOTSTRAP and current not in seen:
-        seen.add(current)
-        row = db.get(ApiKey, current)
-        if row is None:
-            break
-        operators.add(row.operator)
-        current = row.issued_by
-    return operators
-
-
-def operator_lineage(db: Session, operator: str) -> set[str]:
-    """The operators behind every key of ``operator`` (revoked ones too) and up each one's
-    chain of issuers: whoever issued this person a key, directly or through others."""
-    out: set[str] = {operator}
-    for key_id in db.scalars(select(ApiKey.id).where(ApiKey.operator == operator)):
-        out |= lineage(db, key_id)
-    return out
-
-
-def same_person(a: str, b: str) -> bool:
-    """Whether two operator names name one person (case and spacing do not make another)."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def require(principal: Principal, role: str) -> None:
