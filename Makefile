@@ -32,10 +32,11 @@ schemathesis-venv: $(SCHEMATHESIS)/.installed
 api-check: build $(SCHEMATHESIS)/.installed
 	@$(VENV)/python toolchain/schemathesis_check.py
 
-# ruff, import-linter, solhint, and slither against its baseline (toolchain/slither-baseline.txt)
+# ruff, import-linter, mypy, solhint, and slither against its baseline (toolchain/slither-baseline.txt)
 lint: setup $(SLITHER)/.installed
 	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
 	@set -o pipefail; $(VENV)/lint-imports --no-cache | tail -n 4   # the rules: pyproject.toml
+	@$(VENV)/mypy   # strict on the files [tool.mypy] names
 	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
 	@$(SLITHER)/bin/python toolchain/slither_check.py
 

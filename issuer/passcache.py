@@ -31,4 +31,5 @@ def once(key: Any, read: Callable[[], T]) -> T:
         return read()
     if key not in memo:
         memo[key] = read()
-    return memo[key]
+    value: T = memo[key]
+    return value

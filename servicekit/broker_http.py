@@ -183,7 +183,7 @@ class BrokerHttp:
                 return min(float(after), self.max_retry_after)
             if (reset := response.headers.get("X-RateLimit-Reset")) is not None:
                 return min(max(0.0, float(reset) - time.time()), self.max_retry_after)
-        return self.backoff * 2**attempt
+        return self.backoff * 2.0**attempt
 
     def _get(self, model: type[M], path: str, **params: Any) -> M:
         return model.model_validate(self._call("GET", path, params=params,

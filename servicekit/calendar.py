@@ -32,12 +32,14 @@ class SettlementCalendar:
     @property
     def first_day(self) -> dt.date:
         """The first day the calendar data covers."""
-        return self._sessions.first_session.date()
+        day: dt.date = self._sessions.first_session.date()
+        return day
 
     @property
     def last_day(self) -> dt.date:
         """The last day the clock may reach: the data's end, less room to settle and pay."""
-        return self._sessions.last_session.date() - dt.timedelta(days=31)
+        day: dt.date = self._sessions.last_session.date()
+        return day - dt.timedelta(days=31)
 
     def covers(self, moment: dt.datetime) -> bool:
         return self.first_day <= local_date(moment) <= self.last_day
@@ -114,7 +116,7 @@ def midnight(day: dt.date) -> dt.datetime:
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
-    federal = holidays.US(years=(year - 1, year), observed=False)
+    federal = holidays.country_holidays("US", years=(year - 1, year), observed=False)
     days = set()
     for day in federal:
         if day.weekday() == 6:  # Sunday: the Federal Reserve closes the Monday after

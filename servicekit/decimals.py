@@ -22,7 +22,9 @@ def normalize(value: Decimal) -> Decimal:
     if value == 0:
         return ZERO
     normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0 else normalized
+    exponent = normalized.as_tuple().exponent   # a letter for NaN and infinity
+    return normalized.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 \
+        else normalized
 
 
 #: A Decimal that travels as a string in JSON (``"2.5"``), never as a float.

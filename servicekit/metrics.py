@@ -8,12 +8,11 @@ object, so tests can build many), and registers what it knows on it.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from starlette.responses import Response
 
-from servicekit.asgi import ASGIApp, Receive, Scope, Send
+from servicekit.asgi import ASGIApp, Message, Receive, Scope, Send
 
 #: Seconds; fine below 50 ms, where the API's reads should be.
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -41,7 +40,7 @@ class HttpMetrics:
             return
         start, status = time.perf_counter(), 500
 
-        async def capture(message: dict[str, Any]) -> None:
+        async def capture(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
@@ -60,10 +59,10 @@ def route_template(scope: Scope) -> str | None:
     when the route sits in a nested router whose own path leaves out its parents' prefix;
     None when no route matched."""
     route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    template: str | None = getattr(route, "path_format", None) or getattr(route, "path", None)
     if template is None:
         return None
-    path = scope.get("path", "")
+    path: str = scope.get("path", "")
     try:
         rendered = template.format(**{k: str(v) for k, v in
                                       (scope.get("path_params") or {}).items()})

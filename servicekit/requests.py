@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any
 
 from servicekit import logs
-from servicekit.asgi import ASGIApp, Receive, Scope, Send
+from servicekit.asgi import ASGIApp, Message, Receive, Scope, Send
 from servicekit.metrics import route_template
 
 HEADER = b"x-request-id"
@@ -25,7 +24,7 @@ LOG = logs.get("http")
 def request_id(scope: Scope) -> str:
     for key, value in scope.get("headers", []):
         if key == HEADER:
-            text = value.decode("latin-1")
+            text: str = value.decode("latin-1")
             if _SANE.fullmatch(text):
                 return text
             break
@@ -42,7 +41,7 @@ class RequestIds:
             return
         rid, start, status = request_id(scope), time.perf_counter(), 500
 
-        async def tag(message: dict[str, Any]) -> None:
+        async def tag(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
