@@ -7,7 +7,14 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from issuer.validation import AddressText, BrokerAccountId, Country, Quantity, RawAmount
+from issuer.validation import (
+    QUANTITY_PATTERN,
+    AddressText,
+    BrokerAccountId,
+    Country,
+    Quantity,
+    RawAmount,
+)
 from servicekit.decimals import Amount
 
 T = TypeVar("T")
@@ -492,7 +499,10 @@ class ItnIssuanceIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     tokenization_request_id: str = Field(min_length=1, max_length=64)
-    qty: str = Field(min_length=1, max_length=40)
+    #: Documented with the quantity rule of every route; checked by the issuer itself, so a
+    #: qty outside it is the protocol's 400 ``invalid_payload`` with a reason, not a 422.
+    qty: str = Field(min_length=1, max_length=40,
+                     json_schema_extra={"pattern": QUANTITY_PATTERN, "examples": ["10", "2.5"]})
     underlying_symbol: str = Field(min_length=1, max_length=16)
     token_symbol: str = Field(min_length=1, max_length=32)
     network: str = Field(min_length=1, max_length=32)
