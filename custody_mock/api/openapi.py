@@ -62,6 +62,10 @@ BEYOND_SCHEMA = {
     "invalid_choice": "a choice the proposal does not offer",
     "exceeds_position": "more shares instructed than the account held at the record date",
     "empty_instruction": "an instruction that votes on nothing",
+    "order_not_cancelable": "an order already final (filled, canceled, expired, rejected)",
+    "journal_not_cancelable": "a journal already executed, canceled or rejected",
+    "invalid_journal": "a journal whose fields do not fit its entry type (a JNLC takes an "
+                       "amount, a JNLS a symbol and a qty)",
     "idempotency_key_reused": "a redeem callback whose Idempotency-Key came before with another "
                               "body",
     "invalid_client": "a redeem callback naming neither client_id nor client_account_id",
