@@ -55,6 +55,14 @@ REFUSALS = {
 #: (and the API conformance check, ``toolchain/schemathesis_hooks.py``) knows which 422s a
 #: schema-valid request can still get.
 BEYOND_SCHEMA = {
+    # the tokenization network's refusals (400 with a reason, as the protocol has them)
+    "client_not_eligible": "a mint request for a client that is no linked participant, or whose "
+                           "wallet is not verified",
+    "wallet_not_client": "a mint request to a wallet that is not the client's",
+    "token_not_on_network": "a mint request for a symbol or network this issuer does not serve",
+    "asset_frozen": "a mint request while the symbol is halted or its token paused",
+    "corporate_action_window": "a mint request while a corporate action holds mints",
+    "invalid_payload": "a mint request whose quantity the issuer's own rule refuses",
     "invalid_address": "a mixed-case address that fails its EIP-55 checksum (a typo)",
     "invalid_cursor": "a cursor this API did not return",
     "invalid_country": "a JSON number with a fraction part, such as 840.0",
