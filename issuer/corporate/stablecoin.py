@@ -93,7 +93,7 @@ def _amounts(db: Session, action: CorporateAction, raw: dict[str, int],
     net_units = int(net.to_integral_value(rounding=ROUND_DOWN))
     paid_on = Fraction(action.custody_entitled - (action.owed_redemptions or Decimal(0)))
     if paid_on <= 0:
-        return {wallet: 0 for wallet in raw}
+        return dict.fromkeys(raw, 0)
     m0 = int(action.m0)
     amounts = {w: int(net_units * Fraction(r * m0, units.ONE * units.ONE) / paid_on)
                for w, r in raw.items()}

@@ -24,7 +24,7 @@ def _dividend(broker, **overrides):
 
 
 def _by_type(broker, account, kind):
-    return [a for a in broker.activities(account_id=account, types=[kind])]
+    return list(broker.activities(account_id=account, types=[kind]))
 
 
 def test_dividend_entitlement_is_the_settled_position_on_the_record_date(broker):
