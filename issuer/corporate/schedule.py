@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
 from issuer.errors import IssuerError, conflict, not_found
-from issuer.lifecycle.common import attest, chain_step, move, note
+from issuer.lifecycle.common import ATTESTATION_WAITS, attest, chain_step, move, note
 from issuer.models import Approval, ChainTx, CorporateAction
 from issuer.service import Issuer
 
@@ -95,6 +95,9 @@ def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
 def _went_through(db: Session, action: CorporateAction, result: ChainTx | ChainError) -> bool:
     if isinstance(result, ChainTx) and result.status == "mined":
         return True
+    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
+        note(action, f"waiting: {result.detail}")   # not sent: custody is read again next pass
+        return False
     if isinstance(result, ChainError) or result.status == "reverted":
         reason = str(result) if isinstance(result, ChainError) else \
             f"transaction {result.tx_hash} reverted: {result.error}"

@@ -117,3 +117,30 @@ def test_an_itn_mint_refused_by_the_reserve_is_attested_again(itn, monkeypatch):
     assert (row.status, row.reserve_round) == ("completed", 1), row.status_reason
     assert stack.tokens() == 3 * ONE
     assert itn.request(request.tokenization_request_id).status == "completed"
+
+
+def test_a_dividend_never_schedules_on_an_attestation_below_the_minted_supply(stack, monkeypatch):
+    """A worker whose view of the broker shows less custody than the supply already minted
+    attests nothing and waits: the dividend's scheduling is not halted, it goes on once custody
+    is read right again."""
+    import datetime as dt
+
+    from issuer.lifecycle import common
+    from tests.issuer.test_corporate_actions import action, approve, mint_100
+    from tests.issuer.test_entitlement import dividend
+
+    mint_100(stack)
+    div = dividend(stack)
+    stack.to_date(dt.date(2024, 10, 25))               # paid 10/24, reinvestment settled
+    assert action(stack, div.corporate_action_id).status == "proposed"
+    with monkeypatch.context() as stale:
+        stale.setattr(common, "attestation_figures", lambda issuer, symbol: (0, 0))
+        approve(stack, div.corporate_action_id)
+        stack.run(passes=2)
+        ca = action(stack, div.corporate_action_id)
+        assert ca.status != "halted" and "below the supply already minted" in \
+            ca.status_reason, (ca.status, ca.status_reason)
+    stack.run()
+    stack.eod()
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "completed"
