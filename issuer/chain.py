@@ -102,6 +102,17 @@ class Chain:
         return int(self.stock(symbol).token.functions.uiMultiplier().call(
             block_identifier=block))
 
+    def mint_multiplier(self, symbol: str) -> int:
+        """The larger of the current and the pending multiplier: what the token checks a mint
+        (and so an attestation's sufficiency) against."""
+        token = self.stock(symbol).token
+        return max(int(token.functions.uiMultiplier().call()),
+                   int(token.functions.newUIMultiplier().call()))
+
+    def pending_cap(self, symbol: str) -> int:
+        """The token's cap on pending custody backing supply (18-decimal shares)."""
+        return int(self.stock(symbol).token.functions.reservePolicy().call()[0])
+
     def total_supply(self, symbol: str, block: int | str = "latest") -> int:
         return int(self.stock(symbol).token.functions.totalSupply().call(
             block_identifier=block))

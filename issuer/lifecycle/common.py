@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from issuer.models import (
 )
 from issuer.reserves import attestation_figures
 from issuer.service import Issuer
-from issuer.units import ONE
+from issuer.units import ONE, exact, raw_to_shares
 from servicekit import logs
 
 LOG = logs.get("issuer.lifecycle")
@@ -136,15 +137,14 @@ def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | Chai
     if live is not None and live.status != "dead":
         return outbox.pump(db, issuer.chain, live)
     settled, pending = attestation_figures(issuer, symbol)
-    token = issuer.chain.stock(symbol).token
-    capacity = settled + min(pending, int(token.functions.reservePolicy().call()[0]))
-    multiplier = max(issuer.chain.multiplier(symbol),
-                     int(token.functions.newUIMultiplier().call()))
-    economic = -(-issuer.chain.total_supply(symbol) * multiplier // ONE)
+    chain = issuer.chain
+    capacity = exact(Fraction(settled + min(pending, chain.pending_cap(symbol)), ONE))
+    economic = raw_to_shares(chain.total_supply(symbol), chain.mint_multiplier(symbol))
     if capacity < economic:
         return ChainError("AttestationBelowSupply", f"custody as the broker shows it now "
-                          f"({capacity}) is below the supply already minted ({economic}): "
-                          "not attested")
-    as_of = issuer.chain.block_time()
+                          f"({capacity} shares) is below the supply already minted "
+                          f"({economic}): not attested")
+    token = chain.stock(symbol).token
+    as_of = chain.block_time()
     return chain_step(issuer, db, key, "reserve",
                       lambda: token.functions.attestReserves(settled, pending, as_of))

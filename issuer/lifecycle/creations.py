@@ -235,8 +235,7 @@ def _unsettled_room(issuer: Issuer, db: Session, symbol: str) -> Decimal:
     """How many more unsettled shares may back supply: the tighter of the service's cap and the
     token's on-chain pending cap, less what unsettled shares already back."""
     report = reconcile(issuer, db, symbol)
-    on_chain = units.exact(Fraction(
-        issuer.chain.stock(symbol).token.functions.reservePolicy().call()[0], units.ONE))
+    on_chain = units.exact(Fraction(issuer.chain.pending_cap(symbol), units.ONE))
     cap = min(issuer.settings.unsettled_cap, on_chain)
     used = max(Decimal(0), units.exact(Fraction(report.economic_supply)
                                        - Fraction(report.custody_settled)))
