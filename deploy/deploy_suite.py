@@ -20,8 +20,9 @@ US, UK, DE, FR, IR, KP = 840, 826, 276, 250, 364, 408
 #: How long the registry trusts a verification it cached (capped by each claim's expiry). A
 #: revocation through the issuer refreshes the cache at once and identity or country changes
 #: drop it, so this only bounds a revocation made behind the issuer's back; a day made every
-#: first transfer after a weekend walk the claims again (213,343 gas instead of 127,198).
-VERIFICATION_CACHE_AGE = 7 * DAY
+#: first transfer after a weekend walk the claims again (213,343 gas instead of 127,198), and
+#: the story spans three weeks of broker time (its tokenization redemption walked them at 7 days).
+VERIFICATION_CACHE_AGE = 30 * DAY
 
 DEFAULT_STOCKS = (
     StockConfig(
