@@ -24,6 +24,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from servicekit.tokenization import DEVNET as DEVNET_NETWORK
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stack import Stack  # noqa: E402
@@ -35,7 +37,7 @@ def mint_once(stack: Stack, ap: dict, qty: Decimal = Decimal(1)) -> float:
     start = time.perf_counter()
     request = stack.broker.tokenization_mint(
         ap["broker_account_id"], underlying_symbol="AAPL", qty=qty, issuer="stockstack",
-        network="anvil", wallet_address=ap["wallet"])
+        network=DEVNET_NETWORK, wallet_address=ap["wallet"])
     path = f"/v1/itn/requests/{request.tokenization_request_id}"
     deadline = start + 120
     while time.perf_counter() < deadline:
@@ -60,7 +62,7 @@ def in_flight(stack: Stack, ap: dict, n: int) -> tuple[list[float], float]:
         start = time.perf_counter()
         request = stack.broker.tokenization_mint(
             ap["broker_account_id"], underlying_symbol="AAPL", qty=Decimal(1),
-            issuer="stockstack", network="anvil", wallet_address=ap["wallet"])
+            issuer="stockstack", network=DEVNET_NETWORK, wallet_address=ap["wallet"])
         with lock:
             sent[request.tokenization_request_id] = start
 

@@ -1,4 +1,4 @@
-"""Accounts and money in and out: CSD (deposit), CSW (withdrawal), FEE."""
+"""Accounts and money in and out: CSD (deposit), CSW (withdrawal), FEE, INT (interest)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,13 @@ def charge_fee(ctx: Ctx, account_id: str, amount: Decimal, description: str,
     account.cash_settled -= amount
     return ledger.post(ctx, account.id, "FEE", net_amount=-amount, symbol=symbol,
                        settle_date=ctx.today, description=description)
+
+
+def credit_interest(ctx: Ctx, account_id: str, amount: Decimal, description: str) -> Activity:
+    """Interest paid on the account's cash, settled at once (``INT``)."""
+    account = ledger.account(ctx, account_id)
+    if amount <= 0 or places(amount) > 2:
+        raise invalid("invalid_amount", "amount is positive with at most 2 decimals")
+    account.cash_settled += amount
+    return ledger.post(ctx, account.id, "INT", net_amount=amount, settle_date=ctx.today,
+                       description=description)

@@ -17,7 +17,8 @@ from custody_mock.context import Ctx
 from custody_mock.errors import invalid
 from custody_mock.models import Activity
 
-TYPES = frozenset({"FILL", "DIV", "DIVNRA", "SPLIT", "CIL", "JNLS", "JNLC", "CSD", "CSW", "FEE"})
+TYPES = frozenset({"FILL", "DIV", "DIVNRA", "SPLIT", "CIL", "JNLS", "JNLC", "CSD", "CSW", "FEE",
+                   "INT"})
 
 
 def page(

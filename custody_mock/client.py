@@ -301,6 +301,11 @@ class BrokerClient(BrokerHttp):
         return self._write(ActivityOut, "POST", f"/_mock/accounts/{seg(account_id)}/fees",
                            {"amount": amount, "description": description, "symbol": symbol})
 
+    def credit_interest(self, account_id: str, amount: Decimal,
+                        description: str = "interest on cash") -> ActivityOut:
+        return self._write(ActivityOut, "POST", f"/_mock/accounts/{seg(account_id)}/interest",
+                           {"amount": amount, "description": description})
+
     def add_fault(self, kind: str, *, count: int | None = 1, probability: Decimal | None = None,
                   seed: int = 0, symbol: str | None = None, account_id: str | None = None,
                   endpoint: str | None = None, **params: Any) -> FaultOut:
@@ -318,12 +323,15 @@ class BrokerClient(BrokerHttp):
     # ------------------------------------------------------------------------- tokenization
 
     def set_tokenization_issuer(self, name: str, *, account_id: str, base_url: str,
-                                api_key: str, networks: list[str]) -> TokenizationIssuerOut:
-        """Put an issuer on the tokenization network (mock control)."""
+                                api_key: str, networks: list[str],
+                                fee_flat: Decimal = Decimal(0),
+                                fee_bps: int = 0) -> TokenizationIssuerOut:
+        """Put an issuer on the tokenization network, with its fee schedule (mock control)."""
         return self._write(TokenizationIssuerOut, "PUT",
                            f"/_mock/tokenization/issuers/{seg(name)}",
                            {"account_id": account_id, "base_url": base_url,
-                            "api_key": api_key, "networks": networks}, idempotent=True)
+                            "api_key": api_key, "networks": networks,
+                            "fee_flat": str(fee_flat), "fee_bps": fee_bps}, idempotent=True)
 
     def link_tokenization(self, account_id: str, issuer: str,
                           email: str) -> TokenizationLinkOut:

@@ -41,6 +41,7 @@ ITN_KINDS = frozenset({
     "itn_aged_out",             # the request is missing from the list endpoint (found by id)
     "itn_issuer_unreachable",   # calls to the issuer fail ``count`` times (the broker retries)
     "itn_journal_fail",         # the share journal fails: the request is rejected
+    "itn_redeem_held",          # a redemption's share journal waits (tried again a second later)
 })
 ALL_KINDS = KINDS | ITN_KINDS
 

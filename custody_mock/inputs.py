@@ -151,3 +151,6 @@ KycAmount = decimal_in("invalid_amount", digits=13, places=2, positive=False, nu
 OrderQty = decimal_in("invalid_qty", digits=12, places=9, numbers=True)
 Notional = decimal_in("invalid_notional", digits=13, places=2, numbers=True)
 LimitPrice = decimal_in("invalid_limit_price", digits=9, places=4, numbers=True)
+#: A partner's commission on an order (alpaca-py sends a JSON number): dollars, bps or per share.
+Commission = decimal_in("invalid_commission", digits=13, places=2, positive=False,
+                        numbers=True)

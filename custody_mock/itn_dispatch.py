@@ -23,6 +23,8 @@ from custody_mock.service import Broker
 from servicekit import logs
 
 BACKOFF_START, BACKOFF_MAX = 0.1, 5.0
+#: Seconds before a held redemption journal (fault ``itn_redeem_held``) is tried again.
+HELD_RETRY = 0.2
 #: Calls to issuers in flight at once.
 PARALLEL = 8
 LOG = logs.get("custody_mock.itn")
@@ -95,8 +97,10 @@ class Dispatcher:
             assert delivery is not None
             request = ctx.db.get(TokenizationRequest, delivery.request_id)
             assert request is not None
-            tokenization.on_redeem(ctx, request, str(delivery.body.get("tx_hash", "")))
-            delivery.next_at, delivery.attempts = None, delivery.attempts + 1
+            done = tokenization.on_redeem(ctx, request, str(delivery.body.get("tx_hash", "")))
+            delivery.attempts += 1
+            delivery.next_at = None if done else tokenization.wall_now() + dt.timedelta(
+                seconds=HELD_RETRY)
 
     def _send(self, delivery_id: int) -> None:
         with self.broker.transaction() as ctx:

@@ -110,6 +110,16 @@ class Order(Base):
     qty: Mapped[Decimal | None]
     notional: Mapped[Decimal | None]
     limit_price: Mapped[Decimal | None]
+    stop_price: Mapped[Decimal | None]
+    #: When a stop order's stop was reached (from then on it is a market or limit order).
+    triggered_at: Mapped[dt.datetime | None]
+    #: The partner's commission (:func:`custody_mock.trading._charge_commission`).
+    commission: Mapped[Decimal | None]
+    commission_type: Mapped[str | None] = mapped_column(String(8))
+    commission_charged: Mapped[Decimal | None]
+    replaces: Mapped[str | None] = mapped_column(String(36))
+    replaced_by: Mapped[str | None] = mapped_column(String(36))
+    replaced_at: Mapped[dt.datetime | None]
     extended_hours: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20))
     status_reason: Mapped[str | None] = mapped_column(String(300))
@@ -309,6 +319,11 @@ class TokenizationIssuer(Base):
     base_url: Mapped[str] = mapped_column(String(300))
     api_key: Mapped[str] = mapped_column(String(200))
     networks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The network's fee schedule for this issuer's requests, charged to the AP's account
+    #: (``FEE``) when a request completes: a flat USD amount per request plus basis points of
+    #: the request's notional at the last price (:func:`custody_mock.tokenization.fee_of`).
+    fee_flat: Mapped[Decimal] = mapped_column(default=ZERO)
+    fee_bps: Mapped[int] = mapped_column(default=0)
     #: What the issuer lists at ``/tokenized-assets`` (read when it is set up).
     assets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 

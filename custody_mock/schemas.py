@@ -23,6 +23,7 @@ from custody_mock.inputs import (
     Bps,
     Cash,
     CashPerShare,
+    Commission,
     Day,
     Fraction01,
     KycAmount,
@@ -37,6 +38,7 @@ from custody_mock.inputs import (
     decimal_in,
 )
 from servicekit.decimals import Amount
+from servicekit.tokenization import NETWORKS, Network
 
 
 def _fault_kind(value: object) -> str:
@@ -50,6 +52,11 @@ def _fault_kind(value: object) -> str:
 FaultKind = Annotated[str, BeforeValidator(_fault_kind),
                       WithJsonSchema({"type": "string", "enum": sorted(ALL_KINDS)})]
 
+
+#: A network name as Alpaca's ``TokenizationNetwork`` enum has it (documented as the enum; any
+#: other string is refused by the broker's own check, 422 ``invalid_network``).
+NetworkName = Annotated[str, Field(min_length=1, max_length=32,
+                                   json_schema_extra={"enum": list(NETWORKS)})]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -256,9 +263,9 @@ class TransferOut(Out):
 
 class OrderCreate(Strict):
     """Alpaca's order request. Every field Alpaca takes is accepted here; the mock executes
-    simple market and limit orders (day, gtc, ioc) and refuses the rest with 422
-    ``unsupported_order`` and a message saying what (stop orders, opening and closing auctions,
-    multi-leg classes, a commission)."""
+    simple market, limit, stop and stop limit orders (day, gtc, ioc; opg for market and limit),
+    with a partner commission, and refuses the rest with 422 ``unsupported_order`` and a
+    message saying what (trailing stops, closing auctions, fok, multi-leg classes, shorts)."""
 
     symbol: str = Field(min_length=1, max_length=16)
     side: Literal["buy", "sell"]
@@ -277,25 +284,57 @@ class OrderCreate(Strict):
     stop_loss: dict[str, Any] | None = None
     position_intent: Literal["buy_to_open", "buy_to_close", "sell_to_open",
                              "sell_to_close"] | None = None
-    commission: Cash | None = None
+    commission: Commission | None = None
     commission_type: Literal["notional", "qty", "bps"] | None = None
 
     def unsupported(self) -> str | None:
         """Why the mock cannot execute this order (None when it can)."""
-        if self.type not in ("market", "limit"):
-            return f"{self.type} orders are not supported by this broker (market and limit are)"
-        if self.time_in_force not in ("day", "gtc", "ioc"):
-            return f"time_in_force {self.time_in_force} is not supported (day, gtc, ioc are)"
+        if self.type == "trailing_stop":
+            return ("trailing_stop orders are not supported by this broker (market, limit, "
+                    "stop and stop_limit are)")
+        if self.time_in_force not in ("day", "gtc", "ioc", "opg"):
+            return (f"time_in_force {self.time_in_force} is not supported (day, gtc, ioc, opg "
+                    "are)")
         if self.order_class not in (None, "", "simple") or self.take_profit or self.stop_loss:
             return "only simple orders are supported (no bracket, oco, oto or multi-leg)"
-        if self.stop_price is not None or self.trail_price is not None \
-                or self.trail_percent is not None:
-            return "stop and trailing prices belong to order types this broker does not support"
-        if self.commission is not None:
-            return "this broker charges no commission on orders"
+        if self.trail_price is not None or self.trail_percent is not None:
+            return "trailing prices belong to an order type this broker does not support"
         if self.position_intent in ("sell_to_open", "buy_to_close"):
             return "short positions are not supported"
         return None
+
+
+class OrderReplace(Strict):
+    """Alpaca's order replacement (``PATCH .../orders/{id}``): the fields that change."""
+
+    qty: OrderQty | None = None
+    time_in_force: Literal["day", "gtc", "ioc", "opg"] | None = None
+    limit_price: LimitPrice | None = None
+    stop_price: LimitPrice | None = None
+    trail: LimitPrice | None = None
+    client_order_id: str | None = Field(None, min_length=1, max_length=128)
+
+
+class CancelOrderOut(BaseModel):
+    """One order of a cancel-all: its id and the HTTP status of its cancellation."""
+
+    id: str
+    status: int
+    body: dict[str, Any] | None = None
+
+
+class AllPositionsOut(BaseModel):
+    """Every account's open positions (Alpaca's ``GET /v1/accounts/positions``)."""
+
+    as_of: dt.datetime
+    positions: dict[str, list[PositionOut]]
+
+
+class InterestIn(Strict):
+    """Credit interest on an account's cash (mock control; posted as an ``INT`` activity)."""
+
+    amount: Cash
+    description: str = Field("interest on cash", max_length=200)
 
 
 class OrderOut(Out):
@@ -324,6 +363,12 @@ class OrderOut(Out):
     stop_price: Amount | None = None
     status: str
     extended_hours: bool
+    order_class: str = "simple"
+    replaced_at: dt.datetime | None = None
+    replaced_by: str | None = None
+    replaces: str | None = None
+    commission: Amount | None = None
+    commission_type: str | None = None
     #: Not in Alpaca's object: why the order was rejected, canceled, expired or adjusted.
     status_reason: str | None
 
@@ -613,7 +658,7 @@ class TokenizationMintIn(Strict):
     qty: Qty
     #: The issuer's name on the network.
     issuer: str = Field(min_length=1, max_length=64)
-    network: str = Field(min_length=1, max_length=32)
+    network: NetworkName
     wallet_address: str = Field(min_length=1, max_length=64)
     client_request_id: str | None = Field(None, min_length=1, max_length=100)
 
@@ -652,7 +697,7 @@ class CallbackMintIn(BaseModel):
     client_external_account_id: str | None = Field(None, max_length=100)
     wallet_address: str = Field(min_length=1, max_length=64)
     tx_hash: str = Field(min_length=1, max_length=80)
-    network: str = Field(min_length=1, max_length=32)
+    network: NetworkName
 
 
 class CallbackRedeemIn(BaseModel):
@@ -666,7 +711,7 @@ class CallbackRedeemIn(BaseModel):
     client_id: str | None = Field(None, min_length=1, max_length=100)
     client_account_id: str | None = Field(None, min_length=1, max_length=100)
     qty: Qty
-    network: str = Field(min_length=1, max_length=32)
+    network: NetworkName
     wallet_address: str = Field(min_length=1, max_length=64)
     tx_hash: str = Field(min_length=1, max_length=80)
 
@@ -677,7 +722,10 @@ class TokenizationIssuerSet(Strict):
     account_id: str = Field(min_length=1, max_length=64)
     base_url: str = Field(min_length=1, max_length=300, pattern=r"^https?://")
     api_key: str = Field(min_length=1, max_length=200)
-    networks: list[str] = Field(min_length=1, max_length=8)
+    networks: list[Network] = Field(min_length=1, max_length=8)
+    #: Fee schedule: USD per request (at most 2 decimals) and basis points of the notional.
+    fee_flat: Amount = Field(default=Decimal(0), ge=0, le=1000)
+    fee_bps: int = Field(default=0, ge=0, le=1000)
 
 
 class TradingKeyOut(Out):
@@ -693,6 +741,8 @@ class TokenizationIssuerOut(Out):
     account_id: str
     base_url: str
     networks: list[str]
+    fee_flat: Amount
+    fee_bps: int
     assets: list[dict[str, Any]]
 
 

@@ -29,8 +29,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from custody_mock import faults, ledger, trading
-from custody_mock.amounts import ZERO, places
+from custody_mock import accounts, faults, ledger, market, trading
+from custody_mock.amounts import ZERO, cash_round, places
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError, invalid, not_found
 from custody_mock.journals import _execute, _queued_out_qty
@@ -41,6 +41,7 @@ from custody_mock.models import (
     TokenizationLink,
     TokenizationRequest,
 )
+from servicekit.tokenization import NETWORKS
 
 #: The issuer's paths (ST0x's names for the mint request and the confirmation).
 PATHS = {"issuance": "/inkind/issuance", "confirm": "/inkind/issuance/confirm",
@@ -112,6 +113,7 @@ def request_mint(ctx: Ctx, account_id: str, *, underlying_symbol: str, qty: Deci
         raise BrokerError(403, "transfers_blocked", f"transfers are blocked on {account_id}")
     link = _link(ctx, account_id, issuer_name)   # 403 for an issuer it is not linked to
     found = issuer(ctx, issuer_name)
+    _known_network(network)
     if network not in found.networks:
         raise invalid("invalid_network", f"{issuer_name} does not issue on {network!r}; "
                       f"networks: {', '.join(found.networks)}")
@@ -126,7 +128,8 @@ def request_mint(ctx: Ctx, account_id: str, *, underlying_symbol: str, qty: Deci
         type="mint", underlying_symbol=asset.symbol, token_symbol=token, qty=qty,
         issuer=issuer_name, network=network, wallet_address=wallet_address,
         client_request_id=client_request_id, client_account_id=account_id,
-        client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now)
+        client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now,
+        fees=fee_of(ctx, found, asset.symbol, qty))
     request.seq = _next_seq(ctx)
     scope = {"account_id": account_id, "symbol": asset.symbol}
     if faults.take(ctx, "itn_aged_out", **scope):
@@ -229,6 +232,7 @@ def callback_mint(ctx: Ctx, account_id: str, body: dict[str, Any]) -> Tokenizati
                               f"by {request.tx_hash}")
         return request
     request.tx_hash, request.status, request.updated_at = tx_hash, "completed", ctx.now
+    _charge(ctx, request)
     return request
 
 
@@ -276,6 +280,7 @@ def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any],
     if not qty.is_finite() or qty <= 0 or places(qty) > 9:
         raise invalid("invalid_qty", "qty must be positive with at most 9 decimals")
     network = str(body.get("network"))
+    _known_network(network)
     if network not in found.networks:
         raise invalid("invalid_network", f"{found.name} does not issue on {network!r}")
     request = TokenizationRequest(
@@ -284,7 +289,8 @@ def callback_redeem(ctx: Ctx, account_id: str, body: dict[str, Any],
         issuer=found.name, network=network, wallet_address=str(body.get("wallet_address")),
         issuer_request_id=issuer_request_id, client_account_id=link.account_id,
         client_external_account_id=link.client_id, created_at=ctx.now, updated_at=ctx.now,
-        idempotency_key=idempotency_key, idempotency_hash=digest, seq=_next_seq(ctx))
+        idempotency_key=idempotency_key, idempotency_hash=digest, seq=_next_seq(ctx),
+        fees=fee_of(ctx, found, asset.symbol, qty))
     ctx.db.add(request)
     ctx.db.flush()
     _deliver(ctx, request, "redeem", {"tx_hash": str(body.get("tx_hash") or "")})
@@ -296,21 +302,49 @@ def _next_seq(ctx: Ctx) -> int:
     return int(ctx.db.scalar(select(func.max(TokenizationRequest.seq))) or 0) + 1
 
 
-def on_redeem(ctx: Ctx, request: TokenizationRequest, tx_hash: str) -> None:
-    """Journal the shares issuer -> AP (no HTTP: the broker's own step)."""
+def on_redeem(ctx: Ctx, request: TokenizationRequest, tx_hash: str) -> bool:
+    """Journal the shares issuer -> AP (no HTTP: the broker's own step); False when the
+    journal waits (fault ``itn_redeem_held``: the request stays ``pending``, tried again)."""
     found = issuer(ctx, request.issuer)
     scope = {"account_id": found.account_id, "symbol": request.underlying_symbol}
+    if faults.take(ctx, "itn_redeem_held", **scope):
+        return False
     request.updated_at = ctx.now
     if faults.take(ctx, "itn_journal_fail", **scope):
         request.status, request.transfer_status = "rejected", "rejected"
         request.status_reason = "the share journal failed"
-        return
+        return True
     if request.qty > free_settled(ctx, found.account_id, request.underlying_symbol):
         request.status, request.transfer_status = "rejected", "rejected"
         request.status_reason = "the issuer's account does not hold the shares settled and free"
-        return
+        return True
     request.journal_id = _journal(ctx, request, found.account_id, request.client_account_id)
     request.status, request.transfer_status, request.tx_hash = "completed", "completed", tx_hash
+    _charge(ctx, request)
+    return True
+
+
+def _known_network(network: str) -> None:
+    if network not in NETWORKS:
+        raise invalid("invalid_network", f"{network!r} is not a tokenization network; "
+                      f"networks: {', '.join(NETWORKS)}")
+
+
+def fee_of(ctx: Ctx, found: TokenizationIssuer, symbol: str, qty: Decimal) -> Decimal:
+    """The network's fee for a request of ``qty`` shares of ``symbol`` under the issuer's
+    schedule: the flat fee plus ``fee_bps`` of the notional at the last price, cents rounded
+    half up (no price: the flat fee)."""
+    price = market.price_at(ctx, symbol) if found.fee_bps else None
+    variable = cash_round(qty * price * found.fee_bps / 10_000) if price is not None else ZERO
+    return cash_round(found.fee_flat + variable)
+
+
+def _charge(ctx: Ctx, request: TokenizationRequest) -> None:
+    """The AP pays the request's fee (``FEE`` on its account) when the request completes."""
+    if request.fees > 0:
+        accounts.charge_fee(ctx, request.client_account_id, request.fees,
+                            f"tokenization {request.type} {request.id} fee",
+                            request.underlying_symbol)
 
 
 def _issuer_of_account(ctx: Ctx, account_id: str) -> TokenizationIssuer:

@@ -1,14 +1,16 @@
-"""Orders: validation, buying power, routing at the open, executions, cancel and expiry."""
+"""Orders: validation, buying power, routing at the open, stop triggers, opening-auction
+(``opg``) orders, executions, partner commissions, cancel, replace and expiry."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from custody_mock import faults, ledger, market
+from custody_mock import accounts, faults, ledger, market
 from custody_mock.amounts import ZERO, cash_round, places, price_round, qty_down, trade_amount
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError, invalid, not_found
@@ -26,6 +28,11 @@ class OrderRequest:
     limit_price: Decimal | None = None
     extended_hours: bool = False
     client_order_id: str | None = None
+    stop_price: Decimal | None = None
+    #: What the partner charges the end user (Alpaca's broker-partner commission): dollars per
+    #: order (``notional``), per share (``qty``) or basis points of the fill (``bps``).
+    commission: Decimal | None = None
+    commission_type: str | None = None
 
 
 # ----------------------------------------------------------------------------- submission
@@ -56,6 +63,8 @@ def submit(ctx: Ctx, account_id: str, request: OrderRequest) -> Order:
         account_id=account_id, client_order_id=client_order_id, symbol=asset.symbol,
         side=request.side, type=request.type, time_in_force=request.time_in_force,
         qty=request.qty, notional=request.notional, limit_price=request.limit_price,
+        stop_price=request.stop_price, commission=request.commission,
+        commission_type=(request.commission_type or "notional") if request.commission else None,
         extended_hours=request.extended_hours, status="accepted", filled_qty=ZERO,
         filled_notional=ZERO, created_at=now, updated_at=now, submitted_at=now,
     )
@@ -90,6 +99,8 @@ def submit(ctx: Ctx, account_id: str, request: OrderRequest) -> Order:
         order.partial_fill_ratio = Decimal(str(fault.params.get("ratio", "0.5")))
     if request.time_in_force == "day":
         order.session_date = market.session_for_new_order(ctx, extended=request.extended_hours)
+    elif request.time_in_force == "opg":
+        order.session_date = _next_opening(ctx)
     ctx.db.add(order)
     ctx.db.flush()
     if order.reject_when_routed is None:  # else it stays accepted until the next clock step
@@ -109,7 +120,9 @@ def _validate_shape(request: OrderRequest, *, fractionable: bool) -> None:
         raise invalid("qty_xor_notional", "give exactly one of qty and notional")
     for name, value, top in (("qty", request.qty, MAX_QTY), ("notional", request.notional,
                                                              MAX_NOTIONAL),
-                             ("limit_price", request.limit_price, MAX_PRICE)):
+                             ("limit_price", request.limit_price, MAX_PRICE),
+                             ("stop_price", request.stop_price, MAX_PRICE),
+                             ("commission", request.commission, MAX_NOTIONAL)):
         if value is not None and (not value.is_finite() or abs(value) > top):
             raise invalid(f"invalid_{name}", f"{name} must be a finite number up to {top}")
     if request.qty is not None:
@@ -131,17 +144,47 @@ def _validate_shape(request: OrderRequest, *, fractionable: bool) -> None:
             raise invalid("invalid_notional", "notional orders must be market day orders")
         if not fractionable:
             raise invalid("not_fractionable", f"{request.symbol} is not fractionable")
-    if request.type == "limit":
-        if request.limit_price is None or request.limit_price <= 0:
-            raise invalid("invalid_limit_price", "a limit order needs a positive limit_price")
-        allowed = 2 if request.limit_price >= 1 else 4
-        if places(request.limit_price) > allowed:
-            raise invalid("invalid_limit_price",
-                          f"limit_price takes at most {allowed} decimals at this price")
+    if request.type in ("limit", "stop_limit"):
+        _price_shape("limit_price", request.limit_price, request.type)
     elif request.limit_price is not None:
-        raise invalid("invalid_limit_price", "limit_price is only for limit orders")
+        raise invalid("invalid_limit_price", "limit_price is only for limit and stop limit "
+                      "orders")
+    if request.type in ("stop", "stop_limit"):
+        _price_shape("stop_price", request.stop_price, request.type)
+        if request.time_in_force not in ("day", "gtc"):
+            raise invalid("invalid_time_in_force", "stop orders are day or gtc orders")
+    elif request.stop_price is not None:
+        raise invalid("invalid_stop_price", "stop_price is only for stop and stop limit orders")
+    if request.time_in_force == "opg" and (request.type not in ("market", "limit")
+                                           or request.extended_hours):
+        raise invalid("invalid_time_in_force", "opg orders are market or limit orders of the "
+                      "regular session's opening auction")
+    if request.commission is not None:
+        if request.commission < 0 or places(request.commission) > 2:
+            raise invalid("invalid_commission", "commission is a non-negative amount with at "
+                          "most 2 decimals")
+        if request.commission_type not in (None, "notional", "qty", "bps"):
+            raise invalid("invalid_commission_type", "commission_type is notional, qty or bps")
     if request.extended_hours and (request.type != "limit" or request.time_in_force != "day"):
         raise invalid("invalid_extended_hours", "extended hours orders must be limit day orders")
+
+
+def _price_shape(name: str, price: Decimal | None, kind: str) -> None:
+    if price is None or price <= 0:
+        raise invalid(f"invalid_{name}", f"a {kind.replace('_', ' ')} order needs a positive "
+                      f"{name}")
+    allowed = 2 if price >= 1 else 4
+    if places(price) > allowed:
+        raise invalid(f"invalid_{name}", f"{name} takes at most {allowed} decimals at this price")
+
+
+def _next_opening(ctx: Ctx) -> dt.date:
+    """The session whose opening auction an ``opg`` order submitted now joins: today's when
+    the regular session has not opened yet, else the next session's."""
+    hours = ctx.calendar.session_hours(ctx.today)
+    if hours is not None and ctx.now < hours[0]:
+        return ctx.today
+    return ctx.calendar.next_trading_day(ctx.today + dt.timedelta(days=1))
 
 
 def _buy_reservation(ctx: Ctx, order: Order, asset: object, quote: Decimal) -> Decimal:
@@ -150,6 +193,9 @@ def _buy_reservation(ctx: Ctx, order: Order, asset: object, quote: Decimal) -> D
     assert order.qty is not None
     if order.limit_price is not None:
         return cash_round(order.qty * order.limit_price)
+    if order.stop_price is not None:   # a buy stop fills at or above its stop
+        worst = max(quote, order.stop_price)
+        return cash_round(order.qty * worst * (1 + ctx.settings.market_buy_buffer))
     worst = market.execution_price(asset, "buy", quote)  # type: ignore[arg-type]
     return cash_round(order.qty * worst * (1 + ctx.settings.market_buy_buffer))
 
@@ -220,6 +266,8 @@ def route(ctx: Ctx, order: Order) -> None:
     match(ctx, order)
     if order.time_in_force == "ioc" and order.status in OPEN_ORDER_STATUSES:
         _close(ctx, order, "canceled", "immediate or cancel: unfilled remainder canceled")
+    if order.time_in_force == "opg" and order.status in OPEN_ORDER_STATUSES:
+        _close(ctx, order, "canceled", "not filled in the opening auction")
 
 
 def step_all(ctx: Ctx) -> None:
@@ -235,6 +283,12 @@ def match(ctx: Ctx, order: Order) -> None:
     quote = market.price_at(ctx, order.symbol)
     if not asset.tradable or quote is None:
         return
+    if order.stop_price is not None and order.triggered_at is None:
+        # a buy stop triggers when the price reaches its stop from below, a sell stop from above
+        if (order.side == "buy" and quote < order.stop_price) or \
+                (order.side == "sell" and quote > order.stop_price):
+            return
+        order.triggered_at = ctx.now
     price = market.execution_price(asset, order.side, quote)
     if order.limit_price is not None and (
         (order.side == "buy" and price > order.limit_price)
@@ -293,6 +347,7 @@ def execute(ctx: Ctx, order: Order, account: Account, qty: Decimal, price: Decim
     if done:
         order.filled_at = ctx.now
         order.reserved_cash = order.reserved_qty = ZERO
+    _charge_commission(ctx, order, qty, amount, first=previous == 0)
     trade_date = ctx.today
     settle_date = ctx.calendar.settlement_date(trade_date)
     activity = ledger.post(
@@ -315,6 +370,90 @@ def execute(ctx: Ctx, order: Order, account: Account, qty: Decimal, price: Decim
     ctx.db.add(trade)
     ctx.db.flush()
     return trade
+
+
+def _charge_commission(ctx: Ctx, order: Order, qty: Decimal, amount: Decimal, *,
+                       first: bool) -> None:
+    """The partner's commission on a fill, charged to the account as ``FEE``: dollars once per
+    order (``notional``, at its first fill), per share filled (``qty``) or basis points of the
+    fill (``bps``), cents rounded half up."""
+    if not order.commission:
+        return
+    if order.commission_type == "qty":
+        fee = cash_round(order.commission * qty)
+    elif order.commission_type == "bps":
+        fee = cash_round(amount * order.commission / 10_000)
+    else:
+        fee = order.commission if first else ZERO
+    if fee > 0:
+        accounts.charge_fee(ctx, order.account_id, fee, f"commission on order {order.id}",
+                            order.symbol)
+        order.commission_charged = (order.commission_charged or ZERO) + fee
+
+
+def cancel_all(ctx: Ctx, account_id: str) -> list[Order]:
+    """Cancel every open order of the account (Alpaca's ``DELETE .../orders``)."""
+    ledger.account(ctx, account_id)
+    found = [o for o in open_orders(ctx) if o.account_id == account_id]
+    for order in found:
+        _close(ctx, order, "canceled", "canceled by the client (all orders)")
+    return found
+
+
+def replace(ctx: Ctx, order: Order, *, qty: Decimal | None, time_in_force: str | None,
+            limit_price: Decimal | None, stop_price: Decimal | None,
+            client_order_id: str | None) -> Order:
+    """Alpaca's order replacement: the open, unfilled order is ``replaced`` by a new order
+    with the changed fields (``replaces`` / ``replaced_by`` link the two), checked as a new
+    order is; a refused replacement leaves the old order as it was."""
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise invalid("order_not_replaceable", f"order {order.id} is {order.status}")
+    if order.filled_qty > 0:
+        raise invalid("order_partially_filled", f"order {order.id} is partially filled; "
+                      "cancel it and place a new one")
+    if qty is None and time_in_force is None and limit_price is None and stop_price is None:
+        raise invalid("nothing_to_replace", "give qty, time_in_force, limit_price or stop_price")
+    if order.notional is not None and qty is not None:
+        raise invalid("qty_xor_notional", "a notional order cannot be given a qty")
+    reserved = (order.reserved_cash, order.reserved_qty, order.status)
+    order.reserved_cash = order.reserved_qty = ZERO   # its reservation is free for the new one
+    order.status = "pending_replace"
+    try:
+        new = submit(ctx, order.account_id, OrderRequest(
+            symbol=order.symbol, side=order.side, type=order.type,
+            time_in_force=time_in_force or order.time_in_force,
+            qty=qty if qty is not None else order.qty, notional=order.notional,
+            limit_price=limit_price if limit_price is not None else order.limit_price,
+            stop_price=stop_price if stop_price is not None else order.stop_price,
+            extended_hours=order.extended_hours, client_order_id=client_order_id,
+            commission=order.commission, commission_type=order.commission_type))
+    except BrokerError:
+        order.reserved_cash, order.reserved_qty, order.status = reserved
+        raise
+    new.replaces = order.id
+    order.status, order.replaced_by, order.replaced_at = "replaced", new.id, ctx.now
+    order.status_reason, order.updated_at = f"replaced by order {new.id}", ctx.now
+    return new
+
+
+def close_position(ctx: Ctx, account_id: str, symbol: str, *, qty: Decimal | None,
+                   percentage: Decimal | None) -> Order:
+    """Liquidate all (or ``qty``, or ``percentage`` %) of a position by one market sell."""
+    ledger.account(ctx, account_id)
+    pos = ctx.db.get(ledger.Position, (account_id, symbol))
+    if pos is None or pos.qty <= 0:
+        raise not_found("position", symbol)
+    if qty is not None and percentage is not None:
+        raise invalid("qty_xor_percentage", "give qty or percentage, not both")
+    if percentage is not None:
+        if not 0 < percentage <= 100:
+            raise invalid("invalid_percentage", "percentage is above 0 and at most 100")
+        qty = qty_down(pos.qty * percentage / 100)
+    wanted = pos.qty if qty is None else qty
+    if wanted <= 0 or wanted > pos.qty:
+        raise invalid("invalid_qty", f"qty must be above 0 and at most the position, {pos.qty}")
+    return submit(ctx, account_id, OrderRequest(
+        symbol=symbol, side="sell", type="market", time_in_force="day", qty=wanted))
 
 
 def cancel(ctx: Ctx, order: Order) -> None:

@@ -32,6 +32,7 @@ from issuer.config import Settings, dev_key
 from issuer.db import make_engine
 from issuer.schema import downgrade_to_empty, upgrade
 from servicekit.calendar import NEW_YORK
+from servicekit.tokenization import DEVNET as DEVNET_NETWORK
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The issuer's name on the broker's tokenization network, and the participant's email there.
@@ -199,7 +200,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                                                   "email": AP_EMAIL})["id"]
     with BrokerClient(broker_url) as broker:   # the issuer on the tokenization network
         broker.set_tokenization_issuer(ITN_ISSUER, account_id=custody, base_url=issuer_url,
-                                       api_key=itn_key, networks=["anvil"])
+                                       api_key=itn_key, networks=[DEVNET_NETWORK])
         broker.link_tokenization(ap, ITN_ISSUER, AP_EMAIL)
     write_env(run_dir, issuer_url, keys, participant, ap_key, itn_key)
     env_file = shown(run_dir / "env")

@@ -28,6 +28,7 @@ from issuer.config import dev_key
 from issuer.units import raw_to_shares
 from issuer.voting import ballot
 from servicekit.calendar import NEW_YORK, SettlementCalendar
+from servicekit.tokenization import DEVNET as DEVNET_NETWORK
 
 D = Decimal
 ONE = 10**18
@@ -162,7 +163,7 @@ class Story:
         before = self.chain.balance("AAPL", self.w.ap)
         t0 = time.monotonic()
         request = self.ap_trading.tokenization_mint(   # with its own Trading API key pair
-            underlying_symbol="AAPL", qty=D(10), issuer="stockstack", network="anvil",
+            underlying_symbol="AAPL", qty=D(10), issuer="stockstack", network=DEVNET_NETWORK,
             wallet_address=self.w.ap)
         self.wait("the ITN mint", lambda: self.chain.balance("AAPL", self.w.ap) > before)
         minted = time.monotonic() - t0

@@ -19,6 +19,7 @@ from pydantic_settings import SettingsConfigDict
 
 from issuer.claims import DEV_CLAIM_KEY
 from servicekit.settings import ServiceSettings, metrics_host, metrics_port
+from servicekit.tokenization import DEVNET, NETWORKS, Network
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 #: The mock broker's default credentials.
@@ -117,8 +118,15 @@ class Settings(ServiceSettings):
                                 "instructs).")
     itn_issuer_name: str = Field("stockstack", description="The issuer's name on the "
                                                            "tokenization network.")
-    itn_network: str = Field("anvil", description="The network the issuer's tokens are on, as "
-                                                  "the tokenization network names it.")
+    itn_network: Network = Field(DEVNET, description="The network the issuer's tokens are on, "
+                                 "as the tokenization network names it: one of Alpaca's "
+                                 "`TokenizationNetwork` values (" + ", ".join(NETWORKS) + "); "
+                                 "a devnet is announced under one of them.")
+    itn_redeem_timeout: float = Field(
+        3600.0, gt=0, description="Seconds an ITN redemption waits for the broker to deliver "
+                                  "the shares before it goes to the operators' queue (status "
+                                  "`review`; it is still polled, and an operator may "
+                                  "force-complete it once its burn landed).")
     metrics_port: int = metrics_port(9800, "issuer", "ISSUER_")
     metrics_host: str = metrics_host()
     auth_failure_limit: int = Field(

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError
 
-from issuer import outbox, validation
+from issuer import itn_desk, outbox, validation
 from issuer.chain import ChainError
 from issuer.corporate import schedule
 from issuer.db import utcnow
@@ -22,7 +22,7 @@ from issuer.service import Issuer
 
 #: Actions that need a second approver, and the role that may approve them.
 SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creation": "admin",
-             "multiplier_change": "operator"}
+             "multiplier_change": "operator", **itn_desk.APPROVER}
 
 
 #: A request's address, checksummed, or 422 ``invalid_address`` (one rule, in validation).
@@ -213,6 +213,8 @@ def update_country(issuer: Issuer, db: Session, wallet: str, country: int, key: 
 def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
     p = approval.payload
     key = f"approval:{approval.id}"
+    if (tool := itn_desk.EXECUTORS.get(approval.action)) is not None:
+        return tool(issuer, db, approval)
     if approval.action == "multiplier_change":
         return schedule.on_decision(db, approval, approved=True)
     if approval.action == "creation":

@@ -28,7 +28,7 @@ POINTS = (
     # before the database knows, a burn on the node before its receipt
     "itn_mint.after_mint_sent", "itn_mint.after_callback", "itn_redeem.after_burn_sent",
     *(f"itn_mint.before_{s}" for s in ("minting", "minted", "completed")),
-    *(f"itn_redeem.before_{s}" for s in ("pending", "burning", "completed")),
+    *(f"itn_redeem.before_{s}" for s in ("pending", "review", "burning", "completed")),
     # shareholder meetings: between the stored tally and the broker's instruction, the
     # broker instructed before the database knows, and the status changes around them
     "meeting.before_instruction", "meeting.after_instruction",

@@ -303,6 +303,14 @@ class ItnRequest(Base):
     network: Mapped[str] = mapped_column(String(32))
     qty: Mapped[Decimal]
     wallet: Mapped[str] = mapped_column(String(42))
+    #: A mint's shares arrived in custody on this broker date (the network's journal; read
+    #: from the broker's request once, :func:`issuer.lifecycle.itn.arrived_on`).
+    arrived_on: Mapped[dt.date | None]
+    #: A redemption has waited for the broker since (after ``ISSUER_ITN_REDEEM_TIMEOUT`` it
+    #: goes to the operators' queue, status ``review``).
+    pending_since: Mapped[dt.datetime | None]
+    #: A redemption's raw units below the broker's 9 decimals: returned to the AP, not burned.
+    dust_raw: Mapped[str | None] = mapped_column(String(80))
     #: The request's payload as the broker sent it (a replay must match it).
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Raw units minted or burned, and the multiplier they were computed at.

@@ -110,10 +110,12 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
 def delivering_raw(db: Session, symbol: str) -> int:
     """Raw tokens in the redemption wallet whose shares the broker is delivering (or has
     delivered) over the tokenization network: the issuer holds them and burns them next, so
-    custody no longer backs them."""
-    return sum(int(raw or 0) for raw in db.scalars(select(ItnRequest.raw).where(
-        ItnRequest.symbol == symbol, ItnRequest.type == "redeem",
-        ItnRequest.status.in_(("pending", "burning")))))
+    custody no longer backs them (the dust below the broker's 9 decimals, which goes back to
+    the AP, stays backed)."""
+    return sum(int(raw or 0) - int(dust or 0) for raw, dust in db.execute(
+        select(ItnRequest.raw, ItnRequest.dust_raw).where(
+            ItnRequest.symbol == symbol, ItnRequest.type == "redeem",
+            ItnRequest.status.in_(("pending", "review", "burning")))))
 
 
 def _split_in_flight(db: Session, symbol: str) -> CorporateAction | None:

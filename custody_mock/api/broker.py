@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from custody_mock import accounts, activities, clock, journals, ledger, market, trading
+from custody_mock.amounts import ZERO
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import (
     account_out,
@@ -21,20 +22,23 @@ from custody_mock.api.views import (
     trading_account_out,
 )
 from custody_mock.errors import invalid, not_found
-from custody_mock.inputs import Day, DayOrTime, Timestamp
+from custody_mock.inputs import Day, DayOrTime, LimitPrice, OrderQty, Timestamp
 from custody_mock.journals import JournalRequest
 from custody_mock.models import Account, Activity, Announcement, Asset, Journal, Order
 from custody_mock.schemas import (
     AccountCreate,
     AccountOut,
     ActivityOut,
+    AllPositionsOut,
     AnnouncementOut,
     AssetOut,
+    CancelOrderOut,
     JournalCreate,
     JournalOut,
     MarketClockOut,
     OrderCreate,
     OrderOut,
+    OrderReplace,
     PositionOut,
     TradingAccountOut,
     TransferCreate,
@@ -86,6 +90,17 @@ def list_activities(
 
 
 # ----------------------------------------------------------------------------- accounts
+
+
+@router.get("/accounts/positions", response_model=AllPositionsOut, tags=["positions"])
+def all_positions(broker: BrokerDep) -> AllPositionsOut:
+    """Every account's open positions, keyed by account id (declared before
+    ``/accounts/{account_id}``)."""
+    with broker.transaction() as ctx:
+        held = sorted({p.account_id for p in ctx.db.scalars(select(ledger.Position).where(
+            ledger.Position.qty != ZERO))})
+        return AllPositionsOut(as_of=ctx.now, positions={
+            account: [p for p in positions_out(ctx, account) if p.qty != 0] for account in held})
 
 
 @router.post("/accounts", response_model=AccountOut, tags=["accounts"],
@@ -185,8 +200,31 @@ def create_order(account_id: str, body: OrderCreate, broker: BrokerDep) -> Order
             symbol=body.symbol.upper(), side=body.side, type=body.type,
             time_in_force=body.time_in_force, qty=body.qty, notional=body.notional,
             limit_price=body.limit_price, extended_hours=body.extended_hours,
-            client_order_id=body.client_order_id))
+            client_order_id=body.client_order_id, stop_price=body.stop_price,
+            commission=body.commission, commission_type=body.commission_type))
         return order_out(ctx, order)
+
+
+@router.delete(AccountPath + "/orders", status_code=207, response_model=list[CancelOrderOut],
+               tags=["orders"])
+def cancel_all_orders(account_id: str, broker: BrokerDep) -> list[CancelOrderOut]:
+    """Cancel every open order of the account: one entry per order, with its status."""
+    with broker.transaction() as ctx:
+        return [CancelOrderOut(id=o.id, status=200) for o in trading.cancel_all(ctx, account_id)]
+
+
+@router.patch(AccountPath + "/orders/{order_id}", response_model=OrderOut, tags=["orders"])
+def replace_order(account_id: str, order_id: str, body: OrderReplace,
+                  broker: BrokerDep) -> OrderOut:
+    """Replace an open, unfilled order: a new order with the changed fields (``replaces``),
+    the old one ``replaced`` (``replaced_by``); a refused replacement changes nothing."""
+    if body.trail is not None:
+        raise invalid("unsupported_order", "trailing stops are not supported by this broker")
+    with broker.transaction() as ctx:
+        new = trading.replace(ctx, trading.get(ctx, account_id, order_id), qty=body.qty,
+                              time_in_force=body.time_in_force, limit_price=body.limit_price,
+                              stop_price=body.stop_price, client_order_id=body.client_order_id)
+        return order_out(ctx, new)
 
 
 @router.get(AccountPath + "/orders", response_model=list[OrderOut], tags=["orders"])
@@ -257,6 +295,18 @@ def list_positions(account_id: str, broker: BrokerDep) -> list[PositionOut]:
     with broker.transaction() as ctx:
         ledger.account(ctx, account_id)
         return positions_out(ctx, account_id)
+
+
+@router.delete(AccountPath + "/positions/{symbol}", response_model=OrderOut,
+               tags=["positions"])
+def close_position(account_id: str, symbol: str, broker: BrokerDep,
+                   qty: OrderQty | None = None,
+                   percentage: LimitPrice | None = None) -> OrderOut:
+    """Liquidate the position (all of it, ``qty`` shares or ``percentage`` %) by one market
+    sell; its order."""
+    with broker.transaction() as ctx:
+        return order_out(ctx, trading.close_position(ctx, account_id, symbol.upper(), qty=qty,
+                                                     percentage=percentage))
 
 
 @router.get(AccountPath + "/positions/{symbol}", response_model=PositionOut, tags=["positions"])

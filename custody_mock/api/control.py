@@ -42,6 +42,7 @@ from custody_mock.schemas import (
     FaultCreate,
     FaultOut,
     FeeCreate,
+    InterestIn,
     PriceOut,
     PriceSet,
     TradingKeyOut,
@@ -200,6 +201,14 @@ def create_trading_key(account_id: str, broker: BrokerDep) -> TradingKeyOut:
     with broker.transaction() as ctx:
         row, secret = keys.create(ctx, account_id)
         return TradingKeyOut(key_id=row.key_id, secret=secret, account_id=row.account_id)
+
+
+@router.post("/accounts/{account_id}/interest", response_model=ActivityOut)
+def credit_interest(account_id: str, body: InterestIn, broker: BrokerDep) -> ActivityOut:
+    """Credit interest on the account's cash: an ``INT`` activity (Alpaca's sweep interest)."""
+    with broker.transaction() as ctx:
+        return ActivityOut.model_validate(accounts.credit_interest(
+            ctx, account_id, body.amount, body.description))
 
 
 @router.post("/accounts/{account_id}/fees", response_model=ActivityOut)

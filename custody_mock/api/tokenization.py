@@ -11,8 +11,9 @@ import httpx
 from fastapi import APIRouter, Depends, Header, Request
 
 from custody_mock import keys, ledger, tokenization
+from custody_mock.amounts import places
 from custody_mock.api.deps import BrokerDep, authenticate, authenticate_control
-from custody_mock.errors import BrokerError
+from custody_mock.errors import BrokerError, invalid
 from custody_mock.models import TokenizationRequest
 from custody_mock.schemas import (
     CallbackMintIn,
@@ -179,7 +180,9 @@ def set_issuer(name: str, body: TokenizationIssuerSet, broker: BrokerDep) -> Any
         row = tokenization.register_issuer(ctx, name=name, account_id=body.account_id,
                                            base_url=body.base_url, api_key=body.api_key,
                                            networks=body.networks)
-        row.assets = assets
+        if places(body.fee_flat) > 2:
+            raise invalid("invalid_fee", "fee_flat has more than 2 decimals")
+        row.assets, row.fee_flat, row.fee_bps = assets, body.fee_flat, body.fee_bps
         return TokenizationIssuerOut.model_validate(row)
 
 

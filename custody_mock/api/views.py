@@ -80,8 +80,11 @@ def order_out(ctx: Ctx, order: Order) -> OrderOut:
         asset_id=asset.id, symbol=order.symbol, qty=order.qty, notional=order.notional,
         filled_qty=order.filled_qty, filled_avg_price=order.filled_avg_price,
         order_type=order.type, type=order.type, side=order.side,
-        time_in_force=order.time_in_force, limit_price=order.limit_price, status=order.status,
-        extended_hours=order.extended_hours, status_reason=order.status_reason,
+        time_in_force=order.time_in_force, limit_price=order.limit_price,
+        stop_price=order.stop_price, status=order.status, extended_hours=order.extended_hours,
+        replaced_at=order.replaced_at, replaced_by=order.replaced_by, replaces=order.replaces,
+        commission=order.commission, commission_type=order.commission_type,
+        status_reason=order.status_reason,
     )
 
 

@@ -223,6 +223,30 @@ class ForcedTransferIn(Strict):
     amount: RawAmount
 
 
+TxHash = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$",
+                              description="A transaction hash: 0x and 64 hex digits.")]
+Reason = Annotated[str, Field(min_length=1, max_length=500,
+                              description="Why (kept in the approval and the audit trail).")]
+
+
+class ItnForceCompleteIn(Strict):
+    #: The deposit's burn, on chain.
+    tx_hash: TxHash
+    reason: Reason
+
+
+class ItnCloseIn(Strict):
+    reason: Reason
+
+
+class ItnExcessBurnIn(Strict):
+    #: The mint transaction the request did not count.
+    tx_hash: TxHash
+    #: Raw token units to burn from the request's wallet (at most what that transaction minted).
+    amount: RawAmount
+    reason: Reason
+
+
 class RecoveryIn(Strict):
     symbol: str
     lost_wallet: AddressText
@@ -550,6 +574,12 @@ class ItnRequestOut(Out):
     callback_attempts: int
     broker_status: str | None
     fees: Amount | None
+    #: A mint's shares arrived in custody on this broker date.
+    arrived_on: dt.date | None = None
+    #: A redemption has waited for the broker since (``review`` after the timeout).
+    pending_since: dt.datetime | None = None
+    #: A redemption's raw units below the broker's 9 decimals, returned to the AP.
+    dust_raw: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -297,7 +297,8 @@ class FakeBroker:
             raise BrokerRejected(404, "not_found", tokenization_request_id, {})
         if found.status == "completed" and found.tx_hash != tx_hash:
             raise BrokerRejected(409, "tx_hash_mismatch", found.tx_hash, {})
-        done = found.model_copy(update={"status": "completed", "tx_hash": tx_hash})
+        done = found.model_copy(update={"status": "completed", "tx_hash": tx_hash,
+                                         "updated_at": self.now})
         self.tokenizations[tokenization_request_id] = done
         return done
 
@@ -311,7 +312,8 @@ class FakeBroker:
         request = TokenizationRequest(
             tokenization_request_id=self._id("tokenization"), type="redeem", status="pending",
             underlying_symbol=underlying_symbol, token_symbol=token_symbol, qty=qty,
-            network=network, wallet_address=wallet_address, issuer_request_id=issuer_request_id)
+            network=network, wallet_address=wallet_address, issuer_request_id=issuer_request_id,
+            created_at=self.now, updated_at=self.now)
         self.tokenizations[request.tokenization_request_id] = request
         return request
 

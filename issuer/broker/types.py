@@ -193,6 +193,9 @@ class TokenizationRequest(BrokerModel):
     fees: Decimal = Decimal(0)
     issuer_request_id: str | None = None
     status_reason: str | None = None
+    created_at: dt.datetime | None = None
+    #: For a mint not reported yet: when the network journaled the shares.
+    updated_at: dt.datetime | None = None
 
     @field_validator("tx_hash", mode="before")
     @classmethod

@@ -94,16 +94,15 @@ def _record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
     db.flush()
     reinvest = action.payout == "reinvest"
     owed_creations = Decimal(0)
-    for creation_id, qty in found.creations.items():
-        earlier = entitlement.creation_entitlement(db, creation_id)
-        if earlier is not None and earlier.raw:
-            shares = units.raw_to_shares(int(earlier.raw), m0)
+    for creation_id, (kind, qty) in found.minting().items():
+        if (earlier := entitlement.token_like(db, creation_id)) is not None:
+            shares = units.raw_to_shares(earlier[0], m0)
             raw = None
         else:
             shares = qty
             # the raw tokens its shares are worth at M0, rounded down once
             raw = str(units.shares_to_raw(qty, m0)) if reinvest else None
-        db.add(DividendEntitlement(action_id=action.id, kind="creation",
+        db.add(DividendEntitlement(action_id=action.id, kind=kind,
                                    lifecycle_id=creation_id, qty=shares, raw=raw))
         owed_creations += shares
     for redemption_id, qty in found.redemptions.items():

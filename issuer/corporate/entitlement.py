@@ -5,10 +5,12 @@ date. Those shares back three kinds of owner, and each gets the dividend of its 
 
 - **tokens** alive at the record snapshot (raw supply R at M0: E = R * M0 shares);
 - **creations not yet minted** whose shares had settled by the end of the record date (bought
-  before the ex-date). Their creator is owed the dividend: with a reinvested dividend those
-  shares mint in pre-dividend units, ``raw = floor(qty * 10^36 / M0)``, so the new multiplier
-  gives them their part as it does to every token; with a stablecoin dividend the creator's
-  wallet gets a claim. Shares bought on or after the ex-date settle after the record date: they
+  before the ex-date), and **tokenization-network (ITN) mints not minted yet** whose shares the
+  network journaled into custody by then (they arrive settled, out of the AP's position).
+  Their creator is owed the dividend: with a reinvested dividend those shares mint in
+  pre-dividend units, ``raw = floor(qty * 10^36 / M0)``, so the new multiplier gives them
+  their part as it does to every token; with a stablecoin dividend the creator's wallet gets a
+  claim. Shares bought on or after the ex-date settle after the record date: they
   earned nothing and mint at the multiplier of the mint;
 - **redemptions whose tokens are burned** while their shares are still in the settled position
   at the end of the record date (sold on or after the ex-date, so the sale settled after it, or
@@ -31,12 +33,16 @@ from sqlalchemy.orm import Session
 
 from issuer import units
 from issuer.broker.types import Execution
-from issuer.models import CorporateAction, Creation, DividendEntitlement, Redemption
+from issuer.models import CorporateAction, Creation, DividendEntitlement, ItnRequest, Redemption
 from issuer.service import Issuer
 from issuer.units import ONE
 
 #: Creations whose shares may be in custody and whose tokens are not minted yet.
 UNMINTED = ("ordered", "filled", "settled", "attesting", "minting", "halted")
+#: ITN mints whose shares were journaled into custody and whose tokens are not minted yet.
+ITN_UNMINTED = ("confirmed", "minting", "halted")
+#: Entitlement kinds of a lifecycle whose tokens are minted later (a claim or pre-dividend raw).
+MINTING_KINDS = ("creation", "itn_mint")
 #: Redemptions whose tokens are burned (their shares may still be in custody).
 BURNED = ("burned", "ordered", "filled", "settled", "paying", "paused", "halted", "completed")
 #: How long after its last update a completed redemption can still have had shares in custody
@@ -51,10 +57,18 @@ class InFlight:
 
     creations: dict[str, Decimal] = field(default_factory=dict)
     redemptions: dict[str, Decimal] = field(default_factory=dict)
+    #: ITN mint request id -> the shares the network journaled in.
+    itn_mints: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def creation_shares(self) -> Decimal:
-        return sum(self.creations.values(), Decimal(0))
+        return sum(self.creations.values(), Decimal(0)) + sum(self.itn_mints.values(),
+                                                              Decimal(0))
+
+    def minting(self) -> dict[str, tuple[str, Decimal]]:
+        """Every lifecycle whose tokens are still to be minted: id -> (kind, shares)."""
+        return {**{i: ("creation", q) for i, q in self.creations.items()},
+                **{i: ("itn_mint", q) for i, q in self.itn_mints.items()}}
 
     @property
     def redemption_shares(self) -> Decimal:
@@ -82,6 +96,13 @@ def in_flight(issuer: Issuer, db: Session, symbol: str, *, by: dt.date | None) -
                   Decimal(0))
         if qty > 0:
             found.creations[creation.id] = qty
+    for row in db.scalars(select(ItnRequest).where(
+            ItnRequest.symbol == symbol, ItnRequest.type == "mint",
+            ItnRequest.status.in_(ITN_UNMINTED), ItnRequest.tx_hash.is_(None))
+            .order_by(ItnRequest.created_at, ItnRequest.id)):
+        arrived = arrived_on(issuer, row)
+        if by is None or (arrived is not None and arrived <= by):
+            found.itn_mints[row.id] = row.qty
     since = units.start_of(by) - RECENT if by is not None else None
     query = select(Redemption).where(Redemption.symbol == symbol,
                                      Redemption.status.in_(BURNED),
@@ -95,6 +116,18 @@ def in_flight(issuer: Issuer, db: Session, symbol: str, *, by: dt.date | None) -
         if qty > 0:
             found.redemptions[redemption.id] = qty
     return found
+
+
+def arrived_on(issuer: Issuer, row: ItnRequest) -> dt.date | None:
+    """The broker date the network journaled an ITN mint's shares into custody, read from the
+    broker's request once and kept on the row (None while the broker does not say)."""
+    if row.arrived_on is None and row.tokenization_request_id is not None:
+        found = issuer.broker.tokenization_request(
+            issuer.settings.broker_account_id, tokenization_request_id=row.tokenization_request_id)
+        moment = None if found is None else (found.updated_at or found.created_at)
+        if moment is not None:
+            row.arrived_on = units.broker_date(moment)
+    return row.arrived_on
 
 
 def _still_in_custody(issuer: Issuer, redemption: Redemption, by: dt.date | None) -> Decimal:
@@ -121,11 +154,25 @@ def entitlements(db: Session, action_id: str, kind: str | None = None
 
 
 def creation_entitlement(db: Session, creation_id: str) -> DividendEntitlement | None:
-    """The first reinvested dividend the creation's shares earned (its shares are token-like
-    from then on: later dividends count them through that raw amount)."""
+    """The first reinvested dividend the shares of a creation (or ITN mint) not minted yet
+    earned (they are token-like from then on: later dividends count them through that raw
+    amount)."""
     return db.scalar(select(DividendEntitlement).where(
-        DividendEntitlement.kind == "creation", DividendEntitlement.lifecycle_id == creation_id,
+        DividendEntitlement.kind.in_(MINTING_KINDS),
+        DividendEntitlement.lifecycle_id == creation_id,
         DividendEntitlement.raw.is_not(None)).order_by(DividendEntitlement.id).limit(1))
+
+
+def token_like(db: Session, lifecycle_id: str) -> tuple[int, Decimal] | None:
+    """Raw units already fixed for shares not minted yet, and the shares they stand for: the
+    first reinvested dividend they earned, or an ITN mint's raw amount fixed before it was
+    minted. Such shares count through their raw amount at every later dividend."""
+    if (first := creation_entitlement(db, lifecycle_id)) is not None and first.raw:
+        return int(first.raw), first.qty
+    row = db.get(ItnRequest, lifecycle_id)
+    if row is not None and row.raw is not None:
+        return int(row.raw), row.qty
+    return None
 
 
 def cash_share(net: Decimal, qty: Decimal, paid_on: Decimal) -> Decimal:
@@ -161,11 +208,10 @@ class Obligations:
 def obligations(issuer: Issuer, db: Session, symbol: str) -> Obligations:
     now = in_flight(issuer, db, symbol, by=None)
     owed_raw, face = 0, now.redemption_shares
-    for creation_id, qty in now.creations.items():
-        first = creation_entitlement(db, creation_id)
-        if first is not None and first.raw:
-            owed_raw += int(first.raw)
-            face += max(Decimal(0), qty - first.qty)
+    for creation_id, (_, qty) in now.minting().items():
+        if (fixed := token_like(db, creation_id)) is not None:
+            owed_raw += fixed[0]
+            face += max(Decimal(0), qty - fixed[1])
         else:
             face += qty
     return Obligations(owed_raw=owed_raw, face_shares=face)

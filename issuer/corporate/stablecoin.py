@@ -44,7 +44,14 @@ from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.schedule import key, reference
 from issuer.deposits import UNBURNED, deposit_event
 from issuer.lifecycle.common import chain_step, move, note
-from issuer.models import ChainTx, CorporateAction, Creation, DividendClaim, Redemption
+from issuer.models import (
+    ChainTx,
+    CorporateAction,
+    Creation,
+    DividendClaim,
+    ItnRequest,
+    Redemption,
+)
 from issuer.service import Issuer
 
 
@@ -97,10 +104,12 @@ def _amounts(db: Session, action: CorporateAction, raw: dict[str, int],
     m0 = int(action.m0)
     amounts = {w: int(net_units * Fraction(r * m0, units.ONE * units.ONE) / paid_on)
                for w, r in raw.items()}
-    for owed in entitlement.entitlements(db, action.id, "creation"):
-        creation = db.get(Creation, owed.lifecycle_id)
-        assert creation is not None
-        wallet = checksum(creation.wallet)
+    for owed in entitlement.entitlements(db, action.id):
+        if owed.kind not in entitlement.MINTING_KINDS:
+            continue
+        minting = db.get(Creation if owed.kind == "creation" else ItnRequest, owed.lifecycle_id)
+        assert minting is not None
+        wallet = checksum(minting.wallet)
         owed.amount = Decimal(int(net_units * Fraction(owed.qty) / paid_on))
         amounts[wallet] = amounts.get(wallet, 0) + int(owed.amount)
         raw[wallet] = raw.get(wallet, 0) + units.shares_to_raw(owed.qty, m0)

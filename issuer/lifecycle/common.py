@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from fractions import Fraction
 from typing import Any
 
@@ -92,6 +93,28 @@ def _kind(row: Lifecycle) -> str:
     if isinstance(row, Meeting):
         return "meeting"
     return "creation" if isinstance(row, Creation) else "redemption"
+
+
+def supply_claim(issuer: Issuer, symbol: str) -> AbstractContextManager[bool]:
+    """The claim a worker holds while it attests custody and mints ``symbol`` (steps and
+    batches alike): one worker at a time, so no worker attests from its view of the broker
+    between another's attestation and its mint (issue 25, item 18). Not waited for: a row whose
+    claim another worker holds waits for the next pass."""
+    return issuer.claims.claim(f"supply:{symbol}")
+
+
+def dispatch_supply(steps: dict[str, Any], supply: tuple[str, ...], issuer: Issuer,
+                    db: Session, row: Any) -> None:
+    """:func:`dispatch`, with the steps in ``supply`` (those that attest or mint) run under the
+    symbol's :func:`supply_claim`."""
+    if row.status not in supply:
+        dispatch(steps, issuer, db, row)
+        return
+    with supply_claim(issuer, row.symbol) as held:
+        if not held:
+            note(row, f"waiting: another worker attests and mints {row.symbol}")
+            return
+        dispatch(steps, issuer, db, row)
 
 
 def chain_step(issuer: Issuer, db: Session, key: str, role: str,

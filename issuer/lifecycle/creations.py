@@ -54,11 +54,12 @@ from issuer.lifecycle.common import (
     RESERVE_ROUNDS,
     attest,
     chain_step,
-    dispatch,
+    dispatch_supply,
     move,
     note,
     reserve_refusal,
     settles_on,
+    supply_claim,
 )
 from issuer.models import ChainTx, Creation, Participant
 from issuer.reserves import check_invariant, open_halt, reconcile
@@ -72,7 +73,11 @@ def order_id_for(creation: Creation) -> str:
 
 def step(issuer: Issuer, db: Session, creation: Creation) -> None:
     """Advance one creation by at most one step (safe to call again at any point)."""
-    dispatch(_STEPS, issuer, db, creation)
+    dispatch_supply(_STEPS, SUPPLY_STEPS, issuer, db, creation)
+
+
+#: The steps that attest custody and mint: under the symbol's supply claim.
+SUPPLY_STEPS = ("settled", "attesting", "minting")
 
 
 def _requested(issuer: Issuer, db: Session, creation: Creation) -> None:
@@ -346,7 +351,11 @@ def mint_batches(issuer: Issuer) -> None:
             Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting")))))
     for batch in batches:
         with issuer.session() as db:
-            _advance_batch(issuer, db, batch)
+            symbol = db.scalar(select(Creation.symbol).where(Creation.mint_batch == batch)
+                               .limit(1))
+            with supply_claim(issuer, str(symbol)) as held:
+                if held:
+                    _advance_batch(issuer, db, batch)
 
 
 def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:

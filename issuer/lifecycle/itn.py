@@ -4,14 +4,16 @@ is persisted and safe to run again after a crash.
 mint:   created -> confirmed -> minting -> minted -> completed
 - ``created``: waits for the broker's journal confirmation (:mod:`issuer.itn`).
 - ``confirmed``: waits while a corporate action holds mints, the symbol is halted or the token
-  paused; then fixes the raw amount once (the shares at the multiplier of the moment, rounded
-  down), attests custody (``attest:itn:<id>``: the shares arrived settled, out of the AP's
-  position) and mints to the AP's wallet (``mint:itn:<tokenization request id>``: the outbox
+  paused; then fixes the raw amount once (:func:`fix_raw`: the shares at the multiplier of the
+  moment, rounded down; shares custody held at a dividend's record date mint in pre-dividend
+  units, so the AP gets the dividend they earned, as a creation's creator does), attests
+  custody (``attest:itn:<id>``: the shares arrived settled, out of the AP's position) and
+  mints to the AP's wallet (``mint:itn:<tokenization request id>``: the outbox
   finds a mint already on chain by its key before anything new is signed).
 - ``minted``: calls ``callback/mint`` with the transaction hash, at least once, until the broker
   acknowledges it; then ``completed``.
 
-redeem: detected -> pending -> burning -> completed, or rejected
+redeem: detected -> pending [-> review] -> burning -> completed, or rejected
 - ``detected`` (a deposit into the redemption wallet from a linked participant, at the
   indexer's confirmation depth, :mod:`issuer.deposits`): waits while a corporate action holds
   burns (as a cash redemption does), then fixes the quantity once (the deposit's raw units at
@@ -20,11 +22,17 @@ redeem: detected -> pending -> burning -> completed, or rejected
   keeps one request per id).
 - ``pending``: polls the broker's request until ``completed`` (burn) or ``rejected`` (the
   tokens stay in the redemption wallet, reported in the audit log).
-- ``burning``: burns the deposit's raw units from the redemption wallet
-  (``burn:itn:<id>``); ``completed``.
+- ``review``: still pending after ``ISSUER_ITN_REDEEM_TIMEOUT``: the operators' queue; polled
+  as ``pending`` is (:mod:`issuer.itn_desk` has the tools for what an operator finds there).
+- ``burning``: burns the deposit's raw units from the redemption wallet (``burn:itn:<id>``),
+  less the dust below the broker's 9 decimals, which goes back to the AP's wallet
+  (``dust:itn:<id>``, a forced transfer by the supply agent); ``completed``.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,27 +40,35 @@ from sqlalchemy.orm import Session
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
 from issuer.chain import ChainError
-from issuer.corporate.window import mint_burn_blocker
+from issuer.corporate import entitlement
+from issuer.corporate.window import mint_burn_blocker, split_ratios
+from issuer.db import utcnow
 from issuer.lifecycle.common import (
     ATTESTATION_WAITS,
     RESERVE_ROUNDS,
     attest,
     chain_step,
-    dispatch,
+    dispatch_supply,
     move,
     note,
     reserve_refusal,
+    supply_claim,
 )
 from issuer.models import ChainTx, ItnRequest, new_id
 from issuer.reserves import check_invariant, open_halt
 from issuer.service import Issuer
 from issuer.units import raw_to_shares, shares_to_raw
 
-OPEN = ("created", "confirmed", "minting", "minted", "detected", "pending", "burning")
+OPEN = ("created", "confirmed", "minting", "minted", "detected", "pending", "review",
+        "burning")
 
 
 def step(issuer: Issuer, db: Session, row: ItnRequest) -> None:
-    dispatch(_STEPS, issuer, db, row)
+    dispatch_supply(_STEPS, SUPPLY_STEPS, issuer, db, row)
+
+
+#: The steps that attest custody and mint: under the symbol's supply claim.
+SUPPLY_STEPS = ("confirmed", "minting")
 
 
 def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
@@ -62,8 +78,7 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         note(row, f"waiting: {blocker}")
         return
     if row.raw is None:
-        multiplier = issuer.chain.multiplier(row.symbol)
-        row.multiplier, row.raw = str(multiplier), str(shares_to_raw(row.qty, multiplier))
+        fix_raw(issuer, db, row, issuer.chain.multiplier(row.symbol))
         db.commit()
     result = attest(issuer, db, row.symbol, _round_key(f"attest:itn:{row.id}", row))
     if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
@@ -78,6 +93,23 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     if row.status != "minting":
         move(db, row, "minting")
     _minting(issuer, db, row)
+
+
+def fix_raw(issuer: Issuer, db: Session, row: ItnRequest, multiplier: int) -> None:
+    """The raw units to mint, as a creation's (:func:`issuer.lifecycle.creations._fix_mint`):
+    the shares in today's share units (every split the broker processed since they arrived),
+    at ``multiplier``, rounded down. Shares that earned a reinvested dividend while waiting
+    (custody held them at its record date) mint in that dividend's pre-dividend units instead,
+    so the new multiplier gives the AP its dividend."""
+    shares, token_like = row.qty, 0
+    if (earned := entitlement.creation_entitlement(db, row.id)) is not None:
+        assert earned.raw is not None
+        shares, token_like = max(Decimal(0), shares - earned.qty), int(earned.raw)
+    arrived = entitlement.arrived_on(issuer, row)
+    since = None if arrived is None else arrived + dt.timedelta(days=1)
+    for ratio in split_ratios(db, row.symbol, since):
+        shares = units.after_split(shares, ratio)
+    row.multiplier, row.raw = str(multiplier), str(token_like + shares_to_raw(shares, multiplier))
 
 
 def _mint_blocker(issuer: Issuer, db: Session, symbol: str, *, fixed: bool) -> str | None:
@@ -126,7 +158,7 @@ def _minted(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         move(db, row, "halted", f"callback/mint refused: {exc.code}: {exc.detail}")
         return
     crashpoints.reach("itn_mint.after_callback")
-    row.callback_acknowledged, row.broker_status = True, answer.status
+    row.callback_acknowledged, row.broker_status, row.fees = True, answer.status, answer.fees
     move(db, row, "completed", tx=row.tx_hash)
 
 
@@ -140,10 +172,8 @@ def _detected(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         if (blocker := mint_burn_blocker(issuer, db, row.symbol)) is not None:
             note(row, f"waiting: {blocker}")
             return
-        multiplier = issuer.chain.multiplier(row.symbol)
-        if row.raw is not None and row.multiplier != str(multiplier):
-            row.multiplier = str(multiplier)
-            row.qty = units.broker_qty_down(raw_to_shares(int(row.raw), multiplier))
+        if row.raw is not None:
+            _fix_redeemed(row, issuer.chain.multiplier(row.symbol))
         db.commit()   # the quantity asked for is fixed before the first call
     row.callback_attempts += 1
     try:
@@ -158,10 +188,27 @@ def _detected(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         return
     row.tokenization_request_id, row.callback_acknowledged = answer.tokenization_request_id, True
     row.broker_status, row.fees = answer.status, answer.fees
+    row.pending_since = utcnow()
     move(db, row, "pending")
 
 
+def _fix_redeemed(row: ItnRequest, multiplier: int) -> None:
+    """The shares a deposit of ``row.raw`` asks the broker for (rounded down to its 9
+    decimals) and the raw dust below them, which goes back to the AP instead of being burned:
+    the burn takes the raw the delivered shares are worth, rounded up, so custody never holds
+    less than the supply is worth; the rest was worth less than a broker unit."""
+    raw = int(row.raw or 0)
+    row.multiplier = str(multiplier)
+    row.qty = units.broker_qty_down(raw_to_shares(raw, multiplier))
+    row.dust_raw = str(raw - shares_to_raw(row.qty, multiplier, up=True))
+
+
 def _pending(issuer: Issuer, db: Session, row: ItnRequest) -> None:
+    """``pending`` and ``review`` (the operators' queue, after ``ISSUER_ITN_REDEEM_TIMEOUT``):
+    polls the broker's request; an operator may force-complete a redemption in review whose
+    burn landed (:mod:`issuer.itn_desk`)."""
+    if row.pending_since is None:
+        row.pending_since = utcnow()
     account = issuer.settings.broker_account_id
     found = issuer.broker.tokenization_request(account, issuer_request_id=row.issuer_request_id)
     if found is None and row.tokenization_request_id is not None:
@@ -169,7 +216,7 @@ def _pending(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         found = issuer.broker.tokenization_request(
             account, tokenization_request_id=row.tokenization_request_id)
     if found is None:
-        note(row, "waiting: the broker does not find the request yet")
+        _waiting(issuer, db, row, "waiting: the broker does not find the request yet")
         return
     row.broker_status = found.status
     if found.status == "rejected":
@@ -178,12 +225,30 @@ def _pending(issuer: Issuer, db: Session, row: ItnRequest) -> None:
              "wallet")
         return
     if found.status != "completed":
-        note(row, f"waiting: broker request {found.status}, transfer "
-             f"{found.transfer_status or 'not started'}")
+        _waiting(issuer, db, row, f"waiting: broker request {found.status}, transfer "
+                 f"{found.transfer_status or 'not started'}")
         return
     move(db, row, "burning")
     check_invariant(issuer, db, row.symbol)   # the shares left custody: their tokens are out
     _burning(issuer, db, row)
+
+
+def _waiting(issuer: Issuer, db: Session, row: ItnRequest, reason: str) -> None:
+    """Still waiting for the broker: past the timeout, a pending redemption goes to the
+    operators' queue (``review``), where it is still polled."""
+    waited = (utcnow() - row.pending_since).total_seconds() if row.pending_since else 0.0
+    if row.status == "pending" and waited > issuer.settings.itn_redeem_timeout:
+        move(db, row, "review", f"the broker has not delivered the shares in {int(waited)} s "
+             f"(ISSUER_ITN_REDEEM_TIMEOUT {issuer.settings.itn_redeem_timeout:g} s): in the "
+             f"operators' queue; still polled ({reason})")
+        return
+    if row.status == "pending":   # in review, the reason it went there stays
+        note(row, reason)
+
+
+def burn_raw(row: ItnRequest) -> int:
+    """The raw units a redemption burns: its deposit less the dust returned to the AP."""
+    return int(row.raw or 0) - int(row.dust_raw or 0)
 
 
 def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
@@ -191,14 +256,25 @@ def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     token = issuer.chain.stock(row.symbol).token
     wallet = issuer.settings.redemption_wallet
     result = chain_step(issuer, db, f"burn:itn:{row.id}", "supply",
-                        lambda: token.functions.burn(wallet, int(row.raw or 0)))
+                        lambda: token.functions.burn(wallet, burn_raw(row)))
     if _failed(db, row, result):
         return
     assert isinstance(result, ChainTx)
     if result.status != "mined":
         note(row, "waiting: the burn is not mined yet")
         return
-    move(db, row, "completed", burn_tx=result.tx_hash, block=result.block_number)
+    burned = result
+    if (dust := int(row.dust_raw or 0)) > 0:
+        returned = chain_step(issuer, db, f"dust:itn:{row.id}", "supply",
+                              lambda: token.functions.forcedTransfer(wallet, row.wallet, dust))
+        if _failed(db, row, returned):
+            return
+        assert isinstance(returned, ChainTx)
+        if returned.status != "mined":
+            note(row, f"waiting: {dust} raw of dust are being returned to {row.wallet}")
+            return
+    move(db, row, "completed", burn_tx=burned.tx_hash, block=burned.block_number,
+         dust_returned=row.dust_raw)
     check_invariant(issuer, db, row.symbol)
 
 
@@ -234,7 +310,11 @@ def mint_batches(issuer: Issuer) -> None:
             ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting")))
     for batch in batches:
         with issuer.session() as db:
-            _advance_batch(issuer, db, batch)
+            symbol = db.scalar(select(ItnRequest.symbol).where(ItnRequest.mint_batch == batch)
+                               .limit(1))
+            with supply_claim(issuer, str(symbol)) as held:
+                if held:
+                    _advance_batch(issuer, db, batch)
 
 
 def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
@@ -248,8 +328,8 @@ def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
         return False
     batch, multiplier = new_id(), issuer.chain.multiplier(symbol)
     for row in ready:
-        row.mint_batch, row.multiplier = batch, str(multiplier)
-        row.raw = str(shares_to_raw(row.qty, multiplier))
+        row.mint_batch = batch
+        fix_raw(issuer, db, row, multiplier)
         move(db, row, "minting", f"mint batch {batch} of {len(ready)}")
     db.commit()
     return True
@@ -304,5 +384,6 @@ _STEPS = {
     "minted": _minted,
     "detected": _detected,
     "pending": _pending,
+    "review": _pending,
     "burning": _burning,
 }

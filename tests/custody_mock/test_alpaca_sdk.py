@@ -35,17 +35,25 @@ from alpaca.broker.requests import (
     GetTransfersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    StopLimitOrderRequest,
     StopOrderRequest,
+    TrailingStopOrderRequest,
 )
 from alpaca.common.exceptions import APIError
 from alpaca.trading.enums import (
     ActivityType,
     CorporateActionType,
     OrderSide,
+    OrderStatus,
     QueryOrderStatus,
     TimeInForce,
 )
-from alpaca.trading.requests import GetCorporateAnnouncementsRequest, GetOrdersRequest
+from alpaca.trading.requests import (
+    ClosePositionRequest,
+    GetCorporateAnnouncementsRequest,
+    GetOrdersRequest,
+    ReplaceOrderRequest,
+)
 
 from tests.custody_mock.conftest import START, D, open_funded
 
@@ -156,13 +164,116 @@ def test_orders_are_found_and_filtered_as_asked(sdk, broker):
 def test_an_order_the_broker_does_not_execute_is_refused_with_alpacas_message(sdk, broker):
     account = funded_by_sdk(sdk)
     with pytest.raises(APIError) as refused:
-        sdk.submit_order_for_account(account, StopOrderRequest(
+        sdk.submit_order_for_account(account, TrailingStopOrderRequest(
             symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.DAY,
-            stop_price=210))
+            trail_percent=2))
     assert refused.value.status_code == 422
-    assert "stop" in refused.value.message
+    assert "trailing" in refused.value.message
     assert sdk.get_orders_for_account(account, GetOrdersRequest(
         status=QueryOrderStatus.ALL)) == []
+
+
+# ------------------------------------------- issue 25, item 8: the calls the mock refused
+
+
+def test_a_stop_order_waits_for_its_stop_then_fills_and_a_stop_limit_keeps_its_limit(sdk,
+                                                                                   broker):
+    account = funded_by_sdk(sdk)
+    stop = sdk.submit_order_for_account(account, StopOrderRequest(
+        symbol="AAPL", qty=2, side=OrderSide.BUY, time_in_force=TimeInForce.GTC,
+        stop_price=210))
+    capped = sdk.submit_order_for_account(account, StopLimitOrderRequest(
+        symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.GTC,
+        stop_price=205, limit_price=206))
+    assert (stop.status, D(stop.stop_price)) == (OrderStatus.NEW, D(210))
+    broker.set_price("AAPL", D("211.00"))
+    broker.advance(minutes=1)
+    stop = sdk.get_order_for_account_by_id(account, stop.id)
+    assert stop.status == OrderStatus.FILLED and D(stop.filled_avg_price) >= D(211)
+    # the stop limit triggered at 205 but 211 is above its limit: it waits, unfilled
+    assert sdk.get_order_for_account_by_id(account, capped.id).status == OrderStatus.NEW
+    broker.set_price("AAPL", D("206.00"))
+    broker.advance(minutes=1)
+    assert sdk.get_order_for_account_by_id(account, capped.id).status == OrderStatus.FILLED
+
+
+def test_an_opening_auction_order_fills_at_the_next_open_only(sdk, broker):
+    account = funded_by_sdk(sdk)
+    opg = sdk.submit_order_for_account(account, MarketOrderRequest(
+        symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.OPG))
+    broker.advance(minutes=5)                          # the session is open: not today's auction
+    assert sdk.get_order_for_account_by_id(account, opg.id).status == OrderStatus.ACCEPTED
+    broker.end_of_day()                                # the next open
+    assert sdk.get_order_for_account_by_id(account, opg.id).status == OrderStatus.FILLED
+    late = sdk.submit_order_for_account(account, LimitOrderRequest(
+        symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.OPG,
+        limit_price=100))
+    broker.end_of_day()                                # not filled in the auction: canceled
+    assert sdk.get_order_for_account_by_id(account, late.id).status == OrderStatus.CANCELED
+
+
+def test_replace_an_order_and_cancel_all_orders(sdk, broker):
+    account = funded_by_sdk(sdk)
+    low = sdk.submit_order_for_account(account, LimitOrderRequest(
+        symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.GTC,
+        limit_price=50))
+    new = sdk.replace_order_for_account_by_id(account, low.id, ReplaceOrderRequest(
+        qty=2, limit_price=60))
+    assert (str(new.replaces), D(new.qty), D(new.limit_price)) == (str(low.id), D(2), D(60))
+    old = sdk.get_order_for_account_by_id(account, low.id)
+    assert (old.status, str(old.replaced_by)) == (OrderStatus.REPLACED, str(new.id))
+    with pytest.raises(APIError) as refused:              # replaced: no longer open
+        sdk.replace_order_for_account_by_id(account, low.id, ReplaceOrderRequest(qty=3))
+    assert refused.value.status_code == 422
+    with pytest.raises(APIError) as refused:              # more than the buying power: as it was
+        sdk.replace_order_for_account_by_id(account, new.id, ReplaceOrderRequest(qty=10_000))
+    assert refused.value.status_code == 403
+    assert sdk.get_order_for_account_by_id(account, new.id).status == OrderStatus.NEW
+    other = sdk.submit_order_for_account(account, LimitOrderRequest(
+        symbol="NVDA", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.GTC,
+        limit_price=10))
+    answers = sdk.cancel_orders_for_account(account)
+    assert sorted((str(a.id), a.status) for a in answers) == sorted(
+        [(str(new.id), 200), (str(other.id), 200)])
+    assert sdk.get_orders_for_account(account, GetOrdersRequest(
+        status=QueryOrderStatus.OPEN)) == []
+    assert sdk.cancel_orders_for_account(account) == []
+
+
+def test_close_a_position_and_read_every_accounts_positions(sdk, broker):
+    one, two = funded_by_sdk(sdk), funded_by_sdk(sdk)
+    for account, qty in ((one, 4), (two, 1)):
+        sdk.submit_order_for_account(account, MarketOrderRequest(
+            symbol="AAPL", qty=qty, side=OrderSide.BUY, time_in_force=TimeInForce.DAY))
+    everyone = sdk.get_all_accounts_positions()
+    assert {k: [(p.symbol, D(p.qty)) for p in v] for k, v in everyone.positions.items()} == {
+        one: [("AAPL", D(4))], two: [("AAPL", D(1))]}
+    half = sdk.close_position_for_account(one, "AAPL", ClosePositionRequest(percentage="50"))
+    assert (half.side, D(half.qty), half.status) == (OrderSide.SELL, D(2), OrderStatus.FILLED)
+    rest = sdk.close_position_for_account(one, "AAPL")
+    assert D(rest.qty) == D(2)
+    assert one not in sdk.get_all_accounts_positions().positions
+    with pytest.raises(APIError) as refused:
+        sdk.close_position_for_account(one, "AAPL")
+    assert refused.value.status_code == 404
+
+
+def test_a_partner_commission_is_charged_and_interest_reads_as_int_activities(sdk, broker):
+    account = funded_by_sdk(sdk)
+    order = sdk.submit_order_for_account(account, MarketOrderRequest(
+        symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.DAY,
+        commission=1.25))
+    assert D(str(order.commission)) == D("1.25")
+    fees = sdk.get_account_activities(GetAccountActivitiesRequest(
+        account_id=account, activity_types=[ActivityType.FEE]))
+    assert [D(str(f.net_amount)) for f in fees] == [D("-1.25")]
+    broker.credit_interest(account, D("3.21"))
+    interest = sdk.get_account_activities(GetAccountActivitiesRequest(
+        account_id=account, activity_types=[ActivityType.INT]))
+    assert [(a.activity_type, D(str(a.net_amount))) for a in interest] == [
+        (ActivityType.INT, D("3.21"))]
+    cash = sdk.get_trade_account_by_id(account).cash
+    assert D(cash) == D(10000) - D(200) - D("1.25") + D("3.21")
 
 
 def test_errors_carry_alpacas_message(sdk):

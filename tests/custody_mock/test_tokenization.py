@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from custody_mock.client import AccountTradingClient, BrokerRejected
+from servicekit.tokenization import DEVNET
 from tests.custody_mock.conftest import D, open_funded
 from tests.support import serve_app
 
@@ -31,7 +32,7 @@ class StandIn:
         @app.get("/tokenized-assets")
         def assets() -> list[dict[str, Any]]:
             return [{"underlying_symbol": "AAPL", "token_symbol": "AAPLx",
-                     "networks": ["anvil"]}]
+                     "networks": [DEVNET]}]
 
         @app.post("/{path:path}")
         async def any_post(path: str, request: Request) -> JSONResponse:
@@ -61,7 +62,7 @@ def network(broker) -> Iterator[tuple[Any, StandIn, str, str]]:
         broker.submit_order(ap, symbol="AAPL", side="buy", qty=D(10))
         broker.end_of_day()                    # Tuesday: the AP's 10 AAPL have settled
         set_up = broker.set_tokenization_issuer("stockstack", account_id=issuer_account,
-                                                base_url=url, api_key=KEY, networks=["anvil"])
+                                                base_url=url, api_key=KEY, networks=[DEVNET])
         assert set_up.assets[0]["token_symbol"] == "AAPLx"
         link = broker.link_tokenization(ap, "stockstack", "desk@ap.example")
         assert link.client_id == "client-1"
@@ -80,7 +81,7 @@ def until(done: Callable[[], bool], seconds: float = 10) -> None:
 
 def mint(broker, ap: str, qty: str = "4", **extra: Any):  # noqa: ANN001, ANN201
     return broker.tokenization_mint(ap, underlying_symbol="AAPL", qty=D(qty),
-                                    issuer="stockstack", network="anvil",
+                                    issuer="stockstack", network=DEVNET,
                                     wallet_address="0x" + "1" * 40, **extra)
 
 
@@ -93,7 +94,7 @@ def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
     issuance, confirmation = issuer_side.calls[-2], issuer_side.calls[-1]
     assert issuance[1] == {"tokenization_request_id": request.tokenization_request_id,
                            "qty": "4", "underlying_symbol": "AAPL", "token_symbol": "AAPLx",
-                           "network": "anvil", "client_id": "client-1",
+                           "network": DEVNET, "client_id": "client-1",
                            "wallet_address": "0x" + "1" * 40}
     assert confirmation[1]["status"] == "completed" and confirmation[2] == KEY
     # the shares moved at once, settled: out of the AP's position into the issuer's
@@ -104,7 +105,7 @@ def test_a_mint_asks_the_issuer_journals_the_shares_and_confirms(network):
     # the issuer reports its mint: completed; the same report again is fine, another is not
     path = f"/v1/accounts/{issuer_account}/tokenization/callback/mint"
     body = {"tokenization_request_id": request.tokenization_request_id,
-            "wallet_address": "0x" + "1" * 40, "tx_hash": "0xabc", "network": "anvil"}
+            "wallet_address": "0x" + "1" * 40, "tx_hash": "0xabc", "network": DEVNET}
     http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
     assert http.post(path, json=body).json()["status"] == "completed"
     assert http.post(path, json=body).status_code == 200
@@ -141,7 +142,7 @@ def test_refused_by_the_broker_and_the_issuer_is_never_asked(network, change, st
     broker.submit_order(ap, symbol="AAPL", side="sell", qty=D(4))   # 6 left free
     before = len(issuer_side.calls)
     body = {"underlying_symbol": "AAPL", "qty": D("4"), "issuer": "stockstack",
-            "network": "anvil", "wallet_address": "0x" + "1" * 40}
+            "network": DEVNET, "wallet_address": "0x" + "1" * 40}
     body.update({k: (D(v) if k == "qty" else v) for k, v in change.items()})
     with pytest.raises(BrokerRejected) as refused:
         broker.tokenization_mint(ap, **body)
@@ -189,7 +190,7 @@ def test_a_redeem_callback_is_one_request_per_issuer_id_and_completes_with_the_j
     until(lambda: broker.position(issuer_account, "AAPL") is not None)
     http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
     body = {"issuer_request_id": "0xdeposit:0", "underlying_symbol": "AAPL",
-            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "3", "network": "anvil",
+            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "3", "network": DEVNET,
             "wallet_address": "0x" + "1" * 40, "tx_hash": "0xdeposit"}
     path = f"/v1/accounts/{issuer_account}/tokenization/callback/redeem"
     first = http.post(path, json=body).json()
@@ -239,7 +240,7 @@ def test_a_second_participant_can_neither_act_for_the_issuer_nor_read_another_pa
         assert hidden.value.status == 404
     # a Trading API pair is no Broker API credential: the issuer's redeem callback refuses it
     body = {"issuer_request_id": "0xstolen:0", "underlying_symbol": "AAPL",
-            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "2", "network": "anvil",
+            "token_symbol": "AAPLx", "client_id": "client-1", "qty": "2", "network": DEVNET,
             "wallet_address": "0x" + "2" * 40, "tx_hash": "0xstolen"}
     for auth in ((second_pair.key_id, second_pair.secret), (second, "mock-secret")):
         stolen = httpx.post(f"{base}/v1/accounts/{issuer_account}/tokenization/callback/redeem",
@@ -262,7 +263,7 @@ def test_a_redeem_callback_takes_client_account_id_and_refuses_a_reused_idempote
     until(lambda: broker.position(issuer_account, "AAPL") is not None)
     path = f"/v1/accounts/{issuer_account}/tokenization/callback/redeem"
     body = {"issuer_request_id": "0xdeposit:7", "underlying_symbol": "AAPL",
-            "token_symbol": "AAPLx", "client_account_id": ap, "qty": "1", "network": "anvil",
+            "token_symbol": "AAPLx", "client_account_id": ap, "qty": "1", "network": DEVNET,
             "wallet_address": "0x" + "1" * 40, "tx_hash": "0xdeposit7"}
     http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
     first = http.post(path, json=body, headers={"Idempotency-Key": "k-1"})
@@ -277,3 +278,80 @@ def test_a_redeem_callback_takes_client_account_id_and_refuses_a_reused_idempote
                        | {"issuer_request_id": "0xdeposit:9"})
     assert (nobody.status_code, nobody.json()["code"]) == (422, "invalid_client")
     assert len(broker.tokenization_requests(issuer_account, type="redeem")) == 1
+
+
+def test_networks_are_alpacas_enum_and_a_devnet_is_announced_under_one(network):
+    """Issue 25, item 10: the mock took `anvil`, a value outside Alpaca's TokenizationNetwork
+    enum, so an AP's tooling tested here would send what Alpaca refuses. Every network is an
+    enum value (the OpenAPI document lists them); another is refused 422 `invalid_network`,
+    when an issuer is set up and when an AP asks."""
+    from servicekit.tokenization import NETWORKS
+
+    broker, issuer_side, issuer_account, ap = network
+    with pytest.raises(BrokerRejected) as refused:
+        broker.tokenization_mint(ap, underlying_symbol="AAPL", qty=D(1), issuer="stockstack",
+                                 network="anvil", wallet_address="0x" + "1" * 40)
+    assert (refused.value.status, refused.value.code) == (422, "invalid_network")
+    with pytest.raises(BrokerRejected) as refused:
+        broker.set_tokenization_issuer("other", account_id=issuer_account,
+                                       base_url="http://127.0.0.1:9", api_key="k",
+                                       networks=["anvil"])
+    assert refused.value.status == 422
+    spec = httpx.get(f"{broker._http.base_url}/openapi.json").json()
+    enums = [p["enum"] for p in _walk(spec) if isinstance(p, dict) and "enum" in p
+             and "hyperevm" in p["enum"]]
+    assert enums and all(sorted(e) == sorted(NETWORKS) for e in enums)
+    assert DEVNET in NETWORKS
+
+
+def _walk(node: Any):  # noqa: ANN202
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_the_fee_schedule_is_quoted_on_the_request_and_charged_when_it_completes(broker):
+    """Issue 25, item 10: `fees` was always "0". An issuer's schedule (1.00 USD a request plus
+    5 bps of the notional at the last price) is quoted on the request and charged to the AP's
+    account as FEE when the request completes; a rejected request costs nothing.
+
+    By hand: 4 AAPL at 200 = 800 USD notional; 5 bps = 0.40; fee 1.40."""
+    issuer_side = StandIn()
+    with serve_app(issuer_side.app) as url:
+        issuer_account = open_funded(broker, cash="0")
+        ap = open_funded(broker)
+        broker.submit_order(ap, symbol="AAPL", side="buy", qty=D(10))
+        broker.end_of_day()
+        set_up = broker.set_tokenization_issuer("stockstack", account_id=issuer_account,
+                                                base_url=url, api_key=KEY, networks=[DEVNET],
+                                                fee_flat=D("1.00"), fee_bps=5)
+        assert (set_up.fee_flat, set_up.fee_bps) == (D("1.00"), 5)
+        broker.link_tokenization(ap, "stockstack", "desk@ap.example")
+        cash_before = broker.trading_account(ap).cash
+        request = mint(broker, ap)
+        assert request.fees == D("1.40")
+        until(lambda: issuer_side.paths()[-1:] == ["/inkind/issuance/confirm"])
+        assert broker.trading_account(ap).cash == cash_before      # not charged before it completes
+        http = httpx.Client(base_url=broker._http.base_url, auth=("mock-key", "mock-secret"))
+        path = f"/v1/accounts/{issuer_account}/tokenization/callback/mint"
+        body = {"tokenization_request_id": request.tokenization_request_id,
+                "wallet_address": "0x" + "1" * 40, "tx_hash": "0xabc", "network": DEVNET}
+        assert D(http.post(path, json=body).json()["fees"]) == D("1.40")
+        assert http.post(path, json=body).status_code == 200        # reported twice: charged once
+        assert broker.trading_account(ap).cash == cash_before - D("1.40")
+        fees = broker.activities(account_id=ap, types=["FEE"])
+        assert [(f.net_amount, f.symbol) for f in fees] == [(D("-1.40"), "AAPL")]
+        issuer_side.answers["/inkind/issuance"] = [400]
+        refused = mint(broker, ap, qty="1")
+        until(lambda: broker.tokenization_request(
+            ap, refused.tokenization_request_id).status == "rejected")
+        assert broker.trading_account(ap).cash == cash_before - D("1.40")
+        with pytest.raises(BrokerRejected) as bad:
+            broker.set_tokenization_issuer("stockstack", account_id=issuer_account,
+                                           base_url=url, api_key=KEY, networks=[DEVNET],
+                                           fee_flat=D("0.001"))
+        assert (bad.value.status, bad.value.code) == (422, "invalid_fee")

@@ -20,6 +20,7 @@ from issuer.app import create_app
 from issuer.broker import AlpacaBroker
 from issuer.models import AuditEntry, ItnRequest, Participant
 from issuer.service import Issuer
+from servicekit.tokenization import DEVNET
 from tests.support import serve_app
 
 D = Decimal
@@ -37,7 +38,7 @@ class Network:
     def mint(self, qty: str, **overrides: object):  # noqa: ANN201
         stack = self.stack
         body = {"underlying_symbol": "AAPL", "qty": D(qty), "issuer": "stockstack",
-                "network": "anvil", "wallet_address": stack.ap_wallet, **overrides}
+                "network": DEVNET, "wallet_address": stack.ap_wallet, **overrides}
         return stack.broker.tokenization_mint(stack.ap_account, **body)
 
     def request(self, broker_id: str):  # noqa: ANN201
@@ -73,7 +74,7 @@ def itn(stack) -> Iterator[Network]:
     with serve_app(create_app(issuer=stack.issuer)) as url, \
             httpx.Client(base_url=url, headers={"X-API-Key": KEY}) as http:
         stack.broker.set_tokenization_issuer("stockstack", account_id=stack.custody_account,
-                                             base_url=url, api_key=KEY, networks=["anvil"])
+                                             base_url=url, api_key=KEY, networks=[DEVNET])
         link = stack.broker.link_tokenization(stack.ap_account, "stockstack", EMAIL)
         assert link.client_id == stack.participant_id
         yield Network(stack, url, http)
@@ -154,7 +155,7 @@ def test_the_issuer_refuses_a_mint_request_with_its_reason_and_stores_nothing(it
                                                                               code):
     stack = itn.stack
     body = {"tokenization_request_id": "tr-1", "qty": "1", "underlying_symbol": "AAPL",
-            "token_symbol": token_symbol(stack), "network": "anvil",
+            "token_symbol": token_symbol(stack), "network": DEVNET,
             "client_id": stack.participant_id, "wallet_address": stack.ap_wallet, **change}
     answer = itn.http.post("/inkind/issuance", json=body)
     assert (answer.status_code, answer.json()["code"]) == (400, code), answer.text
@@ -173,7 +174,7 @@ def test_the_itn_endpoints_take_only_the_key_given_to_the_broker(itn):
         assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized")
     assets = itn.http.get("/tokenized-assets").json()
     assert {a["underlying_symbol"] for a in assets} == {"AAPL", "NVDA"}
-    assert all(a["networks"] == ["anvil"] for a in assets)
+    assert all(a["networks"] == [DEVNET] for a in assets)
     # an unknown email, an account linked elsewhere
     assert itn.http.post("/accounts/connect", json={"email": "no@x.example",
                                                      "account": "1"}).status_code == 404
@@ -412,11 +413,11 @@ def test_two_linked_aps_each_mint_to_their_own_wallet_only(itn):
                                           "desk@ap-two.example").client_id == second
     one = itn.mint("2")
     two = stack.broker.tokenization_mint(second_account, underlying_symbol="AAPL", qty=D(3),
-                                         issuer="stockstack", network="anvil",
+                                         issuer="stockstack", network=DEVNET,
                                          wallet_address=second_wallet)
     # AP two asks for tokens into AP one's wallet: the issuer refuses, nothing moves
     wrong = stack.broker.tokenization_mint(second_account, underlying_symbol="AAPL", qty=D(1),
-                                           issuer="stockstack", network="anvil",
+                                           issuer="stockstack", network=DEVNET,
                                            wallet_address=stack.ap_wallet)
     wait_for(lambda: stack.broker.tokenization_request(
         second_account, wrong.tokenization_request_id).status == "rejected")
@@ -502,6 +503,67 @@ def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_deli
     assert stack.invariant_held() and stack.run_report("AAPL").holds
 
 
+def test_an_itn_mint_held_across_the_record_date_earns_its_dividend(itn):
+    """Issue 25, item 9 (the mint side): the entitlement's in-flight set knew cash creations and
+    redemptions only. An ITN mint whose shares the network journaled into custody on Wed 10/16
+    and which is not minted at the record date (the token paused until Fri 10/18) earned the
+    dividend the broker paid on them: it mints in pre-dividend units, as a creation does.
+
+    By hand: R = 5e18 raw at the record date (the AP's first mint), M0 = 1e18, custody 8 AAPL
+    (5 + the held mint's 3); 0.25 USD a share: gross 2.00, 30 % withheld 0.60, net 1.40 buys
+    1.40 / 200 = 0.007 shares; M1 = 1e18 * 8.007 / 8 = 1.000875e18. The held mint's raw is
+    floor(3 * 1e36 / M0) = 3e18, worth 3.002625 shares at M1 (before: 3 shares, raw
+    2,997,377,... at M1, and 0.002625 shares of residue owed to nobody).
+    """
+    import datetime as dt
+
+    from brownie import accounts
+
+    from tests.issuer.test_corporate_actions import action, approve
+    from tests.issuer.test_entitlement import dividend, owed
+
+    stack = itn.stack
+    first = itn.mint("5")
+    minted(itn, first.tokenization_request_id)
+    div = dividend(stack, "0.25")
+    stack.run()
+    stack.eod()                                        # Wed 10/16, the day before the ex-date
+    stack.run()
+    token = stack.issuer.chain.stock("AAPL").token
+    w3 = stack.issuer.chain.w3
+    held = itn.mint("3")
+    wait_for(lambda: any(r.tokenization_request_id == held.tokenization_request_id
+                         and r.status == "confirmed" for r in itn.rows()))
+    w3.eth.wait_for_transaction_receipt(
+        token.functions.pause().transact({"from": accounts[2].address}))
+    stack.to_date(dt.date(2024, 10, 18))               # the day after the record date
+    [_, row] = itn.rows()
+    assert row.status == "confirmed" and row.raw is None
+    assert row.arrived_on == dt.date(2024, 10, 16)
+    assert owed(stack, action(stack, div.corporate_action_id).id) == [
+        ("itn_mint", row.id, D(3), str(3 * ONE), None)]
+    w3.eth.wait_for_transaction_receipt(
+        token.functions.unpause().transact({"from": accounts[2].address}))
+    stack.run()
+    [_, row] = itn.rows()
+    assert row.status == "confirmed" and row.raw is None   # the window holds it
+    stack.to_date(dt.date(2024, 10, 25))               # paid 10/24, reinvestment settled
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    stack.eod()
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert (ca.status, ca.net, ca.filled_qty, ca.m1) == (
+        "completed", D("1.40"), D("0.007"), "1000875000000000000")
+    stack.run()
+    [_, row] = itn.rows()
+    assert (row.status, row.raw) == ("completed", str(3 * ONE))
+    assert stack.tokens(stack.ap_wallet) == 8 * ONE
+    # at completion the held mint's shares were custody's only residue, and owed to it
+    assert (ca.residue, ca.residue_owed, ca.residue_free) == (D("3.002625"), D("3.002625"), 0)
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
 def test_concurrent_first_mint_requests_of_one_id_store_one_and_never_answer_500(itn):
     """Issue 25, item 11: sixteen concurrent first requests with one tokenization_request_id and
     different payloads gave 8 x 500 (IntegrityError). The stored payload is answered 200, the
@@ -510,7 +572,7 @@ def test_concurrent_first_mint_requests_of_one_id_store_one_and_never_answer_500
 
     stack = itn.stack
     base = {"tokenization_request_id": "tr-race", "underlying_symbol": "AAPL",
-            "token_symbol": token_symbol(stack), "network": "anvil",
+            "token_symbol": token_symbol(stack), "network": DEVNET,
             "client_id": stack.participant_id, "wallet_address": stack.ap_wallet}
     bodies = [{**base, "qty": "1" if i % 2 else "2"} for i in range(16)]
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -524,3 +586,226 @@ def test_concurrent_first_mint_requests_of_one_id_store_one_and_never_answer_500
         else:
             assert (answer.status_code, answer.json()["code"]) == (
                 409, "request_replayed_differently"), answer.text
+
+
+# --------------------------------------------------------- issue 25, item 12: operator tools
+
+
+def _redeemed(itn, raw: int):  # noqa: ANN202
+    """The AP sends ``raw`` units to the redemption wallet; the issuer indexes the deposit."""
+    stack = itn.stack
+    token = stack.issuer.chain.stock("AAPL").token
+    wallet = stack.issuer.settings.redemption_wallet
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.transfer(wallet, raw).transact({"from": stack.ap_wallet}))
+    stack.run()
+    return next(r for r in itn.rows() if r.type == "redeem")
+
+
+def _agent_tx(stack, call, role: str = "supply") -> str:  # noqa: ANN001
+    """A transaction an issuer key signs outside the issuer's outbox (a crashed worker's, a
+    script's): the chain has it, the issuer's records do not."""
+    from eth_account import Account
+
+    chain = stack.issuer.chain
+    signer = chain.signers[role]
+    tx = call.build_transaction({"from": signer.address,
+                                 "nonce": chain.w3.eth.get_transaction_count(signer.address),
+                                 "gas": 500_000, "gasPrice": chain.w3.eth.gas_price})
+    signed = Account.sign_transaction(tx, signer.key)
+    receipt = chain.w3.eth.wait_for_transaction_receipt(
+        chain.w3.eth.send_raw_transaction(signed.raw_transaction))
+    assert receipt["status"] == 1
+    return "0x" + receipt["transactionHash"].hex().removeprefix("0x")
+
+
+def _with_timeout(itn, seconds: float) -> None:
+    stack = itn.stack
+    stack.issuer.settings = stack.issuer.settings.replace(itn_redeem_timeout=seconds)
+
+
+def test_a_redemption_the_broker_never_delivers_goes_to_review_and_is_still_polled(itn):
+    """The broker holds the redemption's journal: past ISSUER_ITN_REDEEM_TIMEOUT the request is
+    in the operators' queue (`review`), its tokens still counted as delivering; when the broker
+    delivers at last, it burns and completes without anyone's hand."""
+    stack = itn.stack
+    _with_timeout(itn, 0.3)
+    minted(itn, itn.mint("5").tokenization_request_id)
+    stack.broker.add_fault("itn_redeem_held", count=100_000)
+    row = _redeemed(itn, 2 * ONE)
+    assert row.status == "pending"
+    time.sleep(0.5)
+    stack.run()
+    row = next(r for r in itn.rows() if r.type == "redeem")
+    assert row.status == "review" and "ISSUER_ITN_REDEEM_TIMEOUT" in row.status_reason
+    answer = httpx.get(itn.url + "/v1/itn/requests", params={"status": "review"},
+                       headers={"X-API-Key": _admin_key(stack)})
+    assert [r["id"] for r in answer.json()["items"]] == [row.id]
+    assert stack.invariant_held()
+    stack.broker.clear_faults()
+    wait_for(lambda: stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")[0].status == "completed")
+    stack.run()
+    row = next(r for r in itn.rows() if r.type == "redeem")
+    assert row.status == "completed" and stack.tokens() == 3 * ONE
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def _admin_key(stack) -> str:
+    from issuer.api.auth import create_key
+
+    with stack.issuer.session() as db:
+        return create_key(db, f"viewer-{time.monotonic_ns()}", "viewer")[1]
+
+
+def test_force_complete_a_redemption_whose_burn_landed_under_dual_control(itn, api):
+    """A redemption in review whose burn is on chain (signed outside the outbox: the issuer's
+    records missed it) is completed by an operator's request and an admin's approval; the
+    evidence is checked both times, the wrong evidence and the requester's own approval are
+    refused, and nothing moves on chain."""
+    stack = itn.stack
+    _with_timeout(itn, 0.2)
+    minted(itn, itn.mint("5").tokenization_request_id)
+    stack.broker.add_fault("itn_redeem_held", count=100_000)
+    row = _redeemed(itn, 2 * ONE)
+    time.sleep(0.3)
+    stack.run()
+    assert next(r for r in itn.rows() if r.type == "redeem").status == "review"
+    path = f"/v1/itn/requests/{row.id}/force-complete"
+    # no burn yet: a transfer of the deposit is not the burn, a made-up hash is not found
+    refused = api["ops"].post(path, {"tx_hash": row.tx_hash, "reason": "r"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "not_the_burn"), refused.text
+    refused = api["ops"].post(path, {"tx_hash": "0x" + "ab" * 32, "reason": "r"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "tx_not_found")
+    refused = api["ops"].post(path, {"tx_hash": "0x12", "reason": "r"})
+    assert refused.status_code == 422
+    token = stack.issuer.chain.stock("AAPL").token
+    wallet = stack.issuer.settings.redemption_wallet
+    burn = _agent_tx(stack, token.functions.burn(wallet, 2 * ONE))
+    asked = api["ops"].post(path, {"tx_hash": burn, "reason": "the burn landed, the row missed"})
+    assert asked.status_code == 202, asked.text
+    approval = asked.json()["id"]
+    again = api["ops"].post(path, {"tx_hash": burn, "reason": "twice"})
+    assert (again.status_code, again.json()["code"]) == (409, "approval_open")
+    own = api["ops"].post(f"/v1/approvals/{approval}/approve")
+    assert own.status_code == 403
+    done = api["admin"].post(f"/v1/approvals/{approval}/approve")
+    assert done.status_code == 200, done.text
+    row = next(r for r in itn.rows() if r.type == "redeem")
+    assert row.status == "completed" and approval in row.status_reason
+    with stack.issuer.session() as db:
+        actions = [a.action for a in db.scalars(select(AuditEntry).where(
+            AuditEntry.subject.in_((row.id, approval))).order_by(AuditEntry.id))]
+    assert actions[-3:] == ["approval.request.itn_force_complete", "itn_redeem.completed",
+                            "approval.approve.itn_force_complete"]
+    assert api["ops"].post(path, {"tx_hash": burn, "reason": "r"}).status_code == 409
+
+
+def test_close_a_stuck_mint_returns_its_shares_to_the_ap(itn, api):
+    """A mint the network journaled in but which will not be minted (the token paused; the AP
+    gave up) is closed on an admin's approval: its shares go back to the AP's account by one
+    journal, the request ends `closed`, nothing is minted. A minted request is refused."""
+    from brownie import accounts
+
+    stack = itn.stack
+    done = itn.mint("2")
+    minted(itn, done.tokenization_request_id)
+    token = stack.issuer.chain.stock("AAPL").token
+    stuck = itn.mint("3")
+    wait_for(lambda: any(r.tokenization_request_id == stuck.tokenization_request_id
+                         and r.status == "confirmed" for r in itn.rows()))
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.pause().transact({"from": accounts[2].address}))
+    stack.run()
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(15)
+    rows = {r.tokenization_request_id: r for r in itn.rows()}
+    refused = api["ops"].post(f"/v1/itn/requests/{rows[done.tokenization_request_id].id}/close",
+                              {"reason": "r"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "itn_request_not_stuck")
+    row = rows[stuck.tokenization_request_id]
+    asked = api["ops"].post(f"/v1/itn/requests/{row.id}/close", {"reason": "the AP withdrew"})
+    assert asked.status_code == 202, asked.text
+    done_approval = api["admin"].post(f"/v1/approvals/{asked.json()['id']}/approve")
+    assert done_approval.status_code == 200, done_approval.text
+    journal = done_approval.json()["result"]["journal_id"]
+    assert journal
+    closed = next(r for r in itn.rows() if r.id == row.id)
+    assert closed.status == "closed" and closed.tx_hash is None
+    assert stack.broker.journal(journal).qty == D(3)
+    stack.eod()                                            # the journal executes at its end
+    assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(18)
+    stack.issuer.chain.w3.eth.wait_for_transaction_receipt(
+        token.functions.unpause().transact({"from": accounts[2].address}))
+    stack.run()
+    assert stack.tokens() == 2 * ONE                       # nothing minted for the closed one
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def test_an_excess_mint_is_burned_under_dual_control_once(itn, api):
+    """A duplicate mint of a request (signed outside the outbox) breaks the reserve; an operator
+    names that transaction and an admin approves its burn from the AP's wallet: at most what it
+    minted, never the mint the request counted, one approval per transaction."""
+    stack = itn.stack
+    request = itn.mint("4")
+    minted(itn, request.tokenization_request_id)
+    [row] = itn.rows()
+    token = stack.issuer.chain.stock("AAPL").token
+    # the reserve was attested too high (counted the 4 shares twice), so the guard let it pass
+    _agent_tx(stack, token.functions.attestReserves(8 * ONE, 0, stack.issuer.chain.block_time()),
+              "reserve")
+    duplicate = _agent_tx(stack, token.functions.mint(stack.ap_wallet, 4 * ONE))
+    assert stack.tokens() == 8 * ONE
+    path = f"/v1/itn/requests/{row.id}/excess-burn"
+    counted = api["ops"].post(path, {"tx_hash": row.tx_hash, "amount": "1", "reason": "r"})
+    assert (counted.status_code, counted.json()["code"]) == (409, "counted_mint")
+    too_much = api["ops"].post(path, {"tx_hash": duplicate, "amount": str(4 * ONE + 1),
+                                      "reason": "r"})
+    assert (too_much.status_code, too_much.json()["code"]) == (422, "amount_exceeds_excess")
+    asked = api["ops"].post(path, {"tx_hash": duplicate, "amount": str(4 * ONE),
+                                   "reason": "a duplicate mint after an uncertain confirmation"})
+    assert asked.status_code == 202, asked.text
+    again = api["ops"].post(path, {"tx_hash": duplicate, "amount": "1", "reason": "r"})
+    assert (again.status_code, again.json()["code"]) == (409, "approval_open")
+    assert api["ops"].post(f"/v1/approvals/{asked.json()['id']}/approve").status_code == 403
+    approved = api["admin"].post(f"/v1/approvals/{asked.json()['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    stack.run()
+    assert stack.tokens() == 4 * ONE
+    assert stack.run_report("AAPL").holds
+
+
+def test_redemption_dust_below_nine_decimals_goes_back_to_the_ap(itn):
+    """A deposit of 2e18 + 123 raw at M = 1e18 is 2.000000000000000123 shares; the broker
+    delivers 2.000000000 (its 9 decimals). The issuer burned all 2e18 + 123 raw and kept the
+    123 raw's value; now it burns 2e18 and returns the 123 raw to the AP's wallet."""
+    stack = itn.stack
+    minted(itn, itn.mint("5").tokenization_request_id)
+    row = _redeemed(itn, 2 * ONE + 123)
+    wait_for(lambda: stack.broker.tokenization_requests(
+        stack.custody_account, type="redeem")[0].status == "completed")
+    stack.run()
+    row = next(r for r in itn.rows() if r.type == "redeem")
+    assert (row.status, row.qty, row.raw, row.dust_raw) == (
+        "completed", D(2), str(2 * ONE + 123), "123")
+    assert stack.tokens(stack.ap_wallet) == 3 * ONE - 123 + 123
+    assert stack.tokens(stack.issuer.settings.redemption_wallet) == 0
+    assert stack.issuer.chain.total_supply("AAPL") == 3 * ONE
+    assert stack.invariant_held() and stack.run_report("AAPL").holds
+
+
+def test_the_networks_fee_is_carried_into_the_issuers_records(itn):
+    """Issue 25, item 10: the broker's fee for a request (its schedule: 0.50 USD a request
+    plus 10 bps; 5 AAPL at 200 = 1000 USD, so 1.50) reaches the issuer's record of the mint
+    and of the redemption, and the operator API shows it."""
+    stack = itn.stack
+    stack.broker.set_tokenization_issuer("stockstack", account_id=stack.custody_account,
+                                         base_url=itn.url, api_key=KEY, networks=[DEVNET],
+                                         fee_flat=D("0.50"), fee_bps=10)
+    minted(itn, itn.mint("5").tokenization_request_id)
+    [row] = itn.rows()
+    assert (row.status, row.fees) == ("completed", D("1.50"))
+    redeem = _redeemed(itn, 2 * ONE)
+    assert redeem.fees == D("0.90")                      # 0.50 + 10 bps of 400
+    answer = httpx.get(f"{itn.url}/v1/itn/requests/{row.id}",
+                       headers={"X-API-Key": _admin_key(stack)})
+    assert D(answer.json()["fees"]) == D("1.50")

@@ -10,12 +10,16 @@ between a creation's attestation and its mint, exactly as it landed there."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from sqlalchemy import func, select
 
 from issuer.models import ChainTx, ItnRequest
 from tests.issuer.test_itn import itn as itn  # the fixture
 
 ONE = 10**18
+POSTGRES = os.environ.get("ISSUER_TEST_DATABASE") == "postgresql"
 
 
 def until_status(stack, creation_id: str, status: str, passes: int = 20) -> None:
@@ -144,3 +148,33 @@ def test_a_dividend_never_schedules_on_an_attestation_below_the_minted_supply(st
     stack.eod()
     stack.run()
     assert action(stack, div.corporate_action_id).status == "completed"
+
+
+@pytest.mark.skipif(not POSTGRES, reason="one worker on SQLite (a second is refused, "
+                    "test_workers.py): the claim is between PostgreSQL workers")
+def test_attestation_and_mint_of_a_symbol_wait_while_another_worker_holds_its_claim(stack):
+    """Issue 25, item 18: attestation and minting of one symbol happen under one claim. While
+    another worker holds `supply:AAPL` (taken here from a connection of its own, as a second
+    worker process would), a settled creation neither attests nor mints, and says why; once
+    released it attests and mints once."""
+    from sqlalchemy import text
+
+    from issuer.leases import lock_key
+
+    creation_id = stack.create("2")
+    until_status(stack, creation_id, "settled")
+    other = stack.issuer.claims.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    key = lock_key("supply:AAPL")
+    assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+    try:
+        stack.run(passes=3)
+        creation = stack.creation(creation_id)
+        assert creation.status == "settled"
+        assert creation.status_reason == "waiting: another worker attests and mints AAPL"
+        assert attestations(stack, creation_id) == 0 and stack.tokens() == 0
+    finally:
+        other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        other.close()
+    stack.run()
+    assert stack.creation(creation_id).status == "completed"
+    assert attestations(stack, creation_id) == 1 and stack.tokens() == 2 * ONE

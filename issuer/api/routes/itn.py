@@ -10,16 +10,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from issuer import itn, leases, links
+from issuer import itn, itn_desk, leases, links
+from issuer.api.auth import Principal
 from issuer.api.context import issuer_of
 from issuer.api.paging import Limit, page
-from issuer.api.routes.deps import Viewer
+from issuer.api.routes.deps import OperatorWrite, Viewer
 from issuer.api.schemas import (
+    ApprovalOut,
+    ItnCloseIn,
     ItnConfirmIn,
     ItnConfirmOut,
     ItnConnectIn,
     ItnConnectOut,
+    ItnExcessBurnIn,
+    ItnForceCompleteIn,
     ItnIssuanceIn,
     ItnIssuanceOut,
     ItnRequestDetail,
@@ -126,3 +132,43 @@ def get_request(request_id: str, ctx: Viewer) -> Any:
     return {**ItnRequestOut.model_validate(row).model_dump(),
             "chain": links.chain_refs(ctx.db, keys),
             "custody_account_id": ctx.issuer.settings.broker_account_id}
+
+
+@router.post("/itn/requests/{request_id}/force-complete", status_code=202,
+             response_model=ApprovalOut)
+def force_complete(request_id: str, body: ItnForceCompleteIn, ctx: OperatorWrite) -> Any:
+    """Ask to mark an ITN redemption ``completed`` whose burn landed on chain (``tx_hash``:
+    exactly its raw units, from the redemption wallet, not another request's burn) while the
+    request did not record it (``review``, ``halted``, ``pending``, ``burning``). An admin who
+    is not the requester approves it (``/v1/approvals/{id}/approve``)."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        return 202, ApprovalOut.model_validate(itn_desk.request_force_complete(
+            ctx.issuer, db, request_id, tx_hash=body.tx_hash, reason=body.reason,
+            actor=who.operator))
+    return ctx.run(action)
+
+
+@router.post("/itn/requests/{request_id}/close", status_code=202, response_model=ApprovalOut)
+def close_mint(request_id: str, body: ItnCloseIn, ctx: OperatorWrite) -> Any:
+    """Ask to close an ITN mint that will not be minted (``created``, ``confirmed``,
+    ``halted``; no mint of it on chain or on its way): on an admin's approval its shares, if
+    the network journaled them in, go back to the AP's account and the request ends
+    ``closed``."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        return 202, ApprovalOut.model_validate(itn_desk.request_close_mint(
+            db, request_id, reason=body.reason, actor=who.operator))
+    return ctx.run(action)
+
+
+@router.post("/itn/requests/{request_id}/excess-burn", status_code=202,
+             response_model=ApprovalOut)
+def excess_burn(request_id: str, body: ItnExcessBurnIn, ctx: OperatorWrite) -> Any:
+    """Ask to burn, from the request's wallet, tokens a mint transaction (``tx_hash``) gave it
+    beyond the mint the request counted (a duplicate mint): at most that transaction's amount
+    and the wallet's balance, one approval per transaction; an admin approves it."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        approval = itn_desk.request_excess_burn(
+            ctx.issuer, db, request_id, tx_hash=body.tx_hash, amount=body.amount,
+            reason=body.reason, actor=who.operator)
+        return 202, ApprovalOut.model_validate(approval)
+    return ctx.run(action)
