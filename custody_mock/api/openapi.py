@@ -33,8 +33,20 @@ REFUSALS = {
 #: Refusals of schema-valid input that JSON Schema cannot describe (published as
 #: ``x-refusals-beyond-schema``; see ``toolchain/schemathesis_hooks.py``).
 BEYOND_SCHEMA = {
-    "unsupported_order": "an order Alpaca takes that this broker does not execute (stop "
-                         "types, auctions, multi-leg classes, a commission)",
+    "unsupported_order": "an order Alpaca takes that this broker does not execute (trailing "
+                         "stops, closing auctions, fok, multi-leg classes, shorts)",
+    "invalid_stop_price": "a stop price with more decimals than its tick, or one the order "
+                          "type does not take",
+    "invalid_time_in_force": "a time in force the order's type or size does not take (opg "
+                             "for a stop, gtc for a fraction)",
+    "invalid_commission": "a commission as a JSON number with more than 2 decimals",
+    "invalid_extended_hours": "extended hours for an order that is not a limit day order",
+    "order_not_replaceable": "a replacement of an order already final",
+    "order_partially_filled": "a replacement of a partially filled order",
+    "nothing_to_replace": "a replacement that changes nothing",
+    "qty_xor_percentage": "a position close with both qty and percentage",
+    "invalid_percentage": "a position close of more than 100 %",
+    "invalid_fee": "a fee schedule's flat fee with more than 2 decimals",
     "same_account": "a journal from an account to itself",
     "qty_xor_notional": "an order with both or neither of qty and notional",
     "invalid_announcement": "a ca_sub_type that does not belong to the ca_type, or dates out "
