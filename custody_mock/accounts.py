@@ -52,12 +52,9 @@ def transfer(ctx: Ctx, account_id: str, *, direction: str, amount: Decimal,
 
 def charge_fee(ctx: Ctx, account_id: str, amount: Decimal, description: str,
                symbol: str | None) -> Activity:
-    account = ledger.account(ctx, account_id)
     if places(amount) > 2:
         raise invalid("invalid_amount", "amount has more than 2 decimals")
-    account.cash_settled -= amount
-    return ledger.post(ctx, account.id, "FEE", net_amount=-amount, symbol=symbol,
-                       settle_date=ctx.today, description=description)
+    return ledger.charge(ctx, account_id, amount, description, symbol)
 
 
 def credit_interest(ctx: Ctx, account_id: str, amount: Decimal, description: str) -> Activity:

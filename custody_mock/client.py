@@ -46,6 +46,7 @@ from servicekit.broker_http import (
     BrokerUnavailable,
     seg,
     stream_after,
+    tls_context,
 )
 
 __all__ = ["AccountTradingClient", "BrokerClient", "BrokerError", "BrokerRejected",
@@ -432,7 +433,7 @@ class AccountTradingClient(BrokerHttp):
 
     def __init__(self, base_url: str, *, key_id: str, secret: str, **kwargs: Any) -> None:
         http = httpx.Client(base_url=base_url, timeout=kwargs.pop("timeout", 5.0), headers={
-            "APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret})
+            "APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret}, verify=tls_context())
         super().__init__(base_url, http=http, **kwargs)
 
     def tokenization_mint(self, *, underlying_symbol: str, qty: Decimal, issuer: str,

@@ -77,3 +77,12 @@ def post(ctx: Ctx, account_id: str, activity_type: str, **fields: Any) -> Activi
     ctx.db.add(entry)
     ctx.db.flush()
     return entry
+
+
+def charge(ctx: Ctx, account_id: str, amount: Decimal, description: str,
+           symbol: str | None) -> Activity:
+    """A fee taken from the account's settled cash at once (``FEE``)."""
+    found = account(ctx, account_id)
+    found.cash_settled -= amount
+    return post(ctx, found.id, "FEE", net_amount=-amount, symbol=symbol, settle_date=ctx.today,
+                description=description)

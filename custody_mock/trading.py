@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from custody_mock import accounts, faults, ledger, market
+from custody_mock import faults, ledger, market
 from custody_mock.amounts import ZERO, cash_round, places, price_round, qty_down, trade_amount
 from custody_mock.context import Ctx
 from custody_mock.errors import BrokerError, invalid, not_found
@@ -386,8 +386,8 @@ def _charge_commission(ctx: Ctx, order: Order, qty: Decimal, amount: Decimal, *,
     else:
         fee = order.commission if first else ZERO
     if fee > 0:
-        accounts.charge_fee(ctx, order.account_id, fee, f"commission on order {order.id}",
-                            order.symbol)
+        ledger.charge(ctx, order.account_id, fee, f"commission on order {order.id}",
+                      order.symbol)
         order.commission_charged = (order.commission_charged or ZERO) + fee
 
 

@@ -17,6 +17,7 @@ from issuer.api.routes import network_router, router
 from issuer.api.schemas import HealthOut
 from issuer.config import Settings
 from issuer.errors import PROBLEM_TYPE
+from issuer.metrics import metrics_of
 from issuer.models import ApiKey
 from issuer.service import Issuer
 from servicekit import problems
@@ -62,14 +63,14 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.add_middleware(RequestGuard, issuer=issuer)
     app.add_middleware(RequestIds)
     # outermost: the guard's refusals are timed too
-    app.add_middleware(HttpMetrics, histogram=issuer.metrics.http)
+    app.add_middleware(HttpMetrics, histogram=metrics_of(issuer).http)
     problems.install(app, PROBLEM_TYPE)
 
     if metrics_on_api:
         @app.get("/metrics", include_in_schema=False)
         def prometheus() -> Response:
             """Prometheus metrics (aggregates only: counts, ages, the invariant per symbol)."""
-            return exposition(issuer.metrics.registry)
+            return exposition(metrics_of(issuer).registry)
 
     @app.get("/v1/health", tags=["health"], response_model=HealthOut)
     def health() -> dict[str, object]:

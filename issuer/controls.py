@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from web3.exceptions import ContractLogicError
 
 from issuer import itn_desk, outbox, validation
-from issuer.chain import ChainError
 from issuer.corporate import schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
+from issuer.intents import preflight, submit, submit_as
 from issuer.lifecycle.common import move
 from issuer.models import Approval, ChainTx, CorporateAction, Creation, Investor
 from issuer.operations import audit, request_approval
@@ -34,18 +33,6 @@ def symbol_of(issuer: Issuer, symbol: str) -> str:
     if key not in issuer.chain.stocks:
         raise IssuerError(404, "unknown_symbol", f"no token for {symbol!r}")
     return key
-
-
-def submit(issuer: Issuer, db: Session, key: str, call: Any) -> ChainTx:
-    """Enqueue a control transaction (the agent key signs); refused calls raise 422."""
-    return submit_as(issuer, db, key, "supply", call)
-
-
-def submit_as(issuer: Issuer, db: Session, key: str, role: str, call: Any) -> ChainTx:
-    try:
-        return outbox.enqueue(db, issuer.chain, key, role, call)
-    except ChainError as refused:
-        raise IssuerError(422, "chain_refused", str(refused), error=refused.name) from refused
 
 
 def freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, frozen: bool,
@@ -73,18 +60,6 @@ def pause(issuer: Issuer, db: Session, symbol: str, paused: bool, key: str) -> C
 
 
 ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def preflight(issuer: Issuer, role: str, call: Any) -> None:
-    """Refuse (422 ``chain_refused``, naming the contract's error) a call the chain would revert
-    if it ran now as ``role``: what can never execute is not parked as an approval."""
-    try:
-        call.call({"from": issuer.chain.signers[role].address})
-    except ContractLogicError as exc:  # a revert (custom errors included); anything else is no
-        data = getattr(exc, "data", None)  # refusal but a fault, and propagates
-        name = issuer.chain.decode_error(data if isinstance(data, str | bytes) else None)
-        raise IssuerError(422, "chain_refused", f"the token would refuse this: {name}",
-                          error=name) from exc
 
 
 def request_forced_transfer(issuer: Issuer, db: Session, *, symbol: str, from_wallet: str,

@@ -34,6 +34,7 @@ from web3.logs import DISCARD
 from issuer import outbox
 from issuer.broker import BrokerRejected, BrokerUnavailable
 from issuer.errors import IssuerError, conflict, invalid, not_found
+from issuer.intents import preflight, submit
 from issuer.lifecycle.common import move
 from issuer.lifecycle.itn import burn_raw
 from issuer.models import Approval, ChainTx, ItnRequest, Participant
@@ -229,8 +230,6 @@ def request_excess_burn(issuer: Issuer, db: Session, request_id: str, *, tx_hash
                       f"less than the {amount} asked for")
     if _open_approval(db, "itn_excess_burn", "tx_hash", tx) is not None:
         raise conflict("approval_open", f"transaction {tx} already has an excess burn")
-    from issuer.controls import preflight
-
     token = issuer.chain.stock(row.symbol).token
     preflight(issuer, "supply", token.functions.burn(row.wallet, amount))
     return request_approval(db, "itn_excess_burn", {
@@ -239,8 +238,6 @@ def request_excess_burn(issuer: Issuer, db: Session, request_id: str, *, tx_hash
 
 
 def _excess_burn(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
-    from issuer.controls import submit
-
     p = approval.payload
     row = _request(db, p["itn_request"], "mint")
     amount = int(p["amount"])

@@ -72,6 +72,14 @@ class IssuerMetrics:
         self.registry.register(_State(issuer))
 
 
+def metrics_of(issuer: Issuer) -> IssuerMetrics:
+    """The process's metrics of ``issuer``, made on first use and kept on it."""
+    if issuer.metrics_cache is None:
+        issuer.metrics_cache = IssuerMetrics(issuer)
+    found: IssuerMetrics = issuer.metrics_cache
+    return found
+
+
 class _State(Collector):
     """What the database and this process's clients say at scrape time."""
 
@@ -152,4 +160,4 @@ def _age(now: Any, then: Any) -> float:
 def serve_worker(issuer: Issuer, port: int, host: str = "127.0.0.1") -> None:
     """A process's metrics on ``host:port`` (Prometheus' own small server): a worker's, or the
     API's on ``ISSUER_METRICS_PORT``."""
-    start_http_server(port, addr=host, registry=issuer.metrics.registry)
+    start_http_server(port, addr=host, registry=metrics_of(issuer).registry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,6 @@ from issuer.db import make_engine, make_sessionmaker
 from issuer.leases import Claims
 from issuer.schema import upgrade
 from issuer.voting.port import ProxyVoting, ProxyVotingHttp
-
-if TYPE_CHECKING:
-    from issuer.metrics import IssuerMetrics
 
 
 class Issuer:
@@ -41,16 +38,10 @@ class Issuer:
         self.proxy_voting: ProxyVoting = ProxyVotingHttp(
             settings.broker_url, api_key=settings.broker_key.get_secret_value(),
             api_secret=settings.broker_secret.get_secret_value())
-        self._metrics: IssuerMetrics | None = None
-
-    @property
-    def metrics(self) -> IssuerMetrics:
-        """This process's Prometheus registry (made on first use: its module reads the
-        lifecycles, which need this one)."""
-        if self._metrics is None:
-            from issuer.metrics import IssuerMetrics
-            self._metrics = IssuerMetrics(self)
-        return self._metrics
+        #: This process's Prometheus metrics, made by :func:`issuer.metrics.metrics_of` (the
+        #: metrics module reads the lifecycles, which import this one: it is never imported
+        #: from here).
+        self.metrics_cache: Any = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:

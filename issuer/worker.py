@@ -20,6 +20,7 @@ from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
 from issuer.lifecycle import creations, itn, onboarding, redemptions
+from issuer.metrics import metrics_of
 from issuer.models import CorporateAction, Creation, Investor, ItnRequest, Meeting, Redemption
 from issuer.reserves import OPEN_CREATIONS, OPEN_REDEMPTIONS, Reconciliation, check_invariant
 from issuer.service import Issuer
@@ -141,10 +142,10 @@ def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
         if (report := _check(issuer, symbol)) is not None:
             reports[symbol] = report
     elapsed = time.perf_counter() - start
-    issuer.metrics.pass_seconds.observe(elapsed)
+    metrics_of(issuer).pass_seconds.observe(elapsed)
     for kind, count in moved.items():
         if count:
-            issuer.metrics.rows_moved.labels(kind).inc(count)
+            metrics_of(issuer).rows_moved.labels(kind).inc(count)
     LOG.info("worker.pass", duration_ms=round(elapsed * 1000, 1),
              moved=sum(moved.values()), **{f"moved_{k}": v for k, v in moved.items() if v},
              holds=all(r.holds for r in reports.values()))
@@ -189,7 +190,7 @@ class Worker:
                     last_full = time.monotonic()
                 self.last_error = None
             except Exception as exc:  # keep going: each pass repeats what did not finish
-                self.issuer.metrics.pass_errors.inc()
+                metrics_of(self.issuer).pass_errors.inc()
                 LOG.exception("worker.pass_failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if full:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-STACK_FIXTURES = {"broker_url", "deployed"}
+STACK_FIXTURES = {"broker_url", "deployed", "deployed_state"}
 HERE = Path(__file__).resolve().parent
 
 

@@ -3,8 +3,11 @@ fresh issuer database, random API requests."""
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -25,8 +28,10 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 @contextmanager
 def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh issuer database: a SQLite file, or its own schema on the PostgreSQL server."""
+    """A fresh issuer database: a SQLite file (a copy of one migrated once per process), or its
+    own schema on the PostgreSQL server."""
     if os.environ.get("ISSUER_TEST_DATABASE") != "postgresql":
+        shutil.copyfile(_migrated_sqlite(), tmp_path / "issuer.db")
         yield f"sqlite:///{tmp_path / 'issuer.db'}"
         return
     schema = f"t{uuid.uuid4().hex[:12]}"
@@ -39,6 +44,20 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         engine.dispose()
+
+
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """An empty issuer database at the newest revision, made once per test process."""
+    from issuer.schema import upgrade
+
+    path = Path(tempfile.mkdtemp(prefix="issuer-template-")) / "issuer.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return path
 
 
 def free_port() -> int:

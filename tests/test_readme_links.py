@@ -1,5 +1,5 @@
-"""Every relative link of the README and CONTRIBUTING resolves: a file that exists, or a heading
-of the same page (GitHub's anchors: lower case, punctuation dropped, spaces to dashes)."""
+"""Every relative link of the README, CONTRIBUTING and docs/ resolves: a file that exists, or
+a heading of the same page (GitHub's anchors: lower case, punctuation dropped, spaces to dashes)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def anchors(text: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md"])
+@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md", "docs/figures.md",
+                                  "docs/gas.md"])
 def test_relative_links_resolve(page):
     text = (ROOT / page).read_text()
     own = anchors(text)
@@ -29,7 +30,7 @@ def test_relative_links_resolve(page):
         if target.startswith(("http://", "https://", "mailto:")):
             continue
         path, _, anchor = target.partition("#")
-        missing = not (ROOT / path).exists() if path else anchor not in own
+        missing = not ((ROOT / page).parent / path).exists() if path else anchor not in own
         if missing:
             broken.append(target)
     assert not broken, f"{page}: broken links {broken}"

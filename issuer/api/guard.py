@@ -27,6 +27,7 @@ import anyio
 
 from issuer.api.auth import Principal, authenticate_key
 from issuer.errors import PROBLEM_TYPE, IssuerError
+from issuer.metrics import metrics_of
 from issuer.service import Issuer
 from servicekit.asgi import (
     ASGIApp,
@@ -91,13 +92,15 @@ class RequestGuard:
             source = (scope.get("client") or ("unknown", 0))[0]
             api = "network" if path in NETWORK else "operator"
             if api == "network" and self.itn_sources and not self._allowed(source):
-                self.issuer.metrics.auth_throttled.labels(api, "source_not_allowed").inc()
+                metrics_of(self.issuer).auth_throttled.labels(
+                    api, "source_not_allowed").inc()
                 await self._refuse(send, 403, "source_not_allowed",
                                    "the tokenization routes take calls from the broker's "
                                    "addresses only (ISSUER_ITN_ALLOWED_SOURCES)")
                 return
             if (wait := self.throttle.retry_after(source)) is not None:
-                self.issuer.metrics.auth_throttled.labels(api, "failed_authentication").inc()
+                metrics_of(self.issuer).auth_throttled.labels(
+                    api, "failed_authentication").inc()
                 await send_response(send, problem(
                     PROBLEM_TYPE, 429, "too_many_failed_authentications",
                     f"too many failed authentications from this source; retry in {wait} s",
@@ -108,7 +111,7 @@ class RequestGuard:
             except IssuerError as refused:
                 if refused.status == 401:
                     self.throttle.failed(source)
-                    self.issuer.metrics.auth_failures.labels(api).inc()
+                    metrics_of(self.issuer).auth_failures.labels(api).inc()
                 await send_response(send, problem(
                     PROBLEM_TYPE, refused.status, refused.code, refused.detail,
                     headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'}))

@@ -45,9 +45,43 @@ def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, Path]]:
-    from brownie import accounts, chain
+class DeployedState:
+    """The chain right after the suite's deployment: an anvil snapshot of its own (brownie's
+    one ``chain.snapshot()`` slot is the contract tests' per-test isolation, which may run in
+    the same worker between two issuer tests)."""
+
+    def __init__(self) -> None:
+        self.snapshot = self._rpc("evm_snapshot")
+
+    @staticmethod
+    def _rpc(method: str, *params: object) -> str:
+        from brownie import web3
+
+        answer = web3.provider.make_request(method, list(params))
+        assert "error" not in answer, answer
+        return answer["result"]
+
+    def restore(self) -> None:
+        """Back to the deployed state, by anvil's own snapshot (the issuer tests move the
+        chain's clock through the RPC too, so brownie keeps no offset of theirs; its revert,
+        which also walks every contract object it knows, cost half a second a test). The
+        snapshot is taken again, as anvil spends it."""
+        from brownie import history, web3
+
+        assert self._rpc("evm_revert", self.snapshot) is True
+        self.snapshot = self._rpc("evm_snapshot")
+        # brownie's record of sent transactions, which its accounts read their next nonce
+        # from, forgets what the revert undid (what its own revert does, without walking the
+        # garbage collector and every contract object)
+        history._revert(web3.eth.block_number)
+
+
+@pytest.fixture(scope="session")
+def deployed_state(tmp_path_factory: pytest.TempPathFactory
+                   ) -> tuple[object, Path, DeployedState]:
+    """The suite deployed once per test session (per xdist worker): about a second of anvil
+    work that every module used to repeat."""
+    from brownie import accounts
 
     from deploy.deploy_suite import DEFAULT_STOCKS
     from deploy.suite import Roles, deploy_suite
@@ -59,9 +93,15 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object,
     suite.onboard(accounts[7], US)   # an investor
     suite.onboard(accounts[5], US)   # the issuer's redemption wallet
     manifest = suite.write_manifest(tmp_path_factory.mktemp("deployments"))
-    chain.snapshot()
-    yield suite, manifest
-    chain.revert()
+    return suite, manifest, DeployedState()
+
+
+@pytest.fixture
+def deployed(deployed_state) -> tuple[object, Path]:  # noqa: ANN001
+    """The deployed suite and its manifest, the chain reverted to right after deploying."""
+    suite, manifest, state = deployed_state
+    state.restore()
+    return suite, manifest
 
 
 @dataclass
@@ -200,10 +240,9 @@ class Stack:
 
 @pytest.fixture
 def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
-    from brownie import accounts, chain, web3
+    from brownie import accounts, web3
 
     suite, manifest = deployed
-    chain.revert()
     with BrokerClient(broker_url, backoff=0.01) as broker, database_url(tmp_path) as db_url:
         broker.reset(START)
         for symbol, price in (("AAPL", "200"), ("NVDA", "100")):

@@ -804,8 +804,14 @@ def test_the_networks_fee_is_carried_into_the_issuers_records(itn):
     minted(itn, itn.mint("5").tokenization_request_id)
     [row] = itn.rows()
     assert (row.status, row.fees) == ("completed", D("1.50"))
-    redeem = _redeemed(itn, 2 * ONE)
-    assert redeem.fees == D("0.90")                      # 0.50 + 10 bps of 400
+    _redeemed(itn, 2 * ONE)
+
+    def redeemed_fees():  # noqa: ANN202
+        stack.run()
+        return next(r for r in itn.rows() if r.type == "redeem").fees
+
+    wait_for(lambda: redeemed_fees() is not None)
+    assert redeemed_fees() == D("0.90")                  # 0.50 + 10 bps of 400
     answer = httpx.get(f"{itn.url}/v1/itn/requests/{row.id}",
                        headers={"X-API-Key": _admin_key(stack)})
     assert D(answer.json()["fees"]) == D("1.50")
