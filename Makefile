@@ -48,12 +48,10 @@ test-fast: setup
 test-contracts: build
 	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/contracts
 
-# two pytest-xdist workers a pass (each with its own anvil: brownie adds the worker's number to
-# the port), the two passes one after the other: on 2 CPUs more workers only queue
+# the SQLite pass and the PostgreSQL pass at the same time (toolchain/test_passes.py), each with
+# two pytest-xdist workers and their own anvils (brownie adds the worker's number to the port)
 test: build lint $(SCHEMATHESIS)/.installed
-	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2
-	@echo "issuer tests again on PostgreSQL (127.0.0.1:5432, database test):"
-	@ISSUER_TEST_DATABASE=postgresql $(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/issuer tests/integration
+	@$(VENV)/python toolchain/test_passes.py
 	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
 	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
 

@@ -124,7 +124,7 @@ def find_by_client_id(ctx: Ctx, client_journal_id: str) -> Journal | None:
     return ctx.db.scalar(select(Journal).where(Journal.client_journal_id == client_journal_id))
 
 
-def cancel(ctx: Ctx, journal: Journal) -> None:
+def cancel(ctx: Ctx, journal: Journal) -> None:  # noqa: ARG001 (every operation takes ctx)
     if journal.status != "queued":
         raise invalid("journal_not_cancelable", f"journal {journal.id} is {journal.status}")
     journal.status, journal.status_reason = "canceled", "canceled by the client"

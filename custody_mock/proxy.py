@@ -115,7 +115,7 @@ def meetings(ctx: Ctx, *, symbol: str | None = None,
     return list(ctx.db.scalars(query.order_by(Meeting.meeting_date, Meeting.meeting_id)))
 
 
-def _checked(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+def _checked(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG001
     record, meeting_date = data["record_date"], data["meeting_date"]
     cutoff: dt.datetime = data["cutoff"]
     if not all(EARLIEST <= day <= LATEST for day in (record, meeting_date, cutoff.date())):

@@ -125,7 +125,8 @@ def _qty(value: object) -> Decimal:
     return qty
 
 
-def confirm(issuer: Issuer, db: Session, body: dict[str, Any]) -> ItnRequest:
+def confirm(issuer: Issuer, db: Session,  # noqa: ARG001 (as the other endpoints)
+            body: dict[str, Any]) -> ItnRequest:
     """The broker's journal confirmation."""
     row = db.scalar(select(ItnRequest).where(
         ItnRequest.tokenization_request_id == str(body.get("tokenization_request_id")),

@@ -56,6 +56,10 @@ class Claims:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.postgres = is_postgres(engine)
+        #: Advisory locks are shared by every schema of a database: a claim's key names the
+        #: issuer's own (its URL, search_path included), so two issuers in one database (or
+        #: two test workers, each in a schema of its own) never skip each other's work.
+        self.namespace = engine.url.render_as_string(hide_password=True)
         self._conn: Any = None
         self._guard = threading.Lock()
         self._file: IO[bytes] | None = None
@@ -109,7 +113,7 @@ class Claims:
         if not self.postgres:
             yield True
             return
-        key = lock_key(name)
+        key = lock_key(f"{self.namespace}|{name}")
         held = bool(self._run("SELECT pg_try_advisory_lock(:k)", key))
         if not held:
             self.skipped += 1

@@ -115,7 +115,7 @@ class BrokerHttp:
     def close(self) -> None:
         self._http.close()
 
-    def _auth_for(self, path: str) -> Any:
+    def _auth_for(self, path: str) -> Any:  # noqa: ARG002 (a subclass reads it)
         """The credentials of a request to ``path``: the client's own (a subclass may use
         others for some paths)."""
         return httpx.USE_CLIENT_DEFAULT

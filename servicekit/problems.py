@@ -103,7 +103,7 @@ def install(app: FastAPI, type_prefix: str, *, message: bool = False) -> None:
                        headers=headers or None)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
         # the details (SQL text, library internals) go to the log under a correlation id;
         # the caller gets the id and nothing else
         correlation = uuid.uuid4().hex

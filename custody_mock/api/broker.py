@@ -238,7 +238,7 @@ def list_orders(
     side: Literal["buy", "sell"] | None = None,
     after: Timestamp | None = None,
     until: Timestamp | None = None,
-    nested: bool = False,
+    nested: bool = False,  # noqa: ARG001 (accepted: the mock has no multi-leg orders)
 ) -> list[OrderOut]:
     """Alpaca's order list: ``after``/``until`` bound the submission time (exclusive), ``side``
     and ``symbols`` filter; ``nested`` is accepted (the mock has no multi-leg orders)."""

@@ -51,7 +51,8 @@ def _outcome(db: Session, investor: Investor, result: ChainTx | ChainError,
     return result
 
 
-def _requested(issuer: Issuer, db: Session, investor: Investor) -> None:
+def _requested(issuer: Issuer, db: Session,  # noqa: ARG001 (the dispatcher's signature)
+               investor: Investor) -> None:
     if investor.mode == "link":
         move(db, investor, "registering")
     else:

@@ -46,20 +46,40 @@ def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 class DeployedState:
-    """The chain right after the suite's deployment: an anvil snapshot of its own (brownie's
-    one ``chain.snapshot()`` slot is the contract tests' per-test isolation, which may run in
-    the same worker between two issuer tests)."""
+    """The suite deployed once per test session (per xdist worker) and an anvil snapshot of
+    the chain right after it: each test reverts to it. brownie's one ``chain.snapshot()`` slot
+    is the contract tests' isolation, and their ``module_isolation`` resets the chain to its
+    start (spending every later snapshot) when a contracts module runs in the same worker: a
+    snapshot found spent is replaced by deploying again."""
 
-    def __init__(self) -> None:
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self.deploys = 0
+        self._deploy()
+
+    def _deploy(self) -> None:
+        from brownie import accounts
+
+        from deploy.deploy_suite import DEFAULT_STOCKS
+        from deploy.suite import Roles, deploy_suite
+
+        suite = deploy_suite(Roles.from_accounts(accounts))
+        for cfg in DEFAULT_STOCKS:
+            suite.list_stock(cfg)
+        suite.onboard(accounts[6], US)   # the authorized participant's wallet
+        suite.onboard(accounts[7], US)   # an investor
+        suite.onboard(accounts[5], US)   # the issuer's redemption wallet
+        self.suite = suite
+        self.manifest = suite.write_manifest(self._tmp.mktemp("deployments"))
         self.snapshot = self._rpc("evm_snapshot")
+        self.deploys += 1
 
     @staticmethod
-    def _rpc(method: str, *params: object) -> str:
+    def _rpc(method: str, *params: object) -> object:
         from brownie import web3
 
         answer = web3.provider.make_request(method, list(params))
-        assert "error" not in answer, answer
-        return answer["result"]
+        return answer.get("result", False)
 
     def restore(self) -> None:
         """Back to the deployed state, by anvil's own snapshot (the issuer tests move the
@@ -68,8 +88,10 @@ class DeployedState:
         snapshot is taken again, as anvil spends it."""
         from brownie import history, web3
 
-        assert self._rpc("evm_revert", self.snapshot) is True
-        self.snapshot = self._rpc("evm_snapshot")
+        if self._rpc("evm_revert", self.snapshot) is not True:
+            self._deploy()   # the chain was reset under it (a contracts module ran here)
+        else:
+            self.snapshot = self._rpc("evm_snapshot")
         # brownie's record of sent transactions, which its accounts read their next nonce
         # from, forgets what the revert undid (what its own revert does, without walking the
         # garbage collector and every contract object)
@@ -77,31 +99,16 @@ class DeployedState:
 
 
 @pytest.fixture(scope="session")
-def deployed_state(tmp_path_factory: pytest.TempPathFactory
-                   ) -> tuple[object, Path, DeployedState]:
-    """The suite deployed once per test session (per xdist worker): about a second of anvil
-    work that every module used to repeat."""
-    from brownie import accounts
-
-    from deploy.deploy_suite import DEFAULT_STOCKS
-    from deploy.suite import Roles, deploy_suite
-
-    suite = deploy_suite(Roles.from_accounts(accounts))
-    for cfg in DEFAULT_STOCKS:
-        suite.list_stock(cfg)
-    suite.onboard(accounts[6], US)   # the authorized participant's wallet
-    suite.onboard(accounts[7], US)   # an investor
-    suite.onboard(accounts[5], US)   # the issuer's redemption wallet
-    manifest = suite.write_manifest(tmp_path_factory.mktemp("deployments"))
-    return suite, manifest, DeployedState()
+def deployed_state(tmp_path_factory: pytest.TempPathFactory) -> DeployedState:
+    """About a second of anvil work that every test module used to repeat."""
+    return DeployedState(tmp_path_factory)
 
 
 @pytest.fixture
-def deployed(deployed_state) -> tuple[object, Path]:  # noqa: ANN001
+def deployed(deployed_state: DeployedState) -> tuple[object, Path]:
     """The deployed suite and its manifest, the chain reverted to right after deploying."""
-    suite, manifest, state = deployed_state
-    state.restore()
-    return suite, manifest
+    deployed_state.restore()
+    return deployed_state.suite, deployed_state.manifest
 
 
 @dataclass

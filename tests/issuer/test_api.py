@@ -212,8 +212,9 @@ def test_operator_cli_over_the_api(stack, api, keys):
     url = str(api["ops"].http.base_url)
 
     def cli(*args: str, key: str = keys["ops"]) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "issuer.cli", *args, "--url", url,
-                               "--key", key], capture_output=True, text=True, timeout=60)
+        # the API and the key once, before the command (one callback, not in every command)
+        return subprocess.run([sys.executable, "-m", "issuer.cli", "--url", url, "--key", key,
+                               *args], capture_output=True, text=True, timeout=60)
 
     first = cli("creations", "create", stack.participant_id, "AAPL", "2",
                 "--idempotency-key", "cli-1")

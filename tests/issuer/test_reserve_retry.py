@@ -164,7 +164,7 @@ def test_attestation_and_mint_of_a_symbol_wait_while_another_worker_holds_its_cl
     creation_id = stack.create("2")
     until_status(stack, creation_id, "settled")
     other = stack.issuer.claims.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    key = lock_key("supply:AAPL")
+    key = lock_key(f"{stack.issuer.claims.namespace}|supply:AAPL")
     assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
     try:
         stack.run(passes=3)

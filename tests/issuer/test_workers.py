@@ -89,3 +89,27 @@ def test_a_second_worker_on_sqlite_is_refused(stack):
         first.join(120)
     assert first.exitcode == 0
     assert worker_process.run(env, passes=1) == 0   # the lock went with the first
+
+
+@pytest.mark.skipif(not POSTGRES, reason="advisory locks are PostgreSQL's")
+def test_claims_of_two_issuers_in_one_database_do_not_meet(tmp_path):
+    """Advisory locks belong to the database, not the schema: two issuers in one database (two
+    test workers, each in a schema of its own) took each other's `supply:AAPL` for another
+    worker's and waited (found when the two pytest passes ran at once). A claim's key names the
+    issuer's own URL, search_path included; the same issuer's claim is still exclusive."""
+    import sqlalchemy
+
+    from issuer.leases import Claims
+    from tests.support import database_url
+
+    with database_url(tmp_path / "a") as url_a, database_url(tmp_path / "b") as url_b:
+        engines = [sqlalchemy.create_engine(u) for u in (url_a, url_b, url_a)]
+        one, two, same = (Claims(e) for e in engines)
+        try:
+            with one.claim("supply:AAPL") as held_one, two.claim("supply:AAPL") as held_two, \
+                    same.claim("supply:AAPL") as held_same:
+                assert (held_one, held_two, held_same) == (True, True, False)
+        finally:
+            for claims, engine in zip((one, two, same), engines, strict=True):
+                claims.close()
+                engine.dispose()
