@@ -1,8 +1,10 @@
-"""The two pytest passes of ``make test``, at the same time: every test on the SQLite default,
-and the issuer's tests again on PostgreSQL (127.0.0.1:5432). Each pass has two xdist workers,
-and each worker its own anvil (the PostgreSQL pass's on ports from 8600, ``DEVNET_PORT``, so
-the two never meet). The SQLite pass prints as it goes; the PostgreSQL pass's output is kept in
-``.test-logs/postgresql.log`` and printed when it ends. Fails when either pass fails.
+"""The pytest passes of ``make test``, at the same time: the contracts on anvil; every other
+test on the SQLite default; the issuer's tests again on PostgreSQL (127.0.0.1:5432). Each pass
+has two xdist workers, and each worker its own anvil (ports from 8545, 8570 and 8600,
+``DEVNET_PORT``, so they never meet). The contracts have a session of their own: brownie's
+``module_isolation`` resets the chain to its start for each contracts module, under the issuer
+tests' deployment snapshot. The SQLite pass prints as it goes; the other two passes' output is
+kept in ``.test-logs/`` and printed when they end. Fails when any pass fails.
 
 The contracts are compiled before (``make build``), so neither pass's brownie writes the build
 folder the other reads.
@@ -25,23 +27,35 @@ PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", 
 def main(extra: list[str]) -> int:
     logs = ROOT / ".test-logs"
     logs.mkdir(exist_ok=True)
-    pg_log = logs / "postgresql.log"
     start = time.monotonic()
-    env = {**os.environ, "ISSUER_TEST_DATABASE": "postgresql", "DEVNET_PORT": "8600"}
-    with pg_log.open("w") as out:
-        postgres = subprocess.Popen([*PYTEST, *extra, "tests/issuer", "tests/integration"],
-                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        print("== SQLite pass (every test), with the PostgreSQL pass running beside it",
-              flush=True)
-        sqlite = subprocess.run([*PYTEST, *extra], cwd=ROOT, check=False).returncode
-        sqlite_s = time.monotonic() - start
-        postgres_code = postgres.wait()
-    postgres_s = time.monotonic() - start
-    print(f"== PostgreSQL pass (tests/issuer, tests/integration), from {pg_log}:", flush=True)
-    sys.stdout.write(pg_log.read_text())
-    print(f"== SQLite pass: exit {sqlite} after {sqlite_s:.0f} s; PostgreSQL pass: exit "
-          f"{postgres_code} after {postgres_s:.0f} s (both started together)")
-    return 0 if sqlite == 0 and postgres_code == 0 else 1
+    beside = {
+        "contracts": ({"DEVNET_PORT": "8570"}, ["tests/contracts"]),
+        "postgresql": ({"ISSUER_TEST_DATABASE": "postgresql", "DEVNET_PORT": "8600"},
+                       ["tests/issuer", "tests/integration"]),
+    }
+    running, outs = {}, []
+    for name, (env, paths) in beside.items():
+        out = (logs / f"{name}.log").open("w")
+        outs.append(out)
+        running[name] = subprocess.Popen([*PYTEST, *extra, *paths], cwd=ROOT,
+                                         env={**os.environ, **env}, stdout=out,
+                                         stderr=subprocess.STDOUT)
+    print("== SQLite pass (every test but the contracts), with the contracts pass and the "
+          "PostgreSQL pass running beside it", flush=True)
+    codes = {"sqlite": subprocess.run([*PYTEST, *extra, "--ignore=tests/contracts"], cwd=ROOT,
+                                      check=False).returncode}
+    seconds = {"sqlite": time.monotonic() - start}
+    for name, process in running.items():
+        codes[name] = process.wait()
+        seconds[name] = time.monotonic() - start
+    for out in outs:
+        out.close()
+    for name in running:
+        print(f"== {name} pass, from {logs / f'{name}.log'}:", flush=True)
+        sys.stdout.write((logs / f"{name}.log").read_text())
+    print("== " + "; ".join(f"{name} pass: exit {codes[name]} after {seconds[name]:.0f} s"
+                            for name in codes) + " (all started together)")
+    return 0 if not any(codes.values()) else 1
 
 
 if __name__ == "__main__":

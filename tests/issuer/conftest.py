@@ -73,6 +73,15 @@ class DeployedState:
         self.manifest = suite.write_manifest(self._tmp.mktemp("deployments"))
         self.snapshot = self._rpc("evm_snapshot")
         self.deploys += 1
+        self._reset_id = self._brownie_reset_id()
+
+    @staticmethod
+    def _brownie_reset_id() -> object:
+        """brownie's chain-reset snapshot: it changes whenever ``module_isolation`` resets the
+        chain (to its start, spending the snapshots after it, whose ids anvil then reuses)."""
+        from brownie import chain
+
+        return chain._reset_id
 
     @staticmethod
     def _rpc(method: str, *params: object) -> object:
@@ -88,7 +97,8 @@ class DeployedState:
         snapshot is taken again, as anvil spends it."""
         from brownie import history, web3
 
-        if self._rpc("evm_revert", self.snapshot) is not True:
+        if self._brownie_reset_id() != self._reset_id or \
+                self._rpc("evm_revert", self.snapshot) is not True:
             self._deploy()   # the chain was reset under it (a contracts module ran here)
         else:
             self.snapshot = self._rpc("evm_snapshot")
