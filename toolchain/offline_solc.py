@@ -38,3 +38,24 @@ if _port := os.environ.get("DEVNET_PORT"):
     from brownie._config import CONFIG  # noqa: E402
 
     CONFIG.networks["development"]["cmd_settings"]["port"] = int(_port)
+
+# Several pytest sessions at once (``make test`` runs its passes together, each with xdist
+# workers) each load the project, and brownie's load rewrites build files (interfaces among
+# them) that another process's load is reading: one load at a time, under a file lock.
+import fcntl  # noqa: E402
+
+from brownie import project as _project  # noqa: E402
+
+_load = _project.load
+
+
+def _load_one_at_a_time(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    with (ROOT / ".brownie-load.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _load(*args, **kwargs)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_project.load = _load_one_at_a_time
