@@ -100,8 +100,7 @@ def in_flight(issuer: Issuer, db: Session, symbol: str, *, by: dt.date | None) -
             ItnRequest.symbol == symbol, ItnRequest.type == "mint",
             ItnRequest.status.in_(ITN_UNMINTED), ItnRequest.tx_hash.is_(None))
             .order_by(ItnRequest.created_at, ItnRequest.id)):
-        arrived = arrived_on(issuer, row)
-        if by is None or (arrived is not None and arrived <= by):
+        if by is None or ((arrived := arrived_on(issuer, row)) is not None and arrived <= by):
             found.itn_mints[row.id] = row.qty
     since = units.start_of(by) - RECENT if by is not None else None
     query = select(Redemption).where(Redemption.symbol == symbol,

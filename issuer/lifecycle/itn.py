@@ -84,11 +84,7 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
         note(row, f"waiting: {result.detail}")
         return
-    if _failed(db, row, result):
-        return
-    assert isinstance(result, ChainTx)
-    if result.status != "mined":
-        note(row, "waiting: reserve attestation")
+    if _mined(db, row, result, "waiting: reserve attestation") is None:
         return
     if row.status != "minting":
         move(db, row, "minting")
@@ -134,14 +130,10 @@ def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         move(db, row, "confirmed", f"the reserve refused the mint ({refusal}): custody is "
              f"attested again (round {row.reserve_round} of {RESERVE_ROUNDS})")
         return
-    if _failed(db, row, result):
+    if (mined := _mined(db, row, result, "waiting: the mint is not mined yet")) is None:
         return
-    assert isinstance(result, ChainTx)
-    if result.status != "mined":
-        note(row, "waiting: the mint is not mined yet")
-        return
-    row.tx_hash, row.block_number = result.tx_hash, result.block_number
-    move(db, row, "minted", tx=result.tx_hash, block=result.block_number)
+    row.tx_hash, row.block_number = mined.tx_hash, mined.block_number
+    move(db, row, "minted", tx=mined.tx_hash, block=mined.block_number)
     check_invariant(issuer, db, row.symbol)
     _minted(issuer, db, row)
 
@@ -257,21 +249,13 @@ def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     wallet = issuer.settings.redemption_wallet
     result = chain_step(issuer, db, f"burn:itn:{row.id}", "supply",
                         lambda: token.functions.burn(wallet, burn_raw(row)))
-    if _failed(db, row, result):
+    if (burned := _mined(db, row, result, "waiting: the burn is not mined yet")) is None:
         return
-    assert isinstance(result, ChainTx)
-    if result.status != "mined":
-        note(row, "waiting: the burn is not mined yet")
-        return
-    burned = result
     if (dust := int(row.dust_raw or 0)) > 0:
         returned = chain_step(issuer, db, f"dust:itn:{row.id}", "supply",
                               lambda: token.functions.forcedTransfer(wallet, row.wallet, dust))
-        if _failed(db, row, returned):
-            return
-        assert isinstance(returned, ChainTx)
-        if returned.status != "mined":
-            note(row, f"waiting: {dust} raw of dust are being returned to {row.wallet}")
+        if _mined(db, row, returned, f"waiting: {dust} raw of dust are being returned to "
+                  f"{row.wallet}") is None:
             return
     move(db, row, "completed", burn_tx=burned.tx_hash, block=burned.block_number,
          dust_returned=row.dust_raw)
@@ -281,6 +265,19 @@ def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
 def _round_key(base: str, row: ItnRequest) -> str:
     """An outbox key of this reserve round (the first round keeps the plain key)."""
     return base if row.reserve_round == 0 else f"{base}:{row.reserve_round}"
+
+
+def _mined(db: Session, row: ItnRequest, result: ChainTx | ChainError,
+           waiting: str) -> ChainTx | None:
+    """A chain step's outcome for ``row``, in one place: the mined transaction, or None when
+    the row halted (refused or reverted) or waits (``waiting`` noted)."""
+    if _failed(db, row, result):
+        return None
+    assert isinstance(result, ChainTx)
+    if result.status != "mined":
+        note(row, waiting)
+        return None
+    return result
 
 
 def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
@@ -366,14 +363,10 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
         db.commit()
         return
     for row in members:
-        if _failed(db, row, result):
+        if (mined := _mined(db, row, result, f"waiting: batch {batch} is not mined yet")) is None:
             continue
-        assert isinstance(result, ChainTx)
-        if result.status != "mined":
-            note(row, f"waiting: batch {batch} is not mined yet")
-            continue
-        row.tx_hash, row.block_number = result.tx_hash, result.block_number
-        move(db, row, "minted", tx=result.tx_hash, block=result.block_number)
+        row.tx_hash, row.block_number = mined.tx_hash, mined.block_number
+        move(db, row, "minted", tx=mined.tx_hash, block=mined.block_number)
     check_invariant(issuer, db, symbol)
     db.commit()
 

@@ -452,6 +452,21 @@ def test_a_mint_request_in_a_corporate_action_window_is_refused(itn):
     assert stack.broker.position(stack.ap_account, "AAPL").qty_settled == D(20)
 
 
+def _dividend_completed(stack, div):  # noqa: ANN001, ANN202
+    """The test dividend (paid 10/24) to its end: the reinvestment settled by 10/25, approved
+    by a second operator, scheduled and active; its record."""
+    import datetime as dt
+
+    from tests.issuer.test_corporate_actions import action, approve
+
+    stack.to_date(dt.date(2024, 10, 25))
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    stack.eod()
+    stack.run()
+    return action(stack, div.corporate_action_id)
+
+
 def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_delivers_it(itn):
     """Issue 25, item 9: 5 tokens redeemed over the network after the record date and before the
     dividend completed burned at once at the old multiplier; the participant's dividend on those
@@ -466,7 +481,6 @@ def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_deli
     """
     import datetime as dt
 
-    from tests.issuer.test_corporate_actions import action, approve
     from tests.issuer.test_entitlement import dividend
 
     stack = itn.stack
@@ -483,12 +497,7 @@ def test_an_itn_redemption_after_the_record_date_waits_for_the_dividend_and_deli
     [_, redeem] = itn.rows()
     assert redeem.status == "detected" and redeem.status_reason.startswith("waiting: ")
     assert stack.broker.tokenization_requests(stack.custody_account, type="redeem") == []
-    stack.to_date(dt.date(2024, 10, 25))               # paid 10/24, reinvestment settled
-    approve(stack, div.corporate_action_id)
-    stack.run()
-    stack.eod()
-    stack.run()
-    ca = action(stack, div.corporate_action_id)
+    ca = _dividend_completed(stack, div)
     assert (ca.status, ca.net, ca.filled_qty, ca.m1) == (
         "completed", D("0.87"), D("0.00435"), "1000870000000000000")
     stack.run()
@@ -519,7 +528,7 @@ def test_an_itn_mint_held_across_the_record_date_earns_its_dividend(itn):
 
     from brownie import accounts
 
-    from tests.issuer.test_corporate_actions import action, approve
+    from tests.issuer.test_corporate_actions import action
     from tests.issuer.test_entitlement import dividend, owed
 
     stack = itn.stack
@@ -547,12 +556,7 @@ def test_an_itn_mint_held_across_the_record_date_earns_its_dividend(itn):
     stack.run()
     [_, row] = itn.rows()
     assert row.status == "confirmed" and row.raw is None   # the window holds it
-    stack.to_date(dt.date(2024, 10, 25))               # paid 10/24, reinvestment settled
-    approve(stack, div.corporate_action_id)
-    stack.run()
-    stack.eod()
-    stack.run()
-    ca = action(stack, div.corporate_action_id)
+    ca = _dividend_completed(stack, div)
     assert (ca.status, ca.net, ca.filled_qty, ca.m1) == (
         "completed", D("1.40"), D("0.007"), "1000875000000000000")
     stack.run()
