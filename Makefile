@@ -48,12 +48,11 @@ test-fast: setup
 test-contracts: build
 	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/contracts
 
-# the SQLite pass and the PostgreSQL pass at the same time (toolchain/test_passes.py), each with
-# two pytest-xdist workers and their own anvils (brownie adds the worker's number to the port)
+# the contracts, SQLite and PostgreSQL passes at the same time (toolchain/test_passes.py), each
+# with two pytest-xdist workers and their own anvils (brownie adds the worker's number to the
+# port); schemathesis (--checks all, both OpenAPI documents) starts when the contracts pass ends
 test: build lint $(SCHEMATHESIS)/.installed
-	@$(VENV)/python toolchain/test_passes.py
-	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
-	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
+	@$(VENV)/python toolchain/test_passes.py --schemathesis-max-time 150
 
 # the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build
