@@ -36,7 +36,7 @@ api-check: build $(SCHEMATHESIS)/.installed
 lint: setup $(SLITHER)/.installed
 	@$(VENV)/ruff check toolchain deploy devstack tests issuer custody_mock servicekit bench
 	@set -o pipefail; $(VENV)/lint-imports --no-cache | tail -n 4   # the rules: pyproject.toml
-	@$(VENV)/mypy   # strict on the files [tool.mypy] names
+	@$(VENV)/mypy   # every module; strict on those [[tool.mypy.overrides]] lists
 	@node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol' && echo "solhint: clean"
 	@$(SLITHER)/bin/python toolchain/slither_check.py
 
@@ -48,11 +48,12 @@ test-fast: setup
 test-contracts: build
 	@$(VENV)/python -m pytest -q -p no:cacheprovider -n 2 tests/contracts
 
-# the contracts, SQLite and PostgreSQL passes at the same time (toolchain/test_passes.py), each
-# with two pytest-xdist workers and their own anvils (brownie adds the worker's number to the
-# port); schemathesis (--checks all, both OpenAPI documents) starts when the contracts pass ends
+# the SQLite pass and the PostgreSQL pass at the same time (toolchain/test_passes.py), each with
+# two pytest-xdist workers and their own anvils (brownie adds the worker's number to the port)
 test: build lint $(SCHEMATHESIS)/.installed
-	@$(VENV)/python toolchain/test_passes.py --schemathesis-max-time 150
+	@$(VENV)/python toolchain/test_passes.py
+	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
+	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
 
 # the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +63,8 @@ class MockAuth(httpx.Auth):
         self._partner = httpx.BasicAuth(api_key, api_secret)
         self._control = httpx.BasicAuth(control_key, control_secret)
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request
+                  ) -> Generator[httpx.Request, httpx.Response, None]:
         chosen = self._control if request.url.path.startswith("/_mock") else self._partner
         yield from chosen.auth_flow(request)
 

@@ -93,7 +93,7 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
                           "the record date has passed; only cash and dates after it can change")
     values = {f.name: getattr(current, f.name) for f in fields(AnnouncementFields)}
     values.update(changes)
-    data = AnnouncementFields(**values)  # type: ignore[arg-type]
+    data = AnnouncementFields(**values)
     _validate(ctx, data)
     current.current = False
     entry = Announcement(corporate_action_id=corporate_action_id, version=current.version + 1,

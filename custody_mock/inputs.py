@@ -68,7 +68,9 @@ def decimal_in(code: str, *, digits: int, places: int, positive: bool = True,
         if numbers and isinstance(value, float) and math.isfinite(value):
             number = Decimal(repr(value))
             low_ok = number > 0 if positive else number >= 0
-            if low_ok and number < 10**digits and -number.as_tuple().exponent <= places:
+            exponent = number.as_tuple().exponent   # an int: the number is finite
+            if low_ok and number < 10**digits and isinstance(exponent, int) \
+                    and -exponent <= places:
                 return number
         if isinstance(value, int) and not isinstance(value, bool):
             number = Decimal(value)

@@ -115,7 +115,9 @@ class Dispatcher:
             body, copies = dict(delivery.body), 1 + delivery.duplicates
             unreachable = faults.take(ctx, "itn_issuer_unreachable",
                                       account_id=issuer.account_id) is not None
-        status, answer, error = 0, {}, None
+        status: int = 0
+        answer: dict[str, Any] = {}
+        error: str | None = None
         for _ in range(copies):
             status, answer, error = (0, {}, "issuer unreachable (fault)") if unreachable \
                 else self._post(url, body, headers)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,7 @@ def issuer(ctx: Ctx, name: str) -> TokenizationIssuer:
 
 
 def register_issuer(ctx: Ctx, *, name: str, account_id: str, base_url: str, api_key: str,
-                    networks: list[str]) -> TokenizationIssuer:
+                    networks: Sequence[str]) -> TokenizationIssuer:
     ledger.account(ctx, account_id)
     row = ctx.db.get(TokenizationIssuer, name) or TokenizationIssuer(name=name)
     row.account_id, row.base_url, row.api_key = account_id, base_url.rstrip("/"), api_key

@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
+from web3.types import BlockIdentifier
 
 from issuer import validation
 from issuer.config import Settings
@@ -64,6 +65,12 @@ class Chain:
         entry = self.manifest["contracts"][name]
         return self.w3.eth.contract(address=entry["address"], abi=entry["abi"])
 
+    def at(self, artifact: str, address: str) -> Contract:
+        """A contract of the manifest's ``artifact`` deployed elsewhere (an investor's
+        identity)."""
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address),
+                                    abi=self.manifest["artifacts"][artifact]["abi"])
+
     @cached_property
     def registry(self) -> Contract:
         return self.contract("IdentityRegistry")
@@ -95,10 +102,10 @@ class Chain:
         return len(self.w3.eth.get_code(self.stock(symbol).token.address,
                                         block_identifier=block)) > 0
 
-    def block_time(self, block: int | str = "latest") -> int:
+    def block_time(self, block: BlockIdentifier = "latest") -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
 
-    def multiplier(self, symbol: str, block: int | str = "latest") -> int:
+    def multiplier(self, symbol: str, block: BlockIdentifier = "latest") -> int:
         return int(self.stock(symbol).token.functions.uiMultiplier().call(
             block_identifier=block))
 
@@ -113,11 +120,11 @@ class Chain:
         """The token's cap on pending custody backing supply (18-decimal shares)."""
         return int(self.stock(symbol).token.functions.reservePolicy().call()[0])
 
-    def total_supply(self, symbol: str, block: int | str = "latest") -> int:
+    def total_supply(self, symbol: str, block: BlockIdentifier = "latest") -> int:
         return int(self.stock(symbol).token.functions.totalSupply().call(
             block_identifier=block))
 
-    def balance(self, symbol: str, wallet: str, block: int | str = "latest") -> int:
+    def balance(self, symbol: str, wallet: str, block: BlockIdentifier = "latest") -> int:
         return int(self.stock(symbol).token.functions.balanceOf(wallet).call(
             block_identifier=block))
 

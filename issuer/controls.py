@@ -3,9 +3,9 @@ and the maker-checker approvals that guard the sensitive ones."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from issuer import itn_desk, outbox, validation
@@ -140,11 +140,11 @@ def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
                           f"approving {approval.action} needs the "
                           f"{SENSITIVE[approval.action]} role")
     now = utcnow()
-    claimed = db.execute(
+    claimed = cast(CursorResult[Any], db.execute(
         update(Approval)
         .where(Approval.id == approval_id, Approval.status == "pending")
         .values(status="deciding", decided_by=principal.operator, decided_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if claimed.rowcount != 1:
         raise conflict("approval_decided", f"approval {approval_id} was decided concurrently")
     db.refresh(approval)

@@ -27,14 +27,17 @@ from issuer.units import raw_to_shares
 UNBURNED = ("requested", "paused", "burning")
 
 
-def deposit_event(db: Session, source_event: str) -> TokenEvent | None:
-    """The indexed Transfer of the deposit ``<tx hash>:<log index>``, or None."""
+def deposit_event(db: Session, source_event: str | None) -> TokenEvent | None:
+    """The indexed Transfer of the deposit ``<tx hash>:<log index>``, or None (also for a
+    redemption without a deposit)."""
+    if source_event is None:
+        return None
     tx_hash, log_index = source_event.rsplit(":", 1)
     return db.scalar(select(TokenEvent).where(TokenEvent.tx_hash == tx_hash,
                                               TokenEvent.log_index == int(log_index)))
 
 
-def deposit_raw(db: Session, source_event: str) -> int | None:
+def deposit_raw(db: Session, source_event: str | None) -> int | None:
     """The raw units of the deposit ``<tx hash>:<log index>``, or None when not indexed."""
     event = deposit_event(db, source_event)
     return int(event.value) if event is not None else None

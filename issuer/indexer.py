@@ -128,11 +128,11 @@ def indexed_to(db: Session) -> int | None:
     return db.scalar(select(func.max(IndexedBlock.number)))
 
 
-def _hex(value: object) -> str:
+def _hex(value: str | bytes) -> str:
     raw = bytes(value) if not isinstance(value, str) else bytes.fromhex(value.removeprefix("0x"))
     return "0x" + raw.hex()
 
 
-def _topic_address(topic: object) -> str:
+def _topic_address(topic: str | bytes) -> str:
     raw = bytes(topic) if not isinstance(topic, str) else bytes.fromhex(topic.removeprefix("0x"))
     return Web3.to_checksum_address(raw[-20:])

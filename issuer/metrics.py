@@ -12,7 +12,7 @@ on the API's port); a worker process on ``--metrics-port``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
@@ -109,9 +109,9 @@ class _State(Collector):
                                    labels=("symbol",))
         with issuer.session() as db:
             for kind, (model, statuses) in KINDS.items():
-                rows = db.execute(select(model.status, func.count(), func.min(model.created_at))
-                                  .where(model.status.in_(statuses))
-                                  .group_by(model.status)).all()
+                rows: Sequence[Any] = db.execute(
+                    select(model.status, func.count(), func.min(model.created_at))
+                    .where(model.status.in_(statuses)).group_by(model.status)).all()
                 first = None
                 for status, count, created in rows:
                     open_rows.add_metric([kind, status], count)

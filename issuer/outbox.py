@@ -14,11 +14,13 @@ so the service never needs the node to remember unsent transactions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from eth_typing import ChecksumAddress, HexStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.types import TxParams
 
 from issuer import crashpoints, leases
 from issuer.chain import Chain, ChainError
@@ -64,13 +66,13 @@ def _sign_and_store(db: Session, chain: Chain, key: str, role: str, to: str, dat
     signer = chain.signers[role]
     nonce = _next_nonce(db, chain, signer.address)
     w3 = chain.w3
-    target = {"to": to} if to else {}
-    gas = w3.eth.estimate_gas({"from": signer.address, "data": data, **target})
+    params = _call_params(signer.address, to, data)
+    gas = w3.eth.estimate_gas(params)
     base = w3.eth.get_block("latest").get("baseFeePerGas", 0)
     tip = w3.eth.max_priority_fee if base else 0
-    tx = {"from": signer.address, "data": data, "nonce": nonce, "chainId": chain.chain_id,
-          "gas": gas * 12 // 10 + 10_000, "maxFeePerGas": base * 2 + tip,
-          "maxPriorityFeePerGas": tip, "type": 2, "value": 0, **target}
+    tx: dict[str, Any] = {**params, "nonce": nonce, "chainId": chain.chain_id,
+                          "gas": gas * 12 // 10 + 10_000, "maxFeePerGas": base * 2 + tip,
+                          "maxPriorityFeePerGas": tip, "type": 2, "value": 0}
     signed = signer.sign_transaction(tx)
     now = utcnow()
     row = ChainTx(key=key, attempt=attempt, signer=signer.address, to=to, data=data,
@@ -84,11 +86,20 @@ def _sign_and_store(db: Session, chain: Chain, key: str, role: str, to: str, dat
     return row
 
 
+def _call_params(sender: str, to: str, data: str) -> TxParams:
+    """A call's parameters; ``to`` empty: a contract deployment."""
+    params: TxParams = {"from": cast(ChecksumAddress, sender), "data": HexStr(data)}
+    if to:
+        params["to"] = cast(ChecksumAddress, to)
+    return params
+
+
 def _next_nonce(db: Session, chain: Chain, address: str) -> int:
     """The signer's next nonce. Several workers: the signer's nonce lock is held from here to
     the commit of the signed row, so the next worker to sign for it sees this nonce taken."""
     leases.nonce_lock(db, address)
-    on_chain = chain.w3.eth.get_transaction_count(address, "pending")
+    on_chain = chain.w3.eth.get_transaction_count(cast(ChecksumAddress, address),
+                                                 "pending")
     stored = db.scalar(select(func.max(ChainTx.nonce)).where(
         ChainTx.signer == address, ChainTx.status.in_(LIVE)))
     return max(on_chain, stored + 1 if stored is not None else 0)
@@ -108,7 +119,7 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             return row
     receipt = _receipt(chain, row.tx_hash)
     if receipt is None:
-        mined_nonce = w3.eth.get_transaction_count(row.signer, "latest")
+        mined_nonce = w3.eth.get_transaction_count(cast(ChecksumAddress, row.signer), "latest")
         if mined_nonce > row.nonce:
             row.status, row.error = "dead", "nonce used by another transaction"
             row.updated_at = utcnow()
@@ -118,7 +129,7 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
             return _sign_and_store(db, chain, row.key, _role_of(chain, row.signer), row.to,
                                    row.data, attempt=row.attempt + 1)
         try:
-            w3.eth.send_raw_transaction(row.raw)
+            w3.eth.send_raw_transaction(HexStr(row.raw))
         except ValueError as exc:  # already known, or mined meanwhile: receipts tell
             row.error = str(exc)[:500]
         if row.key.startswith("mint:itn:"):
@@ -155,7 +166,7 @@ def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:
 
 def _receipt(chain: Chain, tx_hash: str) -> Any:
     try:
-        return chain.w3.eth.get_transaction_receipt(tx_hash)
+        return chain.w3.eth.get_transaction_receipt(HexStr(tx_hash))
     except TransactionNotFound:
         return None
 
@@ -164,15 +175,14 @@ def _wait_receipt(chain: Chain, tx_hash: str) -> Any:
     """The receipt, waiting up to ``receipt_wait`` seconds for the node to mine it."""
     try:
         return chain.w3.eth.wait_for_transaction_receipt(
-            tx_hash, timeout=chain.settings.receipt_wait, poll_latency=0.05)
+            HexStr(tx_hash), timeout=chain.settings.receipt_wait, poll_latency=0.05)
     except Exception:  # web3 raises TimeExhausted; the next pump looks again
         return None
 
 
 def _replay_error(chain: Chain, row: ChainTx, block: int) -> str:
-    target = {"to": row.to} if row.to else {}
     try:
-        chain.w3.eth.call({"from": row.signer, "data": row.data, **target}, block - 1)
+        chain.w3.eth.call(_call_params(row.signer, row.to, row.data), block - 1)
     except ContractCustomError as exc:
         return chain.decode_error(_revert_data(exc))
     except ContractLogicError as exc:

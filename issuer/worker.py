@@ -38,7 +38,7 @@ def _advance_all(issuer: Issuer, model: Any, key: Any, statuses: tuple[str, ...]
     supply on their own, a batch mint or an ITN mint or burn, check it when mined.)"""
     moved = 0
     with issuer.session() as db:
-        keys = list(db.scalars(select(key).where(
+        keys: list[Any] = list(db.scalars(select(key).where(
             model.status.in_(statuses), model.status != "halted")
             .order_by(model.updated_at)))
     kind = model.__tablename__

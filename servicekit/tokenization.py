@@ -11,4 +11,4 @@ from typing import Literal, get_args
 Network = Literal["solana", "cronos", "hyperevm", "robinhood", "hypercore"]
 NETWORKS: tuple[str, ...] = get_args(Network)
 #: The name the devstack and the tests give their anvil chain.
-DEVNET = "hyperevm"
+DEVNET: Network = "hyperevm"

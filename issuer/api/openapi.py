@@ -84,7 +84,7 @@ BEYOND_SCHEMA = {
     "empty_ballot": "a ballot that votes on nothing",
 }
 #: How path and query parameters that FastAPI knows only as strings are written.
-PARAMETER_SCHEMAS = {
+PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
     "wallet": {"type": "string", "pattern": ADDRESS_PATTERN, "format": "eth-address"},
     "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_-]*={0,2}$", "maxLength": 200,
                "format": "issuer-cursor"},

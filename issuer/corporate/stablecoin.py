@@ -31,6 +31,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
+from eth_typing import HexStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3.contract import Contract
@@ -107,7 +108,9 @@ def _amounts(db: Session, action: CorporateAction, raw: dict[str, int],
     for owed in entitlement.entitlements(db, action.id):
         if owed.kind not in entitlement.MINTING_KINDS:
             continue
-        minting = db.get(Creation if owed.kind == "creation" else ItnRequest, owed.lifecycle_id)
+        minting: Creation | ItnRequest | None = (
+            db.get(Creation, owed.lifecycle_id) if owed.kind == "creation"
+            else db.get(ItnRequest, owed.lifecycle_id))
         assert minting is not None
         wallet = checksum(minting.wallet)
         owed.amount = Decimal(int(net_units * Fraction(owed.qty) / paid_on))
@@ -197,7 +200,7 @@ def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         if not _mined(db, action, result, what):
             return
     assert isinstance(result, ChainTx) and result.tx_hash is not None
-    receipt = issuer.chain.w3.eth.get_transaction_receipt(result.tx_hash)
+    receipt = issuer.chain.w3.eth.get_transaction_receipt(HexStr(result.tx_hash))
     created = distributor.events.DistributionCreated().process_receipt(receipt, errors=DISCARD)
     action.distribution_id = int(created[0]["args"]["id"])
     move(db, action, "claimable")

@@ -59,11 +59,15 @@ def split_ratios(db: Session, symbol: str, since: dt.date | None) -> list[Fracti
     :func:`issuer.units.after_split`, as the broker does)."""
     if since is None:
         return []
-    return [units.split_ratio(old, new) for old, new in db.execute(
-        select(CorporateAction.old_rate, CorporateAction.new_rate).where(
-            CorporateAction.symbol == symbol, CorporateAction.status == "completed",
-            CorporateAction.kind.in_(("forward_split", "reverse_split")),
-            CorporateAction.ex_date >= since).order_by(CorporateAction.ex_date))]
+    ratios = []
+    for old, new in db.execute(
+            select(CorporateAction.old_rate, CorporateAction.new_rate).where(
+                CorporateAction.symbol == symbol, CorporateAction.status == "completed",
+                CorporateAction.kind.in_(("forward_split", "reverse_split")),
+                CorporateAction.ex_date >= since).order_by(CorporateAction.ex_date)):
+        assert old is not None and new is not None, "a split is discovered with its rates"
+        ratios.append(units.split_ratio(old, new))
+    return ratios
 
 
 def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:

@@ -251,13 +251,16 @@ def _journaled(issuer: Issuer, db: Session, creation: Creation) -> None:
     assert creation.broker_journal_id is not None
     journal = issuer.broker.journal(creation.broker_journal_id)
     if journal.in_flight:
-        note(creation, f"waiting: journal settles on {journal.settle_date.isoformat()}")
+        on = journal.settle_date.isoformat() if journal.settle_date else "a date not given yet"
+        note(creation, f"waiting: journal {journal.status}, settles on {on}")
         return
     if not journal.executed:
         move(db, creation, "failed", f"journal {journal.status}: {journal.status_reason}")
         return
     creation.filled_qty = creation.settled_qty = journal.qty
-    creation.units_date = journal.settle_date + dt.timedelta(days=1)  # executes at its end
+    # a journal executes at the end of its settle date (the broker's date when it gives none)
+    settled_on = journal.settle_date or issuer.broker.clock().date
+    creation.units_date = settled_on + dt.timedelta(days=1)
     move(db, creation, "settled")
 
 
@@ -289,10 +292,12 @@ def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
             return
         _fix_mint(db, creation, issuer.chain.multiplier(creation.symbol))
         db.commit()
+    mint_raw = creation.mint_raw
+    assert mint_raw is not None
     token = issuer.chain.stock(creation.symbol).token
     result = chain_step(issuer, db, _round_key(f"mint:creation:{creation.id}", creation),
                         "supply",
-                        lambda: token.functions.mint(creation.wallet, int(creation.mint_raw)))
+                        lambda: token.functions.mint(creation.wallet, int(mint_raw)))
     if (refusal := reserve_refusal(result)) is not None and \
             creation.reserve_round < RESERVE_ROUNDS:
         creation.reserve_round += 1
@@ -347,13 +352,15 @@ def mint_batches(issuer: Issuer) -> None:
         for symbol in issuer.chain.stocks:
             while _form_batch(issuer, db, symbol):   # every ready one, in batches
                 pass
-        batches = list(db.scalars(select(Creation.mint_batch).distinct().where(
-            Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting")))))
+        batches = [batch for batch in db.scalars(
+            select(Creation.mint_batch).distinct().where(
+                Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting"))))
+            if batch is not None]
     for batch in batches:
         with issuer.session() as db:
-            symbol = db.scalar(select(Creation.symbol).where(Creation.mint_batch == batch)
-                               .limit(1))
-            with supply_claim(issuer, str(symbol)) as held:
+            batch_symbol = db.scalar(select(Creation.symbol)
+                                     .where(Creation.mint_batch == batch).limit(1))
+            with supply_claim(issuer, str(batch_symbol)) as held:
                 if held:
                     _advance_batch(issuer, db, batch)
 

@@ -303,13 +303,15 @@ def mint_batches(issuer: Issuer) -> None:
         for symbol in issuer.chain.stocks:
             while _form_batch(issuer, db, symbol):   # every ready one, in batches
                 pass
-        batches = list(db.scalars(select(ItnRequest.mint_batch).distinct().where(
-            ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting")))
+        batches = [batch for batch in db.scalars(
+            select(ItnRequest.mint_batch).distinct().where(
+                ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting"))
+            if batch is not None]
     for batch in batches:
         with issuer.session() as db:
-            symbol = db.scalar(select(ItnRequest.symbol).where(ItnRequest.mint_batch == batch)
-                               .limit(1))
-            with supply_claim(issuer, str(symbol)) as held:
+            batch_symbol = db.scalar(select(ItnRequest.symbol)
+                                     .where(ItnRequest.mint_batch == batch).limit(1))
+            with supply_claim(issuer, str(batch_symbol)) as held:
                 if held:
                     _advance_batch(issuer, db, batch)
 

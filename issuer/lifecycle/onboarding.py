@@ -72,15 +72,15 @@ def _deploying(issuer: Issuer, db: Session, investor: Investor) -> None:
 
 def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
     assert investor.identity is not None
+    identity_address = investor.identity
     chain = issuer.chain
-    identity = chain.w3.eth.contract(
-        address=investor.identity, abi=chain.manifest["artifacts"]["InvestorIdentity"]["abi"])
+    identity = chain.at("InvestorIdentity", identity_address)
     claim_issuer = chain.contract("KycClaimIssuer").address
 
     def call():  # noqa: ANN202  (signed once: the outbox keeps the transaction)
         expires = chain.block_time() + issuer.settings.claim_validity_days * 86_400
         data = claim_data(chain.chain_id, chain.registry.address, claim_issuer, expires)
-        claim = sign_claim(issuer.settings.claim_key.get_secret_value(), investor.identity,
+        claim = sign_claim(issuer.settings.claim_key.get_secret_value(), identity_address,
                            claim_issuer, KYC_TOPIC, data)
         return identity.functions.addClaim(KYC_TOPIC, ECDSA_SCHEME, claim_issuer,
                                            claim.signature, claim.data, "")

@@ -61,9 +61,10 @@ def shares_text(units: int) -> str:
 
 
 def typed_data(*, chain_id: int, registry: str, meeting_id: str, voter: str,
-               votes: list[tuple[str, str, int]], nonce: int) -> dict[str, Any]:
+               votes: list[tuple[str, str, int]], nonce: int | None) -> dict[str, Any]:
     """The full EIP-712 message (what ``eth_signTypedData_v4`` takes); ``votes`` are
-    ``(proposal, choice, shares in 1e-9 units)``."""
+    ``(proposal, choice, shares in 1e-9 units)``; ``nonce`` None: a template that does not
+    show the holder's next nonce."""
     return {
         "types": {"EIP712Domain": DOMAIN_TYPE, **TYPES},
         "primaryType": "Ballot",
