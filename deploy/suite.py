@@ -27,9 +27,12 @@ from brownie import (
     MaxBalanceModule,
     MaxHoldersModule,
     ModularCompliance,
+    MultiplierPriceFeed,
     MultiplierScheduleLogic,
+    PriceFeed,
     ProxyVoteRegistry,
     RecoveryLogic,
+    ReserveFeed,
     ReserveLogic,
     StockToken,
     StockTokenFactory,
@@ -53,13 +56,13 @@ from issuer.claims import (
 ONE = 10**18
 DAY = 86_400
 
-ROLE_NAMES = (
-    "SUPPLY_AGENT_ROLE",
-    "COMPLIANCE_AGENT_ROLE",
-    "RECOVERY_AGENT_ROLE",
-    "CORPORATE_ACTION_ROLE",
-    "RESERVE_ATTESTOR_ROLE",
-)
+@dataclass
+class Feeds:
+    """One stock's feeds (Chainlink's ``AggregatorV3Interface`` each)."""
+
+    reserve: Any
+    price: Any
+    unit_price: Any
 
 
 @dataclass
@@ -120,6 +123,9 @@ class Suite:
     #: Shareholder votes passed through: each meeting's ballot root and tally hash.
     voting: Any = None
     stocks: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: Per stock: its proof-of-reserve feed, the underlying's price feed (the devnet's stand-in
+    #: for Chainlink's, reported by the reserve key) and the token unit's price feed over it.
+    feeds: dict[str, Feeds] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ listing
 
@@ -149,7 +155,14 @@ class Suite:
         compliance.acceptOwnership({"from": r.owner})
         token.addAgent(r.agent, {"from": r.owner})
         token.grantRole(token.CORPORATE_ACTION_ROLE(), r.corporate_actions, {"from": r.owner})
-        token.grantRole(token.RESERVE_ATTESTOR_ROLE(), r.reserve, {"from": r.owner})
+        reserve_feed = ReserveFeed.at(tx.events["ReserveFeedDeployed"]["feed"])
+        reserve_feed.grantRole(reserve_feed.RESERVE_ATTESTOR_ROLE(), r.reserve, {"from": r.owner})
+        price = PriceFeed.deploy(r.owner, f"{cfg.symbol} / USD", {"from": r.owner})
+        price.grantRole(price.PRICE_REPORTER_ROLE(), r.reserve, {"from": r.owner})
+        unit_price = MultiplierPriceFeed.deploy(
+            token, price, f"{cfg.symbol} token unit / USD", {"from": r.owner}
+        )
+        self.feeds[cfg.symbol] = Feeds(reserve_feed, price, unit_price)
         # the token deregisters a recovered lost wallet (the factory made it a guarded token)
         self.registry.addAgent(token, {"from": r.owner})
         self.stocks[cfg.symbol] = (token, compliance)
@@ -188,9 +201,8 @@ class Suite:
         return identity
 
     def attest(self, symbol: str, settled_shares: int, pending_shares: int = 0) -> Any:
-        token, _ = self.stocks[symbol]
         as_of = chain[-1].timestamp  # the latest block: never in the future
-        return token.attestReserves(
+        return self.feeds[symbol].reserve.attest(
             settled_shares, pending_shares, as_of, {"from": self.roles.reserve}
         )
 
@@ -202,7 +214,14 @@ class Suite:
 
         stocks = {}
         for symbol, (token, compliance) in self.stocks.items():
-            stocks[symbol] = {"token": entry(token), "compliance": entry(compliance)}
+            feeds = self.feeds[symbol]
+            stocks[symbol] = {
+                "token": entry(token),
+                "compliance": entry(compliance),
+                "reserve_feed": entry(feeds.reserve),
+                "price_feed": entry(feeds.price),
+                "unit_price_feed": entry(feeds.unit_price),
+            }
         r = self.roles
         return {
             "chain_id": chain.id,

@@ -39,6 +39,12 @@ class Stock:
     symbol: str
     token: Contract
     compliance: Contract
+    #: the proof-of-reserve feed the token's guard reads (the issuer attests on it)
+    reserve_feed: Contract
+    #: the underlying share's price (Chainlink-shaped; the issuer reports the broker's price)
+    price_feed: Contract
+    #: the price of one raw token unit (the underlying's price x the multiplier then in force)
+    unit_price_feed: Contract
 
 
 class Chain:
@@ -79,11 +85,11 @@ class Chain:
     def stocks(self) -> dict[str, Stock]:
         out = {}
         for symbol, entry in self.manifest["stocks"].items():
-            token = self.w3.eth.contract(address=entry["token"]["address"],
-                                         abi=entry["token"]["abi"])
-            compliance = self.w3.eth.contract(address=entry["compliance"]["address"],
-                                              abi=entry["compliance"]["abi"])
-            out[symbol] = Stock(symbol, token, compliance)
+            token, compliance, reserve, price, unit_price = (
+                self.w3.eth.contract(address=entry[part]["address"], abi=entry[part]["abi"])
+                for part in ("token", "compliance", "reserve_feed", "price_feed",
+                             "unit_price_feed"))
+            out[symbol] = Stock(symbol, token, compliance, reserve, price, unit_price)
         return out
 
     def stock(self, symbol: str) -> Stock:

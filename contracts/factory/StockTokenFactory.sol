@@ -9,6 +9,7 @@ import {MaxBalanceModule} from "../compliance/modules/MaxBalanceModule.sol";
 import {MaxHoldersModule} from "../compliance/modules/MaxHoldersModule.sol";
 import {HoldingPeriodModule} from "../compliance/modules/HoldingPeriodModule.sol";
 import {StockToken} from "../token/StockToken.sol";
+import {ReserveFeed} from "../reserve/ReserveFeed.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 
 /// @title Lists a new stock in one transaction: its compliance, configured modules and token,
@@ -18,6 +19,8 @@ import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 /// check keeps the factory from deploying anything but the audited token.
 /// The new compliance is bound to the new token and offered to the stock's owner with a two-step
 /// transfer (`acceptOwnership`); the token belongs to the stock's owner from the start. The token
+/// gets its own proof-of-reserve feed ({ReserveFeed}, "<symbol> custody, shares"), administered
+/// by the stock's owner, who grants its attestor role; the token's reserve guard reads it. The token
 /// is added to the guarded tokens of the registry's storage (the factory must be its token lister),
 /// so no holder's identity can change under its tokens. The registry's owner then makes the token
 /// an agent of the registry, so a recovery can deregister the lost wallet.
@@ -57,6 +60,8 @@ contract StockTokenFactory is Ownable2Step {
 
     /// @notice A stock was listed.
     event StockDeployed(string symbol, address indexed token, address indexed compliance, address indexed owner);
+    /// @notice The listed stock's proof-of-reserve feed.
+    event ReserveFeedDeployed(string symbol, address indexed token, address indexed feed);
 
     error WrongTokenCode(bytes32 codeHash);
     error SymbolTaken(string symbol);
@@ -88,12 +93,13 @@ contract StockTokenFactory is Ownable2Step {
         ModularCompliance c = new ModularCompliance(address(this), _presets());
         _configureModules(c, p);
         compliance = address(c);
+        address feed = address(new ReserveFeed(p.owner, string.concat(p.symbol, " custody, shares")));
 
         bytes memory init = abi.encodePacked(
             tokenCreationCode,
             abi.encode(
                 StockToken.TokenConfig(
-                    p.name, p.symbol, p.onchainID, identityRegistry, compliance, p.owner, p.bounds, p.reservePolicy
+                    p.name, p.symbol, p.onchainID, identityRegistry, compliance, p.owner, p.bounds, p.reservePolicy, feed
                 )
             )
         );
@@ -108,6 +114,7 @@ contract StockTokenFactory is Ownable2Step {
         _tokens[p.symbol] = token;
         _symbols.push(p.symbol);
         emit StockDeployed(p.symbol, token, compliance, p.owner);
+        emit ReserveFeedDeployed(p.symbol, token, feed);
     }
 
     /// @notice The token listed under `symbol` (zero if none).

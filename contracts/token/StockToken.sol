@@ -27,7 +27,8 @@ import {ReserveGuard} from "./ReserveGuard.sol";
 ///   compliance, and the only account that grants or revokes roles;
 /// - `SUPPLY_AGENT_ROLE`: mint and burn; `COMPLIANCE_AGENT_ROLE`: pause, freezes, forced
 ///   transfers; `RECOVERY_AGENT_ROLE`: lost-wallet recovery (these three make the ERC-3643 agent);
-/// - `CORPORATE_ACTION_ROLE`: multiplier schedule; `RESERVE_ATTESTOR_ROLE`: reserve attestations.
+/// - `CORPORATE_ACTION_ROLE`: multiplier schedule. Custody is attested on the token's reserve
+///   feed ({ReserveFeed}, its own attestor role), which the reserve guard reads.
 ///
 /// Differences from the T-REX reference, each deliberate:
 /// - recovery requires the new wallet to be registered to the *same* identity as the lost one;
@@ -53,7 +54,6 @@ contract StockToken is
     bytes32 public constant COMPLIANCE_AGENT_ROLE = keccak256("COMPLIANCE_AGENT_ROLE");
     bytes32 public constant RECOVERY_AGENT_ROLE = keccak256("RECOVERY_AGENT_ROLE");
     bytes32 public constant CORPORATE_ACTION_ROLE = keccak256("CORPORATE_ACTION_ROLE");
-    bytes32 public constant RESERVE_ATTESTOR_ROLE = keccak256("RESERVE_ATTESTOR_ROLE");
 
     /// @notice Reason codes of {detectTransferRestriction} (ERC-1404 style).
     uint8 public constant TRANSFER_OK = 0;
@@ -84,6 +84,8 @@ contract StockToken is
         address owner;
         IMultiplierSchedule.MultiplierBounds bounds;
         ReserveGuard.ReservePolicy reservePolicy;
+        /// the proof-of-reserve feed mints are checked against (zero: none yet, nothing mints)
+        address reserveFeed;
     }
 
     string private _tokenName;
@@ -104,7 +106,7 @@ contract StockToken is
         ERC20Permit(config.name)
         Ownable(config.owner)
         MultiplierSchedule(config.bounds)
-        ReserveGuard(config.reservePolicy)
+        ReserveGuard(config.reservePolicy, config.reserveFeed)
     {
         _tokenName = config.name;
         _tokenSymbol = config.symbol;
@@ -644,15 +646,12 @@ contract StockToken is
         if (msg.sender != owner()) _checkRole(CORPORATE_ACTION_ROLE);
     }
 
-    function _authorizeAttestation() internal view override {
-        _checkRole(RESERVE_ATTESTOR_ROLE);
-    }
-
     function _authorizeConfiguration() internal view override(MultiplierSchedule, ReserveGuard) {
         _checkOwner();
     }
 
     function _coverage() internal view override returns (Coverage memory) {
-        return Coverage(totalSupply(), _settledShares(), isAttestationFresh(), _attestedAsOf());
+        (uint256 settled, bool fresh, uint64 asOf) = _feedCoverage();
+        return Coverage(totalSupply(), settled, fresh, asOf);
     }
 }

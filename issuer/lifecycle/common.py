@@ -133,7 +133,7 @@ def chain_step(issuer: Issuer, db: Session, key: str, role: str,
 #: The reserve guard's refusals of a mint whose shares may well be in custody: a reason to
 #: attest again, not to halt (another worker may have attested from a stale view).
 RESERVE_REFUSALS = ("ReserveExceeded", "ReserveAttestationStale",
-                    "ReserveAttestationPredatesSplit")
+                    "ReserveAttestationPredatesSplit", "ReserveFeedUnusable")
 #: Times a mint the reserve refused is attested again before it halts (a real shortfall).
 RESERVE_ROUNDS = 3
 #: An attestation not sent, for now (:func:`attest`): the step waits.
@@ -167,7 +167,7 @@ def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | Chai
         return ChainError("AttestationBelowSupply", f"custody as the broker shows it now "
                           f"({capacity} shares) is below the supply already minted "
                           f"({economic}): not attested")
-    token = chain.stock(symbol).token
+    feed = chain.stock(symbol).reserve_feed
     as_of = chain.block_time()
     return chain_step(issuer, db, key, "reserve",
-                      lambda: token.functions.attestReserves(settled, pending, as_of))
+                      lambda: feed.functions.attest(settled, pending, as_of))

@@ -74,3 +74,8 @@ def fails_with(error: str):
     from brownie import reverts
 
     return reverts(revert_pattern=rf"{error}(: .*)?")
+
+
+def ints(values) -> tuple:
+    """A brownie return value as plain Python values (addresses and flags stay as they are)."""
+    return tuple(int(v) if isinstance(v, int) else v for v in values)

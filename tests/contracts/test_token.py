@@ -185,11 +185,10 @@ def test_agent_management_is_owner_only_and_splits_roles(funded, roles, alice):
     tx = funded.addAgent(new_agent, {"from": roles.owner})
     assert tx.events["AgentAdded"]["agent"] == new_agent
     assert funded.isAgent(new_agent)
-    # an ERC-3643 agent cannot change the multiplier nor attest reserves
+    # an ERC-3643 agent cannot change the multiplier, nor grant itself the role to
     assert not funded.hasRole(funded.CORPORATE_ACTION_ROLE(), new_agent)
-    assert not funded.hasRole(funded.RESERVE_ATTESTOR_ROLE(), new_agent)
     with fails_with("OwnableUnauthorizedAccount"):
-        funded.grantRole(funded.RESERVE_ATTESTOR_ROLE(), new_agent, {"from": roles.agent})
+        funded.grantRole(funded.CORPORATE_ACTION_ROLE(), new_agent, {"from": roles.agent})
     funded.removeAgent(new_agent, {"from": roles.owner})
     assert not funded.isAgent(new_agent)
     with fails_with("NotAnAgent"):

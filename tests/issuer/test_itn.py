@@ -754,8 +754,9 @@ def test_an_excess_mint_is_burned_under_dual_control_once(itn, api):
     minted(itn, request.tokenization_request_id)
     [row] = itn.rows()
     token = stack.issuer.chain.stock("AAPL").token
+    feed = stack.issuer.chain.stock("AAPL").reserve_feed
     # the reserve was attested too high (counted the 4 shares twice), so the guard let it pass
-    _agent_tx(stack, token.functions.attestReserves(8 * ONE, 0, stack.issuer.chain.block_time()),
+    _agent_tx(stack, feed.functions.attest(8 * ONE, 0, stack.issuer.chain.block_time()),
               "reserve")
     duplicate = _agent_tx(stack, token.functions.mint(stack.ap_wallet, 4 * ONE))
     assert stack.tokens() == 8 * ONE

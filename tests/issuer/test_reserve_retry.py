@@ -36,9 +36,9 @@ def until_status(stack, creation_id: str, status: str, passes: int = 20) -> None
 def stale_attestation(stack, settled_shares: int) -> None:
     """What a worker with a stale view of the broker sends: custody without the new shares."""
     chain = stack.issuer.chain
-    token = chain.stock("AAPL").token
+    feed = chain.stock("AAPL").reserve_feed
     reserve = chain.signers["reserve"].address
-    chain.w3.eth.wait_for_transaction_receipt(token.functions.attestReserves(
+    chain.w3.eth.wait_for_transaction_receipt(feed.functions.attest(
         settled_shares * ONE, 0, chain.block_time()).transact({"from": reserve}))
 
 
