@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 
 from custody_mock import errors
 from custody_mock.api import broker as broker_api
-from custody_mock.api import control, proxy, tokenization
+from custody_mock.api import control, market_data, proxy, tokenization
 from custody_mock.api.openapi import document
 from custody_mock.http_faults import HttpFaults
 from custody_mock.itn_dispatch import Dispatcher
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None,
     app.include_router(tokenization.control_router)
     app.include_router(proxy.router)
     app.include_router(proxy.control_router)
+    app.include_router(market_data.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

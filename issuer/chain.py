@@ -122,6 +122,24 @@ class Chain:
         return max(int(token.functions.uiMultiplier().call()),
                    int(token.functions.newUIMultiplier().call()))
 
+    def price_round(self, symbol: str) -> tuple[int, int, int]:
+        """The underlying price feed's latest round: id (0: none yet), answer (8 places) and
+        the time it is as of."""
+        round_id, answer, _, updated_at, _ = \
+            self.stock(symbol).price_feed.functions.latestRoundData().call()
+        return int(round_id), int(answer), int(updated_at)
+
+    def reserve_round(self, symbol: str, block: BlockIdentifier = "latest"
+                      ) -> tuple[int, int, int, int]:
+        """The reserve feed's latest round: id (0: none yet), settled and pending shares (18
+        places) and the time custody is attested as of."""
+        feed = self.stock(symbol).reserve_feed
+        round_id, settled, _, as_of, _ = feed.functions.latestRoundData().call(
+            block_identifier=block)
+        pending = feed.functions.pendingShares(round_id).call(block_identifier=block) \
+            if round_id else 0
+        return int(round_id), int(settled), int(pending), int(as_of)
+
     def pending_cap(self, symbol: str) -> int:
         """The token's cap on pending custody backing supply (18-decimal shares)."""
         return int(self.stock(symbol).token.functions.reservePolicy().call()[0])

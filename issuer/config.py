@@ -109,6 +109,12 @@ class Settings(ServiceSettings):
     dividend_claim_days: int = Field(90, ge=1, description="Days holders have to claim a "
                                                            "stablecoin dividend.")
     worker_interval: float = Field(0.5, gt=0, description="Seconds between worker passes.")
+    price_report_interval: float = Field(
+        300, ge=0, description="Seconds between checks of the broker's last trade for each "
+        "symbol's price feed (a round is sent when the price moved or the last round is older "
+        "than `price_heartbeat`); 0: the issuer reports no prices.")
+    price_heartbeat: int = Field(86_400, gt=0, description="Seconds after which an unchanged "
+                                 "price is reported again, so readers can tell it is current.")
     itn_api_key: SecretStr = Field(SecretStr(""), description="The key the issuer gave the "
                                    "broker for its tokenization network endpoints (empty: ITN "
                                    "is off and they refuse every call).")

@@ -101,6 +101,21 @@ def cash_half_up(value: Number) -> Decimal:
     return exact(Fraction(-rounded if fraction < 0 else rounded, 100))
 
 
+#: Places of a USD price feed (Chainlink's USD feeds: 8).
+FEED_PRICE_PLACES = 8
+
+
+def feed_price(price: Number) -> int:
+    """A dollar price as a USD feed's integer answer (8 places), rounded down: a price that
+    values collateral never rounds up."""
+    return int(Fraction(price) * 10**FEED_PRICE_PLACES)
+
+
+def from_feed_price(answer: int) -> Decimal:
+    """A USD feed's answer back in dollars (exact)."""
+    return exact(Fraction(answer, 10**FEED_PRICE_PLACES))
+
+
 def broker_qty_down(shares: Number) -> Decimal:
     """Shares as a broker quantity (9 decimals), rounded down."""
     return down(shares, QTY_PLACES)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from issuer import deposits, indexer, passcache
+from issuer import deposits, indexer, passcache, prices
 from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
@@ -137,6 +137,8 @@ def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
             deposits.start_redemptions(issuer, db)
 
     _task(issuer, "indexer", index)
+    if prices.due(issuer):
+        _task(issuer, "prices", lambda: prices.report_all(issuer))
     reports = {}
     for symbol in issuer.chain.stocks:
         if (report := _check(issuer, symbol)) is not None:

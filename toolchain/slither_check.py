@@ -42,7 +42,8 @@ def run_slither() -> list[dict]:
         proc = subprocess.run(
             [str(Path(sys.executable).parent / "slither"), str(target.relative_to(ROOT)),
              "--solc-standard-json", "--solc", str(SOLC),
-             "--solc-remaps", "@openzeppelin=node_modules/@openzeppelin @chainlink=node_modules/@chainlink",
+             "--solc-remaps",
+             "@openzeppelin=node_modules/@openzeppelin @chainlink=node_modules/@chainlink",
              "--filter-paths", "node_modules", "--json", str(out)],
             cwd=ROOT, capture_output=True, text=True, check=False)
         if not out.exists():

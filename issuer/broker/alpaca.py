@@ -50,9 +50,10 @@ from issuer.broker.types import (
     Order,
     Position,
     TokenizationRequest,
+    Trade,
     TradingAccount,
 )
-from servicekit.broker_http import BrokerHttp, seg, stream_after
+from servicekit.broker_http import BrokerHttp, BrokerRejected, seg, stream_after
 from servicekit.calendar import SettlementCalendar
 
 #: How far back a fill can still be unsettled: T+1 plus a run of holidays, with room to spare.
@@ -310,6 +311,21 @@ class AlpacaBroker(BrokerHttp):
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")
+
+    def latest_trade(self, symbol: str) -> Trade | None:
+        """Alpaca's Market Data API (``/v2/stocks/{symbol}/trades/latest``, read with the
+        partner's credentials; the mock answers it at the broker's URL). The price travels as a
+        JSON number: it is read back from its decimal text, never through a float."""
+        try:
+            response = self._call("GET", f"/v2/stocks/{seg(symbol)}/trades/latest",
+                                  idempotent=True)
+        except BrokerRejected as refused:
+            if refused.status == 404:
+                return None
+            raise
+        trade = response.json(parse_float=Decimal)["trade"]
+        at = dt.datetime.fromisoformat(str(trade["t"]).replace("Z", "+00:00"))
+        return Trade(symbol=symbol, price=Decimal(trade["p"]), at=at)
 
     def clock(self) -> MarketClock:
         """Alpaca's ``/v1/clock``, with the New York date its timestamp falls on (read once

@@ -29,6 +29,7 @@ from issuer.broker.types import (
     Order,
     Position,
     TokenizationRequest,
+    Trade,
     TradingAccount,
 )
 from servicekit.broker_http import BrokerRejected
@@ -278,6 +279,11 @@ class FakeBroker:
 
     def asset(self, symbol: str) -> Asset:
         return Asset(symbol=symbol, tradable=True, fractionable=True)
+
+    def latest_trade(self, symbol: str) -> Trade | None:
+        """The price :attr:`prices` holds for ``symbol``, traded now."""
+        price = self.prices.get(symbol)
+        return None if price is None else Trade(symbol=symbol, price=price, at=self.now)
 
     def clock(self) -> MarketClock:
         today = units.broker_date(self.now)

@@ -25,6 +25,7 @@ from issuer.broker.types import (
     Order,
     Position,
     TokenizationRequest,
+    Trade,
     TradingAccount,
 )
 
@@ -83,6 +84,10 @@ class BrokerPort(Protocol):
                       until: dt.date | None = None) -> list[Announcement]: ...
 
     def asset(self, symbol: str) -> Asset: ...
+
+    def latest_trade(self, symbol: str) -> Trade | None:
+        """The symbol's last trade (None when it has never traded)."""
+        ...
 
     def clock(self) -> MarketClock: ...
 

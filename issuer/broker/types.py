@@ -48,6 +48,15 @@ class Asset(BrokerModel):
     halt_reason: str | None = None
 
 
+class Trade(BrokerModel):
+    """The last trade of a symbol (Alpaca's Market Data API,
+    ``/v2/stocks/{symbol}/trades/latest``)."""
+
+    symbol: str
+    price: Decimal
+    at: dt.datetime
+
+
 class Order(BrokerModel):
     id: str
     client_order_id: str

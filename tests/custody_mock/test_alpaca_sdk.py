@@ -358,3 +358,26 @@ def test_clock_and_assets_parse(sdk):
     assets = {a.symbol: a for a in sdk.get_all_assets()}
     assert {"AAPL", "NVDA"} <= set(assets) and assets["AAPL"].tradable
     assert sdk.get_asset("AAPL").fractionable is True
+
+
+def test_the_latest_trade_reads_through_the_sdks_market_data_client(broker, broker_url):
+    """Alpaca's Market Data client (basic auth with the partner's key, as broker partners do):
+    the price in force now, exactly; a symbol that never traded is left out; a wrong key is
+    refused."""
+    from alpaca.data.historical import StockHistoricalDataClient
+    from alpaca.data.requests import StockLatestTradeRequest
+
+    broker.set_asset("MKT")
+    broker.set_price("MKT", D("187.1234"))
+    data = StockHistoricalDataClient("mock-key", "mock-secret", use_basic_auth=True,
+                                     url_override=broker_url)
+    trade = data.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="MKT"))["MKT"]
+    assert D(str(trade.price)) == D("187.1234")
+    broker.set_asset("NOTRADE")
+    both = data.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols=["MKT",
+                                                                                 "NOTRADE"]))
+    assert list(both) == ["MKT"]  # a symbol that never traded is left out, as Alpaca does
+    stranger = StockHistoricalDataClient("mock-key", "wrong", use_basic_auth=True,
+                                         url_override=broker_url)
+    with pytest.raises(APIError):
+        stranger.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="MKT"))
