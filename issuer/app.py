@@ -13,7 +13,7 @@ from issuer import worker
 from issuer.api.auth import create_key
 from issuer.api.guard import RequestGuard
 from issuer.api.openapi import document
-from issuer.api.routes import network_router, router
+from issuer.api.routes import network_router, public, router
 from issuer.api.schemas import HealthOut
 from issuer.config import Settings
 from issuer.errors import PROBLEM_TYPE
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.state.issuer = issuer
     app.include_router(router)
     app.include_router(network_router)
+    app.include_router(public.router)
+    app.include_router(public.page_router)
     document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
     app.add_middleware(RequestIds)

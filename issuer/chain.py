@@ -140,6 +140,20 @@ class Chain:
             if round_id else 0
         return int(round_id), int(settled), int(pending), int(as_of)
 
+    def pending_multiplier(self, symbol: str, block: BlockIdentifier = "latest"
+                           ) -> tuple[int, int]:
+        """The multiplier a scheduled change will set and when (0: none pending)."""
+        token = self.stock(symbol).token
+        return (int(token.functions.newUIMultiplier().call(block_identifier=block)),
+                int(token.functions.effectiveAt().call(block_identifier=block)))
+
+    def attestation_tx(self, symbol: str, round_id: int) -> str | None:
+        """The transaction that attested the reserve feed's round ``round_id``."""
+        logs = self.stock(symbol).reserve_feed.events.ReservesAttested().get_logs(
+            from_block=int(self.manifest.get("deploy_block", 0)),
+            argument_filters={"roundId": round_id})
+        return "0x" + bytes(logs[-1]["transactionHash"]).hex() if logs else None
+
     def pending_cap(self, symbol: str) -> int:
         """The token's cap on pending custody backing supply (18-decimal shares)."""
         return int(self.stock(symbol).token.functions.reservePolicy().call()[0])

@@ -19,6 +19,8 @@ from eth_utils import keccak
 
 #: Development-only claim key of the devnet's KYC issuer; a real one lives in an HSM.
 DEV_CLAIM_KEY = "0x" + keccak(b"tokenized-stock-stack dev KYC claim key").hex()
+#: The devnet's key for signing public reserve snapshots (refused off a devnet).
+DEV_SNAPSHOT_KEY = "0x" + keccak(b"tokenized-stock-stack dev reserve snapshot key").hex()
 KYC_TOPIC = 1
 ECDSA_SCHEME = 1
 MANAGEMENT_PURPOSE = 1

@@ -17,7 +17,7 @@ from eth_account import Account
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from issuer.claims import DEV_CLAIM_KEY
+from issuer.claims import DEV_CLAIM_KEY, DEV_SNAPSHOT_KEY
 from servicekit.settings import ServiceSettings, metrics_host, metrics_port
 from servicekit.tokenization import DEVNET, NETWORKS, Network
 
@@ -87,6 +87,15 @@ class Settings(ServiceSettings):
                                  json_schema_extra={"default_doc": "the development claim key"},
                                  description="Signs KYC claims for onboarded identities (the "
                                              "claim issuer's CLAIM key).")
+    snapshot_key: SecretStr = Field(
+        SecretStr(DEV_SNAPSHOT_KEY), json_schema_extra={"default_doc": "the development "
+                                                        "snapshot key"},
+        description="Signs the public reserve snapshots (EIP-712); its address is published "
+                    "with each one. A key of its own: it moves nothing on chain.")
+    public_refresh: float = Field(5.0, ge=0, description="Seconds between refreshes of the "
+                                  "public reserve figures by a worker (what /public/v1/reserves "
+                                  "and /reserves serve, from a cache); 0: no worker refreshes "
+                                  "them (they answer 503 not_computed_yet).")
     claim_validity_days: int = Field(365, ge=1, description="Days a KYC claim the issuer signs "
                                                             "stays valid.")
     bootstrap_admin_key: SecretStr = Field(SecretStr(""), description="API key of the first "
@@ -166,9 +175,11 @@ class Settings(ServiceSettings):
         The error names the settings, never their values."""
         if chain_id in DEVNET_CHAIN_IDS:
             return
-        public = {dev_key(i).lower() for i in range(10)} | {DEV_CLAIM_KEY.lower()}
+        public = {dev_key(i).lower() for i in range(10)} | {DEV_CLAIM_KEY.lower(),
+                                                            DEV_SNAPSHOT_KEY.lower()}
         known = [f"ISSUER_{name.upper()}" for name in (
-            "supply_key", "registrar_key", "corporate_action_key", "reserve_key", "claim_key")
+            "supply_key", "registrar_key", "corporate_action_key", "reserve_key", "claim_key",
+            "snapshot_key")
             if getattr(self, name).get_secret_value().lower() in public]
         if self.broker_key.get_secret_value() == MOCK_BROKER_KEY or \
                 self.broker_secret.get_secret_value() == MOCK_BROKER_SECRET:

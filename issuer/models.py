@@ -264,6 +264,37 @@ class ReconciliationRecord(Base):
     split_adjusted: Mapped[bool]
 
 
+class PublicView(Base):
+    """The public reserve figures of a symbol as a worker last computed them (the JSON the
+    public API serves, so no request computes anything)."""
+
+    __tablename__ = "public_views"
+    symbol: Mapped[str] = mapped_column(String(16), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    refreshed_at: Mapped[dt.datetime]
+
+
+class PublicSnapshot(Base):
+    """A signed public snapshot of a symbol's reserve figures: one per broker day and one per
+    attestation (the reserve feed's round). Append-only."""
+
+    __tablename__ = "public_snapshots"
+    __table_args__ = (UniqueConstraint("symbol", "kind", "ref", name="uq_public_snapshot"),
+                      Index("ix_public_snapshots_symbol", "symbol", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(16))
+    #: "daily" (``ref`` the broker date) or "attestation" (``ref`` the feed's round id)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(40))
+    block: Mapped[int] = mapped_column(BigInteger)
+    #: the figures, canonical JSON (sorted keys, no spaces): what the signature covers
+    body: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(66))
+    signature: Mapped[str] = mapped_column(String(132))
+    signer: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[dt.datetime]
+
+
 class DividendClaim(Base):
     """What one wallet may claim from a stablecoin dividend: its raw balance at the record
     snapshot and its amount in stablecoin units (a leaf of the distribution's Merkle tree)."""

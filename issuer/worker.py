@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from issuer import deposits, indexer, passcache, prices
+from issuer import deposits, indexer, passcache, prices, public
 from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
@@ -139,6 +139,8 @@ def _pass(issuer: Issuer) -> dict[str, Reconciliation]:
     _task(issuer, "indexer", index)
     if prices.due(issuer):
         _task(issuer, "prices", lambda: prices.report_all(issuer))
+    if public.due(issuer):
+        _task(issuer, "public", lambda: public.refresh(issuer))
     reports = {}
     for symbol in issuer.chain.stocks:
         if (report := _check(issuer, symbol)) is not None:

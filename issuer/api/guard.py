@@ -46,7 +46,7 @@ from servicekit.throttle import FailureThrottle
 #: The largest request body accepted (the largest real one, a batch of wallets, is a few kB).
 MAX_BODY = 1 << 20
 #: Routes anyone may call.
-PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics")
+PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics", "/reserves")
 #: The holders' voting routes: public (a ballot is authenticated by its signature).
 VOTER = re.compile(r"^/v1/meetings/[^/]+/(voters/[^/]+|ballots|ballots/[^/]+|tally)$")
 #: The tokenization network's routes: the broker calls them with the key the issuer gave it
@@ -88,7 +88,7 @@ class RequestGuard:
                                "the request contains a NUL character")
             return
         path = scope.get("path", "")
-        if not (path in PUBLIC or path.startswith("/docs/") or VOTER.match(path)):
+        if not (path in PUBLIC or path.startswith(("/docs/", "/public/")) or VOTER.match(path)):
             source = (scope.get("client") or ("unknown", 0))[0]
             api = "network" if path in NETWORK else "operator"
             if api == "network" and self.itn_sources and not self._allowed(source):

@@ -716,3 +716,70 @@ class TallyOut(BaseModel):
     instruction: dict[str, Any] | None
     instruction_hash: str | None
     results: dict[str, Any] | None
+
+
+class PublicAttestationOut(BaseModel):
+    round: int
+    settled_shares: str
+    pending_shares: str
+    as_of: str
+    tx_hash: str | None
+
+
+class PublicActionOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    ex_date: str
+    record_date: str | None
+
+
+class PublicFeedsOut(BaseModel):
+    reserve: str
+    price: str
+    unit_price: str
+
+
+class PublicReserveOut(BaseModel):
+    """A symbol's public figures (decimals as strings; raw units and multipliers as integer
+    strings, 18 decimals; times ISO 8601 UTC)."""
+
+    symbol: str
+    block: int
+    broker_time: str
+    raw_supply: str
+    multiplier: str
+    pending_multiplier: str | None
+    pending_effective_at: str | None
+    economic_supply: str
+    custody_settled: str
+    custody_pending: str
+    allowed_pending: str
+    surplus: str
+    holds: bool
+    attestation: PublicAttestationOut | None
+    open_creations: int | None
+    oldest_creation_age_seconds: int | None
+    open_redemptions: int | None
+    oldest_redemption_age_seconds: int | None
+    halted: bool | None
+    corporate_actions: list[PublicActionOut]
+    feeds: PublicFeedsOut
+
+
+class PublicSnapshotOut(BaseModel):
+    """A signed snapshot: ``body`` is the canonical JSON the EIP-712 ``typed_data`` hashes
+    (``message.body`` = keccak256 of it); ``signature`` recovers to ``signer``."""
+
+    id: int
+    symbol: str
+    kind: Literal["daily", "attestation"]
+    ref: str
+    block: int
+    created_at: str
+    figures: PublicReserveOut
+    body: str
+    digest: str
+    signature: str
+    signer: str
+    typed_data: dict[str, Any]

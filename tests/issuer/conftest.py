@@ -274,8 +274,8 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
                                  rpc_url=web3.provider.endpoint_uri,   # brownie's anvil
                                  broker_url=broker_url, broker_account_id=custody,
                                  redemption_wallet=accounts[5].address,
-                                 # the price feed's own test turns it on
-                                 price_report_interval=0))
+                                 # their own tests run them
+                                 price_report_interval=0, public_refresh=0))
         issuer.broker = AlpacaBroker(broker_url, backoff=0.01)
         with issuer.session() as db:
             participant = operations.register_participant(

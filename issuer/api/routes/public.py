@@ -1,0 +1,180 @@
+"""The reserve for everyone, with no key: ``/public/v1/reserves``, ``/public/v1/reserves/{symbol}``
+and its signed ``history``, and the page ``/reserves``.
+
+The figures come from ``public_views`` (a worker refreshes them, :mod:`issuer.public`); each
+process keeps the serialized answers in memory for ``TTL`` seconds, so a request is a dictionary
+lookup and a write of bytes (``bench/public_reserves.py`` measures it). Until a worker has
+computed them, a symbol's figures answer 503 ``not_computed_yet`` with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from issuer import public
+from issuer.api.context import issuer_of
+from issuer.api.schemas import PublicReserveOut, PublicSnapshotOut
+from issuer.errors import IssuerError, not_found
+from issuer.models import PublicSnapshot, PublicView
+from issuer.service import Issuer
+
+#: Seconds a process serves a cached answer before it reads the worker's figures again.
+TTL = 1.0
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[2] / "templates"),
+                        autoescape=select_autoescape(), trim_blocks=True, lstrip_blocks=True)
+
+router = APIRouter(prefix="/public/v1", tags=["public reserves"])
+page_router = APIRouter(tags=["public reserves"])
+
+
+class _Cache:
+    """Serialized answers per key, each for ``TTL`` seconds."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def put(self, key: str, value: bytes) -> bytes:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + TTL, value)
+        return value
+
+
+def _cache(request: Request) -> _Cache:
+    state = request.app.state
+    if not hasattr(state, "public_cache"):
+        state.public_cache = _Cache()
+    cache: _Cache = state.public_cache
+    return cache
+
+
+def _views(issuer: Issuer) -> dict[str, dict[str, Any]]:
+    with issuer.session() as db:
+        return {row.symbol: json.loads(row.body) for row in db.scalars(select(PublicView))}
+
+
+async def _cached(request: Request, key: str, build: Any) -> bytes:
+    cache = _cache(request)
+    if (hit := cache.get(key)) is not None:
+        return hit
+    return cache.put(key, await anyio.to_thread.run_sync(build))
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": f"public, max-age={int(TTL)}"})
+
+
+@router.get("/reserves", response_model=list[PublicReserveOut],
+            responses={200: {"model": list[PublicReserveOut]}})
+async def public_reserves(request: Request) -> Response:
+    """Every symbol's supply against custody, as a worker last computed it."""
+    issuer = issuer_of(request)
+
+    def build() -> bytes:
+        views = _views(issuer)
+        return json.dumps([views[s] for s in issuer.chain.stocks if s in views]).encode()
+
+    return _json(await _cached(request, "reserves", build))
+
+
+@router.get("/reserves/{symbol}", response_model=PublicReserveOut,
+            responses={404: {"description": "no such symbol"},
+                       503: {"description": "not computed yet (a worker has not run)"}})
+async def public_reserve(symbol: str, request: Request) -> Response:
+    """One symbol's figures: raw supply, multiplier (and the pending one with its effective
+    time), economic supply, custody settled and pending, surplus, the last attestation and its
+    transaction, open lifecycles and their oldest age, halts, announced corporate actions, and
+    its feeds' addresses."""
+    issuer = issuer_of(request)
+    key = symbol.upper()
+    if key not in issuer.chain.stocks:
+        raise not_found("symbol", symbol)
+
+    def build() -> bytes:
+        views = _views(issuer)
+        if key not in views:
+            raise IssuerError(503, "not_computed_yet",
+                              f"{key}'s public figures are not computed yet; retry shortly",
+                              headers={"Retry-After": "5"})
+        return json.dumps(views[key]).encode()
+
+    return _json(await _cached(request, f"reserve:{key}", build))
+
+
+@router.get("/reserves/{symbol}/history", response_model=list[PublicSnapshotOut])
+def public_history(symbol: str, request: Request,
+                   after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    """Signed snapshots, oldest first from ``after`` (an id): one per broker day and one per
+    attestation. Each carries the canonical JSON it signs (``body``), the EIP-712 typed data,
+    the signature and the signer's address."""
+    issuer = issuer_of(request)
+    key = symbol.upper()
+    if key not in issuer.chain.stocks:
+        raise not_found("symbol", symbol)
+    with issuer.session() as db:
+        rows = db.scalars(select(PublicSnapshot).where(
+            PublicSnapshot.symbol == key, PublicSnapshot.id > after)
+            .order_by(PublicSnapshot.id).limit(limit))
+        return [public.snapshot_out(issuer, row) for row in rows]
+
+
+def _chart(points: list[tuple[str, float, float]]) -> dict[str, Any]:
+    """Polylines of tokens out and shares held (pixel coordinates of a 600 x 160 chart)."""
+    if not points:
+        return {"supply": "", "custody": "", "top": 0, "first": "", "last": ""}
+    top = max(max(s, c) for _, s, c in points) or 1.0
+    step = 600 / max(len(points) - 1, 1)
+
+    def line(values: list[float]) -> str:
+        return " ".join(f"{i * step:.1f},{160 - 150 * v / top:.1f}" for i, v in enumerate(values))
+
+    return {"supply": line([s for _, s, _ in points]), "custody": line([c for _, _, c in points]),
+            "top": top, "first": points[0][0], "last": points[-1][0]}
+
+
+@page_router.get("/reserves", response_class=Response, include_in_schema=False)
+async def reserves_page(request: Request) -> Response:
+    """The transparency page: per symbol, the shares held against the tokens out, the last
+    attestation, and the history as a chart (inline SVG; no script, no external asset)."""
+    issuer = issuer_of(request)
+
+    def build() -> bytes:
+        views = _views(issuer)
+        symbols = []
+        with issuer.session() as db:
+            for symbol in issuer.chain.stocks:
+                if symbol not in views:
+                    continue
+                rows = list(db.scalars(select(PublicSnapshot).where(
+                    PublicSnapshot.symbol == symbol).order_by(PublicSnapshot.id.desc())
+                    .limit(60)))[::-1]
+                history = [json.loads(r.body) for r in rows]
+                # pixel coordinates only: the figures shown are the exact strings
+                points = [(h["broker_time"][:10], float(h["economic_supply"]),
+                           float(h["custody_settled"]) + float(h["custody_pending"]))
+                          for h in history]
+                symbols.append({"v": views[symbol], "chart": _chart(points),
+                                "snapshots": len(rows)})
+        return TEMPLATES.get_template("reserves.html").render(
+            symbols=symbols, chain_id=issuer.chain.chain_id,
+            generated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")).encode()
+
+    body = await _cached(request, "page", build)
+    return Response(body, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": f"public, max-age={int(TTL)}"})
