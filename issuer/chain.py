@@ -154,6 +154,16 @@ class Chain:
             argument_filters={"roundId": round_id})
         return "0x" + bytes(logs[-1]["transactionHash"]).hex() if logs else None
 
+    def holder_facts(self, symbol: str, wallet: str, block: int) -> tuple[str, int, int, bool]:
+        """A holder at ``block``: its ONCHAINID identity, country (ISO 3166 numeric), frozen
+        raw tokens and whether the wallet is frozen."""
+        token = self.stock(symbol).token
+        return (str(self.registry.functions.identity(wallet).call(block_identifier=block)),
+                int(self.registry.functions.investorCountry(wallet).call(
+                    block_identifier=block)),
+                int(token.functions.getFrozenTokens(wallet).call(block_identifier=block)),
+                bool(token.functions.isFrozen(wallet).call(block_identifier=block)))
+
     def pending_cap(self, symbol: str) -> int:
         """The token's cap on pending custody backing supply (18-decimal shares)."""
         return int(self.stock(symbol).token.functions.reservePolicy().call()[0])

@@ -29,6 +29,16 @@ if ! node_modules/.bin/anvil --version >/dev/null 2>&1; then
   exit 1
 fi
 
+# the browser tests drive Debian's chromium (Playwright launches it by path: no browser download)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q chromium >/dev/null 2>&1 || \
+      { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    echo "setup: no chromium (install Debian's chromium as root): the browser tests will fail" >&2
+  fi
+fi
+
 mkdir -p .solc
 for pkg in solc solc-0.8.17; do
   version=$(node -p "require('./node_modules/$pkg/package.json').version")

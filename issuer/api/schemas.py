@@ -783,3 +783,25 @@ class PublicSnapshotOut(BaseModel):
     signature: str
     signer: str
     typed_data: dict[str, Any]
+
+
+class RegisterHolderOut(BaseModel):
+    wallet: str
+    identity: str
+    country: int
+    raw_balance: str
+    shares: str
+    frozen_raw: str
+    frozen: bool
+
+
+class RegisterOut(BaseModel):
+    """The holders at ``block``; ``raw_balance`` adds up to ``total_supply``."""
+
+    symbol: str
+    block: int
+    record_date: str | None
+    multiplier: str
+    total_supply: str
+    economic_supply: str
+    holders: list[RegisterHolderOut]

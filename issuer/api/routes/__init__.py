@@ -16,12 +16,13 @@ from issuer.api.routes import (
     itn,
     meetings,
     redemptions,
+    register,
     reserves,
 )
 
 router = APIRouter(prefix="/v1")
 for module in (admin, creations, redemptions, corporate_actions, reserves, controls, investors,
-               audit, itn, meetings):
+               audit, itn, meetings, register):
     router.include_router(module.router)
 #: The tokenization network's endpoints (no prefix: the paths the broker knows).
 network_router = itn.network_router

@@ -15,6 +15,7 @@ from issuer.models import ChainTx
 
 Viewer = Annotated[ReadCtx, Depends(reader("viewer"))]
 AdminRead = Annotated[ReadCtx, Depends(reader("admin"))]
+ComplianceRead = Annotated[ReadCtx, Depends(reader("compliance"))]
 OperatorWrite = Annotated[WriteCtx, Depends(writer("operator"))]
 ComplianceWrite = Annotated[WriteCtx, Depends(writer("compliance"))]
 AdminWrite = Annotated[WriteCtx, Depends(writer("admin"))]
