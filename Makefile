@@ -69,6 +69,7 @@ bench: build
 	@$(VENV)/python bench/broker_orders.py
 	@$(VENV)/python bench/stack.py
 	@$(VENV)/python bench/itn.py
+	@$(VENV)/python bench/public_reserves.py
 
 # the mock broker alone, on http://127.0.0.1:8700 (OpenAPI docs at /docs)
 broker: setup

@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
     app.add_middleware(RequestIds)
+    # the public reserve paths' cached answers, before anything else but the metrics
+    app.add_middleware(public.PublicFastPath, state=app.state)
     # outermost: the guard's refusals are timed too
     app.add_middleware(HttpMetrics, histogram=metrics_of(issuer).http)
     problems.install(app, PROBLEM_TYPE)

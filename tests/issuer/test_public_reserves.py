@@ -135,3 +135,20 @@ def test_the_page_in_a_browser_shows_what_the_json_and_the_chain_say(site):
                              "raw_supply", "multiplier")}
     assert shown["holds"] == "fully backed"
     assert int(shown["raw_supply"]) == stack.issuer.chain.total_supply("AAPL")
+
+
+def test_cached_answers_are_the_routes_own_and_nothing_else_is_served_from_the_cache(site):
+    stack, http = site
+    public.refresh(stack.issuer)
+    first = http.get("/public/v1/reserves/AAPL")   # the route computes and caches it
+    again = http.get("/public/v1/reserves/AAPL")   # the fast path answers it
+    assert again.content == first.content and again.headers["content-type"] == \
+        first.headers["content-type"] == "application/json"
+    assert "x-request-id" not in again.headers and "x-request-id" in first.headers
+    # a query string, another method, another path: the app answers, as before
+    assert "x-request-id" in http.get("/public/v1/reserves/AAPL", params={"x": 1}).headers
+    assert http.post("/public/v1/reserves/AAPL").status_code == 405
+    assert http.get("/public/v1/reserves/AAPL/history").status_code == 200
+    assert http.get("/v1/reserves").status_code == 401
+    metrics = http.get("/metrics").text
+    assert 'route="/public/v1/reserves/{symbol}",status="200"' in metrics
