@@ -166,7 +166,11 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                   "ISSUER_BROKER_ACCOUNT_ID": custody,
                   "ISSUER_REDEMPTION_WALLET": wallets.redemption,
                   "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key,
-                  "ISSUER_METRICS_PORT": str(args.issuer_metrics_port)}
+                  "ISSUER_METRICS_PORT": str(args.issuer_metrics_port),
+                  # the broker's price reaches the devnet's price feeds within seconds (the
+                  # story's simulated days pass in seconds too)
+                  "ISSUER_PRICE_REPORT_INTERVAL": "5",
+                  **{k: v for k, v in os.environ.items() if k.startswith("ISSUER_PRICE_")}}
     procs.start("issuer", [python, "-m", "issuer", "--port", str(args.issuer_port),
                            *(["--no-worker"] if args.workers else [])],
                 env=issuer_env, ready=http_ready(f"{issuer_url}/v1/health"),
@@ -214,6 +218,8 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
   broker   {broker_url}/docs  (mock Alpaca Broker API; custody account {custody},
            participant account {ap}; simulated clock {START:%a %Y-%m-%d %H:%M} New York)
   issuer   {issuer_url}/docs  ({workers}; database {database_url})
+  reserves {issuer_url}/reserves  (public page, no key; JSON and signed snapshots under
+           {issuer_url}/public/v1/reserves; Chainlink-shaped feeds in the manifest)
            metrics http://127.0.0.1:{args.issuer_metrics_port}/metrics, \
 http://127.0.0.1:{args.broker_metrics_port}/metrics{worker_metrics}
   API keys admin      {keys['admin']}

@@ -25,7 +25,7 @@ from custody_mock.client import AccountTradingClient, BrokerClient
 from devstack.processes import StackError
 from issuer.chain import Chain
 from issuer.config import dev_key
-from issuer.units import raw_to_shares
+from issuer.units import from_feed_price, raw_to_shares
 from issuer.voting import ballot
 from servicekit.calendar import NEW_YORK, SettlementCalendar
 from servicekit.tokenization import DEVNET as DEVNET_NETWORK
@@ -71,6 +71,7 @@ class Story:
                  chain: Chain, participant_id: str, ap_account: str,
                  ap_trading: AccountTradingClient, wallets: Wallets,
                  timeout: float = 90) -> None:
+        self.issuer_url = issuer_url
         self.operator = Api(issuer_url, keys["operator"])
         self.approver = Api(issuer_url, keys["approver"])
         self.compliance = Api(issuer_url, keys["compliance"])
@@ -201,6 +202,7 @@ class Story:
               "for the authorized participant")
         # the participant also buys 15 AAPL for itself: settled shares it mints over ITN later
         self.broker.submit_order(self.ap_account, symbol="AAPL", side="buy", qty=D(15))
+        feed_before = self.chain.reserve_round("AAPL")
         ids = {}
         for symbol, qty in (("AAPL", "100"), ("NVDA", "40")):
             ids[symbol] = self.operator.post("/v1/creations", {
@@ -221,6 +223,16 @@ class Story:
             raise StackError(f"the creations did not complete: {rows}")
         print("   T+1: filled Friday, the weekend and Columbus Day (banks closed) in between, "
               "settled and minted Tuesday")
+        self.feed_moved("AAPL", feed_before)
+
+    def feed_moved(self, symbol: str, before: tuple[int, int, int, int]) -> None:
+        """The symbol's proof-of-reserve feed (Chainlink's AggregatorV3Interface), before and
+        after: each attestation a new round, what a DeFi protocol or the token's guard reads."""
+        round_id, settled, pending, as_of = self.chain.reserve_round(symbol)
+        print(f"   {symbol} reserve feed {self.chain.stock(symbol).reserve_feed.address}: round "
+              f"{before[0]} ({D(before[1]) / ONE} settled shares) -> round {round_id} "
+              f"({D(settled) / ONE} settled, {D(pending) / ONE} pending, as of "
+              f"{dt.datetime.fromtimestamp(as_of, dt.UTC):%Y-%m-%d %H:%M:%S} UTC)")
 
     def transfer(self) -> None:
         print("\n3. The participant's wallet sells on: 30 AAPL to alice, 20 AAPL and 10 NVDA to "
@@ -310,6 +322,7 @@ class Story:
             "/v1/corporate-actions", symbol="NVDA")["items"] and
             self.status(path) in ("proposed", "halted"))
         self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
+        unit_before = self.unit_price("NVDA")
         self._apply(path)
         token = self.chain.stock("NVDA").token
         self.wait("the market-data flag", lambda: token.functions.marketDataPaused().call())
@@ -321,6 +334,17 @@ class Story:
         print(f"   completed: price {ca['price_before']} -> {ca['price_after']} at the broker, "
               f"M {D(ca['m0']) / ONE} -> {D(ca['m1']) / ONE} (continuity checked)")
         self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
+        feed = self.chain.stock("NVDA").price_feed
+        self.wait("the price feed reports the split share", lambda: from_feed_price(
+            feed.functions.latestRoundData().call()[1]) == D(ca["price_after"]))
+        print(f"   a lender's NVDA token price (feed x multiplier): {unit_before} USD before the "
+              f"split, {self.unit_price('NVDA')} USD after ({ca['price_after']} USD a share x "
+              f"{D(ca['m1']) / ONE}): no jump")
+
+    def unit_price(self, symbol: str) -> D:
+        """The token unit's price feed's latest answer, in dollars."""
+        feed = self.chain.stock(symbol).unit_price_feed
+        return from_feed_price(feed.functions.latestRoundData().call()[1])
 
     def redeem(self) -> None:
         print("\n7. The participant redeems 20 AAPL for cash: burned, sold, proceeds paid at T+1")
@@ -421,4 +445,6 @@ class Story:
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "
                   f"holds={report['holds']}")
+        print(f"   the public reserve page (no key): {self.issuer_url}/reserves; JSON and signed "
+              f"snapshots under {self.issuer_url}/public/v1/reserves")
 

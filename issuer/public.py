@@ -88,6 +88,8 @@ def figures(issuer: Issuer, db: Session, symbol: str) -> dict[str, Any]:
     chain = issuer.chain
     report = reserves.reconcile(issuer, db, symbol)
     pending_multiplier, effective_at = chain.pending_multiplier(symbol, report.block)
+    if effective_at <= chain.block_time(report.block):
+        effective_at = 0   # in force already: it is the multiplier itself
     round_id, settled, pending, as_of = chain.reserve_round(symbol, report.block)
     attestation = None
     if round_id:
