@@ -95,7 +95,7 @@ class Settings(ServiceSettings):
     public_refresh: float = Field(5.0, ge=0, description="Seconds between refreshes of the "
                                   "public reserve figures by a worker (what /public/v1/reserves "
                                   "and /reserves serve, from a cache); 0: no worker refreshes "
-                                  "them (they answer 503 not_computed_yet).")
+                                  "them (the first request computes them, once).")
     claim_validity_days: int = Field(365, ge=1, description="Days a KYC claim the issuer signs "
                                                             "stays valid.")
     bootstrap_admin_key: SecretStr = Field(SecretStr(""), description="API key of the first "

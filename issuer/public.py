@@ -159,22 +159,31 @@ def due(issuer: Issuer) -> bool:
 def refresh(issuer: Issuer) -> int:
     """Recompute every symbol's public figures, store them for the API, and take the
     snapshots that are due; the number of snapshots taken."""
+    return sum(refresh_symbol(issuer, symbol)[1] for symbol in issuer.chain.stocks)
+
+
+def refresh_symbol(issuer: Issuer, symbol: str) -> tuple[str, int]:
+    """:func:`refresh` for one symbol: its figures' canonical JSON and the snapshots taken.
+    (The API calls it too for a symbol no worker has computed yet, so the public endpoints
+    answer from the start.)"""
     taken = 0
-    for symbol in issuer.chain.stocks:
-        with issuer.session() as db:
-            body = figures(issuer, db, symbol)
-            text = canonical(body)
-            view = db.get(PublicView, symbol) or PublicView(symbol=symbol)
-            view.body, view.refreshed_at = text, utcnow()
-            db.add(view)
+    with issuer.session() as db:
+        body = figures(issuer, db, symbol)
+        text = canonical(body)
+        view = db.get(PublicView, symbol) or PublicView(symbol=symbol)
+        view.body, view.refreshed_at = text, utcnow()
+        db.add(view)
+        try:
             db.commit()
-            day = dt.datetime.fromisoformat(body["broker_time"]).date().isoformat()
-            due = [("daily", day)]
-            if body["attestation"] is not None:
-                due.append(("attestation", str(body["attestation"]["round"])))
-            for kind, ref in due:
-                taken += _snapshot(issuer, db, symbol, kind, ref, body["block"], text)
-    return taken
+        except IntegrityError:   # another process stored it first: theirs stands
+            db.rollback()
+        day = dt.datetime.fromisoformat(body["broker_time"]).date().isoformat()
+        due = [("daily", day)]
+        if body["attestation"] is not None:
+            due.append(("attestation", str(body["attestation"]["round"])))
+        for kind, ref in due:
+            taken += _snapshot(issuer, db, symbol, kind, ref, body["block"], text)
+    return text, taken
 
 
 def _snapshot(issuer: Issuer, db: Session, symbol: str, kind: str, ref: str, block: int,

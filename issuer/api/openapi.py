@@ -127,8 +127,6 @@ NETWORK_REFUSALS = {
 PUBLIC_REFUSALS = {
     "404": "No such symbol (`symbol_not_found`).",
     "422": "A malformed query (`invalid_request`).",
-    "503": "The figures are not computed yet (`not_computed_yet`, with `Retry-After`): no worker "
-           "has refreshed them since the service started.",
 }
 
 
@@ -148,7 +146,7 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in NETWORK:
         return {**NETWORK_REFUSALS, "500": REFUSALS["500"]}
     if path.startswith("/public/"):
-        codes = ["404", "422", "503"] if "{symbol}" in path else ["422"]
+        codes = ["404", "422"] if "{symbol}" in path else ["422"]
         return {**{code: PUBLIC_REFUSALS[code] for code in codes}, "500": REFUSALS["500"]}
     # 404 everywhere: a path id, or an id in the body (participant, symbol), may name nothing
     codes = ["401", "403", "404", "422", "429", "500"]

@@ -155,11 +155,12 @@ def test_development_secrets_are_refused_off_a_devnet():
         settings.check_secrets(1)
     message = str(refused.value)
     assert "ISSUER_SUPPLY_KEY" in message and "ISSUER_CLAIM_KEY" in message
-    assert "ISSUER_BROKER_KEY" in message
+    assert "ISSUER_BROKER_KEY" in message and "ISSUER_SNAPSHOT_KEY" in message
     assert dev_key(2)[2:] not in message  # names the settings, never the values
     real = Settings(supply_key="0x" + "11" * 32, registrar_key="0x" + "12" * 32,
                     corporate_action_key="0x" + "13" * 32, reserve_key="0x" + "14" * 32,
-                    claim_key="0x" + "15" * 32, broker_key="live", broker_secret="s3cret")
+                    claim_key="0x" + "15" * 32, snapshot_key="0x" + "16" * 32,
+                    broker_key="live", broker_secret="s3cret")
     real.check_secrets(1)
     shown = repr(real)
     assert "s3cret" not in shown and "11" * 32 not in shown and "15" * 32 not in shown

@@ -29,7 +29,9 @@ def start(env: dict[str, str], passes: int = 8) -> multiprocessing.process.BaseP
     passes follow each other 0.05 s apart unless ``env`` says otherwise (the default half
     second made a test of three broker days wait twelve seconds for passes with nothing to
     do)."""
-    env = {"ISSUER_WORKER_INTERVAL": "0.05", **env}
+    env = {"ISSUER_WORKER_INTERVAL": "0.05",
+           # the price reports and the public figures have tests of their own
+           "ISSUER_PRICE_REPORT_INTERVAL": "0", "ISSUER_PUBLIC_REFRESH": "0", **env}
     process = _context.Process(target=_main, args=(env, passes))
     process.start()
     return process

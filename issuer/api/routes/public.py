@@ -3,8 +3,8 @@ and its signed ``history``, and the page ``/reserves``.
 
 The figures come from ``public_views`` (a worker refreshes them, :mod:`issuer.public`); each
 process keeps the serialized answers in memory for ``TTL`` seconds, so a request is a dictionary
-lookup and a write of bytes (``bench/public_reserves.py`` measures it). Until a worker has
-computed them, a symbol's figures answer 503 ``not_computed_yet`` with ``Retry-After``.
+lookup and a write of bytes (``bench/public_reserves.py`` measures it). A symbol no worker
+has computed yet is computed by the first request for it, once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from issuer import public
 from issuer.api.context import issuer_of
 from issuer.api.schemas import PublicReserveOut, PublicSnapshotOut
-from issuer.errors import IssuerError, not_found
+from issuer.errors import not_found
 from issuer.models import PublicSnapshot, PublicView
 from issuer.service import Issuer
 
@@ -122,8 +122,14 @@ class PublicFastPath:
 
 
 def _views(issuer: Issuer) -> dict[str, dict[str, Any]]:
+    """Every symbol's figures as a worker last stored them; a symbol no worker has computed
+    yet (the service just started, or ``ISSUER_PUBLIC_REFRESH=0``) is computed now, once."""
     with issuer.session() as db:
-        return {row.symbol: json.loads(row.body) for row in db.scalars(select(PublicView))}
+        views = {row.symbol: json.loads(row.body) for row in db.scalars(select(PublicView))}
+    for symbol in issuer.chain.stocks:
+        if symbol not in views:
+            views[symbol] = json.loads(public.refresh_symbol(issuer, symbol)[0])
+    return views
 
 
 async def _cached(request: Request, key: str, build: Any) -> bytes:
@@ -155,8 +161,7 @@ async def public_reserves(request: Request) -> Response:
 
 
 @router.get("/reserves/{symbol}", response_model=PublicReserveOut,
-            responses={404: {"description": "no such symbol"},
-                       503: {"description": "not computed yet (a worker has not run)"}})
+            responses={404: {"description": "no such symbol"}})
 async def public_reserve(symbol: str, request: Request) -> Response:
     """One symbol's figures: raw supply, multiplier (and the pending one with its effective
     time), economic supply, custody settled and pending, surplus, the last attestation and its
@@ -168,12 +173,7 @@ async def public_reserve(symbol: str, request: Request) -> Response:
         raise not_found("symbol", symbol)
 
     def build() -> bytes:
-        views = _views(issuer)
-        if key not in views:
-            raise IssuerError(503, "not_computed_yet",
-                              f"{key}'s public figures are not computed yet; retry shortly",
-                              headers={"Retry-After": "5"})
-        return json.dumps(views[key]).encode()
+        return json.dumps(_views(issuer)[key]).encode()
 
     return _json(await _cached(request, f"reserve:{key}", build))
 
