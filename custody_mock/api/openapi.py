@@ -125,8 +125,8 @@ def document(app: FastAPI) -> None:
             return schema
         schemes.update(TRADING_SCHEMES)
         for path, item in schema["paths"].items():
-            if not path.startswith("/v2/"):
-                continue
+            if not path.startswith("/v2/") or path.startswith("/v2/stocks/"):
+                continue   # market data takes the partner's credentials, as the Broker API
             for method, operation in item.items():
                 if method not in openapi.METHODS:
                     continue

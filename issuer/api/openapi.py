@@ -183,4 +183,4 @@ def document(app: FastAPI) -> None:
                 "description": "An operator's API key (`POST /v1/api-keys`)."},
         refusals=_refusals, internal_error=REFUSALS["500"], operation_hook=_operation,
         extensions={"x-refusals-beyond-schema": BEYOND_SCHEMA},
-        unauthenticated=lambda _method, path: _voter(path))
+        unauthenticated=lambda _method, path: _voter(path) or path.startswith("/public/"))

@@ -35,7 +35,7 @@ def get_register(symbol: str, ctx: ComplianceRead, block: Block = None,
         at = register.record_block(ctx.db, key, record_date)
     elif block is not None:
         if block > ctx.issuer.chain.head():
-            raise invalid("invalid_block", f"block {block} is not mined yet")
+            raise invalid("block_not_indexed", f"block {block} is not mined yet")
         at = block
     else:
         at = min(ctx.issuer.chain.head(),
