@@ -25,8 +25,11 @@ interface IMultiplierHistory is IScaledUIAmountNewUIMultiplier {
 /// judge from `updatedAt`, as with any Chainlink feed.
 contract MultiplierPriceFeed is AggregatorV3Interface {
     uint256 private constant ONE = 1e18;
-    /// @notice How many changes back a price may predate before this feed refuses it.
-    uint256 public constant MAX_CHANGES_BACK = 8;
+    /// @notice How many changes back (each scheduled change, cancelled ones included) a price
+    /// may predate before this feed refuses it: the walk through the history stays bounded
+    /// however many changes the corporate-action key schedules and cancels (a price quoted
+    /// after the newest one is answered with one read, so the next quote ends such a refusal).
+    uint256 public constant MAX_CHANGES_BACK = 16;
 
     IMultiplierHistory public immutable token;
     AggregatorV3Interface public immutable underlying;
@@ -88,13 +91,23 @@ contract MultiplierPriceFeed is AggregatorV3Interface {
     function multiplierAt(uint256 at) public view returns (uint256) {
         uint256 i = token.multiplierHistoryLength();
         uint256 before = token.uiMultiplier();
+        if (i == 0) return before;
+        IMultiplierSchedule.HistoryEntry memory newest = token.multiplierHistory(i - 1);
+        if (at >= newest.recordedAt) {
+            // nothing was recorded after the quote (a fresh price): one read decides
+            if (newest.action == IMultiplierSchedule.HistoryAction.Cancelled) return before;
+            return newest.effectiveAt <= at ? newest.newMultiplier : newest.oldMultiplier;
+        }
         for (uint256 seen = 0; i > 0; ++seen) {
+            if (seen == MAX_CHANGES_BACK) revert PriceTooOld(at);
             IMultiplierSchedule.HistoryEntry memory last = token.multiplierHistory(i - 1);
             uint256 start = i - 1;
-            while (token.multiplierHistory(start).action != IMultiplierSchedule.HistoryAction.Scheduled) --start;
+            while (token.multiplierHistory(start).action != IMultiplierSchedule.HistoryAction.Scheduled) {
+                if (i - start > MAX_CHANGES_BACK) revert PriceTooOld(at); // a long chain of replacements
+                --start;
+            }
             if (last.action != IMultiplierSchedule.HistoryAction.Cancelled) {
                 if (last.effectiveAt <= at && last.effectiveAt <= block.timestamp) return last.newMultiplier;
-                if (seen == MAX_CHANGES_BACK) revert PriceTooOld(at);
                 before = last.oldMultiplier;
             }
             i = start;

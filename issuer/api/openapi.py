@@ -93,6 +93,8 @@ PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 #: The tokenization network's routes answer the broker as ITN expects.
 VOTER_REFUSALS = {
+    "400": "A body that cannot be read at all (bytes that are not UTF-8 JSON text: "
+           "`http_error`).",
     "401": "A holder's signed read whose signature is not the wallet's, or whose expiry is past "
            "or more than 10 minutes ahead (`invalid_signature`).",
     "403": "The voter held no shares at the record date (`not_holder_of_record`).",
@@ -140,7 +142,7 @@ def _refusals(method: str, path: str) -> dict[str, str] | None:
     if path in PUBLIC:
         return None
     if _voter(path):
-        codes = ["403", "404", "409", "422", "429", "500"] if method in WRITES else [
+        codes = ["400", "403", "404", "409", "422", "429", "500"] if method in WRITES else [
             "401", "404", "409", "422", "500"]
         return {code: VOTER_REFUSALS.get(code, REFUSALS[code]) for code in codes}
     if path in NETWORK:

@@ -112,3 +112,19 @@ def test_a_reverse_split_cancelled_changes_nothing(token, feeds, market, roles):
     report(feeds, roles, 100 * USD)
     assert market.value(COLLATERAL) == before
     assert feeds.unit_price.multiplierAt(chain[-1].timestamp) == ONE
+
+
+def test_the_history_walk_is_bounded_however_many_changes_are_cancelled(token, feeds, market,
+                                                                        roles):
+    """The corporate-action key schedules and cancels changes after a quote: the feed walks
+    back at most MAX_CHANGES_BACK of them, then refuses the quote (a lender sees a refused
+    price, never an unbounded loop)."""
+    report(feeds, roles, 100 * USD)
+    for nonce in range(1, feeds.unit_price.MAX_CHANGES_BACK() + 2):  # one more than it walks
+        token.scheduleMultiplier(ONE, ONE // 2, chain[-1].timestamp + 600, OTHER, REF, nonce,
+                                 {"from": roles.corporate_actions})
+        token.cancelScheduledMultiplier(nonce, {"from": roles.owner})
+    with fails_with("PriceTooOld"):
+        feeds.unit_price.latestRoundData()
+    report(feeds, roles, 100 * USD)  # a fresh quote is after every one of them
+    assert ints(feeds.unit_price.latestRoundData())[1] == 100 * USD
