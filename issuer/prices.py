@@ -16,12 +16,10 @@ is too old for them), as issuers pause market data around events.
 
 from __future__ import annotations
 
-import time
-from weakref import WeakKeyDictionary
-
 from sqlalchemy.orm import Session
 
 from issuer import units
+from issuer.cadence import Cadence
 from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
 from issuer.lifecycle.common import chain_step
@@ -30,20 +28,12 @@ from issuer.service import Issuer
 from servicekit import logs
 
 LOG = logs.get("issuer.prices")
-#: When each issuer (process) checks the prices next (monotonic seconds).
-_NEXT_CHECK: WeakKeyDictionary[Issuer, float] = WeakKeyDictionary()
+_CHECKS = Cadence()
 
 
 def due(issuer: Issuer) -> bool:
     """Whether this process's price check is due (and, if so, schedule the next one)."""
-    interval = issuer.settings.price_report_interval
-    if interval <= 0:
-        return False
-    now = time.monotonic()
-    if now < _NEXT_CHECK.get(issuer, 0.0):
-        return False
-    _NEXT_CHECK[issuer] = now + interval
-    return True
+    return _CHECKS.due(issuer, issuer.settings.price_report_interval)
 
 
 def report(issuer: Issuer, db: Session, symbol: str) -> ChainTx | ChainError | None:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -27,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer import reserves, units
+from issuer.cadence import Cadence
 from issuer.corporate.steps import ACTIVE
 from issuer.db import utcnow
 from issuer.models import (
@@ -142,18 +141,12 @@ def _attestation_tx(issuer: Issuer, symbol: str, round_id: int) -> str | None:
     return _TX_CACHE[key]
 
 
-_NEXT_REFRESH: WeakKeyDictionary[Issuer, float] = WeakKeyDictionary()
+_REFRESHES = Cadence()
 
 
 def due(issuer: Issuer) -> bool:
     """Whether this process's refresh of the public figures is due (and schedule the next)."""
-    if issuer.settings.public_refresh <= 0:
-        return False
-    now = time.monotonic()
-    if now < _NEXT_REFRESH.get(issuer, 0.0):
-        return False
-    _NEXT_REFRESH[issuer] = now + issuer.settings.public_refresh
-    return True
+    return _REFRESHES.due(issuer, issuer.settings.public_refresh)
 
 
 def refresh(issuer: Issuer) -> int:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from issuer.register import Holder
 from issuer.validation import (
     QUANTITY_PATTERN,
     AddressText,
@@ -785,16 +786,6 @@ class PublicSnapshotOut(BaseModel):
     typed_data: dict[str, Any]
 
 
-class RegisterHolderOut(BaseModel):
-    wallet: str
-    identity: str
-    country: int
-    raw_balance: str
-    shares: str
-    frozen_raw: str
-    frozen: bool
-
-
 class RegisterOut(BaseModel):
     """The holders at ``block``; ``raw_balance`` adds up to ``total_supply``."""
 
@@ -804,4 +795,4 @@ class RegisterOut(BaseModel):
     multiplier: str
     total_supply: str
     economic_supply: str
-    holders: list[RegisterHolderOut]
+    holders: list[Holder]

@@ -59,7 +59,7 @@ def test_reports_pause_while_a_multiplier_change_is_pending(stack):
     assert round_of(issuer, "AAPL", 1)[1] == 200 * 10**8  # the pre-split round stands
 
 
-def test_the_check_is_due_once_per_interval_and_never_when_off(stack, tmp_path):
+def test_the_check_is_due_once_per_interval_and_never_when_off(stack):
     on = stack.issuer
     on.settings = Settings(**{**on.settings.model_dump(), "price_report_interval": 3600})
     assert prices.due(on) and not prices.due(on)  # the next check is an hour away
