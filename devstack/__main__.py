@@ -185,7 +185,9 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
                     port=port)
 
     admin = Api(issuer_url, keys["admin"])
-    for name, role in (("operator", "operator"), ("approver", "operator"),
+    # the approver is a second person with the admin role: large creations need an admin
+    # checker, and the bootstrap admin issued the operator's key, so it may not check them
+    for name, role in (("operator", "operator"), ("approver", "admin"),
                        ("compliance", "compliance")):
         keys[name] = admin.post("/v1/api-keys", {"name": f"demo-{name}", "role": role,
                                                  "operator": f"demo {name}"})["key"]
@@ -218,13 +220,14 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
   broker   {broker_url}/docs  (mock Alpaca Broker API; custody account {custody},
            participant account {ap}; simulated clock {START:%a %Y-%m-%d %H:%M} New York)
   issuer   {issuer_url}/docs  ({workers}; database {database_url})
+  console  {issuer_url}/console  (the operator console: sign in with an API key below)
   reserves {issuer_url}/reserves  (public page, no key; JSON and signed snapshots under
            {issuer_url}/public/v1/reserves; Chainlink-shaped feeds in the manifest)
            metrics http://127.0.0.1:{args.issuer_metrics_port}/metrics, \
 http://127.0.0.1:{args.broker_metrics_port}/metrics{worker_metrics}
   API keys admin      {keys['admin']}
            operator   {keys['operator']}
-           approver   {keys['approver']}   (a second operator: approves what the first asks)
+           approver   {keys['approver']}   (a second person, admin: approves what the operator asks)
            compliance {keys['compliance']}
   participant {participant}   wallet {wallets.ap}
   logs, and `source {env_file}` for the CLI and curl: {shown(run_dir)}/""")

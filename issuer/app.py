@@ -16,6 +16,7 @@ from issuer.api.openapi import document
 from issuer.api.routes import network_router, public, router
 from issuer.api.schemas import HealthOut
 from issuer.config import Settings
+from issuer.console.routes import router as console_router
 from issuer.errors import PROBLEM_TYPE
 from issuer.metrics import metrics_of
 from issuer.models import ApiKey
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
     app.include_router(network_router)
     app.include_router(public.router)
     app.include_router(public.page_router)
+    app.include_router(console_router)
     document(app)
     app.add_middleware(RequestGuard, issuer=issuer)
     app.add_middleware(RequestIds)
@@ -75,6 +77,11 @@ def create_app(settings: Settings | None = None, issuer: Issuer | None = None,
         def prometheus() -> Response:
             """Prometheus metrics (aggregates only: counts, ages, the invariant per symbol)."""
             return exposition(metrics_of(issuer).registry)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """No icon: an empty answer a browser caches for a day, not a 401 (see the guard)."""
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/v1/health", tags=["health"], response_model=HealthOut)
     def health() -> dict[str, object]:

@@ -118,6 +118,8 @@ class Settings(ServiceSettings):
     dividend_claim_days: int = Field(90, ge=1, description="Days holders have to claim a "
                                                            "stablecoin dividend.")
     worker_interval: float = Field(0.5, gt=0, description="Seconds between worker passes.")
+    console_idle_timeout: int = Field(900, ge=10, le=86_400, description="Seconds without a "
+                                      "request after which an operator console session ends.")
     price_report_interval: float = Field(
         300, ge=0, description="Seconds between checks of the broker's last trade for each "
         "symbol's price feed (a round is sent when the price moved or the last round is older "

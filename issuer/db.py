@@ -18,3 +18,13 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def age_of(now: dt.datetime, then: dt.datetime | None) -> float:
+    """Seconds from ``then`` to ``now`` (0 when ``then`` is None or ahead; a naive ``then``,
+    as SQLite returns it, is UTC)."""
+    if then is None:
+        return 0.0
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=dt.UTC)
+    return max(0.0, (now - then).total_seconds())

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.broker import BrokerError
-from issuer.models import ChainTx, Creation, DividendEntitlement, Participant, Redemption
+from issuer.models import (
+    ChainTx,
+    Creation,
+    DividendEntitlement,
+    ItnRequest,
+    Participant,
+    Redemption,
+)
 from issuer.service import Issuer
 
 
@@ -22,6 +29,16 @@ def chain_refs(db: Session, keys: list[str]) -> list[dict[str, Any]]:
                       .order_by(ChainTx.key, ChainTx.attempt))
     return [{"key": t.key, "attempt": t.attempt, "tx_hash": t.tx_hash,
              "block_number": t.block_number, "status": t.status} for t in rows]
+
+
+def itn_chain(db: Session, row: ItnRequest) -> list[dict[str, Any]]:
+    """A tokenization request's chain transactions: its attestation, mint or burn (its own or
+    its batch's)."""
+    keys = [f"attest:itn:{row.id}", f"burn:itn:{row.id}",
+            f"mint:itn:{row.tokenization_request_id}"]
+    if row.mint_batch:
+        keys += [f"attest:itnbatch:{row.mint_batch}", f"mint:itnbatch:{row.mint_batch}"]
+    return chain_refs(db, keys)
 
 
 def creation_links(issuer: Issuer, db: Session, creation: Creation) -> dict[str, Any]:

@@ -19,9 +19,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from issuer import heartbeat
 from issuer.corporate.steps import ACTIVE
-from issuer.db import utcnow
+from issuer.db import age_of, utcnow
 from issuer.lifecycle import itn, onboarding
 from issuer.models import (
     ChainTx,
@@ -80,6 +82,35 @@ def metrics_of(issuer: Issuer) -> IssuerMetrics:
     return found
 
 
+def open_lifecycles(db: Session) -> dict[str, tuple[dict[str, int], Any]]:
+    """Per lifecycle kind: its open rows by status, and when the oldest was created (None:
+    none open). What ``/metrics`` and the operator console both show."""
+    out: dict[str, tuple[dict[str, int], Any]] = {}
+    for kind, (model, statuses) in KINDS.items():
+        rows: Sequence[Any] = db.execute(
+            select(model.status, func.count(), func.min(model.created_at))
+            .where(model.status.in_(statuses)).group_by(model.status)).all()
+        counts, first = {}, None
+        for status, count, created in rows:
+            counts[status] = count
+            if created is not None:
+                first = created if first is None else min(first, created)
+        out[kind] = (counts, first)
+    return out
+
+
+def outbox_pending(db: Session) -> tuple[dict[str, int], Any]:
+    """Chain transactions signed or sent and not yet mined, by status, and when the oldest was
+    created (None: none)."""
+    counts, first = {}, None
+    for status, count, created in db.execute(
+            select(ChainTx.status, func.count(), func.min(ChainTx.created_at))
+            .where(ChainTx.status.in_(("signed", "sent"))).group_by(ChainTx.status)):
+        counts[status] = count
+        first = created if first is None else min(first, created)
+    return counts, first
+
+
 class _State(Collector):
     """What the database and this process's clients say at scrape time."""
 
@@ -107,24 +138,18 @@ class _State(Collector):
                                   "1 when the last reconciliation held", labels=("symbol",))
         halted = GaugeMetricFamily("issuer_symbol_halted", "1 while a halt is open",
                                    labels=("symbol",))
+        beat = GaugeMetricFamily("issuer_worker_heartbeat_age_seconds",
+                                 "Age of the newest worker heartbeat (absent: no worker has "
+                                 "finished a pass yet)")
         with issuer.session() as db:
-            for kind, (model, statuses) in KINDS.items():
-                rows: Sequence[Any] = db.execute(
-                    select(model.status, func.count(), func.min(model.created_at))
-                    .where(model.status.in_(statuses)).group_by(model.status)).all()
-                first = None
-                for status, count, created in rows:
+            for kind, (statuses_found, first) in open_lifecycles(db).items():
+                for status, count in statuses_found.items():
                     open_rows.add_metric([kind, status], count)
-                    if created is not None:
-                        first = created if first is None else min(first, created)
-                oldest.add_metric([kind], _age(now, first))
-            first_tx = None
-            for status, count, created in db.execute(
-                    select(ChainTx.status, func.count(), func.min(ChainTx.created_at))
-                    .where(ChainTx.status.in_(("signed", "sent"))).group_by(ChainTx.status)):
+                oldest.add_metric([kind], age_of(now, first))
+            pending, first_tx = outbox_pending(db)
+            for status, count in pending.items():
                 outbox.add_metric([status], count)
-                first_tx = created if first_tx is None else min(first_tx, created)
-            outbox_age.add_metric([], _age(now, first_tx))
+            outbox_age.add_metric([], age_of(now, first_tx))
             open_halts = set(db.scalars(select(SymbolHalt.symbol).where(
                 SymbolHalt.cleared_at.is_(None))))
             for symbol in issuer.chain.stocks:
@@ -135,7 +160,9 @@ class _State(Collector):
                     surplus.add_metric([symbol], float(last.surplus))
                     holds.add_metric([symbol], 1.0 if last.holds else 0.0)
                 halted.add_metric([symbol], 1.0 if symbol in open_halts else 0.0)
-        yield from (open_rows, oldest, outbox, outbox_age, surplus, holds, halted)
+            if (newest := heartbeat.latest(db)) is not None:
+                beat.add_metric([], age_of(now, newest.last_pass_at))
+        yield from (open_rows, oldest, outbox, outbox_age, surplus, holds, halted, beat)
         broker = CounterMetricFamily("issuer_broker_calls",
                                      "Broker API calls by outcome (request: every request "
                                      "sent; rejected: 4xx; retry; rate_limited; unavailable: "
@@ -147,14 +174,6 @@ class _State(Collector):
                                       "Rows and tasks skipped because another worker held them")
         skipped.add_metric([], issuer.claims.skipped)
         yield skipped
-
-
-def _age(now: Any, then: Any) -> float:
-    if then is None:
-        return 0.0
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=now.tzinfo)
-    return max(0.0, (now - then).total_seconds())
 
 
 def serve_worker(issuer: Issuer, port: int, host: str = "127.0.0.1") -> None:

@@ -571,3 +571,29 @@ class Ballot(Base):
     #: ``counted`` (the holder's current ballot) or ``replaced``.
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime]
+
+
+class ConsoleSession(Base):
+    """A signed-in operator console session (:mod:`issuer.console.sessions`): the cookie holds
+    a random token, the table its SHA-256 only; it ends on sign-out, after the idle timeout, or
+    at once when its API key is revoked."""
+
+    __tablename__ = "console_sessions"
+    #: SHA-256 of the cookie's token.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    #: The token every form of the session carries (compared in constant time).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+
+
+class WorkerHeartbeat(Base):
+    """Each worker's last full pass (the operator console and ``/metrics`` show its age)."""
+
+    __tablename__ = "worker_heartbeats"
+    #: ``<host>:<pid>`` of the worker process.
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    passes: Mapped[int] = mapped_column(BigInteger)
+    last_pass_at: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)

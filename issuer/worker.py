@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from issuer import deposits, indexer, passcache, prices, public
+from issuer import deposits, heartbeat, indexer, passcache, prices, public
 from issuer.broker import BrokerUnavailable
 from issuer.corporate import discovery
 from issuer.corporate import steps as corporate_actions
@@ -168,6 +168,8 @@ class Worker:
         #: failed.
         self.passes = 0
         self.last_error: str | None = None
+        self._name = heartbeat.worker_name()
+        self._last_beat = float("-inf")
 
     def start(self) -> None:
         self._thread.start()
@@ -199,7 +201,20 @@ class Worker:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if full:
                 self.passes += 1   # full passes (what the health check reports)
+                self._beat()
             if passes is not None and self.passes >= passes:
                 break
             woken = self.issuer.claims.wait(self.issuer.wake, interval)
             self.issuer.wake.clear()
+
+    def _beat(self) -> None:
+        """The heartbeat (:mod:`issuer.heartbeat`), at most every ``heartbeat.EVERY`` s; a
+        database that refuses it is logged, never fatal to the worker."""
+        if time.monotonic() - self._last_beat < heartbeat.EVERY:
+            return
+        try:
+            with self.issuer.session() as db:
+                heartbeat.beat(db, self._name, self.passes, self.last_error)
+            self._last_beat = time.monotonic()
+        except Exception as exc:  # the database is down: the next pass says so too
+            LOG.warning("worker.heartbeat_failed", error=f"{type(exc).__name__}: {exc}"[:300])

@@ -84,8 +84,9 @@ def authenticate_key(db: Session, clear: str | None) -> Principal:
 
 
 def revoke_key(db: Session, key_id: str, by: Principal | None = None) -> ApiKey:
-    """Revoke a key: the next request made with it is refused. A key cannot revoke itself
-    (an admin would lock itself out mid-request; another admin revokes it)."""
+    """Revoke a key: the next request made with it is refused, and so is the next page of any
+    console session opened with it (:mod:`issuer.console.sessions`). A key cannot revoke
+    itself (an admin would lock itself out mid-request; another admin revokes it)."""
     row = db.get(ApiKey, key_id)
     if row is None:
         raise IssuerError(404, "not_found", f"no API key {key_id!r}")

@@ -6,7 +6,8 @@ In this order, so that nothing costs the server anything before the caller is kn
 1. NUL in the path or query string: 422 ``invalid_characters`` (PostgreSQL text cannot hold NUL;
    no identifier, amount or address contains one).
 2. Authentication, on every route but the public ones (health, the OpenAPI document and its
-   pages): a missing, unknown or revoked ``X-API-Key`` is a 401 before the body is read and
+   pages) and the operator console's (``/console``: its own sessions, :mod:`issuer.console`):
+   a missing, unknown or revoked ``X-API-Key`` is a 401 before the body is read and
    before any field is validated, so an unauthenticated caller learns nothing of the API's
    rules. The key found is handed to the route (``scope["state"]["principal"]``). A source
    that failed ``ISSUER_AUTH_FAILURE_LIMIT`` times within ``ISSUER_AUTH_FAILURE_WINDOW``
@@ -46,7 +47,10 @@ from servicekit.throttle import FailureThrottle
 #: The largest request body accepted (the largest real one, a batch of wallets, is a few kB).
 MAX_BODY = 1 << 20
 #: Routes anyone may call.
-PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics", "/reserves")
+PUBLIC = ("/v1/health", "/docs", "/redoc", "/openapi.json", "/metrics", "/reserves",
+          # what every browser asks for beside a page (the console, the public page): never
+          # a failed authentication, which would throttle the browser's source
+          "/favicon.ico")
 #: The holders' voting routes: public (a ballot is authenticated by its signature).
 VOTER = re.compile(r"^/v1/meetings/[^/]+/(voters/[^/]+|ballots|ballots/[^/]+|tally)$")
 #: The tokenization network's routes: the broker calls them with the key the issuer gave it
@@ -88,7 +92,8 @@ class RequestGuard:
                                "the request contains a NUL character")
             return
         path = scope.get("path", "")
-        if not (path in PUBLIC or path.startswith(("/docs/", "/public/")) or VOTER.match(path)):
+        if not (path in PUBLIC or path.startswith(("/docs/", "/public/")) or VOTER.match(path)
+                or path == "/console" or path.startswith("/console/")):
             source = (scope.get("client") or ("unknown", 0))[0]
             api = "network" if path in NETWORK else "operator"
             if api == "network" and self.itn_sources and not self._allowed(source):

@@ -125,12 +125,8 @@ def get_request(request_id: str, ctx: Viewer) -> Any:
         | (ItnRequest.issuer_request_id == request_id)))
     if row is None:
         raise not_found("itn_request", request_id)
-    keys = [f"attest:itn:{row.id}", f"burn:itn:{row.id}",
-            f"mint:itn:{row.tokenization_request_id}"]
-    if row.mint_batch:
-        keys += [f"attest:itnbatch:{row.mint_batch}", f"mint:itnbatch:{row.mint_batch}"]
     return {**ItnRequestOut.model_validate(row).model_dump(),
-            "chain": links.chain_refs(ctx.db, keys),
+            "chain": links.itn_chain(ctx.db, row),
             "custody_account_id": ctx.issuer.settings.broker_account_id}
 
 
