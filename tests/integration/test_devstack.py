@@ -94,6 +94,33 @@ def env_file(path: Path) -> dict[str, str]:
     return out
 
 
+def console_pages(url: str, key: str) -> list[str]:
+    """Sign in to the operator console with ``key`` (a form, as a browser posts it) and open
+    every page its navigation and lists link to, one level deep; each must answer 200."""
+    import re
+
+    with httpx.Client(base_url=url, timeout=30) as http:
+        sign_in = http.get("/console/sign-in")
+        token = re.search(r'name="csrf" value="([^"]+)"', sign_in.text)
+        assert token is not None
+        signed = http.post("/console/sign-in", data={"csrf": token.group(1), "api_key": key})
+        assert signed.status_code == 303, signed.text
+        seen: list[str] = []
+        todo = ["/console/overview"]
+        while todo:
+            path = todo.pop(0)
+            answer = http.get(path)
+            assert answer.status_code == 200, (path, answer.text[:2000])
+            seen.append(path)
+            if path.count("/") > 2:   # a detail page: its links are not followed further
+                continue
+            for link in re.findall(r'href="(/console/[^"?#]+)"', answer.text):
+                if link not in seen and link not in todo and not link.endswith(
+                        ("/approve", "/reject", ".csv")):
+                    todo.append(link)
+        return seen
+
+
 def port_open(port: int) -> bool:
     import socket
     with socket.socket() as sock:
@@ -148,6 +175,12 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
                 ("NVDA", "completed", "2000000000000000000")]
             holders = api.get("/v1/holders/NVDA").json()["holders"]
             assert sorted(D(h["shares"]) for h in holders) == [D(20), D(60)]
+            # the console renders every page over the story's records (its corporate actions,
+            # meeting, creations, redemptions, tokenization requests), for the admin
+            pages = console_pages(env["ISSUER_API_URL"], env["ISSUER_ADMIN_KEY"])
+            assert sum("/console/corporate-actions/" in p for p in pages) == 2, pages
+            assert any("/console/meetings/" in p for p in pages), pages
+            assert any("/console/tokenization/" in p for p in pages), pages
             # the CLI works against the running stack with the env file's variables
             cli = subprocess.run([sys.executable, "-m", "issuer.cli", "reserves", "NVDA"],
                                  env={**os.environ, **env}, capture_output=True, text=True)
