@@ -6,7 +6,7 @@ SCHEMATHESIS := .venv-schemathesis
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 
-.PHONY: setup build test test-fast test-contracts lint up walkthrough bench broker clean api-check schemathesis-venv
+.PHONY: setup build test test-fast test-contracts lint up walkthrough bench broker clean api-check schemathesis-venv console-screenshots
 
 setup:
 	@./toolchain/setup.sh
@@ -54,6 +54,10 @@ test: build lint $(SCHEMATHESIS)/.installed
 	@$(VENV)/python toolchain/test_passes.py
 	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
 	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
+
+# the operator console's screenshots in docs/ (the README shows them), taken by its browser test
+console-screenshots: build
+	@CONSOLE_SCREENSHOTS=docs $(VENV)/python -m pytest -q -p no:cacheprovider tests/integration/test_console.py
 
 # the whole stack and its story; `make up ARGS=--keep-running` leaves it up (see --help)
 up: build

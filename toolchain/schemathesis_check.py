@@ -1,10 +1,11 @@
 """Property-based conformance of both services' OpenAPI documents, with schemathesis.
 
 Starts the whole stack (``python -m devstack --keep-running --no-story``) on ports of its own,
-then runs ``schemathesis run --checks all`` against the live issuer (with an admin key) and the
-live broker (with its basic credentials), each bounded by examples and time, and stops the
-stack. Any failure fails the run. schemathesis lives in ``.venv-schemathesis`` (created by the
-Makefile): it needs a newer hypothesis than brownie pins.
+then runs ``schemathesis run --checks all`` against the live issuer and the live broker, each
+part with the credential its operations take and bounded by examples and time, the issuer's
+parts and the broker's at the same time, and stops the stack. Any failure fails the run.
+schemathesis lives in ``.venv-schemathesis`` (created by the Makefile): it needs a newer
+hypothesis than brownie pins.
 
 Usage: ``.venv/bin/python toolchain/schemathesis_check.py [--max-examples N] [--max-time S]``.
 """
@@ -19,6 +20,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -75,7 +78,8 @@ def stop_stack(stack: subprocess.Popen[bytes]) -> None:
 
 
 def run(name: str, url: str, header: str, args: argparse.Namespace,
-        extra: tuple[str, ...] = (), max_time: int | None = None) -> int:
+        extra: tuple[str, ...] = (), max_time: int | None = None) -> tuple[int, str]:
+    """One part: its exit code (non-zero on a failure) and its report."""
     httpx.get(url, timeout=10).raise_for_status()  # the document is served
     command = [str(SCHEMATHESIS), "run", url, "--checks", "all", "--header", header,
                "--max-examples", str(args.max_examples), "--max-time",
@@ -86,16 +90,25 @@ def run(name: str, url: str, header: str, args: argparse.Namespace,
                "--exclude-checks", "positive_data_acceptance", *extra]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "toolchain.schemathesis_hooks",
            "PYTHONPATH": str(ROOT)}
-    print(f"\n== schemathesis against the {name}: {url}", flush=True)
     done = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True,
                           text=True)
-    sys.stdout.write(done.stdout + done.stderr)
+    report = f"\n== schemathesis against the {name}: {url}\n" + done.stdout + done.stderr
     if "401 Unauthorized (" in done.stdout:
         # an operation fuzzed with the wrong credential is an operation not fuzzed at all (a 403
         # alone is the broker refusing a state, e.g. an AP not linked to a random issuer)
-        print(f"schemathesis: some {name} operations were reached only as 401", flush=True)
-        return done.returncode or 1
-    return done.returncode
+        report += f"schemathesis: some {name} operations were reached only as 401\n"
+        return done.returncode or 1, report
+    return done.returncode, report
+
+
+def in_order(parts: list[Callable[[], tuple[int, str]]]) -> tuple[int, str]:
+    """Run ``parts`` one after the other: how many failed, and their reports."""
+    failures, reports = 0, []
+    for part in parts:
+        code, report = part()
+        failures += 1 if code else 0
+        reports.append(report)
+    return failures, "".join(reports)
 
 
 def main() -> int:
@@ -110,46 +123,53 @@ def main() -> int:
     try:
         env = read_env(RUN_DIR / "env")
         admin = env["ISSUER_ADMIN_KEY"]
-        failures = 0
-        if args.service in ("issuer", "both"):
-            # each part with the credential it takes: the operator API with an admin key, the
-            # tokenization routes with the key the issuer gave the broker
-            issuer = f"http://127.0.0.1:{PORTS['issuer']}/openapi.json"
-            failures += run("issuer (operator API)", issuer, f"X-API-Key: {admin}", args,
-                            ("--exclude-path-regex", NETWORK_PATHS))
-            failures += run("issuer (tokenization routes)", issuer,
-                            f"X-API-Key: {env['ISSUER_ITN_API_KEY']}", args,
-                            ("--include-path-regex", NETWORK_PATHS),
-                            max_time=args.max_time // 3)
-        if args.service in ("broker", "both"):
-            broker = f"http://127.0.0.1:{PORTS['broker']}/openapi.json"
+        issuer = f"http://127.0.0.1:{PORTS['issuer']}/openapi.json"
+        broker = f"http://127.0.0.1:{PORTS['broker']}/openapi.json"
 
-            def basic(key: str, secret: str) -> str:
-                return "Authorization: Basic " + base64.b64encode(
-                    f"{env[key]}:{env[secret]}".encode()).decode()
+        def basic(key: str, secret: str) -> str:
+            return "Authorization: Basic " + base64.b64encode(
+                f"{env[key]}:{env[secret]}".encode()).decode()
 
-            # each part of the broker with the credentials it takes: the Broker API (and the
-            # market data calls) with the partner's, the Trading API with the participant's own
-            # key pair, the control API with its own; injecting faults makes the broker answer
-            # 5xx and time out, by design: the operation that injects them is left out (list
-            # and clear stay in)
-            failures += run("broker (Broker API)", broker,
-                            basic("BROKER_API_KEY", "BROKER_API_SECRET"), args,
-                            ("--exclude-path-regex", "^/(_mock/|v2/(?!stocks/))"))
-            failures += run("broker (Trading API)", broker,
-                            f"APCA-API-KEY-ID: {env['PARTICIPANT_TRADING_KEY_ID']}", args,
-                            ("--header",
-                             f"APCA-API-SECRET-KEY: {env['PARTICIPANT_TRADING_SECRET']}",
-                             "--include-path-regex", "^/v2/(?!stocks/)"),
-                            max_time=args.max_time // 3)
-            failures += run("broker (control API)", broker,
-                            basic("BROKER_CONTROL_KEY", "BROKER_CONTROL_SECRET"), args,
-                            ("--include-path-regex", "^/_mock/",
-                             "--exclude-operation-id", "add_fault__mock_faults_post",
-                             # setting up a tokenization issuer fetches the URL it is given
-                             "--exclude-operation-id",
-                             "set_issuer__mock_tokenization_issuers__name__put"),
-                            max_time=args.max_time // 3)
+        # each part with the credential it takes: the operator API with an admin key, the
+        # tokenization routes with the key the issuer gave the broker
+        issuer_parts: list[Callable[[], tuple[int, str]]] = [
+            lambda: run("issuer (operator API)", issuer, f"X-API-Key: {admin}", args,
+                        ("--exclude-path-regex", NETWORK_PATHS)),
+            lambda: run("issuer (tokenization routes)", issuer,
+                        f"X-API-Key: {env['ISSUER_ITN_API_KEY']}", args,
+                        ("--include-path-regex", NETWORK_PATHS), max_time=args.max_time // 3)]
+        # each part of the broker with the credentials it takes: the Broker API (and the
+        # market data calls) with the partner's, the Trading API with the participant's own
+        # key pair, the control API with its own; injecting faults makes the broker answer
+        # 5xx and time out, by design: the operation that injects them is left out (list and
+        # clear stay in)
+        broker_parts: list[Callable[[], tuple[int, str]]] = [
+            lambda: run("broker (Broker API)", broker,
+                        basic("BROKER_API_KEY", "BROKER_API_SECRET"), args,
+                        ("--exclude-path-regex", "^/(_mock/|v2/(?!stocks/))")),
+            lambda: run("broker (Trading API)", broker,
+                        f"APCA-API-KEY-ID: {env['PARTICIPANT_TRADING_KEY_ID']}", args,
+                        ("--header", f"APCA-API-SECRET-KEY: {env['PARTICIPANT_TRADING_SECRET']}",
+                         "--include-path-regex", "^/v2/(?!stocks/)"),
+                        max_time=args.max_time // 3),
+            lambda: run("broker (control API)", broker,
+                        basic("BROKER_CONTROL_KEY", "BROKER_CONTROL_SECRET"), args,
+                        ("--include-path-regex", "^/_mock/",
+                         "--exclude-operation-id", "add_fault__mock_faults_post",
+                         # setting up a tokenization issuer fetches the URL it is given
+                         "--exclude-operation-id",
+                         "set_issuer__mock_tokenization_issuers__name__put"),
+                        max_time=args.max_time // 3)]
+        groups = {"issuer": issuer_parts, "broker": broker_parts}
+        chosen = [parts for name, parts in groups.items() if args.service in (name, "both")]
+        # the two services at the same time (each part keeps its whole time budget; the two
+        # servers and two clients share the CPUs), their reports printed in order after
+        with ThreadPoolExecutor(len(chosen)) as pool:
+            results = list(pool.map(in_order, chosen))
+        failures = sum(count for count, _ in results)
+        for _, report in results:
+            sys.stdout.write(report)
+        sys.stdout.flush()
     finally:
         stop_stack(stack)
     print("schemathesis: " + ("clean" if failures == 0 else "FAILURES (see above)"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from issuer import controls, heartbeat, indexer, links, operations, public, register, reserves
 from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.api.context import issuer_of
+from issuer.api.schemas import ApiKeyIn, CreationIn
 from issuer.console import forms, sessions
 from issuer.corporate import figures as ca_figures
 from issuer.db import age_of, utcnow
@@ -380,17 +381,16 @@ def creation_page(request: Request, me: SignedIn, creation_id: str) -> Response:
 @post_form("operator")
 def request_creation(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
     try:
-        qty = Decimal(form.get("qty", "").strip())
-    except InvalidOperation:
-        return _page(request, me, "error.html", 422, back="/console/creations",
-                     error=IssuerError(422, "invalid_qty", "the quantity is a decimal number "
-                                                           "of shares, such as 10 or 2.5"))
+        body = forms.parse(CreationIn, {k: form[k] for k in ("participant_id", "symbol", "qty",
+                                                              "kind") if k in form})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back="/console/creations",
+                     error=refused)
 
     def action(db: Session, who: Principal) -> tuple[int, Any]:
         row = operations.request_creation(
-            me.issuer, db, participant_id=form.get("participant_id", ""),
-            symbol=form.get("symbol", ""), qty=qty, kind=form.get("kind", "cash"),
-            actor=who.operator)
+            me.issuer, db, participant_id=body.participant_id, symbol=body.symbol,
+            qty=body.qty, kind=body.kind, actor=who.operator)
         return 201, {"id": row.id, "status": row.status}
     outcome = forms.write(me.issuer, request, me.principal, "operator", form, action)
     if outcome.ok:
@@ -666,10 +666,15 @@ def keys_page(request: Request, me: SignedIn) -> Response:
 @post_form("admin")
 def issue_key(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
     clear: list[str] = []
+    try:
+        body = forms.parse(ApiKeyIn, {k: form[k].strip() for k in ("name", "role", "operator")
+                                      if k in form})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back="/console/keys",
+                     error=refused)
 
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        row, secret = create_key(db, form.get("name", "").strip(), form.get("role", ""),
-                                 operator=form.get("operator", "").strip() or None,
+        row, secret = create_key(db, body.name, body.role, operator=body.operator,
                                  issued_by=who.key_id, issuer=who)
         operations.audit(db, who.operator, "api_key.create", row.id, name=row.name,
                          role=row.role, operator=row.operator)

@@ -4,7 +4,8 @@ key it stands for and the session's CSRF token.
 
 A session ends on sign-out, after ``ISSUER_CONSOLE_IDLE_TIMEOUT`` seconds without a request,
 and at once when its key is revoked (every request looks the key up again, and a revoked key's
-session is deleted and its browser told why). Forms carry the session's CSRF token, compared in constant time.
+session is deleted and its browser told why). Forms carry the session's CSRF token, compared
+in constant time.
 """
 
 from __future__ import annotations

@@ -296,3 +296,43 @@ def test_a_browser_asking_for_its_icon_is_never_a_failed_authentication(desk):
         for _ in range(40):   # more than ISSUER_AUTH_FAILURE_LIMIT (20)
             assert http.get("/favicon.ico").status_code == 204
         assert desk.admin.get("/v1/reserves").status_code == 200
+
+
+def test_malformed_forms_are_refused_in_words_and_change_nothing(desk, browser):
+    """Every form's fields, wrong in every way a hand or a script can make them: a refusal with
+    a stable code (never a 5xx), and no creation, key or decision made."""
+    context, page = signed_in(browser, desk, desk.env["ISSUER_ADMIN_KEY"])
+    page.goto(desk.console + "/keys")
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    creations = len(desk.admin.get("/v1/creations", params={"limit": 100}).json()["items"])
+    keys = len(desk.admin.get("/v1/api-keys").json())
+    participant = desk.env["PARTICIPANT_ID"]
+    bad_qty = ["NaN", "-Infinity", "-1", "0", "1e400", "9" * 5000, "0.0000000001", "abc", "",
+               "1_000", " 1 2 "]
+    posts = [("/creations", {"participant_id": participant, "symbol": "AAPL", "qty": q,
+                             "kind": "cash"}) for q in bad_qty]
+    posts += [("/creations", {"participant_id": p, "symbol": s, "qty": "1", "kind": k})
+              for p, s, k in ((participant, "ZZZZ", "cash"), (participant, "", "cash"),
+                              ("nobody", "AAPL", "cash"), (participant, "AAPL", "gift"),
+                              (participant, "A" * 3000, "cash"))]
+    posts += [("/keys", {"name": n, "role": r, "operator": o})
+              for n, r, o in (("", "viewer", ""), ("x", "root", ""), ("y" * 500, "viewer", ""),
+                              ("z", "viewer", "o" * 500))]
+    posts += [("/keys/not-a-key/revoke", {}), ("/halts/ZZZZ/clear", {}),
+              ("/halts/AAPL/clear", {}), ("/approvals/not-an-approval/approve",
+                                          {"confirmed": "yes"}),
+              ("/approvals/x/explode", {"confirmed": "yes"}), ("/creations/nope/cancel", {})]
+    for n, (path, fields) in enumerate(posts):
+        answer = context.request.post(desk.console + path, max_redirects=0, form={
+            **fields, "csrf": csrf, "idempotency_key": f"malformed-{n}"})
+        assert 400 <= answer.status < 500, (path, fields, answer.status, answer.text()[:500])
+        assert "data-code=" in answer.text(), (path, answer.text()[:500])
+    # a form that is not a form
+    raw = context.request.post(desk.console + "/creations", max_redirects=0,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"},
+                               data=b"\xff\xfe" * 10)
+    assert 400 <= raw.status < 500
+    assert len(desk.admin.get("/v1/creations", params={"limit": 100}).json()["items"]) == \
+        creations
+    assert len(desk.admin.get("/v1/api-keys").json()) == keys
+    context.close()
