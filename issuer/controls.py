@@ -195,8 +195,8 @@ def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
     if approval.action == "creation":
         creation = db.get(Creation, p["creation_id"])
         assert creation is not None
-        creation.status, creation.approved_by = "requested", approval.decided_by
-        creation.status_reason, creation.updated_at = None, utcnow()
+        creation.approved_by = approval.decided_by
+        move(db, creation, "requested", actor=approval.decided_by or "approver")
         return {"creation_id": creation.id}
     token = issuer.chain.stock(p["symbol"]).token
     if approval.action == "forced_transfer":
@@ -214,8 +214,8 @@ def _on_reject(db: Session, approval: Approval) -> None:
     if approval.action == "creation":
         creation = db.get(Creation, approval.payload["creation_id"])
         if creation is not None:
-            creation.status, creation.status_reason = "canceled", "approval rejected"
-            creation.updated_at = utcnow()
+            move(db, creation, "canceled", "approval rejected",
+                 actor=approval.decided_by or "approver")
 
 
 def send_now(issuer: Issuer, tx_key: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import units
+from issuer.audit import audit, record
 from issuer.chain import checksum
 from issuer.db import utcnow
 from issuer.itn import token_symbol
@@ -55,9 +56,8 @@ def _itn_redemption(issuer: Issuer, db: Session, event: TokenEvent, key: str,
                       raw=event.value, multiplier=str(multiplier), tx_hash=event.tx_hash,
                       block_number=event.block_number, payload={}, created_at=now,
                       updated_at=now))
-    db.add(AuditEntry(at=now, actor="deposits", action="itn_redeem.request", subject=key,
-                      detail={"symbol": event.symbol, "qty": str(qty),
-                              "participant": participant.id}))
+    record(db, "deposits", "itn_redeem.request", key,
+           {"symbol": event.symbol, "qty": qty, "participant": participant.id}, at=now)
 
 
 def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
@@ -78,10 +78,8 @@ def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
             continue
         participant = participants.get(event.sender)
         if participant is None:
-            db.add(AuditEntry(at=utcnow(), actor="deposits", action="deposit.unknown_sender",
-                              subject=key, detail={"symbol": event.symbol,
-                                                   "sender": event.sender,
-                                                   "raw": event.value}))
+            audit(db, "deposits", "deposit.unknown_sender", key, symbol=event.symbol,
+                  sender=event.sender, raw=event.value)
             continue
         multiplier = issuer.chain.multiplier(event.symbol, event.block_number)
         qty = units.broker_qty_down(raw_to_shares(int(event.value), multiplier))
@@ -96,9 +94,8 @@ def start_redemptions(issuer: Issuer, db: Session) -> list[Redemption]:
                                 source_event=key, created_by="deposits", created_at=now,
                                 updated_at=now)
         db.add(redemption)
-        db.add(AuditEntry(at=now, actor="deposits", action="redemption.request",
-                          subject=key, detail={"symbol": event.symbol, "qty": str(qty),
-                                               "participant": participant.id}))
+        record(db, "deposits", "redemption.request", key,
+               {"symbol": event.symbol, "qty": qty, "participant": participant.id}, at=now)
         started.append(redemption)
     db.flush()
     return started

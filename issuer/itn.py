@@ -25,6 +25,7 @@ from issuer import validation
 from issuer.corporate.window import mint_burn_blocker
 from issuer.db import utcnow
 from issuer.errors import IssuerError
+from issuer.lifecycle.common import move
 from issuer.models import ItnRequest, Participant, new_id
 from issuer.operations import audit
 from issuer.reserves import open_halt
@@ -139,8 +140,7 @@ def confirm(issuer: Issuer, db: Session,  # noqa: ARG001 (as the other endpoints
         raise refused("invalid_payload", "status is completed or rejected")
     if status == "completed":
         if row.status == "created":
-            row.status, row.updated_at = "confirmed", utcnow()
-            audit(db, "broker", "itn.mint.confirmed", row.id)
+            move(db, row, "confirmed", "the broker journaled the shares", actor="broker")
         elif row.status == "rejected":
             raise IssuerError(409, "request_rejected", f"request {row.id} was rejected")
         return row
@@ -148,7 +148,6 @@ def confirm(issuer: Issuer, db: Session,  # noqa: ARG001 (as the other endpoints
         raise IssuerError(409, "request_confirmed", f"request {row.id} was confirmed "
                           "completed: its mint is not undone")
     if row.status != "rejected":
-        row.status, row.updated_at = "rejected", utcnow()
-        row.status_reason = str(body.get("reason") or "the broker rejected the journal")[:500]
-        audit(db, "broker", "itn.mint.rejected", row.id, reason=row.status_reason)
+        move(db, row, "rejected",
+             str(body.get("reason") or "the broker rejected the journal")[:500], actor="broker")
     return row

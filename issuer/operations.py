@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import audit as audit_trail
 from issuer import validation
 from issuer.broker import BrokerRejected
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
-from issuer.models import Approval, AuditEntry, Creation, Investor, Participant, Redemption
+from issuer.models import Approval, Creation, Investor, Participant, Redemption
 from issuer.service import Issuer
 from issuer.units import shares_to_raw
 from servicekit import logs
@@ -23,10 +24,7 @@ KINDS = ("cash", "in_kind")
 LOG = logs.get("issuer.operations")
 
 
-def audit(db: Session, actor: str, action: str, subject: str | None, **detail: object) -> None:
-    db.add(AuditEntry(at=utcnow(), actor=actor, action=action, subject=subject,
-                      detail={k: str(v) if isinstance(v, Decimal) else v
-                              for k, v in detail.items()}))
+audit = audit_trail.audit   # the one writer (issuer.audit), under the name routes import
 
 
 def register_participant(issuer: Issuer, db: Session, *, name: str, broker_account_id: str,
@@ -199,6 +197,6 @@ def offboard_investor(issuer: Issuer, db: Session, wallet: str, actor: str) -> I
                        f"{investor.wallet} still holds " + ", ".join(
                            f"{raw} raw {symbol}" for symbol, raw in sorted(held.items()))
                        + "; move its tokens first (forced transfer or recovery)")
-    investor.status, investor.updated_at = "offboarding", utcnow()
-    audit(db, actor, "investor.offboard", investor.wallet)
+    audit(db, actor, "investor.offboard", investor.wallet)   # the request, then its step
+    move(db, investor, "offboarding", f"asked by {actor}", actor=actor)
     return investor

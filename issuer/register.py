@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
-from issuer.db import utcnow
+from issuer.audit import audit
 from issuer.errors import IssuerError
-from issuer.models import AuditEntry, CorporateAction
+from issuer.models import CorporateAction
 from issuer.service import Issuer
 
 COLUMNS = ("wallet", "identity", "country", "raw_balance", "shares", "frozen_raw", "frozen")
@@ -106,9 +106,7 @@ def build(issuer: Issuer, db: Session, symbol: str, block: int,
 
 
 def audit_export(db: Session, register: Register, actor: str, fmt: str) -> None:
-    db.add(AuditEntry(at=utcnow(), actor=actor, action="register.export",
-                      subject=register.symbol,
-                      detail={"block": register.block, "record_date": register.record_date,
-                              "format": fmt, "holders": len(register.holders),
-                              "total_supply": register.total_supply}))
+    audit(db, actor, "register.export", register.symbol, block=register.block,
+          record_date=register.record_date, format=fmt, holders=len(register.holders),
+          total_supply=register.total_supply)
     db.commit()

@@ -16,11 +16,11 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from issuer import units
+from issuer import audit as audit_trail
+from issuer import statuses, units
 from issuer.db import utcnow
 from issuer.errors import IssuerError
 from issuer.models import (
-    AuditEntry,
     CorporateAction,
     Creation,
     ItnRequest,
@@ -34,10 +34,7 @@ from servicekit import logs
 
 LOG = logs.get("issuer.reserves")
 
-OPEN_CREATIONS = ("requested", "ordered", "journaled", "filled", "settled", "attesting",
-                  "minting", "halted")
-OPEN_REDEMPTIONS = ("requested", "paused", "burning", "burned", "ordered", "filled", "settled",
-                    "paying", "halted")
+OPEN_CREATIONS, OPEN_REDEMPTIONS = statuses.OPEN_CREATIONS, statuses.OPEN_REDEMPTIONS
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,16 @@ class Reconciliation:
                 for k, v in asdict(self).items()}
 
 
+def pending_cap(issuer: Issuer, symbol: str) -> Decimal:
+    """How many unsettled shares may back supply, the one rule the report and the mints share:
+    none unless ``ISSUER_MINT_POLICY=on_fill``, then the tighter of the service's
+    ``ISSUER_UNSETTLED_CAP`` and the token's own pending cap (its reserve guard's)."""
+    if issuer.settings.mint_policy != "on_fill":
+        return Decimal(0)
+    on_chain = units.exact(Fraction(issuer.chain.pending_cap(symbol), units.ONE))
+    return min(issuer.settings.unsettled_cap, on_chain)
+
+
 def reconcile(issuer: Issuer, db: Session, symbol: str,
               block: int | None = None) -> Reconciliation:
     chain = issuer.chain
@@ -91,8 +98,7 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
             ratio = units.split_ratio(split.old_rate, split.new_rate)
             qty, settled, pending = (units.after_split(q, ratio) for q in (qty, settled, pending))
             adjusted = True
-    allowed = min(pending, issuer.settings.unsettled_cap) \
-        if issuer.settings.mint_policy == "on_fill" else Decimal(0)
+    allowed = min(pending, pending_cap(issuer, symbol))
     backing = units.exact(Fraction(settled) + Fraction(allowed))
     return Reconciliation(
         symbol=symbol, block=at, broker_time=clock.now.isoformat(),
@@ -142,8 +148,7 @@ def clear_halt(issuer: Issuer, db: Session, symbol: str, actor: str) -> SymbolHa
                           f"custody {report.custody_settled}")
     halt.cleared_at, halt.cleared_by = utcnow(), actor
     LOG.warning("invariant.halt_cleared", symbol=symbol, by=actor)
-    db.add(AuditEntry(at=halt.cleared_at, actor=actor, action="halt.clear", subject=symbol,
-                      detail={}))
+    audit_trail.record(db, actor, "halt.clear", symbol, {}, at=halt.cleared_at)
     return halt
 
 
@@ -215,8 +220,7 @@ def check_invariant(issuer: Issuer, db: Session, symbol: str) -> Reconciliation:
         LOG.error("invariant.halt", symbol=symbol, reason=reason,
                   economic_supply=str(report.economic_supply),
                   custody_settled=str(report.custody_settled))
-        db.add(AuditEntry(at=utcnow(), actor="invariant", action="halt", subject=symbol,
-                          detail=report.as_dict()))
+        audit_trail.record(db, "invariant", "halt", symbol, report.as_dict())
         db.flush()
         report = replace(report, halted=True)
     return report

@@ -67,6 +67,18 @@ def raw_to_shares(raw: int, multiplier: int) -> Decimal:
     return exact(Fraction(raw * multiplier, ONE * ONE))
 
 
+def raw_value(raw: int, multiplier: int) -> Fraction:
+    """What ``raw`` token units are worth in shares at ``multiplier``, as an exact fraction
+    (for sums that round once, at their end)."""
+    return Fraction(raw * multiplier, ONE * ONE)
+
+
+def share_units(raw: int, multiplier: int, unit: int = 10**9) -> int:
+    """Economic shares of ``raw`` at ``multiplier`` in whole ``unit``-ths of a share (the
+    broker's and the ballots' 1e-9), rounded down: ``floor(raw * M * unit / 1e36)``."""
+    return raw * multiplier * unit // (ONE * ONE)
+
+
 def shares_to_raw(shares: Decimal, multiplier: int, *, up: bool = False) -> int:
     """Raw token units worth ``shares`` at ``multiplier``: rounded down for a mint (never
     over-mints), up (``up=True``) for a burn (the tokens burned are worth at least the shares

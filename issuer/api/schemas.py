@@ -8,6 +8,15 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from issuer.register import Holder
+from issuer.statuses import (
+    ApprovalStatus,
+    CorporateActionStatus,
+    CreationStatus,
+    InvestorStatus,
+    ItnStatus,
+    MeetingStatus,
+    RedemptionStatus,
+)
 from issuer.validation import (
     QUANTITY_PATTERN,
     AddressText,
@@ -90,7 +99,7 @@ class CreationOut(Out):
     participant_id: str
     kind: str
     qty: Amount
-    status: str
+    status: CreationStatus
     status_reason: str | None
     wallet: str
     broker_order_id: str | None
@@ -164,7 +173,7 @@ class RedemptionOut(Out):
     participant_id: str
     kind: str
     qty: Amount
-    status: str
+    status: RedemptionStatus
     status_reason: str | None
     wallet: str
     burn_raw: str | None
@@ -259,7 +268,7 @@ class ApprovalOut(Out):
     id: str
     action: str
     payload: dict[str, Any]
-    status: str
+    status: ApprovalStatus
     requested_by: str
     decided_by: str | None
     result: dict[str, Any] | None
@@ -276,7 +285,7 @@ class CorporateActionOut(Out):
     version: int
     symbol: str
     kind: str
-    status: str
+    status: CorporateActionStatus
     status_reason: str | None
     ex_date: dt.date
     record_date: dt.date | None
@@ -348,7 +357,7 @@ class FiguresOut(BaseModel):
     corporate_action_id: str
     symbol: str
     kind: str
-    status: str
+    status: CorporateActionStatus
     custody_account_id: str
     ex_date: dt.date
     record_date: dt.date | None
@@ -393,7 +402,7 @@ class InvestorOut(Out):
     identity: str | None
     mode: str
     country: int
-    status: str
+    status: InvestorStatus
     status_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -556,7 +565,7 @@ class ItnConfirmOut(BaseModel):
 class ItnRequestOut(Out):
     id: str
     type: str
-    status: str
+    status: ItnStatus
     status_reason: str | None
     tokenization_request_id: str | None
     issuer_request_id: str
@@ -599,7 +608,7 @@ class MeetingOut(Out):
     id: str
     version: int
     symbol: str
-    status: str
+    status: MeetingStatus
     status_reason: str | None
     meeting_date: dt.date
     record_date: dt.date
@@ -709,7 +718,7 @@ class VoterOut(BaseModel):
 
 class TallyOut(BaseModel):
     meeting_id: str
-    status: str
+    status: MeetingStatus
     holders_of_record: int
     ballots: int
     entitled_shares: str
@@ -730,7 +739,7 @@ class PublicAttestationOut(BaseModel):
 class PublicActionOut(BaseModel):
     id: str
     kind: str
-    status: str
+    status: CorporateActionStatus
     ex_date: str
     record_date: str | None
 

@@ -339,18 +339,23 @@ def _statuses(db: Session, model: Any) -> list[str]:
     return sorted(set(db.scalars(select(model.status).distinct())))
 
 
+def _work_list(request: Request, me: SignedIn, model: Any, kind: str, title: str,
+               filters: dict[str, str | None], **extra: Any) -> Response:
+    """A work list: its rows by status, symbol and age (newest first), and its filters."""
+    with me.issuer.session() as db:
+        return _page(request, me, "lifecycles.html", kind=kind, title=title,
+                     rows=_listing(db, model, **filters), statuses=_statuses(db, model),
+                     symbols=list(me.issuer.chain.stocks), filters=filters, now=utcnow(),
+                     participants=list(db.scalars(select(Participant).order_by(
+                         Participant.name))) if kind == "creations" else [], **extra)
+
+
 @router.get("/creations")
 @view
 def creations_page(request: Request, me: SignedIn, status: str | None = None,
                    symbol: str | None = None, older_than: str | None = None) -> Response:
-    with me.issuer.session() as db:
-        rows = _listing(db, Creation, status, symbol, older_than)
-        participants = list(db.scalars(select(Participant).order_by(Participant.name)))
-        return _page(request, me, "lifecycles.html", kind="creations", title="Creations",
-                     rows=rows, statuses=_statuses(db, Creation),
-                     symbols=list(me.issuer.chain.stocks),
-                     filters={"status": status, "symbol": symbol, "older_than": older_than},
-                     participants=participants, now=utcnow())
+    return _work_list(request, me, Creation, "creations", "Creations",
+                      {"status": status, "symbol": symbol, "older_than": older_than})
 
 
 def _timeline(db: Session, *subjects: str) -> list[AuditEntry]:
@@ -415,12 +420,8 @@ def cancel_creation(request: Request, me: SignedIn, form: dict[str, str],
 @view
 def redemptions_page(request: Request, me: SignedIn, status: str | None = None,
                      symbol: str | None = None, older_than: str | None = None) -> Response:
-    with me.issuer.session() as db:
-        return _page(request, me, "lifecycles.html", kind="redemptions", title="Redemptions",
-                     rows=_listing(db, Redemption, status, symbol, older_than),
-                     statuses=_statuses(db, Redemption), symbols=list(me.issuer.chain.stocks),
-                     filters={"status": status, "symbol": symbol, "older_than": older_than},
-                     participants=[], now=utcnow())
+    return _work_list(request, me, Redemption, "redemptions", "Redemptions",
+                      {"status": status, "symbol": symbol, "older_than": older_than})
 
 
 @router.get("/redemptions/{redemption_id}")
@@ -439,13 +440,8 @@ def redemption_page(request: Request, me: SignedIn, redemption_id: str) -> Respo
 @view
 def tokenization_page(request: Request, me: SignedIn, status: str | None = None,
                       symbol: str | None = None, older_than: str | None = None) -> Response:
-    with me.issuer.session() as db:
-        return _page(request, me, "lifecycles.html", kind="tokenization",
-                     title="Tokenization requests",
-                     rows=_listing(db, ItnRequest, status, symbol, older_than),
-                     statuses=_statuses(db, ItnRequest), symbols=list(me.issuer.chain.stocks),
-                     filters={"status": status, "symbol": symbol, "older_than": older_than},
-                     participants=[], now=utcnow())
+    return _work_list(request, me, ItnRequest, "tokenization", "Tokenization requests",
+                      {"status": status, "symbol": symbol, "older_than": older_than})
 
 
 @router.get("/tokenization/{request_id}")

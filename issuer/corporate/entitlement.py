@@ -35,7 +35,6 @@ from issuer import units
 from issuer.broker.types import Execution
 from issuer.models import CorporateAction, Creation, DividendEntitlement, ItnRequest, Redemption
 from issuer.service import Issuer
-from issuer.units import ONE
 
 #: Creations whose shares may be in custody and whose tokens are not minted yet.
 UNMINTED = ("ordered", "filled", "settled", "attesting", "minting", "halted")
@@ -187,7 +186,7 @@ def reinvested_net(action: CorporateAction) -> Decimal:
 
 
 def owed_value(raw: int, multiplier: int) -> Fraction:
-    return Fraction(raw * multiplier, ONE * ONE)
+    return units.raw_value(raw, multiplier)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
 from issuer.errors import IssuerError, conflict, not_found
-from issuer.lifecycle.common import ATTESTATION_WAITS, attest, chain_step, move, note
+from issuer.lifecycle.common import Refused, advance, attest, chain_step, move, outcome_of
 from issuer.models import Approval, ChainTx, CorporateAction
 from issuer.service import Issuer
 
@@ -93,24 +93,17 @@ def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
 
 
 def _went_through(db: Session, action: CorporateAction, result: ChainTx | ChainError) -> bool:
-    if isinstance(result, ChainTx) and result.status == "mined":
-        return True
-    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
-        note(action, f"waiting: {result.detail}")   # not sent: custody is read again next pass
-        return False
-    if isinstance(result, ChainError) or result.status == "reverted":
-        reason = str(result) if isinstance(result, ChainError) else \
-            f"transaction {result.tx_hash} reverted: {result.error}"
+    """True once mined; a refusal starts the change again (the multiplier moved under it) or
+    halts it; in flight, the action is ``scheduling``."""
+    def refused(refusal: Refused) -> None:
         action.nonce = action.effective_at = action.effective_broker_at = None
         action.attempt += 1
-        if "MultiplierMismatch" in reason:
+        if refusal.error == "MultiplierMismatch" or "MultiplierMismatch" in refusal.detail:
             move(db, action, "announced" if action.kind != "dividend" else "reinvesting",
-                 f"the multiplier moved; computing again ({reason})")
+                 f"the multiplier moved; computing again ({refusal.detail})",
+                 error=refusal.error)
         else:
-            move(db, action, "halted", f"chain refused: {reason}")
-        return False
-    if action.status != "scheduling":
-        move(db, action, "scheduling")
-    else:
-        note(action, f"waiting: transaction {result.tx_hash} {result.status}")
-    return False
+            move(db, action, "halted", refusal.detail, error=refusal.error)
+
+    return advance(db, action, outcome_of(result), refused=refused,
+                   waiting="scheduling") is not None

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from issuer import units
 from issuer.broker import BrokerRejected
-from issuer.chain import ChainError
 from issuer.corporate import arithmetic, custody
 from issuer.corporate.schedule import key, send_schedule
 from issuer.corporate.window import (
@@ -37,7 +36,7 @@ from issuer.corporate.window import (
     open_actions,
     start_of,
 )
-from issuer.lifecycle.common import FINAL_ORDER, chain_step, move, note
+from issuer.lifecycle.common import FINAL_ORDER, advance, chain_step, move, note, outcome_of
 from issuer.models import CorporateAction
 from issuer.reserves import custody_shares
 from issuer.service import Issuer
@@ -96,13 +95,7 @@ def _market_data(issuer: Issuer, db: Session, action: CorporateAction, paused: b
     result = chain_step(issuer, db, key(action, "market-data-" + ("paused" if paused else
                                                                    "resumed")),
                         "corporate_action", lambda: token.functions.setMarketDataPaused(paused))
-    if isinstance(result, ChainError) or result.status == "reverted":
-        move(db, action, "halted", f"market-data flag refused: {result}")
-        return False
-    if result.status != "mined":
-        note(action, f"waiting: market-data flag transaction {result.status}")
-        return False
-    return True
+    return advance(db, action, outcome_of(result, "the market-data flag")) is not None
 
 
 def _scheduled(issuer: Issuer, db: Session, action: CorporateAction) -> None:

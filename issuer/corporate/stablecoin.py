@@ -44,7 +44,7 @@ from issuer.corporate import entitlement
 from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.schedule import key, reference
 from issuer.deposits import UNBURNED, deposit_event
-from issuer.lifecycle.common import chain_step, move, note
+from issuer.lifecycle.common import advance, chain_step, move, note, outcome_of
 from issuer.models import (
     ChainTx,
     CorporateAction,
@@ -231,15 +231,7 @@ def _reclaiming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _mined(db: Session, action: CorporateAction, result: ChainTx | ChainError,
            what: str) -> bool:
-    if isinstance(result, ChainTx) and result.status == "mined":
-        return True
-    if isinstance(result, ChainError) or result.status == "reverted":
-        move(db, action, "halted", f"{what} refused on chain: {result}" if isinstance(
-            result, ChainError) else f"{what} transaction {result.tx_hash} reverted: "
-            f"{result.error}")
-        return False
-    note(action, f"waiting: {what} transaction {result.status}")
-    return False
+    return advance(db, action, outcome_of(result, what)) is not None
 
 
 STEPS = {

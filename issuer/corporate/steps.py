@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from issuer.chain import ChainError
 from issuer.corporate import dividends, splits
 from issuer.corporate.schedule import key
-from issuer.lifecycle.common import chain_step, dispatch, move, note
-from issuer.models import CorporateAction
+from issuer.lifecycle.common import advance, chain_step, dispatch, move, outcome_of
+from issuer.models import ChainTx, CorporateAction
 from issuer.service import Issuer
+from issuer.statuses import ACTIVE_CORPORATE_ACTIONS
 
 #: Statuses the worker moves on (``proposed`` and ``awaiting_approval`` wait for operators).
-ACTIVE = ("announced", "recorded", "paid", "reinvesting", "approved", "scheduling",
-          "scheduled", "checking", "canceling", "funding", "claimable", "reclaiming")
+ACTIVE = ACTIVE_CORPORATE_ACTIONS
 
 
 def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:
@@ -22,14 +21,12 @@ def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     token = issuer.chain.stock(action.symbol).token
     result = chain_step(issuer, db, key(action, "cancel"), "corporate_action",
                         lambda: token.functions.cancelScheduledMultiplier(action.nonce))
-    if isinstance(result, ChainError) or result.status == "reverted":
-        move(db, action, "halted", f"cancelling the scheduled change failed: {result}")
-    elif result.status == "mined":
+    def cancelled(_tx: ChainTx) -> None:
         action.nonce = action.effective_at = action.price_before = None
         action.attempt += 1
         move(db, action, "announced", "the scheduled change is cancelled; computing again")
-    else:
-        note(action, f"waiting: cancel transaction {result.status}")
+
+    advance(db, action, outcome_of(result, "cancelling the scheduled change"), done=cancelled)
 
 
 _BY_KIND = {

@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 from issuer import units
 from issuer.models import CorporateAction
 from issuer.service import Issuer
+from issuer.statuses import FINAL_CORPORATE_ACTIONS
 
-FINAL = ("completed", "canceled", "failed")
+FINAL = FINAL_CORPORATE_ACTIONS
 #: A stablecoin dividend in these statuses has its claims stored: it holds nothing any more.
 PAYING_OUT = ("funding", "claimable", "reclaiming")
 #: Statuses in which the action holds the symbol's mints and burns whatever the date.

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import crashpoints, outbox
+from issuer import crashpoints, outbox, statuses
+from issuer.audit import record
 from issuer.broker import BrokerUnavailable
 from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.db import utcnow
 from issuer.models import (
-    AuditEntry,
     ChainTx,
     CorporateAction,
     Creation,
@@ -46,10 +50,12 @@ def settles_on(executions: Sequence[Execution]) -> dt.date | None:
 REFERENCES = ("broker_order_id", "payment_journal_id", "broker_journal_id")
 
 
-def move(db: Session, row: Lifecycle, status: str, reason: str | None = None,
-         **refs: object) -> None:
-    """Record a step; every change of status is in the audit log, with the broker references
-    the row has and ``refs`` (a mined transaction's hash and block, for example)."""
+def move(db: Session, row: Lifecycle, status: str, reason: str | None = None, *,
+         actor: str = "worker", **refs: object) -> None:
+    """Record a step; every change of status is in the audit log (by ``actor``: the worker, or
+    the operator whose decision moved it), with the broker references the row has and ``refs``
+    (a mined transaction's hash and block, for example)."""
+    status = machine_of(row)(status).value   # a status its machine lacks: ValueError
     crashpoints.reach(f"{_kind(row)}.before_{status}")
     before = row.status
     row.status, row.status_reason, row.updated_at = status, reason, utcnow()
@@ -59,12 +65,22 @@ def move(db: Session, row: Lifecycle, status: str, reason: str | None = None,
         detail.update({name: value for name in REFERENCES
                        if (value := getattr(row, name, None)) is not None})
     detail.update({k: v for k, v in refs.items() if v is not None})
-    db.add(AuditEntry(at=row.updated_at, actor="worker", action=f"{_kind(row)}.{status}",
-                      subject=subject, detail=detail))
+    record(db, actor, f"{_kind(row)}.{status}", subject, detail, at=row.updated_at)
     db.flush()
     LOG.info("lifecycle.status", kind=_kind(row), id=subject,
              symbol=getattr(row, "symbol", None), status_from=before, status=status,
              **{k: v for k, v in detail.items() if k not in ("from",)})
+
+
+#: Each lifecycle's statuses (:mod:`issuer.statuses`).
+MACHINES: dict[type, type[StrEnum]] = {
+    Creation: statuses.CreationStatus, Redemption: statuses.RedemptionStatus,
+    Investor: statuses.InvestorStatus, CorporateAction: statuses.CorporateActionStatus,
+    ItnRequest: statuses.ItnStatus, Meeting: statuses.MeetingStatus}
+
+
+def machine_of(row: Lifecycle) -> type[StrEnum]:
+    return MACHINES[type(row)]
 
 
 def dispatch(steps: dict[str, Any], issuer: Issuer, db: Session, row: Lifecycle) -> None:
@@ -117,6 +133,41 @@ def dispatch_supply(steps: dict[str, Any], supply: tuple[str, ...], issuer: Issu
         dispatch(steps, issuer, db, row)
 
 
+def run_batches(issuer: Issuer, model: Any, statuses: tuple[str, ...],
+                form_batch: Callable[[Issuer, Session, str], bool],
+                advance_batch: Callable[[Issuer, Session, str], None]) -> None:
+    """Mint batches, for creations and tokenization mints alike: per symbol, form every batch
+    that is ready (``form_batch`` stores it before anything is sent, so a restart finishes the
+    same batch), then move each open batch (its members in ``statuses``) on, under its symbol's
+    supply claim."""
+    with issuer.session() as db:
+        for symbol in issuer.chain.stocks:
+            while form_batch(issuer, db, symbol):   # every ready one, in batches
+                pass
+        found_batches: list[str | None] = list(db.scalars(
+            select(model.mint_batch).distinct().where(
+                model.mint_batch.is_not(None), model.status.in_(statuses))))
+    batches = [batch for batch in found_batches if batch is not None]
+    for batch in batches:
+        with issuer.session() as db:
+            found = db.scalar(select(model.symbol).where(model.mint_batch == batch).limit(1))
+            with supply_claim(issuer, str(found)) as held:
+                if held:
+                    advance_batch(issuer, db, batch)
+
+
+def batch_mint(issuer: Issuer, db: Session, key: str, symbol: str,
+               members: Sequence[Any]) -> ChainTx | ChainError:
+    """One ``batchMint`` of ``members`` (each with its ``wallet`` and fixed ``mint_raw`` or
+    ``raw``), once per outbox ``key``."""
+    token = issuer.chain.stock(symbol).token
+    wallets = [m.wallet for m in members]
+    amounts = [int(getattr(m, "mint_raw", None) or getattr(m, "raw", None) or 0)
+               for m in members]
+    return chain_step(issuer, db, key, "supply",
+                      lambda: token.functions.batchMint(wallets, amounts))
+
+
 def chain_step(issuer: Issuer, db: Session, key: str, role: str,
                call_factory: Any) -> ChainTx | ChainError:
     """Enqueue a transaction once per ``key`` and move it on; the caller reads its status."""
@@ -128,6 +179,87 @@ def chain_step(issuer: Issuer, db: Session, key: str, role: str,
             return refused
         db.commit()  # persisted before it is sent
     return outbox.pump(db, issuer.chain, row)
+
+
+# ------------------------------------------------------------------ a chain step's outcome
+# Every lifecycle reads what its chain step came to in one way: ``outcome_of`` turns what the
+# outbox answered into one of three outcomes, ``advance`` moves the row on it.
+
+
+@dataclass(frozen=True)
+class Done:
+    """The transaction is mined (and not reverted)."""
+
+    tx: ChainTx
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Nothing to decide yet: the transaction is in flight (``tx``), or was not sent for a
+    reason that passes (``tx`` None: custody is read again next pass)."""
+
+    reason: str
+    tx: ChainTx | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The chain refused the step: before sending (the node's estimate) or by reverting
+    (``tx``). ``error`` is the contracts' custom error decoded (``reverted`` when the node gave
+    no reason); ``detail`` says it in words."""
+
+    error: str
+    detail: str
+    tx: ChainTx | None = None
+
+
+Outcome = Done | Waiting | Refused
+_ERROR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def outcome_of(result: ChainTx | ChainError, what: str = "transaction") -> Outcome:
+    """What the outbox's answer for a chain step means (``what`` names the step in words)."""
+    if isinstance(result, ChainError):
+        if result.name in ATTESTATION_WAITS:
+            return Waiting(f"waiting: {result.detail}")
+        return Refused(result.name, f"{what} refused by the chain: {result}")
+    if result.status == "mined":
+        return Done(result)
+    if result.status == "reverted":
+        found = _ERROR_NAME.match(result.error or "")
+        return Refused(found.group(0) if found else "reverted",
+                       f"{what} {result.tx_hash} reverted: {result.error}", result)
+    return Waiting(f"waiting: {what} {result.tx_hash} {result.status}", result)
+
+
+def advance(db: Session, row: Lifecycle, outcome: Outcome, *,
+            done: str | Callable[[ChainTx], None] | None = None,
+            refused: str | Callable[[Refused], None] = "halted",
+            waiting: str | None = None) -> ChainTx | None:
+    """Move ``row`` on its chain step's ``outcome``: when mined, to ``done`` (a status, with the
+    transaction's hash, key and block in the audit line; or a function of the transaction);
+    when refused, to ``refused`` (a status, with the decoded error; or a function of the
+    refusal); in flight, to ``waiting`` (when given and not there yet), else the row notes why
+    it waits. The mined transaction, or None."""
+    if isinstance(outcome, Done):
+        if callable(done):
+            done(outcome.tx)
+        elif done is not None:
+            move(db, row, done, tx=outcome.tx.tx_hash, tx_key=outcome.tx.key,
+                 block=outcome.tx.block_number)
+        return outcome.tx
+    if isinstance(outcome, Refused):
+        if callable(refused):
+            refused(outcome)
+        else:
+            move(db, row, refused, outcome.detail, error=outcome.error,
+                 tx=outcome.tx.tx_hash if outcome.tx is not None else None)
+        return None
+    if waiting is not None and outcome.tx is not None and row.status != waiting:
+        move(db, row, waiting)
+    else:
+        note(row, outcome.reason)
+    return None
 
 
 #: The reserve guard's refusals of a mint whose shares may well be in custody: a reason to
@@ -142,11 +274,9 @@ ATTESTATION_WAITS = ("AttestationBelowSupply",)
 
 def reserve_refusal(result: ChainTx | ChainError) -> str | None:
     """The reserve guard's error when it refused a mint (before sending, or a reverted one)."""
-    if isinstance(result, ChainError):
-        return result.name if result.name in RESERVE_REFUSALS else None
-    if result.status == "reverted":
-        return next((name for name in RESERVE_REFUSALS if name in (result.error or "")), None)
-    return None
+    outcome = outcome_of(result)
+    return outcome.error if isinstance(outcome, Refused) and \
+        outcome.error in RESERVE_REFUSALS else None
 
 
 def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | ChainError:

@@ -49,20 +49,22 @@ from issuer.chain import ChainError
 from issuer.corporate import entitlement
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
-    ATTESTATION_WAITS,
     FINAL_ORDER,
     RESERVE_ROUNDS,
+    advance,
     attest,
+    batch_mint,
     chain_step,
     dispatch_supply,
     move,
     note,
+    outcome_of,
     reserve_refusal,
+    run_batches,
     settles_on,
-    supply_claim,
 )
 from issuer.models import ChainTx, Creation, Participant
-from issuer.reserves import check_invariant, open_halt, reconcile
+from issuer.reserves import check_invariant, open_halt, pending_cap, reconcile
 from issuer.service import Issuer
 from issuer.units import shares_to_raw
 
@@ -240,8 +242,7 @@ def _unsettled_room(issuer: Issuer, db: Session, symbol: str) -> Decimal:
     """How many more unsettled shares may back supply: the tighter of the service's cap and the
     token's on-chain pending cap, less what unsettled shares already back."""
     report = reconcile(issuer, db, symbol)
-    on_chain = units.exact(Fraction(issuer.chain.pending_cap(symbol), units.ONE))
-    cap = min(issuer.settings.unsettled_cap, on_chain)
+    cap = pending_cap(issuer, symbol)
     used = max(Decimal(0), units.exact(Fraction(report.economic_supply)
                                        - Fraction(report.custody_settled)))
     return cap - used
@@ -326,17 +327,7 @@ def _fix_mint(db: Session, creation: Creation, multiplier: int) -> None:
 
 def _after_tx(db: Session, creation: Creation, result: ChainTx | ChainError, *,
               next_status: str, waiting: str) -> None:
-    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
-        note(creation, f"waiting: {result.detail}")
-    elif isinstance(result, ChainError):
-        move(db, creation, "halted", f"chain refused: {result}")
-    elif result.status == "mined":
-        move(db, creation, next_status, tx=result.tx_hash, tx_key=result.key,
-             block=result.block_number)
-    elif result.status == "reverted":
-        move(db, creation, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
-    elif creation.status != waiting:
-        move(db, creation, waiting)
+    advance(db, creation, outcome_of(result), done=next_status, waiting=waiting)
 
 
 # ----------------------------------------------------------------------------- batches
@@ -348,21 +339,7 @@ def mint_batches(issuer: Issuer) -> None:
     (``attest:batch:<id>``) and one ``batchMint`` (``mint:batch:<id>``). The batch and each
     creation's raw amount are stored before anything is sent, so a restart finishes the same
     batch; a creation alone takes the one-by-one path."""
-    with issuer.session() as db:
-        for symbol in issuer.chain.stocks:
-            while _form_batch(issuer, db, symbol):   # every ready one, in batches
-                pass
-        batches = [batch for batch in db.scalars(
-            select(Creation.mint_batch).distinct().where(
-                Creation.mint_batch.is_not(None), Creation.status.in_(("attesting", "minting"))))
-            if batch is not None]
-    for batch in batches:
-        with issuer.session() as db:
-            batch_symbol = db.scalar(select(Creation.symbol)
-                                     .where(Creation.mint_batch == batch).limit(1))
-            with supply_claim(issuer, str(batch_symbol)) as held:
-                if held:
-                    _advance_batch(issuer, db, batch)
+    run_batches(issuer, Creation, ("attesting", "minting"), _form_batch, _advance_batch)
 
 
 def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
@@ -390,11 +367,7 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
         result = attest(issuer, db, symbol, f"attest:batch:{batch}")
         done, waiting = "minting", "attesting"
     else:
-        token = issuer.chain.stock(symbol).token
-        result = chain_step(issuer, db, f"mint:batch:{batch}", "supply",
-                            lambda: token.functions.batchMint(
-                                [c.wallet for c in members], [int(c.mint_raw or 0)
-                                                              for c in members]))
+        result = batch_mint(issuer, db, f"mint:batch:{batch}", symbol, members)
         done, waiting = "completed", "minting"
         if (refusal := reserve_refusal(result)) is not None and \
                 members[0].reserve_round < RESERVE_ROUNDS:

@@ -44,23 +44,27 @@ from issuer.corporate import entitlement
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.db import utcnow
 from issuer.lifecycle.common import (
-    ATTESTATION_WAITS,
     RESERVE_ROUNDS,
+    Done,
+    Waiting,
+    advance,
     attest,
+    batch_mint,
     chain_step,
     dispatch_supply,
     move,
     note,
+    outcome_of,
     reserve_refusal,
-    supply_claim,
+    run_batches,
 )
 from issuer.models import ChainTx, ItnRequest, new_id
 from issuer.reserves import check_invariant, open_halt
 from issuer.service import Issuer
+from issuer.statuses import OPEN_ITN
 from issuer.units import raw_to_shares, shares_to_raw
 
-OPEN = ("created", "confirmed", "minting", "minted", "detected", "pending", "review",
-        "burning")
+OPEN = OPEN_ITN
 
 
 def step(issuer: Issuer, db: Session, row: ItnRequest) -> None:
@@ -81,9 +85,6 @@ def _confirmed(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         fix_raw(issuer, db, row, issuer.chain.multiplier(row.symbol))
         db.commit()
     result = attest(issuer, db, row.symbol, _round_key(f"attest:itn:{row.id}", row))
-    if isinstance(result, ChainError) and result.name in ATTESTATION_WAITS:
-        note(row, f"waiting: {result.detail}")
-        return
     if _mined(db, row, result, "waiting: reserve attestation") is None:
         return
     if row.status != "minting":
@@ -269,25 +270,13 @@ def _round_key(base: str, row: ItnRequest) -> str:
 
 def _mined(db: Session, row: ItnRequest, result: ChainTx | ChainError,
            waiting: str) -> ChainTx | None:
-    """A chain step's outcome for ``row``, in one place: the mined transaction, or None when
-    the row halted (refused or reverted) or waits (``waiting`` noted)."""
-    if _failed(db, row, result):
-        return None
-    assert isinstance(result, ChainTx)
-    if result.status != "mined":
-        note(row, waiting)
-        return None
-    return result
-
-
-def _failed(db: Session, row: ItnRequest, result: ChainTx | ChainError) -> bool:
-    if isinstance(result, ChainError):
-        move(db, row, "halted", f"chain refused: {result}")
-        return True
-    if result.status == "reverted":
-        move(db, row, "halted", f"transaction {result.tx_hash} reverted: {result.error}")
-        return True
-    return False
+    """A chain step's outcome for ``row`` (:func:`issuer.lifecycle.common.advance`): the mined
+    transaction, or None when the row halted (refused or reverted) or waits (a transaction in
+    flight noted in this step's words, ``waiting``)."""
+    outcome = outcome_of(result)
+    if isinstance(outcome, Waiting) and outcome.tx is not None:
+        outcome = Waiting(waiting, outcome.tx)
+    return advance(db, row, outcome)
 
 
 # ----------------------------------------------------------------------------- batches
@@ -299,21 +288,7 @@ def mint_batches(issuer: Issuer) -> None:
     stored before anything is sent; then one attestation (``attest:itnbatch:<id>``) and one
     ``batchMint`` (``mint:itnbatch:<id>``); each request then reports its own callback. A
     request alone takes the one-by-one path (``mint:itn:<tokenization request id>``)."""
-    with issuer.session() as db:
-        for symbol in issuer.chain.stocks:
-            while _form_batch(issuer, db, symbol):   # every ready one, in batches
-                pass
-        batches = [batch for batch in db.scalars(
-            select(ItnRequest.mint_batch).distinct().where(
-                ItnRequest.mint_batch.is_not(None), ItnRequest.status == "minting"))
-            if batch is not None]
-    for batch in batches:
-        with issuer.session() as db:
-            batch_symbol = db.scalar(select(ItnRequest.symbol)
-                                     .where(ItnRequest.mint_batch == batch).limit(1))
-            with supply_claim(issuer, str(batch_symbol)) as held:
-                if held:
-                    _advance_batch(issuer, db, batch)
+    run_batches(issuer, ItnRequest, ("minting",), _form_batch, _advance_batch)
 
 
 def _form_batch(issuer: Issuer, db: Session, symbol: str) -> bool:
@@ -340,21 +315,12 @@ def _advance_batch(issuer: Issuer, db: Session, batch: str) -> None:
         .order_by(ItnRequest.created_at, ItnRequest.id)))
     symbol = members[0].symbol
     attested = attest(issuer, db, symbol, f"attest:itnbatch:{batch}")
-    if isinstance(attested, ChainError) and attested.name in ATTESTATION_WAITS:
-        for row in members:
-            note(row, f"waiting: {attested.detail}")
+    if not isinstance(outcome_of(attested), Done):
+        for row in members:   # each halts on a refusal, or notes why it waits
+            _mined(db, row, attested, f"waiting: reserve attestation of batch {batch}")
         db.commit()
         return
-    if isinstance(attested, ChainError) or attested.status != "mined":
-        for row in members:
-            if not _failed(db, row, attested):
-                note(row, f"waiting: reserve attestation of batch {batch}")
-        db.commit()
-        return
-    token = issuer.chain.stock(symbol).token
-    result = chain_step(issuer, db, f"mint:itnbatch:{batch}", "supply",
-                        lambda: token.functions.batchMint(
-                            [r.wallet for r in members], [int(r.raw or 0) for r in members]))
+    result = batch_mint(issuer, db, f"mint:itnbatch:{batch}", symbol, members)
     if (refusal := reserve_refusal(result)) is not None and \
             members[0].reserve_round < RESERVE_ROUNDS:
         for row in members:   # formed again next pass: a new attestation and mint

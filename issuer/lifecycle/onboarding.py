@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
 from issuer.claims import ECDSA_SCHEME, KYC_TOPIC, claim_data, sign_claim
-from issuer.lifecycle.common import chain_step, dispatch, move
+from issuer.lifecycle.common import advance, chain_step, dispatch, move, outcome_of
 from issuer.models import ChainTx, Investor
 from issuer.service import Issuer
+from issuer.statuses import OPEN_INVESTORS
 
-OPEN = ("requested", "deploying", "claiming", "registering", "offboarding")
+OPEN = OPEN_INVESTORS
 
 
 def _key(investor: Investor, step: str) -> str:
@@ -38,17 +39,9 @@ def step(issuer: Issuer, db: Session, investor: Investor) -> None:
 
 def _outcome(db: Session, investor: Investor, result: ChainTx | ChainError,
              next_status: str) -> ChainTx | None:
-    """The mined transaction, or None after recording a failure or while it is in flight."""
-    if isinstance(result, ChainError):
-        move(db, investor, "failed", f"chain refused: {result}")
-        return None
-    if result.status == "reverted":
-        move(db, investor, "failed", f"transaction {result.tx_hash} reverted: {result.error}")
-        return None
-    if result.status != "mined":
-        return None
-    move(db, investor, next_status)
-    return result
+    """The mined transaction (the investor moved to ``next_status``), or None: failed, or in
+    flight."""
+    return advance(db, investor, outcome_of(result), done=next_status, refused="failed")
 
 
 def _requested(issuer: Issuer, db: Session,  # noqa: ARG001 (the dispatcher's signature)

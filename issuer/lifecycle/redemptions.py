@@ -26,10 +26,18 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
-from issuer.chain import ChainError
 from issuer.corporate.window import mint_burn_blocker
 from issuer.deposits import deposit_raw
-from issuer.lifecycle.common import FINAL_ORDER, chain_step, dispatch, move, note
+from issuer.lifecycle.common import (
+    FINAL_ORDER,
+    Refused,
+    advance,
+    chain_step,
+    dispatch,
+    move,
+    note,
+    outcome_of,
+)
 from issuer.models import Participant, Redemption
 from issuer.service import Issuer
 from issuer.units import raw_to_shares, shares_to_raw
@@ -69,15 +77,17 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     result = chain_step(issuer, db, f"burn:redemption:{redemption.id}", "supply",
                         lambda: token.functions.burn(redemption.wallet,
                                                      int(redemption.burn_raw)))
-    if isinstance(result, ChainError):
-        redemption.burn_raw = None
-        _pause(db, redemption, f"burn refused: {result}")
-    elif result.status == "mined":
-        move(db, redemption, "burned", burn_tx=result.tx_hash, block=result.block_number)
-    elif result.status == "reverted":
-        move(db, redemption, "halted", f"burn {result.tx_hash} reverted: {result.error}")
-    elif redemption.status != "burning":
-        move(db, redemption, "burning")
+    def refused(refusal: Refused) -> None:
+        if refusal.tx is not None:   # reverted: a burn that cannot be explained halts
+            move(db, redemption, "halted", refusal.detail, error=refusal.error,
+                 tx=refusal.tx.tx_hash)
+            return
+        redemption.burn_raw = None   # not sent: computed again when it can go
+        _pause(db, redemption, refusal.detail)
+
+    advance(db, redemption, outcome_of(result, "burn"), waiting="burning", refused=refused,
+            done=lambda tx: move(db, redemption, "burned", burn_tx=tx.tx_hash,
+                                 block=tx.block_number))
 
 
 def _deposit(db: Session, redemption: Redemption, multiplier: int,

@@ -30,15 +30,17 @@ from issuer.chain import ChainError
 from issuer.corporate.merkle import MerkleTree
 from issuer.corporate.window import chain_time_at
 from issuer.db import utcnow
-from issuer.lifecycle.common import chain_step, dispatch, move, note
+from issuer.lifecycle.common import advance, chain_step, dispatch, move, note, outcome_of
 from issuer.models import ChainTx, Meeting, MeetingEntitlement
 from issuer.operations import audit
 from issuer.service import Issuer
+from issuer.statuses import OPEN_MEETINGS
+from issuer.units import share_units as units_of_shares
 from issuer.voting import ballots
 from issuer.voting.ballot import SHARE_UNITS, meeting_key, shares_text
 from servicekit.calendar import NEW_YORK
 
-OPEN = ("announced", "publishing", "open", "instructing", "instructed")
+OPEN = OPEN_MEETINGS
 #: How far back the proxy service's meetings are read.
 LOOKBACK = dt.timedelta(days=90)
 ONE = 10**18
@@ -123,8 +125,8 @@ def block_before(issuer: Issuer, moment: int) -> int | None:
 
 
 def entitlement_units(raw: int, multiplier: int) -> int:
-    """Economic shares in 1e-9 units, rounded down: ``floor(raw * M * 1e9 / 1e36)``."""
-    return raw * multiplier * SHARE_UNITS // (ONE * ONE)
+    """Economic shares in ballot units (1e-9), rounded down (:func:`issuer.units.share_units`)."""
+    return units_of_shares(raw, multiplier, SHARE_UNITS)
 
 
 def _announced(issuer: Issuer, db: Session, row: Meeting) -> None:
@@ -259,12 +261,8 @@ def _instructed(issuer: Issuer, db: Session, row: Meeting) -> None:
 
 def _after_tx(db: Session, row: Meeting, result: ChainTx | ChainError, *, done: str,
               reason: str) -> None:
-    if isinstance(result, ChainError):
-        move(db, row, "failed", f"the registry refused: {result}")
-    elif result.status == "mined":
-        move(db, row, done, reason, tx=result.tx_hash, block=result.block_number)
-    elif result.status == "reverted":
-        move(db, row, "failed", f"reverted: {result.error}", tx=result.tx_hash)
+    advance(db, row, outcome_of(result, "the registry's transaction"), refused="failed",
+            done=lambda tx: move(db, row, done, reason, tx=tx.tx_hash, block=tx.block_number))
 
 
 # ----------------------------------------------------------------------------- the tally

@@ -336,3 +336,30 @@ def test_malformed_forms_are_refused_in_words_and_change_nothing(desk, browser):
         creations
     assert len(desk.admin.get("/v1/api-keys").json()) == keys
     context.close()
+
+
+def test_the_console_is_used_from_the_keyboard_alone(desk, browser):
+    """Signed in, moved between pages and a decision confirmed with keys only: the key field
+    has the focus, a skip link comes first, every control is a native link, field or button."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(desk.console + "/sign-in")
+    page.keyboard.type(desk.env["ISSUER_API_KEY"])   # the API key field has the focus
+    page.keyboard.press("Enter")
+    assert page.url == desk.console + "/overview"
+    page.keyboard.press("Tab")
+    assert page.locator(":focus").inner_text() == "Skip to content"
+    page.keyboard.press("Tab")
+    assert page.locator(":focus").inner_text() == "Overview"
+    page.keyboard.press("Tab")
+    assert page.locator(":focus").inner_text() == "Creations"
+    page.keyboard.press("Enter")
+    assert page.url == desk.console + "/creations"
+    # the creation form's fields are reached in order, each with its label
+    focus_labels = []
+    page.locator("select[name=participant_id]").focus()
+    for _ in range(3):
+        focus_labels.append(page.locator(":focus").get_attribute("name"))
+        page.keyboard.press("Tab")
+    assert focus_labels == ["participant_id", "symbol", "qty"]
+    context.close()

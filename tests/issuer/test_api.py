@@ -293,7 +293,7 @@ def test_onboard_an_investor_through_the_api_and_offboard(stack, api):
              if e["subject"] == carol]
     assert steps == ["investor.onboard", "investor.deploying", "investor.claiming",
                      "investor.registering", "investor.active", "investor.country",
-                     "investor.offboard", "investor.offboarded"]
+                     "investor.offboard", "investor.offboarding", "investor.offboarded"]
 
 
 def test_recovery_of_a_lost_wallet_needs_a_second_approver(stack, api):

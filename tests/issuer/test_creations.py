@@ -163,3 +163,21 @@ def test_creations_settling_together_are_minted_in_one_batch(stack):
     assert [stack.creation(i).mint_raw for i in ids] == [str(n * ONE) for n in (1, 2, 3, 4)]
     assert stack.tokens() == 10 * ONE
     assert stack.invariant_held()
+
+
+def test_the_report_allows_no_more_pending_custody_than_the_token_does(stack):
+    """One rule for the unsettled cap (issue 29): the service allows 50 pending shares, the
+    token's reserve guard 5; the reconciliation used to count all 50 while the guard would back
+    only 5, so the report could call holding what the token itself refuses."""
+    from brownie import accounts
+
+    token = stack.suite.stocks["AAPL"][0]
+    token.setReservePolicy(5 * ONE, 7 * 86_400, {"from": accounts[0]})
+    stack.issuer.settings = stack.issuer.settings.replace(mint_policy="on_fill",
+                                                          unsettled_cap=D("50"))
+    order = stack.broker.submit_order(stack.custody_account, symbol="AAPL", side="buy",
+                                      qty=D("8"))   # filled Friday, settles Tuesday
+    assert stack.broker.order(stack.custody_account, order.id).status == "filled"
+    report = stack.run_report("AAPL")
+    assert report.custody_pending == D("8")
+    assert report.allowed_pending == D("5")   # the token's cap, not the service's 50

@@ -65,3 +65,16 @@ def test_the_check_is_due_once_per_interval_and_never_when_off(stack):
     assert prices.due(on) and not prices.due(on)  # the next check is an hour away
     on.settings = Settings(**{**on.settings.model_dump(), "price_report_interval": 0})
     assert not prices.due(on)
+
+
+def test_a_price_that_moves_twice_within_one_second_makes_two_rounds(stack):
+    """The report's outbox key was the block's second alone: a second move of the price in the
+    same second found the first round's transaction under that key, called it mined and sent
+    nothing (the feed kept the old price; seen in CI on a loaded machine)."""
+    issuer = stack.issuer
+    second = issuer.chain.block_time()
+    issuer.chain.block_time = lambda *args: second   # every report in one second
+    assert prices.report_all(issuer) == 2
+    stack.broker.set_price("AAPL", D("210.1234"))
+    assert prices.report_all(issuer) == 1
+    assert round_of(issuer, "AAPL", 2)[:2] == (2, 21_012_340_000)
