@@ -345,7 +345,8 @@ def test_the_console_is_used_from_the_keyboard_alone(desk, browser):
     page = context.new_page()
     page.goto(desk.console + "/sign-in")
     page.keyboard.type(desk.env["ISSUER_API_KEY"])   # the API key field has the focus
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.url == desk.console + "/overview"
     page.keyboard.press("Tab")
     assert page.locator(":focus").inner_text() == "Skip to content"
@@ -353,7 +354,8 @@ def test_the_console_is_used_from_the_keyboard_alone(desk, browser):
     assert page.locator(":focus").inner_text() == "Overview"
     page.keyboard.press("Tab")
     assert page.locator(":focus").inner_text() == "Creations"
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.url == desk.console + "/creations"
     # the creation form's fields are reached in order, each with its label
     focus_labels = []

@@ -49,6 +49,7 @@ def db(tmp_path) -> Iterator[Session]:
 def creation(db: Session) -> Creation:
     db.add(Participant(id="p", name="AP", broker_account_id="a", wallet="0x" + "1" * 40,
                        created_at=NOW))
+    db.flush()   # the participant first (PostgreSQL checks the foreign key at once)
     row = Creation(symbol="AAPL", participant_id="p", kind="cash", qty=Decimal(1),
                    status="settled", wallet="0x" + "1" * 40, created_at=NOW, updated_at=NOW)
     db.add(row)
