@@ -25,10 +25,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from issuer import controls, heartbeat, indexer, links, operations, public, register, reserves
+from issuer import (
+    controls,
+    heartbeat,
+    indexer,
+    itn_desk,
+    links,
+    operations,
+    public,
+    register,
+    reserves,
+)
 from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.api.context import issuer_of
-from issuer.api.schemas import ApiKeyIn, CreationIn
+from issuer.api.schemas import ApiKeyIn, CreationIn, ItnCloseIn, ItnForceCompleteIn
 from issuer.console import forms, sessions
 from issuer.corporate import figures as ca_figures
 from issuer.db import age_of, utcnow
@@ -464,6 +474,62 @@ def tokenization_request_page(request: Request, me: SignedIn, request_id: str) -
 def _fields(row: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
     return [(c.key, getattr(row, c.key)) for c in row.__table__.columns
             if c.key not in skip and c.key != "row_version"]
+
+
+def _asks_approval(request: Request, me: SignedIn, form: dict[str, str], back: str,
+                   ask: Callable[[Session, Principal], Any]) -> Response:
+    """A request that waits for a second operator (the REST route's own service call): on
+    success, to the approvals queue."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        approval = ask(db, who)
+        return 202, {"id": approval.id, "status": approval.status}
+    outcome = forms.write(me.issuer, request, me.principal, "operator", form, action)
+    return _outcome_page(request, me, outcome, "/console/approvals", back)
+
+
+@router.post("/tokenization/{request_id}/close")
+@post_form("operator")
+def close_mint(request: Request, me: SignedIn, form: dict[str, str],
+               request_id: str) -> Response:
+    """Ask to close a stuck mint (its shares go back to the AP on an admin's approval)."""
+    back = f"/console/tokenization/{request_id}"
+    try:
+        body = forms.parse(ItnCloseIn, {"reason": form.get("reason", "")})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back=back, error=refused)
+    return _asks_approval(request, me, form, back, lambda db, who: itn_desk.request_close_mint(
+        db, request_id, reason=body.reason, actor=who.operator))
+
+
+@router.post("/tokenization/{request_id}/force-complete")
+@post_form("operator")
+def force_complete(request: Request, me: SignedIn, form: dict[str, str],
+                   request_id: str) -> Response:
+    """Ask to complete a redemption whose burn is on chain but not recorded."""
+    back = f"/console/tokenization/{request_id}"
+    try:
+        body = forms.parse(ItnForceCompleteIn, {"tx_hash": form.get("tx_hash", "").strip(),
+                                                "reason": form.get("reason", "")})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back=back, error=refused)
+    return _asks_approval(request, me, form, back,
+                          lambda db, who: itn_desk.request_force_complete(
+                              me.issuer, db, request_id, tx_hash=body.tx_hash,
+                              reason=body.reason, actor=who.operator))
+
+
+@router.post("/corporate-actions/{action_id}/apply")
+@post_form("operator")
+def apply_corporate_action(request: Request, me: SignedIn, form: dict[str, str],
+                           action_id: str) -> Response:
+    """Ask to apply a proposed multiplier change (a second operator approves it)."""
+    def ask(db: Session, who: Principal) -> Any:
+        row = db.get(CorporateAction, action_id)
+        if row is None:
+            raise IssuerError(404, "corporate_action_not_found",
+                              f"no corporate action {action_id!r}")
+        return controls.request_apply(db, row, who.operator)
+    return _asks_approval(request, me, form, f"/console/corporate-actions/{action_id}", ask)
 
 
 # -------------------------------------------------------------------------------- approvals

@@ -321,7 +321,13 @@ def test_malformed_forms_are_refused_in_words_and_change_nothing(desk, browser):
     posts += [("/keys/not-a-key/revoke", {}), ("/halts/ZZZZ/clear", {}),
               ("/halts/AAPL/clear", {}), ("/approvals/not-an-approval/approve",
                                           {"confirmed": "yes"}),
-              ("/approvals/x/explode", {"confirmed": "yes"}), ("/creations/nope/cancel", {})]
+              ("/approvals/x/explode", {"confirmed": "yes"}), ("/creations/nope/cancel", {}),
+              ("/tokenization/nope/close", {"reason": "stuck"}),
+              ("/tokenization/nope/close", {"reason": ""}),
+              ("/tokenization/nope/force-complete", {"tx_hash": "0x" + "ab" * 32,
+                                                     "reason": "burned"}),
+              ("/tokenization/nope/force-complete", {"tx_hash": "0x12", "reason": "x"}),
+              ("/corporate-actions/nope/apply", {})]
     for n, (path, fields) in enumerate(posts):
         answer = context.request.post(desk.console + path, max_redirects=0, form={
             **fields, "csrf": csrf, "idempotency_key": f"malformed-{n}"})
