@@ -57,6 +57,10 @@ class Trade(BrokerModel):
     at: dt.datetime
 
 
+#: Broker order statuses after which nothing more fills.
+FINAL_ORDER_STATUSES = ("filled", "canceled", "expired", "rejected")
+
+
 class Order(BrokerModel):
     id: str
     client_order_id: str
@@ -71,6 +75,11 @@ class Order(BrokerModel):
     created_at: dt.datetime
     #: Why the order was rejected, canceled or adjusted, when the broker says.
     status_reason: str | None = None
+
+    @property
+    def final(self) -> bool:
+        """Nothing more fills: the order is filled, canceled, expired or rejected."""
+        return self.status in FINAL_ORDER_STATUSES
 
 
 class Execution(BrokerModel):

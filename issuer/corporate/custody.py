@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from issuer.broker.types import Activity
@@ -16,6 +17,30 @@ def activities(issuer: Issuer, corporate_action_id: str,
     for entry in issuer.broker.new_activities(None, account_id=account, types=types):
         if entry.corporate_action_id == corporate_action_id:
             yield entry
+
+
+@dataclass(frozen=True)
+class DividendCash:
+    """What the broker paid custody for a cash dividend: the shares it paid on, the gross, the
+    tax withheld and the fees (positive amounts); ``paid`` False until the DIV entry is there."""
+
+    paid: bool
+    shares: Decimal
+    gross: Decimal
+    withholding: Decimal
+    fees: Decimal
+
+
+def dividend_cash(issuer: Issuer, corporate_action_id: str) -> DividendCash:
+    """The dividend's cash in custody, from Alpaca's activity types (DIV, DIVNRA for the
+    non-resident withholding, FEE): the one place that knows those codes."""
+    entries = list(activities(issuer, corporate_action_id, ["DIV", "DIVNRA", "FEE"]))
+    paid = [e for e in entries if e.activity_type == "DIV"]
+    return DividendCash(
+        paid=bool(paid), shares=sum((e.qty or Decimal(0) for e in paid), Decimal(0)),
+        gross=total(paid),
+        withholding=-total([e for e in entries if e.activity_type == "DIVNRA"]),
+        fees=-total([e for e in entries if e.activity_type == "FEE"]))
 
 
 def total(entries: list[Activity]) -> Decimal:

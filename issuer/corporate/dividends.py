@@ -38,7 +38,7 @@ from issuer.chain import checksum
 from issuer.corporate import arithmetic, custody, entitlement, stablecoin
 from issuer.corporate.schedule import send_schedule
 from issuer.deposits import UNBURNED, deposit_raw
-from issuer.lifecycle.common import FINAL_ORDER, move, note, settles_on
+from issuer.lifecycle.common import move, note, settles_on
 from issuer.models import CorporateAction, DividendEntitlement, Participant, Redemption
 from issuer.reserves import custody_shares
 from issuer.service import Issuer
@@ -121,19 +121,15 @@ def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if today < action.payable_date:
         note(action, waiting)
         return
-    entries = list(custody.activities(issuer, action.corporate_action_id,
-                                      ["DIV", "DIVNRA", "FEE"]))
-    paid = [e for e in entries if e.activity_type == "DIV"]
-    if not paid:
+    cash = custody.dividend_cash(issuer, action.corporate_action_id)
+    if not cash.paid:
         if today > action.payable_date and not action.custody_settled:
             move(db, action, "completed", "custody held no settled shares at the record date")
             return
         note(action, waiting)
         return
-    action.custody_entitled = sum((e.qty or Decimal(0) for e in paid), Decimal(0))
-    action.gross = custody.total(paid)
-    action.withholding = -custody.total([e for e in entries if e.activity_type == "DIVNRA"])
-    action.fees = -custody.total([e for e in entries if e.activity_type == "FEE"])
+    action.custody_entitled, action.gross = cash.shares, cash.gross
+    action.withholding, action.fees = cash.withholding, cash.fees
     action.net = action.gross - action.withholding - action.fees
     move(db, action, "paid")
 
@@ -195,7 +191,7 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     account = issuer.settings.broker_account_id
     assert action.order_id is not None and action.m0 is not None
     order = issuer.broker.order(account, action.order_id)
-    if order.status not in FINAL_ORDER:
+    if not order.final:
         note(action, f"waiting: reinvestment order {order.status}")
         return
     executions = issuer.broker.executions(account, order)

@@ -36,7 +36,7 @@ from issuer.corporate.window import (
     open_actions,
     start_of,
 )
-from issuer.lifecycle.common import FINAL_ORDER, advance, chain_step, move, note, outcome_of
+from issuer.lifecycle.common import advance, chain_step, move, note, outcome_of
 from issuer.models import CorporateAction
 from issuer.reserves import custody_shares
 from issuer.service import Issuer
@@ -152,7 +152,7 @@ def _cash_in_lieu(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
         action.order_id = order.id
         db.commit()
     order = issuer.broker.order(account, action.order_id)
-    if order.status not in FINAL_ORDER:
+    if not order.final:
         note(action, f"waiting: cash-in-lieu reinvestment {order.status}")
         return False
     action.filled_qty, action.filled_cost = order.filled_qty, \

@@ -37,8 +37,6 @@ from servicekit import logs
 LOG = logs.get("issuer.lifecycle")
 
 Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest | Meeting
-#: Broker order statuses after which nothing more fills.
-FINAL_ORDER = ("filled", "canceled", "expired", "rejected")
 
 
 def settles_on(executions: Sequence[Execution]) -> dt.date | None:

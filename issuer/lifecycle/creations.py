@@ -49,7 +49,6 @@ from issuer.chain import ChainError
 from issuer.corporate import entitlement
 from issuer.corporate.window import mint_burn_blocker, split_ratios
 from issuer.lifecycle.common import (
-    FINAL_ORDER,
     RESERVE_ROUNDS,
     advance,
     attest,
@@ -113,7 +112,7 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
     account = issuer.settings.broker_account_id
     assert creation.broker_order_id is not None
     order = issuer.broker.order(account, creation.broker_order_id)
-    if order.status not in FINAL_ORDER:
+    if not order.final:
         note(creation, f"waiting: broker order {order.status}")
         return
     creation.filled_qty = order.filled_qty

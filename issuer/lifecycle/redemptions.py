@@ -29,7 +29,6 @@ from issuer.broker import BrokerRejected
 from issuer.corporate.window import mint_burn_blocker
 from issuer.deposits import deposit_raw
 from issuer.lifecycle.common import (
-    FINAL_ORDER,
     Refused,
     advance,
     chain_step,
@@ -153,7 +152,7 @@ def _ordered(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     account = issuer.settings.broker_account_id
     assert redemption.broker_order_id is not None
     order = issuer.broker.order(account, redemption.broker_order_id)
-    if order.status not in FINAL_ORDER:
+    if not order.final:
         note(redemption, f"waiting: broker order {order.status}")
         return
     redemption.filled_qty = (redemption.filled_qty or Decimal(0)) + order.filled_qty

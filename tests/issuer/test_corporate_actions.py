@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from issuer import controls, operations
+from issuer.corporate.schedule import reference
 from issuer.api.auth import Principal
 from issuer.models import AuditEntry, CorporateAction, SymbolHalt
 from servicekit.calendar import NEW_YORK
@@ -140,6 +141,12 @@ def test_dividend_with_three_holders_one_frozen_one_minting_after_the_record_dat
     # at activation custody held the 10 unminted shares beyond R * M1; once they are minted
     # only the floors of M1 and of the mint are left over
     assert action(stack, div.corporate_action_id).residue == D(10)
+    # the record still hashes to the schedule's ref on chain (the supply M1 was computed
+    # from stays as it was hashed; the supply at completion is a figure of its own)
+    completed = action(stack, div.corporate_action_id)
+    scheduled = t.events.MultiplierScheduled().get_logs(from_block=0)
+    assert [e.args.ref for e in scheduled] == [reference(completed)]
+    assert completed.supply_raw == str(100 * ONE)
     assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
     assert stack.invariant_held() and no_halts(stack)
 
