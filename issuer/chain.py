@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
+from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
 from issuer import validation
@@ -45,6 +46,84 @@ class Stock:
     price_feed: Contract
     #: the price of one raw token unit (the underlying's price x the multiplier then in force)
     unit_price_feed: Contract
+
+
+@dataclass(frozen=True)
+class MultiplierBounds:
+    """The token's bounds on its multiplier (``IMultiplierSchedule.MultiplierBounds``): the
+    lowest and highest value and a dividend's largest relative step (18 decimals), and the
+    least notice in seconds of any change and of a forward split."""
+
+    min_multiplier: int
+    max_multiplier: int
+    max_dividend_step: int
+    min_notice: int
+    split_notice: int
+
+
+class ChainCalls:
+    """Every write the lifecycles make, in the issuer's words: each returns the unsigned call
+    (a web3 contract function) that :mod:`issuer.outbox` signs, stores and sends, so no domain
+    module builds a contract call itself and persist-before-send stays in the outbox."""
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+
+    def _token(self, symbol: str) -> Contract:
+        return self._chain.stock(symbol).token
+
+    # the supply
+    def mint(self, symbol: str, wallet: str, raw: int) -> ContractFunction:
+        return self._token(symbol).functions.mint(wallet, raw)
+
+    def batch_mint(self, symbol: str, wallets: list[str], raws: list[int]) -> ContractFunction:
+        return self._token(symbol).functions.batchMint(wallets, raws)
+
+    def burn(self, symbol: str, wallet: str, raw: int) -> ContractFunction:
+        return self._token(symbol).functions.burn(wallet, raw)
+
+    def attest(self, symbol: str, settled: int, pending: int, as_of: int) -> ContractFunction:
+        return self._chain.stock(symbol).reserve_feed.functions.attest(settled, pending, as_of)
+
+    def report_price(self, symbol: str, answer: int, as_of: int) -> ContractFunction:
+        return self._chain.stock(symbol).price_feed.functions.report(answer, as_of)
+
+    # the multiplier
+    def schedule_multiplier(self, symbol: str, m0: int, m1: int, effective_at: int, kind: int,
+                            ref: bytes, nonce: int) -> ContractFunction:
+        return self._token(symbol).functions.scheduleMultiplier(m0, m1, effective_at, kind,
+                                                                ref, nonce)
+
+    def cancel_multiplier(self, symbol: str, nonce: int) -> ContractFunction:
+        return self._token(symbol).functions.cancelScheduledMultiplier(nonce)
+
+    def market_data_paused(self, symbol: str, paused: bool) -> ContractFunction:
+        return self._token(symbol).functions.setMarketDataPaused(paused)
+
+    # controls
+    def freeze(self, symbol: str, wallet: str, frozen: bool) -> ContractFunction:
+        return self._token(symbol).functions.setAddressFrozen(wallet, frozen)
+
+    def partial_freeze(self, symbol: str, wallet: str, raw: int, *,
+                       unfreeze: bool = False) -> ContractFunction:
+        functions = self._token(symbol).functions
+        return (functions.unfreezePartialTokens if unfreeze else
+                functions.freezePartialTokens)(wallet, raw)
+
+    def pause(self, symbol: str, paused: bool) -> ContractFunction:
+        functions = self._token(symbol).functions
+        return functions.pause() if paused else functions.unpause()
+
+    def forced_transfer(self, symbol: str, sender: str, receiver: str,
+                        raw: int) -> ContractFunction:
+        return self._token(symbol).functions.forcedTransfer(sender, receiver, raw)
+
+    def recover(self, symbol: str, lost: str, new: str, identity: str) -> ContractFunction:
+        return self._token(symbol).functions.recoveryAddress(lost, new, identity)
+
+    # the identity registry
+    def update_country(self, wallet: str, country: int) -> ContractFunction:
+        return self._chain.registry.functions.updateCountry(wallet, country)
 
 
 class Chain:
@@ -183,6 +262,30 @@ class Chain:
         return bool(self.stock(symbol).token.functions.paused().call())
 
     # ------------------------------------------------------------------------- errors
+
+    def token_symbol(self, symbol: str) -> str:
+        """The token's own ``symbol()`` (what the tokenization network names it)."""
+        return str(self.stock(symbol).token.functions.symbol().call())
+
+    def last_multiplier_nonce(self, symbol: str) -> int:
+        return int(self.stock(symbol).token.functions.lastMultiplierNonce().call())
+
+    def effective_at(self, symbol: str) -> int:
+        """When the token's scheduled multiplier change takes effect (chain time; 0: none)."""
+        return int(self.stock(symbol).token.functions.effectiveAt().call())
+
+    def multiplier_bounds(self, symbol: str) -> MultiplierBounds:
+        return MultiplierBounds(*(int(v) for v in
+                                  self.stock(symbol).token.functions.multiplierBounds().call()))
+
+    def in_registry(self, wallet: str) -> bool:
+        """Whether the identity registry holds ``wallet`` (verified or not)."""
+        return bool(self.registry.functions.contains(wallet).call())
+
+    @cached_property
+    def calls(self) -> ChainCalls:
+        """The writes, as unsigned calls for the outbox to sign (:class:`ChainCalls`)."""
+        return ChainCalls(self)
 
     def _error_selectors(self) -> dict[bytes, str]:
         selectors: dict[bytes, str] = {}

@@ -37,26 +37,22 @@ def symbol_of(issuer: Issuer, symbol: str) -> str:
 
 def freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, frozen: bool,
            key: str) -> ChainTx:
-    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
-    return submit(issuer, db, key, token.functions.setAddressFrozen(address(wallet, "wallet"),
-                                                                     frozen))
+    return submit(issuer, db, key, issuer.chain.calls.freeze(
+        symbol_of(issuer, symbol), address(wallet, "wallet"), frozen))
 
 
 def partial_freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, amount: int,
                    unfreeze: bool, key: str) -> ChainTx:
-    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
-    fn = token.functions.unfreezePartialTokens if unfreeze else \
-        token.functions.freezePartialTokens
-    return submit(issuer, db, key, fn(address(wallet, "wallet"), amount))
+    return submit(issuer, db, key, issuer.chain.calls.partial_freeze(
+        symbol_of(issuer, symbol), address(wallet, "wallet"), amount, unfreeze=unfreeze))
 
 
 def pause(issuer: Issuer, db: Session, symbol: str, paused: bool, key: str) -> ChainTx:
-    token = issuer.chain.stock(symbol_of(issuer, symbol)).token
+    key_symbol = symbol_of(issuer, symbol)
     if issuer.chain.is_paused(symbol.upper()) == paused:
         raise conflict("already_" + ("paused" if paused else "unpaused"),
                        f"{symbol.upper()} is already {'paused' if paused else 'unpaused'}")
-    return submit(issuer, db, key, token.functions.pause() if paused
-                  else token.functions.unpause())
+    return submit(issuer, db, key, issuer.chain.calls.pause(key_symbol, paused))
 
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -74,8 +70,7 @@ def request_forced_transfer(issuer: Issuer, db: Session, *, symbol: str, from_wa
     if amount > held:
         raise invalid("amount_exceeds_balance",
                       f"{sender} holds {held} raw {key}, less than the {amount} asked for")
-    token = issuer.chain.stock(key).token
-    preflight(issuer, "supply", token.functions.forcedTransfer(sender, receiver, amount))
+    preflight(issuer, "supply", issuer.chain.calls.forced_transfer(key, sender, receiver, amount))
     return request_approval(db, "forced_transfer", {
         "symbol": key, "from_wallet": sender, "to_wallet": receiver, "amount": str(amount)},
         actor)
@@ -93,8 +88,7 @@ def request_recovery(issuer: Issuer, db: Session, *, symbol: str, lost_wallet: s
         raise invalid("same_wallet", "lost_wallet and new_wallet are the same wallet")
     if issuer.chain.balance(key, lost) == 0:
         raise invalid("nothing_to_recover", f"{lost} holds no {key}")
-    token = issuer.chain.stock(key).token
-    preflight(issuer, "supply", token.functions.recoveryAddress(lost, new, onchain_id))
+    preflight(issuer, "supply", issuer.chain.calls.recover(key, lost, new, onchain_id))
     return request_approval(db, "recovery", {
         "symbol": key, "lost_wallet": lost, "new_wallet": new, "identity": onchain_id}, actor)
 
@@ -177,9 +171,8 @@ def update_country(issuer: Issuer, db: Session, wallet: str, country: int, key: 
         raise IssuerError(409, "not_active", f"{wallet} is not an active investor")
     if not 1 <= country <= 999:
         raise invalid("invalid_country", "country is an ISO 3166-1 numeric code (1-999)")
-    registry = issuer.chain.registry
     tx = submit_as(issuer, db, key, "registrar",
-                   registry.functions.updateCountry(investor.wallet, country))
+                   issuer.chain.calls.update_country(investor.wallet, country))
     investor.country, investor.updated_at = country, utcnow()
     audit(db, actor, "investor.country", investor.wallet, country=country, tx=tx.tx_hash)
     return tx
@@ -198,13 +191,13 @@ def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
         creation.approved_by = approval.decided_by
         move(db, creation, "requested", actor=approval.decided_by or "approver")
         return {"creation_id": creation.id}
-    token = issuer.chain.stock(p["symbol"]).token
+    calls = issuer.chain.calls
     if approval.action == "forced_transfer":
-        tx = submit(issuer, db, key, token.functions.forcedTransfer(
-            p["from_wallet"], p["to_wallet"], int(p["amount"])))
+        tx = submit(issuer, db, key, calls.forced_transfer(
+            p["symbol"], p["from_wallet"], p["to_wallet"], int(p["amount"])))
     else:
-        tx = submit(issuer, db, key, token.functions.recoveryAddress(
-            p["lost_wallet"], p["new_wallet"], p["identity"]))
+        tx = submit(issuer, db, key, calls.recover(
+            p["symbol"], p["lost_wallet"], p["new_wallet"], p["identity"]))
     return {"tx_key": tx.key, "tx_hash": tx.tx_hash}
 
 

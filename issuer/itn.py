@@ -44,7 +44,7 @@ def token_symbol(issuer: Issuer, symbol: str) -> str:
     """The token's ERC-20 symbol (read once per process: it never changes)."""
     address = issuer.chain.stock(symbol).token.address
     if address not in _SYMBOLS:
-        _SYMBOLS[address] = str(issuer.chain.stock(symbol).token.functions.symbol().call())
+        _SYMBOLS[address] = issuer.chain.token_symbol(symbol)
     return _SYMBOLS[address]
 
 

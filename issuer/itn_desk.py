@@ -230,8 +230,7 @@ def request_excess_burn(issuer: Issuer, db: Session, request_id: str, *, tx_hash
                       f"less than the {amount} asked for")
     if _open_approval(db, "itn_excess_burn", "tx_hash", tx) is not None:
         raise conflict("approval_open", f"transaction {tx} already has an excess burn")
-    token = issuer.chain.stock(row.symbol).token
-    preflight(issuer, "supply", token.functions.burn(row.wallet, amount))
+    preflight(issuer, "supply", issuer.chain.calls.burn(row.symbol, row.wallet, amount))
     return request_approval(db, "itn_excess_burn", {
         "itn_request": row.id, "symbol": row.symbol, "wallet": row.wallet, "tx_hash": tx,
         "amount": str(amount), "reason": reason}, actor)
@@ -243,8 +242,8 @@ def _excess_burn(issuer: Issuer, db: Session, approval: Approval) -> dict[str, A
     amount = int(p["amount"])
     if amount > _excess(issuer, db, row, p["tx_hash"]):
         raise invalid("amount_exceeds_excess", "the transaction minted less than the amount")
-    token = issuer.chain.stock(row.symbol).token
-    tx = submit(issuer, db, f"approval:{approval.id}", token.functions.burn(row.wallet, amount))
+    tx = submit(issuer, db, f"approval:{approval.id}",
+                issuer.chain.calls.burn(row.symbol, row.wallet, amount))
     return {"tx_key": tx.key, "tx_hash": tx.tx_hash, "itn_request": row.id}
 
 

@@ -168,7 +168,7 @@ def onboard_investor(issuer: Issuer, db: Session, *, wallet: str, country: int,
     existing = db.get(Investor, wallet)
     if existing is not None and existing.status not in ("offboarded", "failed"):
         raise conflict("investor_exists", f"{wallet} is {existing.status}")
-    if existing is None and issuer.chain.registry.functions.contains(wallet).call():
+    if existing is None and issuer.chain.in_registry(wallet):
         raise conflict("investor_exists", f"{wallet} is already in the identity registry")
     now = utcnow()
     investor = existing or Investor(wallet=wallet, created_at=now)

@@ -50,11 +50,10 @@ def report(issuer: Issuer, db: Session, symbol: str) -> ChainTx | ChainError | N
     now = chain.block_time()
     if round_id and last == answer and now - updated_at < issuer.settings.price_heartbeat:
         return None
-    feed = chain.stock(symbol).price_feed
     # one report per round and second: a price that moves again within the second of the last
     # round (its key then the same as that round's) is a new round all the same
     result = chain_step(issuer, db, f"price:{symbol}:{round_id + 1}:{now}", "reserve",
-                        lambda: feed.functions.report(answer, now))
+                        lambda: chain.calls.report_price(symbol, answer, now))
     LOG.info("price.reported", symbol=symbol, price=str(trade.price), traded_at=trade.at,
              as_of=now, outcome=result.name if isinstance(result, ChainError) else result.status)
     return result

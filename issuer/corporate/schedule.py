@@ -76,18 +76,18 @@ def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
         result = attest(issuer, db, action.symbol, key(action, "attest"))
         if not _went_through(db, action, result):
             return
-    token = issuer.chain.stock(action.symbol).token
     if action.nonce is None or action.effective_at is None:
-        action.nonce = int(token.functions.lastMultiplierNonce().call()) + 1
+        action.nonce = issuer.chain.last_multiplier_nonce(action.symbol) + 1
         action.effective_at = effective_at
         # the broker moment it maps to (the inverse of window.chain_time_at)
         action.effective_broker_at = issuer.broker.clock().now + dt.timedelta(
             seconds=effective_at - issuer.chain.block_time())
         db.commit()
     result = chain_step(issuer, db, key(action, "schedule"), "corporate_action",
-                        lambda: token.functions.scheduleMultiplier(
-                            int(action.m0), int(action.m1), action.effective_at,
-                            KIND[action.kind], reference(action), action.nonce))
+                        lambda: issuer.chain.calls.schedule_multiplier(
+                            action.symbol, int(action.m0 or 0), int(action.m1 or 0),
+                            int(action.effective_at or 0), KIND[action.kind], reference(action),
+                            int(action.nonce or 0)))
     if _went_through(db, action, result):
         move(db, action, "scheduled")
 

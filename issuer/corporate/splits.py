@@ -78,10 +78,10 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 
 def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
-    token = issuer.chain.stock(action.symbol).token
-    bounds = token.functions.multiplierBounds().call()
+    bounds = issuer.chain.multiplier_bounds(action.symbol)
     # a forward split waits the token's split notice (the owner's window to cancel it)
-    notice = max(int(bounds[3]), int(bounds[4]) if action.kind == "forward_split" else 0)
+    notice = max(bounds.min_notice,
+                 bounds.split_notice if action.kind == "forward_split" else 0)
     earliest = issuer.chain.block_time() + notice + MARGIN
     effective_at = max(chain_time_at(issuer, start_of(action.ex_date)), earliest)
     if action.price_before is None:
@@ -91,10 +91,10 @@ def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _market_data(issuer: Issuer, db: Session, action: CorporateAction, paused: bool) -> bool:
     """Set or clear the token's market-data-paused flag; True once mined."""
-    token = issuer.chain.stock(action.symbol).token
     result = chain_step(issuer, db, key(action, "market-data-" + ("paused" if paused else
                                                                    "resumed")),
-                        "corporate_action", lambda: token.functions.setMarketDataPaused(paused))
+                        "corporate_action",
+                        lambda: issuer.chain.calls.market_data_paused(action.symbol, paused))
     return advance(db, action, outcome_of(result, "the market-data flag")) is not None
 
 

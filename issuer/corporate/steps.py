@@ -18,9 +18,9 @@ ACTIVE = ACTIVE_CORPORATE_ACTIONS
 
 def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.nonce is not None
-    token = issuer.chain.stock(action.symbol).token
+    nonce = action.nonce
     result = chain_step(issuer, db, key(action, "cancel"), "corporate_action",
-                        lambda: token.functions.cancelScheduledMultiplier(action.nonce))
+                        lambda: issuer.chain.calls.cancel_multiplier(action.symbol, nonce))
     def cancelled(_tx: ChainTx) -> None:
         action.nonce = action.effective_at = action.price_before = None
         action.attempt += 1

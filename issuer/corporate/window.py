@@ -73,8 +73,7 @@ def split_ratios(db: Session, symbol: str, since: dt.date | None) -> list[Fracti
 
 def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:
     """A change scheduled on chain and not yet active."""
-    token = issuer.chain.stock(symbol).token
-    return int(token.functions.effectiveAt().call()) > issuer.chain.block_time()
+    return issuer.chain.effective_at(symbol) > issuer.chain.block_time()
 
 
 def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:

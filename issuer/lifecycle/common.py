@@ -158,12 +158,11 @@ def batch_mint(issuer: Issuer, db: Session, key: str, symbol: str,
                members: Sequence[Any]) -> ChainTx | ChainError:
     """One ``batchMint`` of ``members`` (each with its ``wallet`` and fixed ``mint_raw`` or
     ``raw``), once per outbox ``key``."""
-    token = issuer.chain.stock(symbol).token
     wallets = [m.wallet for m in members]
     amounts = [int(getattr(m, "mint_raw", None) or getattr(m, "raw", None) or 0)
                for m in members]
     return chain_step(issuer, db, key, "supply",
-                      lambda: token.functions.batchMint(wallets, amounts))
+                      lambda: issuer.chain.calls.batch_mint(symbol, wallets, amounts))
 
 
 def chain_step(issuer: Issuer, db: Session, key: str, role: str,
@@ -295,7 +294,6 @@ def attest(issuer: Issuer, db: Session, symbol: str, key: str) -> ChainTx | Chai
         return ChainError("AttestationBelowSupply", f"custody as the broker shows it now "
                           f"({capacity} shares) is below the supply already minted "
                           f"({economic}): not attested")
-    feed = chain.stock(symbol).reserve_feed
     as_of = chain.block_time()
     return chain_step(issuer, db, key, "reserve",
-                      lambda: feed.functions.attest(settled, pending, as_of))
+                      lambda: chain.calls.attest(symbol, settled, pending, as_of))

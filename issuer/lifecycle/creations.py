@@ -294,10 +294,9 @@ def _minting(issuer: Issuer, db: Session, creation: Creation) -> None:
         db.commit()
     mint_raw = creation.mint_raw
     assert mint_raw is not None
-    token = issuer.chain.stock(creation.symbol).token
     result = chain_step(issuer, db, _round_key(f"mint:creation:{creation.id}", creation),
-                        "supply",
-                        lambda: token.functions.mint(creation.wallet, int(mint_raw)))
+                        "supply", lambda: issuer.chain.calls.mint(creation.symbol,
+                                                                  creation.wallet, int(mint_raw)))
     if (refusal := reserve_refusal(result)) is not None and \
             creation.reserve_round < RESERVE_ROUNDS:
         creation.reserve_round += 1

@@ -123,9 +123,9 @@ def _minting(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     if row.mint_batch is not None:
         return   # it moves with its batch
     assert row.raw is not None
-    token = issuer.chain.stock(row.symbol).token
     result = chain_step(issuer, db, _round_key(f"mint:itn:{row.tokenization_request_id}", row),
-                        "supply", lambda: token.functions.mint(row.wallet, int(row.raw or 0)))
+                        "supply", lambda: issuer.chain.calls.mint(row.symbol, row.wallet,
+                                                                  int(row.raw or 0)))
     if (refusal := reserve_refusal(result)) is not None and row.reserve_round < RESERVE_ROUNDS:
         row.reserve_round += 1
         move(db, row, "confirmed", f"the reserve refused the mint ({refusal}): custody is "
@@ -246,15 +246,15 @@ def burn_raw(row: ItnRequest) -> int:
 
 def _burning(issuer: Issuer, db: Session, row: ItnRequest) -> None:
     assert row.raw is not None
-    token = issuer.chain.stock(row.symbol).token
-    wallet = issuer.settings.redemption_wallet
+    calls, wallet = issuer.chain.calls, issuer.settings.redemption_wallet
     result = chain_step(issuer, db, f"burn:itn:{row.id}", "supply",
-                        lambda: token.functions.burn(wallet, burn_raw(row)))
+                        lambda: calls.burn(row.symbol, wallet, burn_raw(row)))
     if (burned := _mined(db, row, result, "waiting: the burn is not mined yet")) is None:
         return
     if (dust := int(row.dust_raw or 0)) > 0:
         returned = chain_step(issuer, db, f"dust:itn:{row.id}", "supply",
-                              lambda: token.functions.forcedTransfer(wallet, row.wallet, dust))
+                              lambda: calls.forced_transfer(row.symbol, wallet, row.wallet,
+                                                            dust))
         if _mined(db, row, returned, f"waiting: {dust} raw of dust are being returned to "
                   f"{row.wallet}") is None:
             return

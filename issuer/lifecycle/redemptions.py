@@ -72,10 +72,9 @@ def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
             return
         redemption.multiplier, redemption.burn_raw = str(multiplier), str(raw)
         db.commit()
-    token = issuer.chain.stock(redemption.symbol).token
     result = chain_step(issuer, db, f"burn:redemption:{redemption.id}", "supply",
-                        lambda: token.functions.burn(redemption.wallet,
-                                                     int(redemption.burn_raw)))
+                        lambda: issuer.chain.calls.burn(redemption.symbol, redemption.wallet,
+                                                        int(redemption.burn_raw or 0)))
     def refused(refusal: Refused) -> None:
         if refusal.tx is not None:   # reverted: a burn that cannot be explained halts
             move(db, redemption, "halted", refusal.detail, error=refusal.error,
