@@ -17,6 +17,7 @@ from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 
 from issuer import validation
@@ -59,6 +60,17 @@ class MultiplierBounds:
     max_dividend_step: int
     min_notice: int
     split_notice: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A stablecoin distribution on the dividend distributor: what it holds, what was claimed
+    (smallest units), its deadline, whether it was closed (reclaimed)."""
+
+    total: int
+    claimed: int
+    deadline: int
+    closed: bool
 
 
 class ChainCalls:
@@ -121,9 +133,57 @@ class ChainCalls:
     def recover(self, symbol: str, lost: str, new: str, identity: str) -> ContractFunction:
         return self._token(symbol).functions.recoveryAddress(lost, new, identity)
 
-    # the identity registry
+    # the identity registry and investors' identities
     def update_country(self, wallet: str, country: int) -> ContractFunction:
         return self._chain.registry.functions.updateCountry(wallet, country)
+
+    def register_identity(self, wallet: str, identity: str, country: int) -> ContractFunction:
+        return self._chain.registry.functions.registerIdentity(wallet, identity, country)
+
+    def delete_identity(self, wallet: str) -> ContractFunction:
+        return self._chain.registry.functions.deleteIdentity(wallet)
+
+    def deploy_identity(self, management_key: str) -> Any:
+        """A new ONCHAINID identity contract managed by ``management_key`` (its constructor)."""
+        artifact = self._chain.manifest["artifacts"]["InvestorIdentity"]
+        factory = self._chain.w3.eth.contract(abi=artifact["abi"],
+                                              bytecode=artifact["bytecode"])
+        return factory.constructor(management_key)
+
+    def add_claim(self, identity: str, topic: int, scheme: int, claim_issuer: str,
+                  signature: bytes, data: bytes, uri: str = "") -> ContractFunction:
+        return self._chain.at("InvestorIdentity", identity).functions.addClaim(
+            topic, scheme, claim_issuer, signature, data, uri)
+
+    # stablecoin dividends
+    def stablecoin_mint(self, to: str, units: int) -> ContractFunction:
+        return self._chain.contract("Stablecoin").functions.mint(to, units)
+
+    def stablecoin_approve_distributor(self, units: int) -> ContractFunction:
+        distributor = self._chain.contract("DividendDistributor").address
+        return self._chain.contract("Stablecoin").functions.approve(distributor, units)
+
+    def create_distribution(self, symbol: str, root: bytes, units: int, deadline: int,
+                            ref: bytes) -> ContractFunction:
+        coin = self._chain.contract("Stablecoin").address
+        return self._chain.contract("DividendDistributor").functions.createDistribution(
+            self._token(symbol).address, coin, root, units, deadline, ref)
+
+    def reclaim_distribution(self, distribution_id: int, to: str) -> ContractFunction:
+        return self._chain.contract("DividendDistributor").functions.reclaim(distribution_id,
+                                                                             to)
+
+    # shareholder votes
+    def publish_ballot(self, meeting: bytes, symbol: str, root: bytes, record_block: int,
+                       deadline: int, total_shares: int, snapshot: bytes) -> ContractFunction:
+        return self._chain.contract("ProxyVoteRegistry").functions.publish(
+            meeting, self._token(symbol).address, root, record_block, deadline, total_shares,
+            snapshot)
+
+    def record_tally(self, meeting: bytes, instruction: bytes, ballots_root: bytes,
+                     ballots: int) -> ContractFunction:
+        return self._chain.contract("ProxyVoteRegistry").functions.recordTally(
+            meeting, instruction, ballots_root, ballots)
 
 
 class Chain:
@@ -277,6 +337,37 @@ class Chain:
     def multiplier_bounds(self, symbol: str) -> MultiplierBounds:
         return MultiplierBounds(*(int(v) for v in
                                   self.stock(symbol).token.functions.multiplierBounds().call()))
+
+    def stablecoin_unit(self) -> int:
+        """One stablecoin in its smallest units (10 ** decimals)."""
+        return 10 ** int(self.contract("Stablecoin").functions.decimals().call())
+
+    def distribution(self, distribution_id: int) -> Distribution:
+        entry = self.contract("DividendDistributor").functions.distribution(
+            distribution_id).call()
+        return Distribution(total=int(entry[3]), claimed=int(entry[4]), deadline=int(entry[5]),
+                            closed=bool(entry[6]))
+
+    def created_distribution(self, tx_hash: str) -> int:
+        """The id of the distribution a mined ``createDistribution`` made."""
+        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        created = self.contract("DividendDistributor").events.DistributionCreated() \
+            .process_receipt(receipt, errors=DISCARD)
+        return int(created[0]["args"]["id"])
+
+    def ballot_deadline(self, meeting: bytes) -> int:
+        """The holders' deadline a published ballot carries (chain time)."""
+        return int(self.contract("ProxyVoteRegistry").functions.ballot(meeting).call()[3])
+
+    def vote_signature_valid(self, wallet: str, digest: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is ``wallet``'s over ``digest`` (an EOA or an ERC-1271 wallet),
+        as the vote registry checks it."""
+        return bool(self.contract("ProxyVoteRegistry").functions.isValidSignature(
+            wallet, digest, signature).call())
+
+    @property
+    def vote_registry_address(self) -> str:
+        return str(self.manifest["contracts"]["ProxyVoteRegistry"]["address"])
 
     def in_registry(self, wallet: str) -> bool:
         """Whether the identity registry holds ``wallet`` (verified or not)."""

@@ -31,11 +31,8 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
-from eth_typing import HexStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3.contract import Contract
-from web3.logs import DISCARD
 
 from issuer import indexer, units
 from issuer.broker import BrokerRejected
@@ -68,9 +65,9 @@ def tree(stored: list[DividendClaim]) -> MerkleTree | None:
     return MerkleTree(owed) if owed else None
 
 
-def _unit(coin: Contract) -> Decimal:
+def _unit(issuer: Issuer) -> Decimal:
     """One stablecoin in its smallest units."""
-    return Decimal(10) ** int(coin.functions.decimals().call())
+    return Decimal(issuer.chain.stablecoin_unit())
 
 
 def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
@@ -125,9 +122,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if not issuer.settings.onramp_account_id:
         move(db, action, "halted", "no stablecoin on-ramp account (ISSUER_ONRAMP_ACCOUNT_ID)")
         return
-    try:
-        coin = issuer.chain.contract("Stablecoin")
-    except KeyError:
+    if "Stablecoin" not in issuer.chain.manifest["contracts"]:
         move(db, action, "halted", "the deployment manifest has no Stablecoin")
         return
     indexed = indexer.indexed_to(db)
@@ -141,7 +136,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"indexed holders hold {sum(raw.values())} raw at block "
              f"{action.snapshot_block}, the snapshot says {total_raw}")
         return
-    unit = _unit(coin)
+    unit = _unit(issuer)
     amounts = _amounts(db, action, raw, unit)
     for wallet, r in sorted(raw.items()):
         db.add(DividendClaim(action_id=action.id, wallet=wallet, raw=str(r),
@@ -178,31 +173,25 @@ def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if not journal.executed:
         note(action, f"waiting: on-ramp journal {journal.status}")
         return
-    coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
-        "DividendDistributor")
-    me = issuer.chain.signers["corporate_action"].address
-    units = int(action.distributed * _unit(coin))
-    token = issuer.chain.stock(action.symbol).token
+    calls, me = issuer.chain.calls, issuer.chain.signers["corporate_action"].address
+    units = int(action.distributed * _unit(issuer))
     if action.claim_deadline is None:
         action.claim_deadline = issuer.chain.block_time() + issuer.settings.dividend_claim_days \
             * 86_400
         db.commit()
     owed = tree(claims(db, action))
     assert owed is not None  # distributed > 0
-    root = owed.root
-    steps = (("onramp-mint", lambda: coin.functions.mint(me, units)),
-             ("approve", lambda: coin.functions.approve(distributor.address, units)),
-             ("distribution", lambda: distributor.functions.createDistribution(
-                 token.address, coin.address, root, units, action.claim_deadline,
-                 reference(action))))
+    root, deadline = owed.root, action.claim_deadline
+    steps = (("onramp-mint", lambda: calls.stablecoin_mint(me, units)),
+             ("approve", lambda: calls.stablecoin_approve_distributor(units)),
+             ("distribution", lambda: calls.create_distribution(
+                 action.symbol, root, units, deadline, reference(action))))
     for what, call in steps:
         result = chain_step(issuer, db, key(action, what), "corporate_action", call)
         if not _mined(db, action, result, what):
             return
     assert isinstance(result, ChainTx) and result.tx_hash is not None
-    receipt = issuer.chain.w3.eth.get_transaction_receipt(HexStr(result.tx_hash))
-    created = distributor.events.DistributionCreated().process_receipt(receipt, errors=DISCARD)
-    action.distribution_id = int(created[0]["args"]["id"])
+    action.distribution_id = issuer.chain.created_distribution(result.tx_hash)
     move(db, action, "claimable")
 
 
@@ -216,16 +205,15 @@ def _claimable(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _reclaiming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.distribution_id is not None
-    coin, distributor = issuer.chain.contract("Stablecoin"), issuer.chain.contract(
-        "DividendDistributor")
-    me = issuer.chain.signers["corporate_action"].address
+    me, distribution_id = issuer.chain.signers["corporate_action"].address, \
+        action.distribution_id
     result = chain_step(issuer, db, key(action, "reclaim"), "corporate_action",
-                        lambda: distributor.functions.reclaim(action.distribution_id, me))
+                        lambda: issuer.chain.calls.reclaim_distribution(distribution_id, me))
     if not _mined(db, action, result, "reclaim"):
         return
-    entry = distributor.functions.distribution(action.distribution_id).call()
-    total, claimed = int(entry[3]), int(entry[4])
-    action.reclaimed = units.exact(Fraction(total - claimed) / Fraction(_unit(coin)))
+    distribution = issuer.chain.distribution(distribution_id)
+    action.reclaimed = units.exact(Fraction(distribution.total - distribution.claimed)
+                                   / Fraction(_unit(issuer)))
     move(db, action, "completed")
 
 

@@ -53,11 +53,9 @@ def _requested(issuer: Issuer, db: Session,  # noqa: ARG001 (the dispatcher's si
 
 
 def _deploying(issuer: Issuer, db: Session, investor: Investor) -> None:
-    artifact = issuer.chain.manifest["artifacts"]["InvestorIdentity"]
-    factory = issuer.chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     registrar = issuer.chain.signers["registrar"].address
     result = chain_step(issuer, db, _key(investor, "deploy"), "registrar",
-                        lambda: factory.constructor(registrar))
+                        lambda: issuer.chain.calls.deploy_identity(registrar))
     mined = _outcome(db, investor, result, "claiming")
     if mined is not None:
         investor.identity = mined.contract_address
@@ -67,7 +65,6 @@ def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
     assert investor.identity is not None
     identity_address = investor.identity
     chain = issuer.chain
-    identity = chain.at("InvestorIdentity", identity_address)
     claim_issuer = chain.contract("KycClaimIssuer").address
 
     def call():  # noqa: ANN202  (signed once: the outbox keeps the transaction)
@@ -75,8 +72,8 @@ def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
         data = claim_data(chain.chain_id, chain.registry.address, claim_issuer, expires)
         claim = sign_claim(issuer.settings.claim_key.get_secret_value(), identity_address,
                            claim_issuer, KYC_TOPIC, data)
-        return identity.functions.addClaim(KYC_TOPIC, ECDSA_SCHEME, claim_issuer,
-                                           claim.signature, claim.data, "")
+        return chain.calls.add_claim(identity_address, KYC_TOPIC, ECDSA_SCHEME, claim_issuer,
+                                     claim.signature, claim.data)
 
     result = chain_step(issuer, db, _key(investor, "claim"), "registrar", call)
     _outcome(db, investor, result, "registering")
@@ -84,19 +81,18 @@ def _claiming(issuer: Issuer, db: Session, investor: Investor) -> None:
 
 def _registering(issuer: Issuer, db: Session, investor: Investor) -> None:
     assert investor.identity is not None
-    registry = issuer.chain.registry
+    identity = investor.identity
     result = chain_step(issuer, db, _key(investor, "register"), "registrar",
-                        lambda: registry.functions.registerIdentity(
-                            investor.wallet, investor.identity, investor.country))
+                        lambda: issuer.chain.calls.register_identity(
+                            investor.wallet, identity, investor.country))
     if _outcome(db, investor, result, "active") is not None and not issuer.chain.is_verified(
             investor.wallet):
         move(db, investor, "failed", "registered, but the identity has no valid KYC claim")
 
 
 def _offboarding(issuer: Issuer, db: Session, investor: Investor) -> None:
-    registry = issuer.chain.registry
-    result = chain_step(issuer, db, _key(investor, "delete"),
-                        "registrar", lambda: registry.functions.deleteIdentity(investor.wallet))
+    result = chain_step(issuer, db, _key(investor, "delete"), "registrar",
+                        lambda: issuer.chain.calls.delete_identity(investor.wallet))
     _outcome(db, investor, result, "offboarded")
 
 

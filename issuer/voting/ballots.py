@@ -126,11 +126,10 @@ def submit(issuer: Issuer, db: Session, meeting_id: str, *, voter_address: str, 
     # the signature before anything that depends on the counted ballot: answered otherwise,
     # the repeat shortcut and the stale-nonce refusal would tell anyone how a holder voted
     raw_signature = _signature(signature)
-    registry = issuer.chain.contract("ProxyVoteRegistry")
-    if not registry.functions.isValidSignature(wallet, digest, raw_signature).call():
+    if not issuer.chain.vote_signature_valid(wallet, digest, raw_signature):
         raise invalid("invalid_signature", f"not {wallet}'s signature over this ballot (chain "
-                      f"{issuer.chain.chain_id}, registry {registry.address}): another signer, "
-                      "chain or contents")
+                      f"{issuer.chain.chain_id}, registry {issuer.chain.vote_registry_address})"
+                      ": another signer, chain or contents")
     if current is not None and current.nonce == nonce and current.digest == "0x" + digest.hex():
         return current   # the same ballot again, signed by the voter
     if current is not None and nonce <= current.nonce:
@@ -165,11 +164,10 @@ def _check_read(issuer: Issuer, meeting_id: str, wallet: str, signature: str | N
         raise IssuerError(401, "invalid_signature", f"X-Voter-Expires is in the past or more "
                           f"than {READ_VALIDITY} s ahead")
     raw_signature = _signature(signature)
-    registry = issuer.chain.contract("ProxyVoteRegistry")
-    message = typed.read_request(chain_id=issuer.chain.chain_id, registry=registry.address,
+    message = typed.read_request(chain_id=issuer.chain.chain_id,
+                                 registry=issuer.chain.vote_registry_address,
                                  meeting_id=meeting_id, voter=wallet, expires=int(expires))
-    if not registry.functions.isValidSignature(wallet, typed.digest(message),
-                                               raw_signature).call():
+    if not issuer.chain.vote_signature_valid(wallet, typed.digest(message), raw_signature):
         raise IssuerError(401, "invalid_signature", f"not {wallet}'s signature over its read "
                           "request")
 

@@ -175,14 +175,12 @@ def _publishing(issuer: Issuer, db: Session, row: Meeting) -> None:
         _close(db, row, "the holders' deadline passed before the ballot could be published: "
                "nobody could vote")
         return
-    registry = issuer.chain.contract("ProxyVoteRegistry")
-    token = issuer.chain.stock(row.symbol).token
     total = sum(ballots.entitlements(db, row.id).values())
     # the registry takes the deadline in chain time (it refuses one in the past, and a tally
     # before it): the broker's deadline, carried onto the chain's clock
     result = chain_step(issuer, db, f"ballot:{row.id}", "corporate_action",
-                        lambda: registry.functions.publish(
-                            meeting_key(row.id), token.address, bytes.fromhex(row.root[2:]),
+                        lambda: issuer.chain.calls.publish_ballot(
+                            meeting_key(row.id), row.symbol, bytes.fromhex(row.root[2:]),
                             row.record_block, chain_time_at(issuer, row.deadline), total,
                             bytes.fromhex(snapshot_hash(row, total)[2:])))
     _after_tx(db, row, result, done="open", reason="ballot published: holders of record vote "
@@ -231,15 +229,14 @@ def _instructing(issuer: Issuer, db: Session, row: Meeting) -> None:
         audit(db, "worker", "meeting.instruction", row.id, broker_instruction_id=sent.id,
               instruction_hash=row.instruction_hash, votes=row.instruction["votes"])
         db.commit()
-    registry = issuer.chain.contract("ProxyVoteRegistry")
     if outbox.live(db, f"tally:{row.id}") is None:
-        deadline = registry.functions.ballot(meeting_key(row.id)).call()[3]
+        deadline = issuer.chain.ballot_deadline(meeting_key(row.id))
         if issuer.chain.block_time() <= deadline:   # the registry takes no tally before it
             note(row, f"waiting: the chain's clock to pass the published deadline {deadline}")
             return
     root = row.instruction.get("ballots_root") or "0x" + "00" * 32
     result = chain_step(issuer, db, f"tally:{row.id}", "corporate_action",
-                        lambda: registry.functions.recordTally(
+                        lambda: issuer.chain.calls.record_tally(
                             meeting_key(row.id), bytes.fromhex(row.instruction_hash[2:]),
                             bytes.fromhex(root[2:]), int(row.instruction.get("ballots", 0))))
     _after_tx(db, row, result, done="instructed",
