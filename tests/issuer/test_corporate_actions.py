@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from issuer import controls, operations
-from issuer.corporate.schedule import reference
 from issuer.api.auth import Principal
+from issuer.corporate.schedule import reference
 from issuer.models import AuditEntry, CorporateAction, SymbolHalt
 from servicekit.calendar import NEW_YORK
 
