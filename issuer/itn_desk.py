@@ -33,6 +33,7 @@ from web3.logs import DISCARD
 
 from issuer import outbox
 from issuer.broker import BrokerRejected, BrokerUnavailable
+from issuer.broker.journals import share_journal
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.intents import preflight, submit
 from issuer.lifecycle.common import move
@@ -175,8 +176,8 @@ def _close_mint(issuer: Issuer, db: Session, approval: Approval) -> dict[str, An
         if found is not None and found.transfer_status == "completed":
             participant = db.get(Participant, row.participant_id)
             assert participant is not None
-            journal = issuer.broker.create_journal(
-                entry_type="JNLS", from_account=account,
+            journal = share_journal(
+                issuer.broker, from_account=account,
                 to_account=participant.broker_account_id, symbol=row.symbol, qty=row.qty,
                 description=f"ITN mint {row.id} closed: its shares go back",
                 client_journal_id=f"itn-close-{row.id}")

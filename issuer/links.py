@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.broker import BrokerError
+from issuer.broker.journals import cash_journal_by_client_id
 from issuer.models import (
     ChainTx,
     Creation,
@@ -57,9 +58,9 @@ def creation_links(issuer: Issuer, db: Session, creation: Creation) -> dict[str,
             links["executions"] = _executions(issuer.broker.executions(custody, order))
         for source, target in ((custody, participant.broker_account_id),
                                (participant.broker_account_id, custody)):
-            true_up = issuer.broker.journal_by_client_id(
-                f"creation-{creation.id}-true-up", from_account=source, to_account=target,
-                entry_type="JNLC")
+            true_up = cash_journal_by_client_id(
+                issuer.broker, f"creation-{creation.id}-true-up", from_account=source,
+                to_account=target)
             if true_up is not None:
                 links["broker_journals"].append(true_up.id)
     except BrokerError as exc:

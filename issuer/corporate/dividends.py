@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from issuer import units
 from issuer.broker import BrokerRejected
+from issuer.broker.journals import cash_journal
 from issuer.chain import checksum
 from issuer.corporate import arithmetic, custody, entitlement, stablecoin
 from issuer.corporate.schedule import send_schedule
@@ -148,8 +149,8 @@ def _pay_redeemers(issuer: Issuer, db: Session, action: CorporateAction) -> bool
             participant = db.get(Participant, redemption.participant_id)
             assert participant is not None
             try:
-                journal = issuer.broker.create_journal(
-                    entry_type="JNLC", from_account=issuer.settings.broker_account_id,
+                journal = cash_journal(
+                    issuer.broker, from_account=issuer.settings.broker_account_id,
                     to_account=participant.broker_account_id, amount=owed.amount,
                     description=f"dividend {action.corporate_action_id} on {owed.qty} shares "
                                 f"of redemption {redemption.id}",

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from issuer import indexer, units
 from issuer.broker import BrokerRejected
+from issuer.broker.journals import cash_journal, cash_journal_by_client_id
 from issuer.chain import ChainError, checksum
 from issuer.corporate import entitlement
 from issuer.corporate.merkle import MerkleTree
@@ -149,8 +150,8 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
              "stays in custody as cash")
         return
     try:
-        issuer.broker.create_journal(
-            entry_type="JNLC", from_account=issuer.settings.broker_account_id,
+        cash_journal(
+            issuer.broker, from_account=issuer.settings.broker_account_id,
             to_account=issuer.settings.onramp_account_id, amount=action.distributed,
             description=f"dividend {action.corporate_action_id} to stablecoin",
             client_journal_id=f"ca-{action.id}-onramp")
@@ -163,9 +164,9 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 def _funding(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.distributed is not None
-    journal = issuer.broker.journal_by_client_id(
-        f"ca-{action.id}-onramp", from_account=issuer.settings.broker_account_id,
-        to_account=issuer.settings.onramp_account_id, entry_type="JNLC")
+    journal = cash_journal_by_client_id(
+        issuer.broker, f"ca-{action.id}-onramp", from_account=issuer.settings.broker_account_id,
+        to_account=issuer.settings.onramp_account_id)
     if journal is None or not (journal.in_flight or journal.executed):
         move(db, action, "halted", "the on-ramp journal is "
              + ("missing" if journal is None else journal.status))

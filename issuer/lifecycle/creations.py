@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, passcache, units
 from issuer.broker import BrokerRejected
+from issuer.broker.journals import cash_journal
 from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.corporate import entitlement
@@ -136,8 +137,8 @@ def _ordered(issuer: Issuer, db: Session, creation: Creation) -> None:
     participant = db.get(Participant, creation.participant_id)
     assert participant is not None
     try:
-        payment = issuer.broker.create_journal(
-            entry_type="JNLC", from_account=participant.broker_account_id, to_account=account,
+        payment = cash_journal(
+            issuer.broker, from_account=participant.broker_account_id, to_account=account,
             amount=creation.cost, description=f"payment for creation {creation.id}",
             client_journal_id=f"creation-{creation.id}-payment", first_attempt=first_attempt)
     except BrokerRejected as exc:
@@ -216,10 +217,11 @@ def _true_up(issuer: Issuer, db: Session, creation: Creation, delivered: Decimal
     client_id = f"creation-{creation.id}-true-up"
     refund = owed > 0
     try:  # made once: a journal already made for this client id is found, not made again
-        journal = issuer.broker.create_journal(
-            entry_type="JNLC", from_account=custody if refund else
-            participant.broker_account_id, to_account=participant.broker_account_id
-            if refund else custody, amount=abs(owed), client_journal_id=client_id,
+        journal = cash_journal(
+            issuer.broker,
+            from_account=custody if refund else participant.broker_account_id,
+            to_account=participant.broker_account_id if refund else custody,
+            amount=abs(owed), client_journal_id=client_id,
             description=f"{'refund' if refund else 'charge'} for creation {creation.id}: "
                         f"paid {creation.cost}, delivered {delivered}")
     except BrokerRejected as exc:  # e.g. the participant lacks the cash: tried again

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from issuer import crashpoints, units
 from issuer.broker import BrokerRejected
+from issuer.broker.journals import cash_journal, share_journal
 from issuer.corporate.window import mint_burn_blocker
 from issuer.deposits import deposit_raw
 from issuer.lifecycle.common import (
@@ -192,17 +193,23 @@ def _settled(issuer: Issuer, db: Session, redemption: Redemption) -> None:
 def _payout(issuer: Issuer, db: Session, redemption: Redemption,
             participant: Participant) -> None:
     account = issuer.settings.broker_account_id
+    proceeds = redemption.proceeds
+    if redemption.kind != "in_kind" and proceeds is None:   # never the case once settled
+        note(redemption, "waiting: the sale's proceeds are not known yet")
+        return
     try:
         if redemption.kind == "in_kind":
-            journal = issuer.broker.create_journal(
-                entry_type="JNLS", from_account=account,
+            journal = share_journal(
+                issuer.broker, from_account=account,
                 to_account=participant.broker_account_id, symbol=redemption.symbol,
                 qty=redemption.qty, description=f"in-kind redemption {redemption.id}",
                 client_journal_id=f"redemption-{redemption.id}-payout")
         else:
-            journal = issuer.broker.create_journal(
-                entry_type="JNLC", from_account=account,
-                to_account=participant.broker_account_id, amount=redemption.proceeds,
+            assert proceeds is not None   # checked above
+            journal = cash_journal(
+                issuer.broker, from_account=account,
+                to_account=participant.broker_account_id,
+                amount=proceeds,
                 description=f"proceeds of redemption {redemption.id}",
                 client_journal_id=f"redemption-{redemption.id}-payout")
     except BrokerRejected as exc:
