@@ -38,7 +38,7 @@ from issuer import (
 )
 from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.api.context import issuer_of
-from issuer.api.schemas import ApiKeyIn, CreationIn, ItnCloseIn, ItnForceCompleteIn
+from issuer.api.schemas import ApiKeyIn, CreationIn, ItnCloseIn, ItnForceCompleteIn, PolicyIn
 from issuer.console import forms, sessions
 from issuer.corporate import figures as ca_figures
 from issuer.db import age_of, utcnow
@@ -629,6 +629,24 @@ def meeting_page(request: Request, me: SignedIn, meeting_id: str) -> Response:
         row = ballots.meeting(db, meeting_id)
         return _page(request, me, "meeting.html", row=row,
                      tally=ballots.running_tally(db, row), timeline=_timeline(db, row.id))
+
+
+@router.post("/meetings/{meeting_id}/policy")
+@post_form("operator")
+def set_meeting_policy(request: Request, me: SignedIn, form: dict[str, str],
+                       meeting_id: str) -> Response:
+    """The board policy for shares not voted, before the holders' deadline."""
+    back = f"/console/meetings/{meeting_id}"
+    try:
+        body = forms.parse(PolicyIn, {"policy": form.get("policy", "")})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back=back, error=refused)
+
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        row = ballots.set_policy(me.issuer, db, meeting_id, body.policy, who.operator)
+        return 200, {"id": row.id, "policy": row.unvoted_policy}
+    outcome = forms.write(me.issuer, request, me.principal, "operator", form, action)
+    return _outcome_page(request, me, outcome, back, back)
 
 
 # ---------------------------------------------------------------------------------- halts

@@ -278,6 +278,21 @@ def counted_units(db: Session, row: Meeting) -> tuple[dict[str, dict[str, int]],
     return units, len(counted)
 
 
+def set_policy(issuer: Issuer, db: Session, meeting_id: str, policy: str,
+               actor: str) -> Meeting:
+    """What the instruction does with the shares of holders who did not vote: ``unvoted`` or
+    ``board``; set before the holders' deadline, in the audit trail, never silently."""
+    row = meeting(db, meeting_id)
+    if row.status not in ("announced", "publishing", "open") or \
+            issuer.broker.clock().now >= row.deadline:
+        raise conflict("deadline_passed", f"meeting {meeting_id} is {row.status}: the "
+                       "policy is set before the holders' deadline")
+    before, row.unvoted_policy = row.unvoted_policy, policy
+    audit(db, actor, "meeting.policy", meeting_id, policy=policy, before=before)
+    db.flush()
+    return row
+
+
 def running_tally(db: Session, row: Meeting) -> dict[str, Any]:
     """Per proposal, the shares the counted ballots put on each choice, and how many holders
     of record and entitled shares have not voted."""

@@ -327,7 +327,9 @@ def test_malformed_forms_are_refused_in_words_and_change_nothing(desk, browser):
               ("/tokenization/nope/force-complete", {"tx_hash": "0x" + "ab" * 32,
                                                      "reason": "burned"}),
               ("/tokenization/nope/force-complete", {"tx_hash": "0x12", "reason": "x"}),
-              ("/corporate-actions/nope/apply", {})]
+              ("/corporate-actions/nope/apply", {}),
+              ("/meetings/nope/policy", {"policy": "board"}),
+              ("/meetings/nope/policy", {"policy": "everyone"})]
     for n, (path, fields) in enumerate(posts):
         answer = context.request.post(desk.console + path, max_redirects=0, form={
             **fields, "csrf": csrf, "idempotency_key": f"malformed-{n}"})

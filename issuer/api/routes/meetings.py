@@ -29,9 +29,8 @@ from issuer.api.schemas import (
     TallyOut,
     VoterOut,
 )
-from issuer.errors import IssuerError, conflict
+from issuer.errors import IssuerError
 from issuer.models import Meeting
-from issuer.operations import audit
 from issuer.voting import ballots
 from servicekit.throttle import FailureThrottle
 
@@ -63,16 +62,8 @@ def set_policy(meeting_id: str, body: PolicyIn, ctx: OperatorWrite) -> Any:
     (left unvoted, the default) or ``board`` (voted as the board recommends). Set before the
     holders' deadline, in the audit trail, never silently."""
     def action(db: Session, who: Principal) -> tuple[int, Any]:
-        row = ballots.meeting(db, meeting_id)
-        if row.status not in ("announced", "publishing", "open") or \
-                ctx.issuer.broker.clock().now >= row.deadline:
-            raise conflict("deadline_passed", f"meeting {meeting_id} is {row.status}: the "
-                           "policy is set before the holders' deadline")
-        before, row.unvoted_policy = row.unvoted_policy, body.policy
-        audit(db, who.operator, "meeting.policy", meeting_id, policy=body.policy,
-              before=before)
-        db.flush()
-        return 200, MeetingOut.model_validate(row)
+        return 200, MeetingOut.model_validate(ballots.set_policy(
+            ctx.issuer, db, meeting_id, body.policy, who.operator))
     return ctx.run(action)
 
 
