@@ -286,6 +286,22 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
         running.issuer.close()  # a restart test may have replaced it (the old one is closed)
 
 
+@pytest.fixture
+def migrated_db(tmp_path) -> Iterator[object]:
+    """A session on a fresh issuer database at the newest revision, no chain, no broker (the
+    unit layer's database)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from issuer.schema import upgrade
+
+    with database_url(tmp_path) as url:
+        engine = sqlalchemy.create_engine(url)
+        upgrade(engine)
+        with sessionmaker(engine)() as session:
+            yield session
+        engine.dispose()
+
+
 class Api:
     def __init__(self, url: str, key: str) -> None:
         self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30)

@@ -5,27 +5,19 @@ stored (its hash is)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.console import sessions
 from issuer.models import ConsoleSession
-from issuer.schema import upgrade
-from tests.support import database_url
 
 
 @pytest.fixture
-def db(tmp_path) -> Iterator[Session]:
-    with database_url(tmp_path) as url:
-        engine = sqlalchemy.create_engine(url)
-        upgrade(engine)
-        with sessionmaker(engine)() as session:
-            yield session
-        engine.dispose()
+def db(migrated_db: Session) -> Session:
+    return migrated_db
 
 
 def opened(db: Session, name: str = "ops", role: str = "operator") -> tuple[str, str, str]:

@@ -5,12 +5,11 @@ chain: what the outbox answers becomes Done, Waiting or Refused with the contrac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import sqlalchemy
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from issuer.chain import ChainError
 from issuer.lifecycle.common import (
@@ -23,9 +22,7 @@ from issuer.lifecycle.common import (
     reserve_refusal,
 )
 from issuer.models import AuditEntry, ChainTx, Creation, Participant
-from issuer.schema import upgrade
 from issuer.statuses import FINAL_CREATIONS, OPEN_CREATIONS, CreationStatus
-from tests.support import database_url
 
 NOW = dt.datetime(2024, 10, 11, 14, tzinfo=dt.UTC)
 
@@ -36,13 +33,8 @@ def tx(status: str, error: str | None = None) -> ChainTx:
 
 
 @pytest.fixture
-def db(tmp_path) -> Iterator[Session]:
-    with database_url(tmp_path) as url:
-        engine = sqlalchemy.create_engine(url)
-        upgrade(engine)
-        with sessionmaker(engine)() as session:
-            yield session
-        engine.dispose()
+def db(migrated_db: Session) -> Session:
+    return migrated_db
 
 
 @pytest.fixture
