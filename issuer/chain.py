@@ -6,19 +6,21 @@ Reads go straight to the node; writes go through :mod:`issuer.outbox`, never fro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 from web3.logs import DISCARD
-from web3.types import BlockIdentifier
+from web3.types import BlockIdentifier, RPCEndpoint, TxParams
 
 from issuer import validation
 from issuer.config import Settings
@@ -73,117 +75,129 @@ class Distribution:
     closed: bool
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A mined transaction: its block, whether it succeeded, the contract it deployed."""
+
+    block: int
+    ok: bool
+    contract_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signed transaction: the raw bytes to send and its hash (both 0x hex)."""
+
+    raw: str
+    tx_hash: str
+
+
 class ChainCalls:
     """Every write the lifecycles make, in the issuer's words: each returns the unsigned call
-    (a web3 contract function) that :mod:`issuer.outbox` signs, stores and sends, so no domain
-    module builds a contract call itself and persist-before-send stays in the outbox."""
+    that :mod:`issuer.outbox` signs, stores and sends, so no domain module builds a contract call
+    itself and persist-before-send stays in the outbox. ``bind(contract, function, *args)``
+    makes the call: a web3 contract function for :class:`Chain`, a recorded call for the fake
+    chain (:mod:`issuer.chain_fake`); ``contract`` is ``token:<SYMBOL>``, ``reserve_feed:<SYMBOL>``,
+    ``price_feed:<SYMBOL>``, a manifest contract's name, or ``InvestorIdentity:<address>``."""
 
-    def __init__(self, chain: Chain) -> None:
-        self._chain = chain
+    def __init__(self, bind: Callable[..., Any], distributor: Callable[[], str],
+                 stablecoin: Callable[[], str], token: Callable[[str], str]) -> None:
+        self._bind, self._distributor, self._stablecoin, self._token_address = \
+            bind, distributor, stablecoin, token
 
-    def _token(self, symbol: str) -> Contract:
-        return self._chain.stock(symbol).token
+    def _token(self, symbol: str, function: str, *args: Any) -> Any:
+        return self._bind(f"token:{symbol.upper()}", function, *args)
 
     # the supply
-    def mint(self, symbol: str, wallet: str, raw: int) -> ContractFunction:
-        return self._token(symbol).functions.mint(wallet, raw)
+    def mint(self, symbol: str, wallet: str, raw: int) -> Any:
+        return self._token(symbol, "mint", wallet, raw)
 
-    def batch_mint(self, symbol: str, wallets: list[str], raws: list[int]) -> ContractFunction:
-        return self._token(symbol).functions.batchMint(wallets, raws)
+    def batch_mint(self, symbol: str, wallets: list[str], raws: list[int]) -> Any:
+        return self._token(symbol, "batchMint", wallets, raws)
 
-    def burn(self, symbol: str, wallet: str, raw: int) -> ContractFunction:
-        return self._token(symbol).functions.burn(wallet, raw)
+    def burn(self, symbol: str, wallet: str, raw: int) -> Any:
+        return self._token(symbol, "burn", wallet, raw)
 
-    def attest(self, symbol: str, settled: int, pending: int, as_of: int) -> ContractFunction:
-        return self._chain.stock(symbol).reserve_feed.functions.attest(settled, pending, as_of)
+    def attest(self, symbol: str, settled: int, pending: int, as_of: int) -> Any:
+        return self._bind(f"reserve_feed:{symbol.upper()}", "attest", settled, pending, as_of)
 
-    def report_price(self, symbol: str, answer: int, as_of: int) -> ContractFunction:
-        return self._chain.stock(symbol).price_feed.functions.report(answer, as_of)
+    def report_price(self, symbol: str, answer: int, as_of: int) -> Any:
+        return self._bind(f"price_feed:{symbol.upper()}", "report", answer, as_of)
 
     # the multiplier
     def schedule_multiplier(self, symbol: str, m0: int, m1: int, effective_at: int, kind: int,
-                            ref: bytes, nonce: int) -> ContractFunction:
-        return self._token(symbol).functions.scheduleMultiplier(m0, m1, effective_at, kind,
-                                                                ref, nonce)
+                            ref: bytes, nonce: int) -> Any:
+        return self._token(symbol, "scheduleMultiplier", m0, m1, effective_at, kind, ref, nonce)
 
-    def cancel_multiplier(self, symbol: str, nonce: int) -> ContractFunction:
-        return self._token(symbol).functions.cancelScheduledMultiplier(nonce)
+    def cancel_multiplier(self, symbol: str, nonce: int) -> Any:
+        return self._token(symbol, "cancelScheduledMultiplier", nonce)
 
-    def market_data_paused(self, symbol: str, paused: bool) -> ContractFunction:
-        return self._token(symbol).functions.setMarketDataPaused(paused)
+    def market_data_paused(self, symbol: str, paused: bool) -> Any:
+        return self._token(symbol, "setMarketDataPaused", paused)
 
     # controls
-    def freeze(self, symbol: str, wallet: str, frozen: bool) -> ContractFunction:
-        return self._token(symbol).functions.setAddressFrozen(wallet, frozen)
+    def freeze(self, symbol: str, wallet: str, frozen: bool) -> Any:
+        return self._token(symbol, "setAddressFrozen", wallet, frozen)
 
     def partial_freeze(self, symbol: str, wallet: str, raw: int, *,
-                       unfreeze: bool = False) -> ContractFunction:
-        functions = self._token(symbol).functions
-        return (functions.unfreezePartialTokens if unfreeze else
-                functions.freezePartialTokens)(wallet, raw)
+                       unfreeze: bool = False) -> Any:
+        return self._token(symbol, "unfreezePartialTokens" if unfreeze else
+                           "freezePartialTokens", wallet, raw)
 
-    def pause(self, symbol: str, paused: bool) -> ContractFunction:
-        functions = self._token(symbol).functions
-        return functions.pause() if paused else functions.unpause()
+    def pause(self, symbol: str, paused: bool) -> Any:
+        return self._token(symbol, "pause" if paused else "unpause")
 
-    def forced_transfer(self, symbol: str, sender: str, receiver: str,
-                        raw: int) -> ContractFunction:
-        return self._token(symbol).functions.forcedTransfer(sender, receiver, raw)
+    def forced_transfer(self, symbol: str, sender: str, receiver: str, raw: int) -> Any:
+        return self._token(symbol, "forcedTransfer", sender, receiver, raw)
 
-    def recover(self, symbol: str, lost: str, new: str, identity: str) -> ContractFunction:
-        return self._token(symbol).functions.recoveryAddress(lost, new, identity)
+    def recover(self, symbol: str, lost: str, new: str, identity: str) -> Any:
+        return self._token(symbol, "recoveryAddress", lost, new, identity)
 
     # the identity registry and investors' identities
-    def update_country(self, wallet: str, country: int) -> ContractFunction:
-        return self._chain.registry.functions.updateCountry(wallet, country)
+    def update_country(self, wallet: str, country: int) -> Any:
+        return self._bind("IdentityRegistry", "updateCountry", wallet, country)
 
-    def register_identity(self, wallet: str, identity: str, country: int) -> ContractFunction:
-        return self._chain.registry.functions.registerIdentity(wallet, identity, country)
+    def register_identity(self, wallet: str, identity: str, country: int) -> Any:
+        return self._bind("IdentityRegistry", "registerIdentity", wallet, identity, country)
 
-    def delete_identity(self, wallet: str) -> ContractFunction:
-        return self._chain.registry.functions.deleteIdentity(wallet)
+    def delete_identity(self, wallet: str) -> Any:
+        return self._bind("IdentityRegistry", "deleteIdentity", wallet)
 
     def deploy_identity(self, management_key: str) -> Any:
         """A new ONCHAINID identity contract managed by ``management_key`` (its constructor)."""
-        artifact = self._chain.manifest["artifacts"]["InvestorIdentity"]
-        factory = self._chain.w3.eth.contract(abi=artifact["abi"],
-                                              bytecode=artifact["bytecode"])
-        return factory.constructor(management_key)
+        return self._bind("InvestorIdentity", "constructor", management_key)
 
     def add_claim(self, identity: str, topic: int, scheme: int, claim_issuer: str,
-                  signature: bytes, data: bytes, uri: str = "") -> ContractFunction:
-        return self._chain.at("InvestorIdentity", identity).functions.addClaim(
-            topic, scheme, claim_issuer, signature, data, uri)
+                  signature: bytes, data: bytes, uri: str = "") -> Any:
+        return self._bind(f"InvestorIdentity:{identity}", "addClaim", topic, scheme,
+                          claim_issuer, signature, data, uri)
 
     # stablecoin dividends
-    def stablecoin_mint(self, to: str, units: int) -> ContractFunction:
-        return self._chain.contract("Stablecoin").functions.mint(to, units)
+    def stablecoin_mint(self, to: str, units: int) -> Any:
+        return self._bind("Stablecoin", "mint", to, units)
 
-    def stablecoin_approve_distributor(self, units: int) -> ContractFunction:
-        distributor = self._chain.contract("DividendDistributor").address
-        return self._chain.contract("Stablecoin").functions.approve(distributor, units)
+    def stablecoin_approve_distributor(self, units: int) -> Any:
+        return self._bind("Stablecoin", "approve", self._distributor(), units)
 
     def create_distribution(self, symbol: str, root: bytes, units: int, deadline: int,
-                            ref: bytes) -> ContractFunction:
-        coin = self._chain.contract("Stablecoin").address
-        return self._chain.contract("DividendDistributor").functions.createDistribution(
-            self._token(symbol).address, coin, root, units, deadline, ref)
+                            ref: bytes) -> Any:
+        return self._bind("DividendDistributor", "createDistribution",
+                          self._token_address(symbol), self._stablecoin(), root, units,
+                          deadline, ref)
 
-    def reclaim_distribution(self, distribution_id: int, to: str) -> ContractFunction:
-        return self._chain.contract("DividendDistributor").functions.reclaim(distribution_id,
-                                                                             to)
+    def reclaim_distribution(self, distribution_id: int, to: str) -> Any:
+        return self._bind("DividendDistributor", "reclaim", distribution_id, to)
 
     # shareholder votes
     def publish_ballot(self, meeting: bytes, symbol: str, root: bytes, record_block: int,
-                       deadline: int, total_shares: int, snapshot: bytes) -> ContractFunction:
-        return self._chain.contract("ProxyVoteRegistry").functions.publish(
-            meeting, self._token(symbol).address, root, record_block, deadline, total_shares,
-            snapshot)
+                       deadline: int, total_shares: int, snapshot: bytes) -> Any:
+        return self._bind("ProxyVoteRegistry", "publish", meeting, self._token_address(symbol),
+                          root, record_block, deadline, total_shares, snapshot)
 
     def record_tally(self, meeting: bytes, instruction: bytes, ballots_root: bytes,
-                     ballots: int) -> ContractFunction:
-        return self._chain.contract("ProxyVoteRegistry").functions.recordTally(
-            meeting, instruction, ballots_root, ballots)
+                     ballots: int) -> Any:
+        return self._bind("ProxyVoteRegistry", "recordTally", meeting, instruction,
+                          ballots_root, ballots)
 
 
 class Chain:
@@ -321,6 +335,119 @@ class Chain:
     def is_paused(self, symbol: str) -> bool:
         return bool(self.stock(symbol).token.functions.paused().call())
 
+    # ------------------------------------------------------------------------- the node
+    # What :mod:`issuer.outbox` asks of the node to sign, send and follow a transaction.
+
+    def prepare(self, call: Any, sender: str) -> tuple[str, str]:
+        """The target (empty: a deployment) and data of ``call`` sent by ``sender``; raises
+        :class:`ChainError` (the contract's error decoded) when it would revert now."""
+        try:
+            tx = call.build_transaction({"from": sender, "chainId": self.chain_id, "nonce": 0})
+        except ContractCustomError as exc:
+            raise ChainError(self.decode_error(_revert_data(exc)), "") from exc
+        except ContractLogicError as exc:
+            raise ChainError(self.decode_error(_revert_data(exc)),
+                             str(exc.message or "")) from exc
+        return str(tx.get("to") or ""), str(tx["data"])
+
+    def preflight(self, call: Any, sender: str) -> None:
+        """Raise :class:`ChainError` when ``call`` would revert if ``sender`` sent it now."""
+        try:
+            call.call({"from": sender})
+        except ContractLogicError as exc:  # a revert (custom errors included); anything else
+            data = getattr(exc, "data", None)  # is no refusal but a fault, and propagates
+            raise ChainError(self.decode_error(data if isinstance(data, str | bytes) else None),
+                             "") from exc
+
+    def sign(self, role: str, to: str, data: str, nonce: int) -> Signed:
+        """``role``'s signature of a call at ``nonce``, with the gas the node estimates now."""
+        signer = self.signers[role]
+        params = _call_params(signer.address, to, data)
+        gas = self.w3.eth.estimate_gas(params)
+        base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0)
+        tip = self.w3.eth.max_priority_fee if base else 0
+        tx: dict[str, Any] = {**params, "nonce": nonce, "chainId": self.chain_id,
+                              "gas": gas * 12 // 10 + 10_000, "maxFeePerGas": base * 2 + tip,
+                              "maxPriorityFeePerGas": tip, "type": 2, "value": 0}
+        signed = signer.sign_transaction(tx)
+        return Signed("0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex())
+
+    def nonce(self, address: str, *, pending: bool) -> int:
+        """``address``'s transaction count, with the node's pending ones or only mined ones."""
+        return int(self.w3.eth.get_transaction_count(cast(ChecksumAddress, address),
+                                                     "pending" if pending else "latest"))
+
+    def send_raw(self, raw: str) -> str | None:
+        """Send signed bytes; the node's complaint (already known, nonce too low), or None."""
+        try:
+            self.w3.eth.send_raw_transaction(HexStr(raw))
+        except ValueError as exc:  # already known, or mined meanwhile: receipts tell
+            return str(exc)[:500]
+        return None
+
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        try:
+            return _receipt(self.w3.eth.get_transaction_receipt(HexStr(tx_hash)))
+        except TransactionNotFound:
+            return None
+
+    def wait_receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt, waiting up to ``receipt_wait`` seconds for the node to mine it."""
+        try:
+            return _receipt(self.w3.eth.wait_for_transaction_receipt(
+                HexStr(tx_hash), timeout=self.settings.receipt_wait, poll_latency=0.05))
+        except Exception:  # web3 raises TimeExhausted; the next pump looks again
+            return None
+
+    @property
+    def confirmations(self) -> int:
+        return int(self.settings.confirmations)
+
+    def replay_error(self, sender: str, to: str, data: str, block: int) -> str:
+        """Why a reverted transaction reverted: the call replayed on the block before."""
+        try:
+            self.w3.eth.call(_call_params(sender, to, data), block - 1)
+        except ContractCustomError as exc:
+            return self.decode_error(_revert_data(exc))
+        except ContractLogicError as exc:
+            return self.decode_error(_revert_data(exc)) + f" {exc.message or ''}".rstrip()
+        return "reverted"
+
+    def transfers(self, symbol: str, tx_hash: str) -> list[dict[str, Any]] | None:
+        """The token's Transfer events in a mined transaction (None: not mined); raises
+        :class:`ChainError` ``reverted`` when it reverted."""
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
+        except TransactionNotFound:
+            return None
+        if receipt["status"] != 1:
+            raise ChainError("reverted", f"transaction {tx_hash} reverted")
+        return [dict(e["args"]) for e in self.stock(symbol).token.events.Transfer()
+                .process_receipt(receipt, errors=DISCARD)]
+
+    def rpc(self, method: str, params: list[Any]) -> Any:
+        """One raw JSON-RPC request (the indexer's log queries)."""
+        answer = self.w3.provider.make_request(cast(RPCEndpoint, method), params)
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
+
+    def block_hashes(self, numbers: list[int]) -> list[str]:
+        """The hashes of ``numbers``, asked in one JSON-RPC batch."""
+        if not numbers:
+            return []
+        answers = cast(Any, self.w3.provider).make_batch_request(
+            [(cast(RPCEndpoint, "eth_getBlockByNumber"), [hex(n), False]) for n in numbers])
+        if isinstance(answers, dict):   # the node refused the batch as a whole
+            raise RuntimeError(f"eth_getBlockByNumber batch: {answers.get('error')}")
+        by_id = sorted(answers, key=lambda a: int(a["id"]))
+        if any("error" in a or a.get("result") is None for a in by_id):
+            raise RuntimeError("eth_getBlockByNumber: a block is missing")
+        return [a["result"]["hash"] for a in by_id]
+
+    def block_hash(self, number: int) -> str:
+        return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
+
     # ------------------------------------------------------------------------- errors
 
     def token_symbol(self, symbol: str) -> str:
@@ -376,7 +503,24 @@ class Chain:
     @cached_property
     def calls(self) -> ChainCalls:
         """The writes, as unsigned calls for the outbox to sign (:class:`ChainCalls`)."""
-        return ChainCalls(self)
+        return ChainCalls(self._bind, lambda: self.contract("DividendDistributor").address,
+                          lambda: self.contract("Stablecoin").address,
+                          lambda symbol: self.stock(symbol).token.address)
+
+    def _bind(self, target: str, function: str, *args: Any) -> Any:
+        """A web3 contract function (or a deployment's constructor) for :class:`ChainCalls`."""
+        name, _, which = target.partition(":")
+        if function == "constructor":
+            artifact = self.manifest["artifacts"][name]
+            return self.w3.eth.contract(abi=artifact["abi"],
+                                        bytecode=artifact["bytecode"]).constructor(*args)
+        if name in ("token", "reserve_feed", "price_feed"):
+            contract = getattr(self.stock(which), name)
+        elif which:
+            contract = self.at(name, which)
+        else:
+            contract = self.contract(name)
+        return getattr(contract.functions, function)(*args)
 
     def _error_selectors(self) -> dict[bytes, str]:
         selectors: dict[bytes, str] = {}
@@ -408,3 +552,21 @@ def checksum(address: str) -> str:
     return validation.address(address)
 
 
+def _call_params(sender: str, to: str, data: str) -> TxParams:
+    """A call's parameters; ``to`` empty: a contract deployment."""
+    params: TxParams = {"from": cast(ChecksumAddress, sender), "data": HexStr(data)}
+    if to:
+        params["to"] = cast(ChecksumAddress, to)
+    return params
+
+
+def _receipt(found: Any) -> Receipt:
+    return Receipt(int(found["blockNumber"]), found["status"] == 1,
+                   found.get("contractAddress") or None)
+
+
+def _revert_data(exc: Exception) -> Any:
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        data = data.get("data")
+    return data

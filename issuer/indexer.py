@@ -10,16 +10,15 @@ at any indexed block come from the stored events.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
+from eth_utils import keccak, to_checksum_address
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
-from web3 import Web3
 
 from issuer.models import IndexedBlock, TokenEvent
 from issuer.service import Issuer
 
-TRANSFER = "0x" + Web3.keccak(text="Transfer(address,address,uint256)").hex().removeprefix("0x")
+TRANSFER = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 ZERO = "0x0000000000000000000000000000000000000000"
 KEEP = 256
 BATCH = 2_000
@@ -40,7 +39,7 @@ def run_once(issuer: Issuer, db: Session) -> int:
     while first <= target:
         end = min(target, first + BATCH - 1)
         # the node's answer as it is (web3's result formatting costs more than the insert)
-        logs = _rpc(chain, "eth_getLogs", [{"fromBlock": hex(first), "toBlock": hex(end),
+        logs = chain.rpc("eth_getLogs", [{"fromBlock": hex(first), "toBlock": hex(end),
                                             "address": list(symbols), "topics": [TRANSFER]}])
         rows = [{"symbol": symbols[log["address"].lower()],
                  "block_number": int(log["blockNumber"], 16),
@@ -54,33 +53,12 @@ def run_once(issuer: Issuer, db: Session) -> int:
         first = end + 1
     # the hashes of the newest KEEP blocks, to notice a reorg: one batched request
     numbers = list(range(max(target - KEEP + 1, begin), target + 1))
-    hashes = _block_hashes(chain, numbers)
+    hashes = chain.block_hashes(numbers)
     db.execute(delete(IndexedBlock).where(IndexedBlock.number.in_(numbers)))
     db.execute(insert(IndexedBlock), [{"number": n, "hash": h} for n, h in zip(numbers, hashes,
                                                                                 strict=True)])
     db.execute(delete(IndexedBlock).where(IndexedBlock.number < target - KEEP))
     return stored
-
-
-def _rpc(chain: Any, method: str, params: list[Any]) -> Any:
-    answer = chain.w3.provider.make_request(method, params)
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
-
-
-def _block_hashes(chain: Any, numbers: list[int]) -> list[str]:
-    """The hashes of ``numbers``, asked in one JSON-RPC batch."""
-    if not numbers:
-        return []
-    answers = chain.w3.provider.make_batch_request(
-        [("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
-    if isinstance(answers, dict):   # the node refused the batch as a whole
-        raise RuntimeError(f"eth_getBlockByNumber batch: {answers.get('error')}")
-    by_id = sorted(answers, key=lambda a: int(a["id"]))
-    if any("error" in a or a.get("result") is None for a in by_id):
-        raise RuntimeError("eth_getBlockByNumber: a block is missing")
-    return [a["result"]["hash"] for a in by_id]
 
 
 class _Checksums:
@@ -96,11 +74,10 @@ class _Checksums:
 
 
 def _rewind_reorged(issuer: Issuer, db: Session) -> None:
-    w3 = issuer.chain.w3
     head = issuer.chain.head()
     known = list(db.scalars(select(IndexedBlock).order_by(IndexedBlock.number.desc())))
     for block in known:
-        on_chain = w3.eth.get_block(block.number)["hash"] if block.number <= head else None
+        on_chain = issuer.chain.block_hash(block.number) if block.number <= head else None
         if on_chain is not None and _hex(on_chain) == block.hash:
             return
         db.execute(delete(TokenEvent).where(TokenEvent.block_number >= block.number))
@@ -135,4 +112,4 @@ def _hex(value: str | bytes) -> str:
 
 def _topic_address(topic: str | bytes) -> str:
     raw = bytes(topic) if not isinstance(topic, str) else bytes.fromhex(topic.removeprefix("0x"))
-    return Web3.to_checksum_address(raw[-20:])
+    return to_checksum_address(raw[-20:])

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from web3.exceptions import ContractLogicError
 
 from issuer import outbox
 from issuer.chain import ChainError
@@ -32,9 +31,7 @@ def preflight(issuer: Issuer, role: str, call: Any) -> None:
     """Refuse (422 ``chain_refused``, naming the contract's error) a call the chain would revert
     if it ran now as ``role``: what can never execute is not parked as an approval."""
     try:
-        call.call({"from": issuer.chain.signers[role].address})
-    except ContractLogicError as exc:  # a revert (custom errors included); anything else is no
-        data = getattr(exc, "data", None)  # refusal but a fault, and propagates
-        name = issuer.chain.decode_error(data if isinstance(data, str | bytes) else None)
-        raise IssuerError(422, "chain_refused", f"the token would refuse this: {name}",
-                          error=name) from exc
+        issuer.chain.preflight(call, issuer.chain.signers[role].address)
+    except ChainError as refused:
+        raise IssuerError(422, "chain_refused", f"the token would refuse this: {refused.name}",
+                          error=refused.name) from refused

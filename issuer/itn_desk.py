@@ -25,15 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hexbytes import HexBytes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound
-from web3.logs import DISCARD
 
 from issuer import outbox
 from issuer.broker import BrokerRejected, BrokerUnavailable
 from issuer.broker.journals import share_journal
+from issuer.chain import ChainError
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.intents import preflight, submit
 from issuer.lifecycle.common import move
@@ -71,14 +69,12 @@ def _tx_hash(value: str) -> str:
 def _transfers(issuer: Issuer, symbol: str, tx_hash: str) -> list[dict[str, Any]]:
     """The token's Transfer events in a mined, successful transaction; 422 otherwise."""
     try:
-        receipt = issuer.chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-    except TransactionNotFound:
-        raise invalid("tx_not_found", f"no mined transaction {tx_hash}") from None
-    if receipt["status"] != 1:
-        raise invalid("tx_reverted", f"transaction {tx_hash} reverted")
-    token = issuer.chain.stock(symbol).token
-    return [dict(e["args"]) for e in token.events.Transfer().process_receipt(
-        receipt, errors=DISCARD)]
+        found = issuer.chain.transfers(symbol, tx_hash)
+    except ChainError:
+        raise invalid("tx_reverted", f"transaction {tx_hash} reverted") from None
+    if found is None:
+        raise invalid("tx_not_found", f"no mined transaction {tx_hash}")
+    return found
 
 
 def _keyed(db: Session, tx_hash: str) -> ChainTx | None:
