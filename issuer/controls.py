@@ -144,13 +144,11 @@ def decide(issuer: Issuer, db: Session, approval_id: str, *, approve: bool,
     db.refresh(approval)
     actor = principal.operator
     if not approve:
-        approval.status = "rejected"
         _on_reject(db, approval)
-        audit(db, actor, f"approval.reject.{approval.action}", approval.id)
+        move(db, approval, "rejected", actor=actor)
         return approval
     approval.result = _execute(issuer, db, approval)
-    approval.status = "approved"
-    audit(db, actor, f"approval.approve.{approval.action}", approval.id, **approval.result)
+    move(db, approval, "approved", actor=actor, **approval.result)
     return approval
 
 

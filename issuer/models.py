@@ -213,6 +213,9 @@ class Approval(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     decided_at: Mapped[dt.datetime | None]
+    #: Why it has its status, and when that last changed (``move``).
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime | None]
 
 
 class AuditEntry(Base):

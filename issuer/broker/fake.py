@@ -90,11 +90,13 @@ class FakeBroker:
 
     def fill(self, order_id: str, qty: Decimal | None = None,
              price: Decimal | None = None) -> _Fill:
-        """The market fills ``qty`` (default: the rest) of the order at ``price``."""
+        """The market fills ``qty`` (default: the rest) of the order at ``price``; a notional
+        order fills what its notional buys at ``price`` (to 9 decimals, down)."""
         order = self.orders_[order_id]
-        assert order.qty is not None
-        qty = order.qty - order.filled_qty if qty is None else qty
         price = self.prices[order.symbol] if price is None else price
+        whole = order.qty if order.qty is not None else \
+            units.broker_qty_down((order.notional or ZERO) / price)
+        qty = whole - order.filled_qty if qty is None else qty
         fill = _Fill(self._id("fill"), self._owner[order.id], order.id, order.symbol,
                      order.side, qty, price, self.now)
         self.fills.append(fill)
@@ -105,7 +107,7 @@ class FakeBroker:
         book.cash -= sign * amount
         filled = order.filled_qty + qty
         self._update(order, filled_qty=filled, filled_avg_price=price,
-                     status="filled" if filled == order.qty else "partially_filled")
+                     status="filled" if filled == whole else "partially_filled")
         self._log("FILL", fill.account_id, symbol=order.symbol, side=order.side, qty=qty,
                   price=price, net_amount=-sign * amount, order_id=order.id)
         return fill

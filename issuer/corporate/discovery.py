@@ -129,5 +129,7 @@ def _drop_approval(db: Session, row: CorporateAction) -> None:
         return
     approval = db.get(Approval, row.approval_id)
     if approval is not None and approval.status == "pending":
-        approval.status, approval.decided_at = "superseded", utcnow()
+        approval.decided_at = utcnow()
+        move(db, approval, "superseded", f"corporate action {row.id} amended to version "
+             f"{row.version}")
     row.approval_id = None

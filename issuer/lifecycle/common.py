@@ -21,6 +21,7 @@ from issuer.broker.types import Execution
 from issuer.chain import ChainError
 from issuer.db import utcnow
 from issuer.models import (
+    Approval,
     ChainTx,
     CorporateAction,
     Creation,
@@ -36,7 +37,7 @@ from servicekit import logs
 
 LOG = logs.get("issuer.lifecycle")
 
-Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest | Meeting
+Lifecycle = Creation | Redemption | Investor | CorporateAction | ItnRequest | Meeting | Approval
 
 
 def settles_on(executions: Sequence[Execution]) -> dt.date | None:
@@ -48,7 +49,7 @@ def settles_on(executions: Sequence[Execution]) -> dt.date | None:
 REFERENCES = ("broker_order_id", "payment_journal_id", "broker_journal_id")
 
 
-def move(db: Session, row: Lifecycle, status: str, reason: str | None = None, *,
+def move(db: Session, row: Lifecycle, status: str, /, reason: str | None = None, *,
          actor: str = "worker", **refs: object) -> None:
     """Record a step; every change of status is in the audit log (by ``actor``: the worker, or
     the operator whose decision moved it), with the broker references the row has and ``refs``
@@ -63,18 +64,31 @@ def move(db: Session, row: Lifecycle, status: str, reason: str | None = None, *,
         detail.update({name: value for name in REFERENCES
                        if (value := getattr(row, name, None)) is not None})
     detail.update({k: v for k, v in refs.items() if v is not None})
-    record(db, actor, f"{_kind(row)}.{status}", subject, detail, at=row.updated_at)
+    record(db, actor, _action(row, status), subject, detail, at=row.updated_at)
     db.flush()
     LOG.info("lifecycle.status", kind=_kind(row), id=subject,
              symbol=getattr(row, "symbol", None), status_from=before, status=status,
-             **{k: v for k, v in detail.items() if k not in ("from",)})
+             **{k: v for k, v in detail.items()
+                if k not in ("from", "kind", "id", "symbol", "status", "status_from")})
 
 
 #: Each lifecycle's statuses (:mod:`issuer.statuses`).
 MACHINES: dict[type, type[StrEnum]] = {
     Creation: statuses.CreationStatus, Redemption: statuses.RedemptionStatus,
     Investor: statuses.InvestorStatus, CorporateAction: statuses.CorporateActionStatus,
-    ItnRequest: statuses.ItnStatus, Meeting: statuses.MeetingStatus}
+    ItnRequest: statuses.ItnStatus, Meeting: statuses.MeetingStatus,
+    Approval: statuses.ApprovalStatus}
+
+#: An approval's audit line says the decision and what it decided
+#: (``approval.approve.forced_transfer``), as operators search the trail for it.
+_APPROVAL_VERBS = {"approved": "approve", "rejected": "reject", "superseded": "supersede",
+                   "pending": "request", "deciding": "decide"}
+
+
+def _action(row: Lifecycle, status: str) -> str:
+    if isinstance(row, Approval):
+        return f"approval.{_APPROVAL_VERBS[status]}.{row.action}"
+    return f"{_kind(row)}.{status}"
 
 
 def machine_of(row: Lifecycle) -> type[StrEnum]:
@@ -97,7 +111,24 @@ def note(row: Lifecycle, reason: str) -> None:
         row.status_reason, row.updated_at = reason, utcnow()
 
 
+def journal_executed(issuer: Issuer, db: Session, row: Creation | Redemption,
+                     journal_id: str | None, what: str) -> bool:
+    """True once the broker executed ``journal_id`` (``what`` names it); in flight, the row
+    notes that it waits; refused or canceled, the row halts with the broker's reason."""
+    assert journal_id is not None
+    journal = issuer.broker.journal(journal_id)
+    if journal.in_flight:
+        note(row, f"waiting: {what}")
+        return False
+    if not journal.executed:
+        move(db, row, "halted", f"{what} {journal.status}: {journal.status_reason}")
+        return False
+    return True
+
+
 def _kind(row: Lifecycle) -> str:
+    if isinstance(row, Approval):
+        return "approval"
     if isinstance(row, Investor):
         return "investor"
     if isinstance(row, CorporateAction):

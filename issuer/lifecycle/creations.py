@@ -56,6 +56,7 @@ from issuer.lifecycle.common import (
     batch_mint,
     chain_step,
     dispatch_supply,
+    journal_executed,
     move,
     note,
     outcome_of,
@@ -168,13 +169,8 @@ def _filled(issuer: Issuer, db: Session, creation: Creation) -> None:
     if (settle := settles_on(executions)) is not None:
         note(creation, f"waiting: settlement on {settle.isoformat()}")
         return
-    payment = issuer.broker.journal(creation.payment_journal_id)
-    if payment.in_flight:
-        note(creation, "waiting: payment journal")
-        return
-    if not payment.executed:
-        move(db, creation, "halted", f"payment journal {payment.status}: "
-             f"{payment.status_reason}")
+    if not journal_executed(issuer, db, creation, creation.payment_journal_id,
+                            "payment journal"):
         return
     counted = [e for e in executions if e.status == "settled"]
     remark = _true_up(issuer, db, creation, sum((e.amount for e in counted), Decimal(0)))

@@ -34,6 +34,7 @@ from issuer.lifecycle.common import (
     advance,
     chain_step,
     dispatch,
+    journal_executed,
     move,
     note,
     outcome_of,
@@ -221,15 +222,9 @@ def _payout(issuer: Issuer, db: Session, redemption: Redemption,
 
 def _paying(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     assert redemption.broker_journal_id is not None
-    journal = issuer.broker.journal(redemption.broker_journal_id)
-    if journal.in_flight:
-        note(redemption, "waiting: payout journal")
-        return
-    if not journal.executed:
-        move(db, redemption, "halted", f"payout journal {journal.status}: "
-             f"{journal.status_reason}")
-        return
-    move(db, redemption, "completed")
+    if journal_executed(issuer, db, redemption, redemption.broker_journal_id,
+                        "payout journal"):
+        move(db, redemption, "completed")
 
 
 _STEPS = {

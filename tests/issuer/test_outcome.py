@@ -115,7 +115,8 @@ def test_every_status_a_step_moves_to_is_in_its_machine():
 
     known = {m.value for machine in (statuses.CreationStatus, statuses.RedemptionStatus,
                                      statuses.InvestorStatus, statuses.ItnStatus,
-                                     statuses.CorporateActionStatus, statuses.MeetingStatus)
+                                     statuses.CorporateActionStatus, statuses.MeetingStatus,
+                                     statuses.ApprovalStatus)
              for m in machine}
     root = Path(statuses.__file__).parent
     pattern = re.compile(r'move\(db, \w+, "(\w+)"|(?:done|waiting|refused|next_status)="(\w+)"'
