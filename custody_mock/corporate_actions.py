@@ -47,7 +47,7 @@ from servicekit.calendar import midnight
 
 US = "USA"
 DIVIDEND, SPLIT = "dividend", "split"
-SUB_TYPES = {DIVIDEND: ("cash",), SPLIT: ("stock_split", "reverse_split")}
+SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split")}
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,16 @@ def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
     if data.ca_sub_type not in SUB_TYPES.get(data.ca_type, ()):
         raise invalid("invalid_announcement",
                       f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
-                      "supported (dividend/cash, split/stock_split, split/reverse_split)")
+                      "supported (dividend/cash, dividend/stock, split/stock_split, "
+                      "split/reverse_split)")
     if data.ca_type == DIVIDEND:
-        if data.cash is None or data.cash <= 0:
+        if data.ca_sub_type == "cash" and (data.cash is None or data.cash <= 0):
             raise invalid("invalid_announcement", "a cash dividend needs a positive cash rate")
+        if data.ca_sub_type == "stock" and not (
+                data.old_rate and data.new_rate and 0 < data.old_rate < data.new_rate):
+            raise invalid("invalid_announcement", "a stock dividend needs rates with "
+                          "0 < old_rate < new_rate (new_rate / old_rate - 1 new shares per "
+                          "share)")
         if data.record_date is None or data.payable_date is None:
             raise invalid("invalid_announcement", "a dividend needs record and payable dates")
         if not data.declaration_date <= data.record_date <= data.payable_date:
@@ -201,6 +207,9 @@ def withholding_rate(ctx: Ctx, account: Account) -> Decimal:
 
 
 def _pay(ctx: Ctx, ann: Announcement) -> None:
+    if ann.ca_sub_type == "stock":
+        _pay_stock(ctx, ann)
+        return
     assert ann.cash is not None
     entitlements = ctx.db.scalars(select(Entitlement).where(
         Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
@@ -215,7 +224,7 @@ def _pay(ctx: Ctx, ann: Announcement) -> None:
                   "settle_date": ctx.today}
         div = ledger.post(ctx, account.id, "DIV", qty=ent.qty, per_share_amount=ann.cash,
                           net_amount=gross, description=f"cash dividend {ann.cash}/share",
-                          **common)
+                          activity_sub_type="CDIV", **common)
         account.cash_settled += gross
         rate = withholding_rate(ctx, account)
         if (tax := cash_round(gross * rate)) > 0:
@@ -226,6 +235,44 @@ def _pay(ctx: Ctx, ann: Announcement) -> None:
             ledger.post(ctx, account.id, "FEE", qty=ent.qty, per_share_amount=ann.fee_per_share,
                         net_amount=-fee, parent_id=div.id, description="dividend fee", **common)
             account.cash_settled -= fee
+    _mark(ctx, ann, "pay")
+
+
+def _pay_stock(ctx: Ctx, ann: Announcement) -> None:
+    """A stock dividend on its payable date: each account entitled at the record date gets
+    ``qty * (new_rate / old_rate - 1)`` new shares, settled at once; with cash in lieu on, the
+    fraction is paid in cash at the day's price instead (``CIL``, as after a split). Booked as a
+    ``DIV`` entry of sub-type ``SDIV`` (``qty``: the shares entitled, ``per_share_amount``: the
+    new shares per share), as Alpaca reports one."""
+    assert ann.old_rate is not None and ann.new_rate is not None
+    rate = ann.new_rate / ann.old_rate - 1
+    symbol = ann.initiating_symbol
+    price = market.price_at(ctx, symbol)
+    entitlements = ctx.db.scalars(select(Entitlement).where(
+        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
+        .order_by(Entitlement.account_id))
+    for ent in list(entitlements):
+        ent.paid = True
+        exact = ent.qty * rate
+        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
+            exact - qty_down(exact)
+        received = exact - fraction
+        common = {"symbol": symbol, "corporate_action_id": ann.corporate_action_id,
+                  "settle_date": ctx.today}
+        div = ledger.post(ctx, ent.account_id, "DIV", qty=ent.qty, per_share_amount=rate,
+                          net_amount=ZERO, activity_sub_type="SDIV",
+                          description=f"stock dividend: {received} new shares "
+                                      f"({normalize(rate):f} per share)", **common)
+        if received > 0:
+            position = ledger.position(ctx, ent.account_id, symbol)
+            position.qty += received      # the cost basis stays; spread over more shares
+            position.qty_settled += received
+            position.avg_entry_price = price_round(position.cost_basis / position.qty)
+        if fraction > 0 and price is not None and (cash := cash_down(fraction * price)) > 0:
+            ledger.post(ctx, ent.account_id, "CIL", qty=fraction, price=price, net_amount=cash,
+                        parent_id=div.id, description=f"cash in lieu of {fraction} shares",
+                        **common)
+            ledger.account(ctx, ent.account_id).cash_settled += cash
     _mark(ctx, ann, "pay")
 
 

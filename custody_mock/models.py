@@ -207,6 +207,8 @@ class Activity(Base):
     activity_type: Mapped[str] = mapped_column(String(8))
     #: For FILL: ``fill`` or ``partial_fill`` (Alpaca's trade activity ``type``).
     type: Mapped[str | None] = mapped_column(String(20))
+    #: For DIV: ``CDIV`` (cash) or ``SDIV`` (stock), Alpaca's ``activity_sub_type``.
+    activity_sub_type: Mapped[str | None] = mapped_column(String(8))
     date: Mapped[dt.date]
     transaction_time: Mapped[dt.datetime]
     settle_date: Mapped[dt.date | None]

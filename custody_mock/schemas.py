@@ -428,6 +428,8 @@ class ActivityOut(Out):
     qty: Amount | None
     price: Amount | None
     per_share_amount: Amount | None
+    #: A dividend's kind, as Alpaca names it: ``CDIV`` (cash) or ``SDIV`` (stock).
+    activity_sub_type: str | None = None
     #: Cash moved: 0 for an activity that moves only shares (JNLS, SPLIT), as Alpaca gives it.
     net_amount: Amount = Decimal(0)
     status: str
@@ -503,7 +505,7 @@ class AnnouncementOut(Out):
 
 class AnnouncementCreate(Strict):
     ca_type: Literal["dividend", "split"]
-    ca_sub_type: Literal["cash", "stock_split", "reverse_split"]
+    ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date

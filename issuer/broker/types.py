@@ -125,6 +125,8 @@ class Activity(BrokerModel):
     account_id: str
     activity_type: str
     type: str | None = None
+    #: A dividend's kind: ``CDIV`` (cash) or ``SDIV`` (stock); None where the broker gives none.
+    activity_sub_type: str | None = None
     date: dt.date
     transaction_time: dt.datetime
     settle_date: dt.date | None = None

@@ -34,13 +34,48 @@ class DividendCash:
 def dividend_cash(issuer: Issuer, corporate_action_id: str) -> DividendCash:
     """The dividend's cash in custody, from Alpaca's activity types (DIV, DIVNRA for the
     non-resident withholding, FEE): the one place that knows those codes."""
-    entries = list(activities(issuer, corporate_action_id, ["DIV", "DIVNRA", "FEE"]))
+    entries = [e for e in activities(issuer, corporate_action_id, ["DIV", "DIVNRA", "FEE"])
+               if e.activity_sub_type != STOCK_DIVIDEND]
     paid = [e for e in entries if e.activity_type == "DIV"]
     return DividendCash(
         paid=bool(paid), shares=sum((e.qty or Decimal(0) for e in paid), Decimal(0)),
         gross=total(paid),
         withholding=-total([e for e in entries if e.activity_type == "DIVNRA"]),
         fees=-total([e for e in entries if e.activity_type == "FEE"]))
+
+
+#: Alpaca's sub-type of a ``DIV`` entry that pays shares, not cash.
+STOCK_DIVIDEND = "SDIV"
+
+
+@dataclass(frozen=True)
+class StockDividendShares:
+    """What the broker gave custody for a stock dividend: the shares entitled (``DIV``/``SDIV``
+    quantity), the new shares per share, the new shares received (entitled * rate less the
+    fraction paid in cash) and the cash in lieu (``CIL``); ``paid`` False until the entry is
+    there."""
+
+    paid: bool
+    entitled: Decimal
+    rate: Decimal
+    received: Decimal
+    cash_in_lieu: Decimal
+
+
+def stock_dividend(issuer: Issuer, corporate_action_id: str) -> StockDividendShares:
+    """The stock dividend's shares in custody, from Alpaca's ``DIV`` entries of sub-type
+    ``SDIV`` and the ``CIL`` entries of their fractions."""
+    entries = list(activities(issuer, corporate_action_id, ["DIV", "CIL"]))
+    paid = [e for e in entries if e.activity_type == "DIV"
+            and e.activity_sub_type == STOCK_DIVIDEND]
+    in_lieu = [e for e in entries if e.activity_type == "CIL"]
+    entitled = sum((e.qty or Decimal(0) for e in paid), Decimal(0))
+    exact = sum(((e.qty or Decimal(0)) * (e.per_share_amount or Decimal(0)) for e in paid),
+                Decimal(0))
+    fractions = sum((e.qty or Decimal(0) for e in in_lieu), Decimal(0))
+    rate = paid[0].per_share_amount or Decimal(0) if paid else Decimal(0)
+    return StockDividendShares(paid=bool(paid), entitled=entitled, rate=rate,
+                               received=exact - fractions, cash_in_lieu=total(in_lieu))
 
 
 def total(entries: list[Activity]) -> Decimal:

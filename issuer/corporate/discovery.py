@@ -30,16 +30,20 @@ LOOKBACK = dt.timedelta(days=30)
 FIELDS = ("ex_date", "record_date", "payable_date", "cash_rate", "old_rate", "new_rate")
 
 
+#: The kinds whose figures start from a snapshot of the chain at the record date.
+RECORD_SNAPSHOT = ("dividend", "stock_dividend")
+
+
 def _kind(announcement: Announcement) -> str:
     if announcement.ca_type == "dividend":
-        return "dividend"
+        return "stock_dividend" if announcement.ca_sub_type == "stock" else "dividend"
     return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
 
 
 def _values(announcement: Announcement) -> dict[str, object]:
     """The figures the kind uses: Alpaca gives every numeric field a number (a split's
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
-    dividend = announcement.ca_type == "dividend"
+    dividend = announcement.ca_type == "dividend" and announcement.ca_sub_type != "stock"
     return {"ex_date": announcement.ex_date, "record_date": announcement.record_date,
             "payable_date": announcement.payable_date,
             "cash_rate": announcement.cash if dividend else None,
@@ -92,7 +96,8 @@ def _record(issuer: Issuer, db: Session, announcement: Announcement,
           symbol=row.symbol, kind=row.kind,
           **{k: str(v) for k, v in _values(announcement).items() if v is not None})
     db.flush()
-    if row.kind == "dividend" and row.record_date is not None and today > row.record_date:
+    if row.kind in RECORD_SNAPSHOT and row.record_date is not None and \
+            today > row.record_date:
         move(db, row, "halted", "picked up after its record date "
              f"({row.record_date.isoformat()}): the record snapshot cannot be taken any more")
     return row

@@ -206,18 +206,29 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"the reinvestment bought nothing: order {order.status}"
              + (f" ({order.status_reason})" if order.status_reason else ""))
         return
+    assert action.custody_entitled is not None
+    # Q' = the shares whose dividend was reinvested: Q less the redeemers' shares (paid in cash)
+    propose(issuer, db, action,
+            action.custody_entitled - (action.owed_redemptions or Decimal(0)),
+            action.filled_qty, "the reinvested shares stay as surplus collateral")
+
+
+def propose(issuer: Issuer, db: Session, action: CorporateAction, on_shares: Decimal,
+            new_shares: Decimal, surplus: str) -> None:
+    """M1 for ``new_shares`` that came to custody for ``on_shares`` (a reinvested dividend's
+    purchase, a stock dividend's new shares): M1 = floor(M0 * (Q + N) / Q), capped by settled
+    custody less what creations and redemptions in flight own, then ``proposed`` (or
+    ``completed`` when the multiplier would not change: ``surplus`` says where the shares
+    stay; ``halted`` when another change took effect since the record)."""
+    assert action.m0 is not None and action.entitled is not None
     m0 = int(action.m0)
     current = issuer.chain.multiplier(action.symbol)
     if current != m0:
         move(db, action, "halted", f"the multiplier is {current}, not M0 {m0}: another change "
              "took effect since the record date")
         return
-    assert action.entitled is not None and action.custody_entitled is not None
-    # Q' = the shares whose dividend was reinvested: Q less the redeemers' shares (paid in cash)
-    reinvested_on = action.custody_entitled - (action.owed_redemptions or Decimal(0))
     uncapped = arithmetic.dividend_multiplier(
-        m0, action.entitled + (action.owed_creations or Decimal(0)), reinvested_on,
-        action.filled_qty)
+        m0, action.entitled + (action.owed_creations or Decimal(0)), on_shares, new_shares)
     supply = issuer.chain.total_supply(action.symbol)
     settled = custody_shares(issuer, action.symbol)[1]
     owes = entitlement.obligations(issuer, db, action.symbol)
@@ -229,8 +240,7 @@ def _reinvesting(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     action.custody_settled = settled
     _residue(action, settled, supply, m1, owes)
     if m1 <= m0:
-        move(db, action, "completed", "the multiplier would not change; the reinvested shares "
-             "stay as surplus collateral")
+        move(db, action, "completed", f"the multiplier would not change; {surplus}")
         return
     move(db, action, "proposed", None if m1 == uncapped else
          f"capped by settled custody: {uncapped} -> {m1}")

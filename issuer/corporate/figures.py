@@ -42,6 +42,26 @@ DIVIDEND = [
     ("distributed", "distributed", "stablecoin payout: sum of the claims, rounded up to a cent"),
     ("reclaimed", "reclaimed", "stablecoin payout: what came back after the claim deadline"),
 ]
+STOCK_DIVIDEND = [
+    ("R", "raw_supply", "totalSupply at the snapshot block - issuer-held raw (I)"),
+    ("I", "issuer_held_raw", "raw in the redemption wallet no open redemption is burning"),
+    ("M0", "m0", "uiMultiplier at the snapshot block (18 decimals)"),
+    ("E", "entitled", "R * M0 / 10^36: the tokens' shares at the record"),
+    ("old_rate", "old_rate", "the broker's old rate"),
+    ("new_rate", "new_rate", "the broker's new rate: new_rate / old_rate - 1 new shares per share"),
+    ("Q", "custody_entitled", "shares the broker paid on (its DIV/SDIV quantity): settled "
+     "custody at the end of the record date"),
+    ("N", "filled_qty", "new shares custody received: Q * rate less the fractions paid in cash"),
+    ("cash_in_lieu", "cash_in_lieu", "sum of CIL: the fractions the broker paid in cash"),
+    ("M1_uncapped", "m1_uncapped", "floor(M0 * (Q + N) / Q)"),
+    ("M1", "m1", "min(M1_uncapped, floor((custody settled - owed at face) * 10^36 / "
+     "(supply + owed raw)))"),
+    ("supply", "supply_raw", "totalSupply when M1 was computed (and at completion)"),
+    ("custody_settled", "custody_settled", "the custody account's settled shares then"),
+    ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
+    ("residue_owed", "residue_owed", "shares owed to creations and redemptions in flight"),
+    ("residue_free", "residue_free", "residue - residue_owed: rounding and unowned surplus"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -73,7 +93,7 @@ def _text(column: str, value: object) -> str:
 
 
 def figures(action: CorporateAction) -> list[dict[str, Any]]:
-    table = DIVIDEND if action.kind == "dividend" else SPLIT
+    table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

@@ -27,7 +27,13 @@ from issuer.models import Approval, ChainTx, CorporateAction
 from issuer.service import Issuer
 
 #: ``ActionKind`` of the token's schedule.
-KIND = {"dividend": 1, "forward_split": 2, "reverse_split": 3}
+#: The token's ``ActionKind`` per kind: a stock dividend is ``Other`` (0), bounded by custody
+#: like every increase but not by the cash dividend's largest step.
+KIND = {"dividend": 1, "forward_split": 2, "reverse_split": 3, "stock_dividend": 0}
+#: The kinds that raise the multiplier against custody: attested just before the schedule.
+ATTESTED = ("dividend", "stock_dividend")
+#: Where a kind computes its M1 again when the multiplier moved under its schedule.
+RECOMPUTE = {"dividend": "reinvesting", "stock_dividend": "recorded"}
 
 
 def reference(action: CorporateAction) -> bytes:
@@ -36,7 +42,7 @@ def reference(action: CorporateAction) -> bytes:
     fields = {"corporate_action_id": action.corporate_action_id, "version": action.version,
               "symbol": action.symbol, "kind": action.kind, "m0": action.m0, "m1": action.m1,
               "supply_raw": action.supply_raw}
-    if action.kind in ("forward_split", "reverse_split"):
+    if action.kind in ("forward_split", "reverse_split", "stock_dividend"):
         # the ratio the owner checks against the announcement during the split notice
         fields["old_rate"], fields["new_rate"] = str(action.old_rate), str(action.new_rate)
     return keccak(text=json.dumps(fields, sort_keys=True, separators=(",", ":")))
@@ -72,7 +78,7 @@ def send_schedule(issuer: Issuer, db: Session, action: CorporateAction,
                   effective_at: int) -> None:
     """``approved``/``scheduling``: attest (dividends), then the schedule transaction."""
     assert action.m0 is not None and action.m1 is not None
-    if action.kind == "dividend":
+    if action.kind in ATTESTED:
         result = attest(issuer, db, action.symbol, key(action, "attest"))
         if not _went_through(db, action, result):
             return
@@ -99,7 +105,7 @@ def _went_through(db: Session, action: CorporateAction, result: ChainTx | ChainE
         action.nonce = action.effective_at = action.effective_broker_at = None
         action.attempt += 1
         if refusal.error == "MultiplierMismatch" or "MultiplierMismatch" in refusal.detail:
-            move(db, action, "announced" if action.kind != "dividend" else "reinvesting",
+            move(db, action, RECOMPUTE.get(action.kind, "announced"),
                  f"the multiplier moved; computing again ({refusal.detail})",
                  error=refusal.error)
         else:

@@ -108,6 +108,8 @@ def test_an_amendment_keeps_the_corporate_action_id_and_is_paid_at_the_amended_r
         ({"cash": None}, "positive cash rate"),
         ({"payable_date": DAY(2024, 10, 8)}, "declaration <= record <= payable"),
         ({"ca_sub_type": "stock_split"}, "not supported"),
+        ({"ca_sub_type": "stock", "cash": None}, "0 < old_rate < new_rate"),
+        ({"ca_sub_type": "stock", "old_rate": D(2), "new_rate": D(1)}, "0 < old_rate < new_rate"),
         ({"initiating_symbol": "NOPE"}, "NOPE"),
     ],
 )
@@ -116,6 +118,36 @@ def test_bad_announcements_are_refused(broker, fields, fragment):
         _dividend(broker, **fields)
     assert fragment in refused.value.detail
     assert broker.announcements() == []
+
+
+@pytest.mark.parametrize("in_lieu", [False, True])
+def test_a_stock_dividend_pays_new_shares_on_the_record_position(broker, funded, in_lieu):
+    """3 new shares per 20 (old_rate 20, new_rate 23: 0.15 per share) on the 10.5 shares
+    settled at the record date: 1.575 new shares. Without cash in lieu the account gets all of
+    them; with it, 1 share and 0.575 * $200 = $115.00 in cash."""
+    broker.set_cash_in_lieu(in_lieu)
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10.5"))  # Mon, settles Tue
+    ann = _dividend(broker, ca_sub_type="stock", cash=None, old_rate=D(20), new_rate=D(23))
+    broker.end_of_day()                                                   # Tue 10-08
+    broker.end_of_day()                                                   # Wed 10-09 record
+    cost = broker.position(funded, "AAPL").cost_basis
+    cash = broker.trading_account(funded).cash_settled
+    broker.end_of_day()                                                   # Thu 10-10
+    broker.end_of_day()                                                   # Fri 10-11 payable
+    [div] = _by_type(broker, funded, "DIV")
+    assert (div.activity_sub_type, div.qty, div.per_share_amount, div.net_amount) == (
+        "SDIV", D("10.5"), D("0.15"), D(0))
+    assert div.corporate_action_id == ann.corporate_action_id
+    position = broker.position(funded, "AAPL")
+    received = D(1) if in_lieu else D("1.575")
+    assert (position.qty, position.qty_settled) == (D("10.5") + received,) * 2
+    assert position.cost_basis == cost                                    # spread, not grown
+    if in_lieu:
+        [cil] = _by_type(broker, funded, "CIL")
+        assert (cil.qty, cil.net_amount, cil.parent_id) == (D("0.575"), D("115"), div.id)
+        assert broker.trading_account(funded).cash_settled - cash == D("115")
+    else:
+        assert _by_type(broker, funded, "CIL") == []
 
 
 def _split(broker, old, new, effective):

@@ -362,3 +362,57 @@ def test_an_approval_for_other_figures_is_refused(stack, figure):
                         actor_role_ok=True)
     assert getattr(refused.value, "code", None) == "approval_stale"
     assert token(stack).functions.effectiveAt().call() == 0
+
+
+def test_a_stock_dividend_of_one_share_per_forty_with_cash_in_lieu(stack):
+    """Issue 30, item 1: a stock dividend folded into the multiplier, bounded by custody.
+
+    Custody holds 100 settled shares for 100 tokens (M0 = 1). One new share per 40 held
+    (old_rate 40, new_rate 41: 41 / 40 - 1 = 0.025 per share): the broker owes 100 * 0.025 =
+    2.5 shares, delivers 2 and pays the half share in cash at $200: $100.00 (CIL). M1 =
+    floor(1e18 * (100 + 2) / 100) = 1.02e18; the supply at M1 is 100 * 1.02 = 102 shares, what
+    custody holds: residue 0. The half share's cash stays in custody as cash."""
+    stack.broker.set_cash_in_lieu(True)
+    mint_100(stack)                                   # Tue 10/15: the AP holds 100 tokens
+    t = token(stack)
+    div = stack.broker.announce(ca_type="dividend", ca_sub_type="stock",
+                                initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                ex_date=DAY(2024, 10, 17), record_date=DAY(2024, 10, 17),
+                                payable_date=DAY(2024, 10, 22), old_rate=D(40),
+                                new_rate=D(41))
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert (ca.kind, ca.status, ca.cash_rate) == ("stock_dividend", "announced", None)
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, div.corporate_action_id)
+    assert (ca.status, ca.raw_supply, ca.m0, ca.entitled) == (
+        "recorded", str(100 * ONE), str(ONE), D(100))
+    late = stack.create("1")                          # after the ex-date: held by the window
+    stack.to_date(DAY(2024, 10, 22))                  # the new shares are paid
+    ca = action(stack, div.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    assert (ca.custody_entitled, ca.filled_qty, ca.cash_in_lieu) == (D(100), D(2), D("100.00"))
+    assert ca.m1 == ca.m1_uncapped == "1020000000000000000"
+    # custody: 100 + 2 new + the 1 bought for the late creation, which is owed at face value
+    assert ca.custody_settled == D(103) and ca.residue == D(1) and ca.residue_free == D(0)
+    assert stack.creation(late).status != "completed"
+    assert t.functions.uiMultiplier().call() == ONE   # nothing applied before approval
+
+    approve(stack, div.corporate_action_id)
+    stack.run()
+    ca = action(stack, div.corporate_action_id)
+    assert ca.status == "scheduled"
+    assert t.functions.newUIMultiplier().call() == 1020000000000000000
+    stack.eod()
+    stack.run()
+    assert action(stack, div.corporate_action_id).status == "completed"
+    stack.until(lambda: stack.creation(late).status == "completed")
+    # the AP's 100 tokens are now worth 102 shares; the late share minted at M1:
+    # floor(1e36 / 1.02e18) = 980392156862745098 raw
+    assert stack.tokens() == 100 * ONE + 980392156862745098
+    assert economic(stack, stack.ap_wallet) == D(102) + D(980392156862745098 * 102) / D(10**20)
+    scheduled = t.events.MultiplierScheduled().get_logs(from_block=0)
+    assert [e.args.ref for e in scheduled] == [reference(action(stack, div.corporate_action_id))]
+    assert [e.args.kind for e in scheduled] == [0]    # Other: bounded by custody
+    assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
+    assert stack.invariant_held() and no_halts(stack)
