@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from issuer import reserves, units
 from issuer.cadence import Cadence
+from issuer.corporate import calendar
 from issuer.corporate.steps import ACTIVE
 from issuer.db import utcnow
 from issuer.models import (
@@ -98,6 +99,7 @@ def figures(issuer: Issuer, db: Session, symbol: str) -> dict[str, Any]:
             "as_of": dt.datetime.fromtimestamp(as_of, dt.UTC).isoformat(),
             "tx_hash": _attestation_tx(issuer, symbol, round_id)}
     now = utcnow()
+    today = issuer.broker.clock().date
     actions = db.scalars(select(CorporateAction).where(
         CorporateAction.symbol == symbol, CorporateAction.status.in_(ACTIVE))
         .order_by(CorporateAction.ex_date))
@@ -121,24 +123,30 @@ def figures(issuer: Issuer, db: Session, symbol: str) -> dict[str, Any]:
         "oldest_redemption_age_seconds": _oldest_age(db, Redemption, symbol,
                                                      reserves.OPEN_REDEMPTIONS, now),
         "halted": report.halted,
-        "corporate_actions": [
-            {"id": a.corporate_action_id, "kind": a.kind, "status": a.status,
-             "ex_date": a.ex_date.isoformat(),
-             "record_date": a.record_date.isoformat() if a.record_date else None}
-            for a in actions],
+        "corporate_actions": [_public_action(calendar.entry(a, today)) for a in actions],
         "feeds": {"reserve": stock.reserve_feed.address, "price": stock.price_feed.address,
                   "unit_price": stock.unit_price_feed.address},
     }
+
+
+def _public_action(entry: dict[str, Any]) -> dict[str, Any]:
+    """A calendar line as the public sees it: the broker's id, no operator's reason."""
+    return {"id": entry["corporate_action_id"],
+            **{k: entry[k] for k in ("kind", "status", "ex_date", "record_date",
+                                     "payable_date", "effective_at", "window")}}
 
 
 _TX_CACHE: dict[tuple[str, str, int], str | None] = {}
 
 
 def _attestation_tx(issuer: Issuer, symbol: str, round_id: int) -> str | None:
+    """The transaction of the round, remembered once found (a log scan) and looked up again
+    whenever the node no longer knows it (a reorg, or a devnet reverted to a snapshot)."""
     key = (issuer.chain.stock(symbol).reserve_feed.address, symbol, round_id)
-    if key not in _TX_CACHE:
-        _TX_CACHE[key] = issuer.chain.attestation_tx(symbol, round_id)
-    return _TX_CACHE[key]
+    found = _TX_CACHE.get(key)
+    if found is None or issuer.chain.receipt(found) is None:
+        found = _TX_CACHE[key] = issuer.chain.attestation_tx(symbol, round_id)
+    return found
 
 
 _REFRESHES = Cadence()

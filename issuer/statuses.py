@@ -97,6 +97,15 @@ class CorporateActionStatus(StrEnum):
     FAILED = "failed"
 
 
+class CorporateActionKind(StrEnum):
+    """What a corporate action does to the token (each kind has its own steps)."""
+
+    DIVIDEND = "dividend"
+    STOCK_DIVIDEND = "stock_dividend"
+    FORWARD_SPLIT = "forward_split"
+    REVERSE_SPLIT = "reverse_split"
+
+
 class MeetingStatus(StrEnum):
     ANNOUNCED = "announced"
     PUBLISHING = "publishing"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from issuer.register import Holder
 from issuer.statuses import (
     ApprovalStatus,
+    CorporateActionKind,
     CorporateActionStatus,
     CreationStatus,
     InvestorStatus,
@@ -284,7 +285,7 @@ class CorporateActionOut(Out):
     corporate_action_id: str
     version: int
     symbol: str
-    kind: str
+    kind: CorporateActionKind
     status: CorporateActionStatus
     status_reason: str | None
     ex_date: dt.date
@@ -349,6 +350,40 @@ class OwedOut(BaseModel):
     journal_id: str | None
 
 
+class CalendarWindowOut(BaseModel):
+    """When the action holds its symbol's mints and burns: from the ex-date until it ends."""
+
+    opens_on: dt.date
+    #: When the action became final (the window closed); None while it is open.
+    closed_at: dt.datetime | None
+    #: Whether it holds mints and burns on the broker's date now.
+    holds_mints_and_burns: bool
+
+
+class CalendarEntryOut(BaseModel):
+    id: str
+    corporate_action_id: str
+    version: int
+    symbol: str
+    kind: CorporateActionKind
+    status: CorporateActionStatus
+    status_reason: str | None
+    announced_at: dt.datetime
+    ex_date: dt.date
+    record_date: dt.date | None
+    payable_date: dt.date | None
+    #: When the multiplier change takes effect on chain (UTC), once scheduled.
+    effective_at: dt.datetime | None
+    window: CalendarWindowOut
+
+
+class CalendarOut(BaseModel):
+    """Every corporate action of every kind by ex-date, with its window and state."""
+
+    broker_date: dt.date
+    entries: list[CalendarEntryOut]
+
+
 class FiguresOut(BaseModel):
     """Every figure of a corporate action with its formula, and who besides the tokens owned
     custody shares at the record (the entitlement rule)."""
@@ -356,7 +391,7 @@ class FiguresOut(BaseModel):
     id: str
     corporate_action_id: str
     symbol: str
-    kind: str
+    kind: CorporateActionKind
     status: CorporateActionStatus
     custody_account_id: str
     ex_date: dt.date
@@ -737,11 +772,17 @@ class PublicAttestationOut(BaseModel):
 
 
 class PublicActionOut(BaseModel):
+    """A corporate action on the calendar (the broker's id), with its window; figures stored
+    before the window was published carry none."""
+
     id: str
-    kind: str
+    kind: CorporateActionKind
     status: CorporateActionStatus
     ex_date: str
     record_date: str | None
+    payable_date: str | None = None
+    effective_at: str | None = None
+    window: CalendarWindowOut | None = None
 
 
 class PublicFeedsOut(BaseModel):

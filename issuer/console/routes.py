@@ -40,6 +40,7 @@ from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.api.context import issuer_of
 from issuer.api.schemas import ApiKeyIn, CreationIn, ItnCloseIn, ItnForceCompleteIn, PolicyIn
 from issuer.console import forms, sessions
+from issuer.corporate import calendar as ca_calendar
 from issuer.corporate import figures as ca_figures
 from issuer.db import age_of, utcnow
 from issuer.errors import IssuerError
@@ -593,9 +594,9 @@ def decide(request: Request, me: SignedIn, form: dict[str, str], approval_id: st
 @view
 def corporate_actions_page(request: Request, me: SignedIn) -> Response:
     with me.issuer.session() as db:
-        rows = list(db.scalars(select(CorporateAction).order_by(CorporateAction.ex_date.desc(),
-                                                                CorporateAction.symbol)))
-        return _page(request, me, "corporate_actions.html", rows=rows)
+        today = me.issuer.broker.clock().date
+        rows = list(reversed(ca_calendar.entries(db, today)))   # newest ex-date first
+        return _page(request, me, "corporate_actions.html", rows=rows, today=today)
 
 
 @router.get("/corporate-actions/{action_id}")

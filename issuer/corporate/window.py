@@ -85,9 +85,18 @@ def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:
         return None
     today = issuer.broker.clock().date
     for action in actions:
-        if action.payout == "stablecoin" and action.status in PAYING_OUT:
-            continue  # the claims are fixed; the multiplier does not change
-        if action.status in ON_CHAIN or today >= action.ex_date:
+        if holds(action, today):
             return (f"corporate action {action.corporate_action_id} ({action.kind}, ex-date "
                     f"{action.ex_date.isoformat()}) is {action.status}")
     return None
+
+
+def holds(action: CorporateAction, today: dt.date) -> bool:
+    """Whether ``action`` holds its symbol's mints and burns on the broker's ``today``: from its
+    ex-date (or once its change is on chain) until it is final; a stablecoin dividend only until
+    its claims are stored."""
+    if action.status in FINAL:
+        return False
+    if action.payout == "stablecoin" and action.status in PAYING_OUT:
+        return False  # the claims are fixed; the multiplier does not change
+    return action.status in ON_CHAIN or today >= action.ex_date

@@ -416,3 +416,58 @@ def test_a_stock_dividend_of_one_share_per_forty_with_cash_in_lieu(stack):
     assert [e.args.kind for e in scheduled] == [0]    # Other: bounded by custody
     assert D(0) <= stack.run_report("AAPL").surplus < D("0.000000001")
     assert stack.invariant_held() and no_halts(stack)
+
+
+def test_the_calendar_shows_every_kind_with_its_window_to_operators_and_the_public(stack, api):
+    """Issue 30, item 7: one calendar (operator API, console, public page) with each action's
+    dates, its window (held mints and burns from the ex-date until it ends) and its state."""
+    mint_100(stack)                                              # Tue 10/15
+    split = stack.broker.announce(ca_type="split", ca_sub_type="stock_split",
+                                  initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                  ex_date=DAY(2024, 10, 21), old_rate=D(1), new_rate=D(2))
+    div = stack.broker.announce(ca_type="dividend", ca_sub_type="stock",
+                                initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 15),
+                                ex_date=DAY(2024, 10, 16), record_date=DAY(2024, 10, 16),
+                                payable_date=DAY(2024, 10, 18), old_rate=D(40),
+                                new_rate=D(41))
+    stack.run()
+    shown = api["view"].get("/v1/corporate-actions/calendar")
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body["broker_date"] == "2024-10-15"
+    # by ex-date: the stock dividend (10/16) before the split (10/21); neither holds yet
+    assert [(e["corporate_action_id"], e["kind"], e["ex_date"]) for e in body["entries"]] == [
+        (div.corporate_action_id, "stock_dividend", "2024-10-16"),
+        (split.corporate_action_id, "forward_split", "2024-10-21")]
+    assert [e["window"] for e in body["entries"]] == [
+        {"opens_on": "2024-10-16", "closed_at": None, "holds_mints_and_burns": False},
+        {"opens_on": "2024-10-21", "closed_at": None, "holds_mints_and_burns": False}]
+    assert body["entries"][0]["payable_date"] == "2024-10-18"
+
+    stack.to_date(DAY(2024, 10, 16))                             # the dividend's ex-date
+    entries = api["view"].get("/v1/corporate-actions/calendar").json()["entries"]
+    assert [e["window"]["holds_mints_and_burns"] for e in entries] == [True, False]
+    public = stack_public(stack)
+    assert [(a["id"], a["window"]["holds_mints_and_burns"]) for a in public] == [
+        (div.corporate_action_id, True), (split.corporate_action_id, False)]
+
+    only = api["view"].get("/v1/corporate-actions/calendar",
+                           since="2024-10-17", until="2024-10-31").json()["entries"]
+    assert [e["corporate_action_id"] for e in only] == [split.corporate_action_id]
+    assert api["view"].get("/v1/corporate-actions/calendar", symbol="MSFT").json()[
+        "entries"] == []
+    refused = api["view"].get("/v1/corporate-actions/calendar", since="2024-10-31",
+                              until="2024-10-01")
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_range")
+    malformed = api["view"].get("/v1/corporate-actions/calendar", since="yesterday")
+    assert malformed.status_code == 422
+    assert api["view"].get("/v1/corporate-actions/calendar", open_only="true").status_code \
+        == 200
+
+
+def stack_public(stack) -> list[dict]:
+    """The public figures' corporate actions for AAPL, as the reserve page reads them."""
+    from issuer import public
+
+    with stack.issuer.session() as db:
+        return public.figures(stack.issuer, db, "AAPL")["corporate_actions"]

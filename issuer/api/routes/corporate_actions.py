@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,15 +15,16 @@ from issuer.api.paging import Limit, page
 from issuer.api.routes.deps import OperatorWrite, Viewer
 from issuer.api.schemas import (
     ApprovalOut,
+    CalendarOut,
     ClaimsOut,
     CorporateActionOut,
     FiguresOut,
     Page,
     WalletClaimOut,
 )
-from issuer.corporate import figures, stablecoin
+from issuer.corporate import calendar, figures, stablecoin
 from issuer.corporate.merkle import MerkleTree
-from issuer.errors import IssuerError, not_found
+from issuer.errors import IssuerError, invalid, not_found
 from issuer.models import CorporateAction, DividendClaim
 
 router = APIRouter(tags=["corporate actions"])
@@ -37,6 +39,20 @@ def list_corporate_actions(ctx: Viewer, status: str | None = None, symbol: str |
     if symbol:
         query = query.where(CorporateAction.symbol == symbol.upper())
     return page(ctx.db, query, CorporateAction, cursor, limit, CorporateActionOut)
+
+
+@router.get("/corporate-actions/calendar", response_model=CalendarOut)
+def corporate_action_calendar(ctx: Viewer, symbol: str | None = None,
+                              since: dt.date | None = None, until: dt.date | None = None,
+                              open_only: bool = False) -> Any:
+    """Every corporate action of every kind by ex-date (``since``/``until`` bound the ex-date),
+    with its dates, the window in which it holds mints and burns, and its state."""
+    if since and until and since > until:
+        raise invalid("invalid_range", "since is after until")
+    today = ctx.issuer.broker.clock().date
+    return {"broker_date": today,
+            "entries": calendar.entries(ctx.db, today, symbol=symbol, since=since, until=until,
+                                        open_only=open_only)}
 
 
 @router.get("/corporate-actions/{action_id}", response_model=CorporateActionOut)
