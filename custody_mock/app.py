@@ -12,7 +12,13 @@ from prometheus_client.registry import Collector
 
 from custody_mock import errors
 from custody_mock.api import broker as broker_api
-from custody_mock.api import control, market_data, proxy, tokenization
+from custody_mock.api import (
+    control,
+    corporate_actions_data,
+    market_data,
+    proxy,
+    tokenization,
+)
 from custody_mock.api.openapi import document
 from custody_mock.http_faults import HttpFaults
 from custody_mock.itn_dispatch import Dispatcher
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None, broker: Broker | None = None,
     app.include_router(proxy.router)
     app.include_router(proxy.control_router)
     app.include_router(market_data.router)
+    app.include_router(corporate_actions_data.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from custody_mock import faults, ledger, market
 from custody_mock.amounts import (
@@ -37,17 +37,24 @@ from custody_mock.models import (
     OPEN_ORDER_STATUSES,
     Account,
     Announcement,
+    Asset,
     CorporateActionRun,
     Entitlement,
     Journal,
     Order,
+    Position,
+    PricePoint,
     Trade,
 )
 from servicekit.calendar import midnight
 
 US = "USA"
-DIVIDEND, SPLIT = "dividend", "split"
-SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split")}
+DIVIDEND, SPLIT, NAME_CHANGE = "dividend", "split", "name_change"
+SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split"),
+             NAME_CHANGE: ("name_change",)}
+#: Kinds Alpaca lists in its corporate-actions data (``/v1/corporate-actions``), never among
+#: the Broker API's announcements.
+DATA_ONLY = (NAME_CHANGE,)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class AnnouncementFields:
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date
+    target_symbol: str | None = None
     record_date: dt.date | None = None
     payable_date: dt.date | None = None
     cash: Decimal | None = None
@@ -70,6 +78,7 @@ def announce(ctx: Ctx, data: AnnouncementFields) -> Announcement:
     entry = Announcement(corporate_action_id=str(uuid.uuid4()), version=1, current=True,
                          created_at=ctx.now, **_columns(data))
     entry.initiating_symbol = data.initiating_symbol.upper()
+    entry.target_symbol = data.target_symbol.upper() if data.target_symbol else None
     ctx.db.add(entry)
     ctx.db.flush()
     return entry
@@ -81,11 +90,11 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
     unknown = set(changes) - {f.name for f in fields(AnnouncementFields)}
     if unknown:
         raise invalid("invalid_amendment", f"unknown fields: {', '.join(sorted(unknown))}")
-    fixed = {"ca_type", "ca_sub_type", "initiating_symbol"} & set(changes)
+    fixed = {"ca_type", "ca_sub_type", "initiating_symbol", "target_symbol"} & set(changes)
     if fixed:
         raise invalid("invalid_amendment", f"cannot amend {', '.join(sorted(fixed))}")
     runs = _runs(ctx, corporate_action_id)
-    if "split" in runs or "pay" in runs:
+    if "split" in runs or "pay" in runs or "rename" in runs:
         raise BrokerError(409, "corporate_action_processed",
                           f"corporate action {corporate_action_id} is already processed")
     if "record" in runs and {"record_date", "ex_date"} & set(changes):
@@ -113,7 +122,16 @@ def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
         raise invalid("invalid_announcement",
                       f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
                       "supported (dividend/cash, dividend/stock, split/stock_split, "
-                      "split/reverse_split)")
+                      "split/reverse_split, name_change/name_change)")
+    if data.ca_type == NAME_CHANGE:
+        new = (data.target_symbol or "").upper()
+        if not new or new == data.initiating_symbol.upper():
+            raise invalid("invalid_announcement", "a name change needs a new target_symbol")
+        if ctx.db.get(Asset, new) is not None:
+            raise invalid("invalid_announcement", f"{new} is an asset already")
+        if data.ex_date < data.declaration_date:
+            raise invalid("invalid_announcement", "the process date precedes the declaration")
+        return
     if data.ca_type == DIVIDEND:
         if data.ca_sub_type == "cash" and (data.cash is None or data.cash <= 0):
             raise invalid("invalid_announcement", "a cash dividend needs a positive cash rate")
@@ -180,7 +198,11 @@ def end_of_day(ctx: Ctx) -> None:
 
 
 def start_of_day(ctx: Ctx) -> None:
-    """Before the open: splits effective today, then dividends payable today."""
+    """Before the open: name changes and splits effective today, then dividends payable
+    today."""
+    for ann in _pending(ctx, NAME_CHANGE, "rename"):
+        if ann.ex_date <= ctx.today:
+            _rename(ctx, ann)
     for ann in _pending(ctx, SPLIT, "split"):
         if ann.ex_date <= ctx.today:
             _split(ctx, ann)
@@ -274,6 +296,38 @@ def _pay_stock(ctx: Ctx, ann: Announcement) -> None:
                         **common)
             ledger.account(ctx, ent.account_id).cash_settled += cash
     _mark(ctx, ann, "pay")
+
+
+def _rename(ctx: Ctx, ann: Announcement) -> None:
+    """A name change on its process date: the asset trades under its new symbol from the open;
+    positions, open orders, unsettled trades, queued journals and prices move to it, and each
+    holder's account shows a ``SC`` (symbol change) entry. The old symbol stays as an asset
+    that no longer trades, so its history still answers."""
+    old_symbol, new_symbol = ann.initiating_symbol, ann.target_symbol
+    assert new_symbol is not None
+    old = ledger.asset(ctx, old_symbol)
+    ctx.db.add(Asset(symbol=new_symbol, name=old.name, tradable=old.tradable,
+                     fractionable=old.fractionable, slippage_bps=old.slippage_bps))
+    ctx.db.flush()
+    for point in list(ctx.db.scalars(select(PricePoint).where(PricePoint.symbol == old_symbol))):
+        ctx.db.add(PricePoint(symbol=new_symbol, price=point.price,
+                              effective_at=point.effective_at))
+    held = [(p.account_id, p.qty) for p in ledger.positions_in(ctx, old_symbol)]
+    for model in (Position, Trade):
+        ctx.db.execute(update(model).where(model.symbol == old_symbol)
+                       .values(symbol=new_symbol))
+    ctx.db.execute(update(Order).where(Order.symbol == old_symbol,
+                                       Order.status.in_(OPEN_ORDER_STATUSES))
+                   .values(symbol=new_symbol))
+    ctx.db.execute(update(Journal).where(Journal.symbol == old_symbol,
+                                         Journal.status == "queued").values(symbol=new_symbol))
+    old.tradable, old.halt_reason = False, f"renamed to {new_symbol} on {ann.ex_date}"
+    for account_id, qty in held:
+        ledger.post(ctx, account_id, "SC", symbol=new_symbol, qty=qty,
+                    corporate_action_id=ann.corporate_action_id, settle_date=ctx.today,
+                    description=f"symbol change {old_symbol} -> {new_symbol}")
+    ctx.db.expire_all()
+    _mark(ctx, ann, "rename")
 
 
 def _split(ctx: Ctx, ann: Announcement) -> None:

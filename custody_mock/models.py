@@ -242,9 +242,11 @@ class Announcement(Base):
     corporate_action_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(default=1)
     current: Mapped[bool] = mapped_column(default=True)
-    ca_type: Mapped[str] = mapped_column(String(10))
+    ca_type: Mapped[str] = mapped_column(String(20))
     ca_sub_type: Mapped[str] = mapped_column(String(20))
     initiating_symbol: Mapped[str] = mapped_column(ForeignKey("assets.symbol"))
+    #: A name change's new symbol (no asset carries it until the change is processed).
+    target_symbol: Mapped[str | None] = mapped_column(String(16))
     declaration_date: Mapped[dt.date]
     ex_date: Mapped[dt.date]
     record_date: Mapped[dt.date | None]

@@ -504,11 +504,16 @@ class AnnouncementOut(Out):
 
 
 class AnnouncementCreate(Strict):
-    ca_type: Literal["dividend", "split"]
-    ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split"]
+    """An announcement to seed. A name change (``name_change``/``name_change``) carries its
+    new symbol in ``target_symbol`` and its process date in ``ex_date``; Alpaca lists it in
+    its corporate-actions data (``GET /v1/corporate-actions``), not among announcements."""
+
+    ca_type: Literal["dividend", "split", "name_change"]
+    ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date
+    target_symbol: str | None = Field(None, max_length=16, pattern=r"^[A-Za-z][A-Za-z0-9.]*$")
     record_date: dt.date | None = None
     payable_date: dt.date | None = None
     cash: CashPerShare | None = None

@@ -9,7 +9,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
-from custody_mock import accounts, activities, clock, journals, ledger, market, trading
+from custody_mock import (
+    accounts,
+    activities,
+    clock,
+    corporate_actions,
+    journals,
+    ledger,
+    market,
+    trading,
+)
 from custody_mock.amounts import ZERO
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import (
@@ -393,7 +402,8 @@ def list_announcements(
 ) -> list[AnnouncementOut]:
     """Current versions by default; ``include_history`` adds superseded ones (amendments)."""
     with broker.transaction() as ctx:
-        query = select(Announcement)
+        query = select(Announcement).where(
+            Announcement.ca_type.not_in(corporate_actions.DATA_ONLY))
         if not include_history:
             query = query.where(Announcement.current)
         if types := _csv(ca_types):

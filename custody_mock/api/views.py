@@ -141,8 +141,8 @@ def announcement_out(ann: Announcement) -> AnnouncementOut:
         ca_type=ann.ca_type, ca_sub_type=ann.ca_sub_type,
         initiating_symbol=ann.initiating_symbol,
         initiating_original_cusip=mock_cusip(ann.initiating_symbol),
-        target_symbol=ann.initiating_symbol, target_original_cusip=mock_cusip(
-            ann.initiating_symbol),
+        target_symbol=ann.target_symbol or ann.initiating_symbol,
+        target_original_cusip=mock_cusip(ann.target_symbol or ann.initiating_symbol),
         declaration_date=ann.declaration_date, ex_date=ann.ex_date,
         record_date=ann.record_date, payable_date=ann.payable_date,
         cash=ann.cash if ann.cash is not None else ZERO,

@@ -381,3 +381,33 @@ def test_the_latest_trade_reads_through_the_sdks_market_data_client(broker, brok
                                          url_override=broker_url)
     with pytest.raises(APIError):
         stranger.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="MKT"))
+
+
+def test_a_name_change_reads_through_the_sdks_corporate_actions_client(sdk, broker,
+                                                                        broker_url):
+    """Name changes are in Alpaca's corporate-actions data, not among the Broker API's
+    announcements; alpaca-py's CorporateActionsClient reads the mock's as Alpaca's."""
+    from alpaca.data.enums import CorporateActionsType
+    from alpaca.data.historical.corporate_actions import CorporateActionsClient
+    from alpaca.data.requests import CorporateActionsRequest
+
+    broker.announce(ca_type="name_change", ca_sub_type="name_change", initiating_symbol="NVDA",
+                    target_symbol="NVDX", declaration_date=DAY(2024, 10, 7),
+                    ex_date=DAY(2024, 10, 10))
+    data = CorporateActionsClient("mock-key", "mock-secret", use_basic_auth=True,
+                                  url_override=broker_url)
+    found = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.NAME_CHANGE], start=DAY(2024, 10, 1),
+        end=DAY(2024, 10, 31)))
+    [change] = found.data["name_changes"]
+    assert (change.old_symbol, change.new_symbol, change.process_date) == (
+        "NVDA", "NVDX", DAY(2024, 10, 10))
+    assert len(change.old_cusip) == len(change.new_cusip) == 9
+    # never among the Broker API's announcements
+    assert sdk.get_corporate_announcements(GetCorporateAnnouncementsRequest(
+        ca_types=[CorporateActionType.DIVIDEND, CorporateActionType.SPLIT],
+        since=DAY(2024, 10, 1), until=DAY(2024, 10, 31))) == []
+    later = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.NAME_CHANGE], start=DAY(2024, 10, 11),
+        end=DAY(2024, 10, 31)))
+    assert later.data.get("name_changes", []) == []

@@ -218,3 +218,33 @@ def test_reverse_split_keeps_fractions_without_cash_in_lieu(broker, funded):
     broker.end_of_day()
     assert broker.position(funded, "AAPL").qty == D("2.5")
     assert _by_type(broker, funded, "CIL") == []
+
+
+def test_a_name_change_moves_positions_orders_and_prices_to_the_new_symbol(broker, funded):
+    """NVDA becomes NVDX on Thu 10-10: the 7 shares (4 settled, 3 bought Wed and settling Thu)
+    and an open limit order move to NVDX, the price follows, the account shows a SC entry, and
+    NVDA no longer trades."""
+    broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("4"))      # Mon, settles Tue
+    ann = broker.announce(ca_type="name_change", ca_sub_type="name_change",
+                          initiating_symbol="NVDA", target_symbol="nvdx",
+                          declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 10))
+    assert ann.target_symbol == "NVDX"
+    broker.end_of_day()                                                   # Tue 10-08
+    broker.end_of_day()                                                   # Wed 10-09
+    broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("3"))     # settles Thu
+    limit = broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("1"), type="limit",
+                                limit_price=D("1"), time_in_force="gtc")
+    price = broker.position(funded, "NVDA").current_price
+    broker.end_of_day()                                                   # Thu 10-10
+    moved = broker.position(funded, "NVDX")
+    assert (moved.qty, moved.qty_settled, moved.current_price) == (D(7), D(7), price)
+    assert broker.position(funded, "NVDA") is None
+    assert broker.order(funded, limit.id).symbol == "NVDX"
+    [sc] = _by_type(broker, funded, "SC")
+    assert (sc.symbol, sc.qty, sc.corporate_action_id) == ("NVDX", D(7), ann.corporate_action_id)
+    assert broker.asset("NVDA").tradable is False and broker.asset("NVDX").tradable is True
+    with pytest.raises(BrokerRejected) as twice:
+        broker.announce(ca_type="name_change", ca_sub_type="name_change",
+                        initiating_symbol="AAPL", target_symbol="NVDX",
+                        declaration_date=DAY(2024, 10, 10), ex_date=DAY(2024, 10, 11))
+    assert "asset already" in twice.value.detail

@@ -1,0 +1,67 @@
+"""Alpaca's corporate-actions data (``GET /v1/corporate-actions`` on ``data.alpaca.markets``,
+what alpaca-py's ``CorporateActionsClient`` reads): the kinds the Broker API's announcements do
+not carry. The mock lists its name changes there, grouped by kind as Alpaca does
+(``{"corporate_actions": {"name_changes": [...]}, "next_page_token": null}``), each with its
+old and new symbol and CUSIP and its process date, filtered by symbols (old or new), types and
+the process date's interval."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import or_, select
+
+from custody_mock.api.deps import BrokerDep, authenticate
+from custody_mock.api.views import mock_cusip
+from custody_mock.corporate_actions import NAME_CHANGE
+from custody_mock.errors import invalid
+from custody_mock.models import Announcement
+
+router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(authenticate)])
+
+#: Alpaca's type filter names -> the key of the answer and the mock's announcement type.
+TYPES = {"name_change": ("name_changes", NAME_CHANGE)}
+CSV = Annotated[str | None, Query(max_length=2000, pattern=r"^[A-Za-z0-9._,-]*$")]
+
+
+@router.get("/corporate-actions", summary="Corporate actions data (name changes)")
+def corporate_actions(broker: BrokerDep, symbols: CSV = None, types: CSV = None,
+                      start: dt.date | None = None, end: dt.date | None = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+                      sort: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+                      page_token: str | None = None,  # noqa: ARG001 (one page: accepted)
+                      ) -> dict[str, Any]:
+    asked = [t for t in (types or "").split(",") if t] or list(TYPES)
+    unknown = sorted(set(asked) - set(TYPES))
+    if unknown:
+        raise invalid("invalid_types", f"unsupported types: {', '.join(unknown)} (the mock "
+                      f"lists {', '.join(TYPES)})")
+    if start and end and start > end:
+        raise invalid("invalid_range", "start is after end")
+    wanted = [s.upper() for s in (symbols or "").split(",") if s]
+    with broker.transaction() as ctx:
+        answer: dict[str, list[dict[str, Any]]] = {}
+        for name in asked:
+            key, ca_type = TYPES[name]
+            query = select(Announcement).where(Announcement.current,
+                                               Announcement.ca_type == ca_type)
+            if wanted:
+                query = query.where(or_(Announcement.initiating_symbol.in_(wanted),
+                                        Announcement.target_symbol.in_(wanted)))
+            if start:
+                query = query.where(Announcement.ex_date >= start)
+            if end:
+                query = query.where(Announcement.ex_date <= end)
+            order = Announcement.ex_date.asc() if sort == "asc" else Announcement.ex_date.desc()
+            rows = ctx.db.scalars(query.order_by(order, Announcement.created_at).limit(limit))
+            answer[key] = [_name_change(a) for a in rows]
+        return {"corporate_actions": answer, "next_page_token": None}
+
+
+def _name_change(ann: Announcement) -> dict[str, Any]:
+    new = ann.target_symbol or ann.initiating_symbol
+    return {"id": ann.corporate_action_id, "old_symbol": ann.initiating_symbol,
+            "old_cusip": mock_cusip(ann.initiating_symbol), "new_symbol": new,
+            "new_cusip": mock_cusip(new), "process_date": ann.ex_date.isoformat()}
