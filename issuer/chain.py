@@ -124,6 +124,13 @@ class ChainCalls:
     def report_price(self, symbol: str, answer: int, as_of: int) -> Any:
         return self._bind(f"price_feed:{symbol.upper()}", "report", answer, as_of)
 
+    # the token's name and symbol (the owner's: the issuer hands these calls to it)
+    def set_token_name(self, symbol: str, name: str) -> Any:
+        return self._token(symbol, "setName", name)
+
+    def set_token_symbol(self, symbol: str, token_symbol: str) -> Any:
+        return self._token(symbol, "setSymbol", token_symbol)
+
     # the multiplier
     def schedule_multiplier(self, symbol: str, m0: int, m1: int, effective_at: int, kind: int,
                             ref: bytes, nonce: int) -> Any:
@@ -350,6 +357,11 @@ class Chain:
                              str(exc.message or "")) from exc
         return str(tx.get("to") or ""), str(tx["data"])
 
+    def encode(self, call: Any) -> tuple[str, str]:
+        """The target and data of ``call``, for a signer outside the issuer (the token's
+        owner) to send; nothing is estimated or checked."""
+        return str(call.address), str(call._encode_transaction_data())
+
     def preflight(self, call: Any, sender: str) -> None:
         """Raise :class:`ChainError` when ``call`` would revert if ``sender`` sent it now."""
         try:
@@ -453,6 +465,10 @@ class Chain:
     def token_symbol(self, symbol: str) -> str:
         """The token's own ``symbol()`` (what the tokenization network names it)."""
         return str(self.stock(symbol).token.functions.symbol().call())
+
+    def token_name(self, symbol: str) -> str:
+        """The token's own ``name()``."""
+        return str(self.stock(symbol).token.functions.name().call())
 
     def last_multiplier_nonce(self, symbol: str) -> int:
         return int(self.stock(symbol).token.functions.lastMultiplierNonce().call())

@@ -160,6 +160,9 @@ class FakeChain:
 
     def prepare(self, call: FakeCall, sender: str) -> tuple[str, str]:
         self.preflight(call, sender)
+        return self.encode(call)
+
+    def encode(self, call: FakeCall) -> tuple[str, str]:
         data = json.dumps([call.target, call.function, _encode(list(call.args))]).encode()
         return _address(call.target), "0x" + data.hex()
 
@@ -440,6 +443,9 @@ class FakeChain:
 
     def token_symbol(self, symbol: str) -> str:
         return self.token(symbol).symbol
+
+    def token_name(self, symbol: str) -> str:
+        return f"{self.token(symbol).symbol} tokenized share"
 
     def distribution(self, distribution_id: int) -> Distribution:
         raise NotImplementedError("the fake chain does not model the dividend distributor")

@@ -15,7 +15,7 @@ from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.intents import preflight, submit, submit_as
 from issuer.lifecycle.common import move
 from issuer.models import Approval, ChainTx, CorporateAction, Creation, Investor
-from issuer.operations import audit, request_approval
+from issuer.operations import audit, request_approval, symbol_of
 from issuer.operators import Principal, lineage, operator_lineage
 from issuer.service import Issuer
 
@@ -26,13 +26,6 @@ SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creatio
 
 #: A request's address, checksummed, or 422 ``invalid_address`` (one rule, in validation).
 address = validation.require_address
-
-
-def symbol_of(issuer: Issuer, symbol: str) -> str:
-    key = symbol.upper()
-    if key not in issuer.chain.stocks:
-        raise IssuerError(404, "unknown_symbol", f"no token for {symbol!r}")
-    return key
 
 
 def freeze(issuer: Issuer, db: Session, symbol: str, wallet: str, frozen: bool,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import validation
+from issuer.corporate.name_changes import listing_of
 from issuer.corporate.window import mint_burn_blocker
 from issuer.db import utcnow
 from issuer.errors import IssuerError
@@ -90,7 +91,8 @@ def request_mint(issuer: Issuer, db: Session, body: dict[str, Any]) -> ItnReques
     wallet = str(body.get("wallet_address", ""))
     if wallet.lower() != participant.wallet.lower():
         raise refused("wallet_not_client", "the wallet is not the client's registered wallet")
-    symbol = str(body.get("underlying_symbol", "")).upper()
+    # the listing, under its own symbol or a ticker a name change gave it
+    symbol = listing_of(issuer, str(body.get("underlying_symbol", "")))
     if symbol not in issuer.chain.stocks:
         raise refused("token_not_on_network", f"{symbol!r} is not tokenized here")
     if body.get("network") != issuer.settings.itn_network or body.get(

@@ -437,6 +437,12 @@ class CorporateAction(Base):
     symbol: Mapped[str] = mapped_column(String(16))
     #: ``dividend``, ``forward_split`` or ``reverse_split``
     kind: Mapped[str] = mapped_column(String(20))
+    #: A name change: the broker's new symbol, and the token's name and symbol to follow it.
+    new_symbol: Mapped[str | None] = mapped_column(String(16))
+    token_name: Mapped[str | None] = mapped_column(String(200))
+    token_symbol: Mapped[str | None] = mapped_column(String(32))
+    #: The calls the token's owner sends for a name change (``to``, ``data``, ``function``).
+    owner_calls: Mapped[list[Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20))
     status_reason: Mapped[str | None] = mapped_column(Text)
     ex_date: Mapped[dt.date]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from issuer import audit as audit_trail
 from issuer import validation
 from issuer.broker import BrokerRejected
+from issuer.corporate.name_changes import listing_of
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
@@ -54,7 +55,7 @@ def _request(issuer: Issuer, db: Session, participant_id: str, symbol: str, qty:
              kind: str) -> tuple[Participant, str]:
     """The checks both requests share; returns the participant and the canonical symbol."""
     participant = _participant(db, participant_id)
-    symbol = _symbol(issuer, symbol)
+    symbol = symbol_of(issuer, symbol)
     _shares(qty)
     if kind not in KINDS:
         raise invalid("invalid_kind", f"kind is one of {', '.join(KINDS)}")
@@ -140,8 +141,10 @@ def _participant(db: Session, participant_id: str) -> Participant:
     return participant
 
 
-def _symbol(issuer: Issuer, symbol: str) -> str:
-    key = symbol.upper()
+def symbol_of(issuer: Issuer, symbol: str) -> str:
+    """The listing ``symbol`` names (its own symbol, or any ticker a name change gave it), or
+    404 ``unknown_symbol``."""
+    key = listing_of(issuer, symbol)
     if key not in issuer.chain.stocks:
         raise IssuerError(404, "unknown_symbol", f"no token for {symbol!r}")
     return key

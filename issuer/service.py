@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from issuer.broker import AlpacaBroker, BrokerPort
+from issuer.broker.tickers import Rename, TickerBroker
 from issuer.chain import Chain
 from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
@@ -31,9 +32,10 @@ class Issuer:
             upgrade(self.engine)
         self.chain = Chain(settings)
         settings.check_secrets(self.chain.chain_id)
-        self.broker: BrokerPort = AlpacaBroker(
+        #: The broker, with each listing under its ticker of the day (name changes).
+        self.broker: BrokerPort = TickerBroker(AlpacaBroker(
             settings.broker_url, api_key=settings.broker_key.get_secret_value(),
-            api_secret=settings.broker_secret.get_secret_value())
+            api_secret=settings.broker_secret.get_secret_value()), self.renames)
         #: The proxy-voting service (the broker's ``/proxy/v1``).
         self.proxy_voting: ProxyVoting = ProxyVotingHttp(
             settings.broker_url, api_key=settings.broker_key.get_secret_value(),
@@ -53,6 +55,14 @@ class Issuer:
             except BaseException:
                 db.rollback()
                 raise
+
+    def renames(self) -> list[Rename]:
+        """The name changes the issuer recorded (the broker port's tickers), read in a
+        connection of its own."""
+        from issuer.corporate.name_changes import renames_of  # the domain imports this module
+
+        with self._sessions() as db:
+            return renames_of(db)
 
     def close(self) -> None:
         self.claims.close()

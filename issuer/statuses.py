@@ -86,6 +86,8 @@ class CorporateActionStatus(StrEnum):
     APPROVED = "approved"
     SCHEDULING = "scheduling"
     SCHEDULED = "scheduled"
+    #: A name change waits for the token's owner to send the new name and symbol.
+    RENAMING = "renaming"
     CHECKING = "checking"
     CANCELING = "canceling"
     FUNDING = "funding"
@@ -104,6 +106,7 @@ class CorporateActionKind(StrEnum):
     STOCK_DIVIDEND = "stock_dividend"
     FORWARD_SPLIT = "forward_split"
     REVERSE_SPLIT = "reverse_split"
+    NAME_CHANGE = "name_change"
 
 
 class MeetingStatus(StrEnum):
@@ -138,7 +141,8 @@ OPEN_ITN = _values(T.CREATED, T.CONFIRMED, T.MINTING, T.MINTED, T.DETECTED, T.PE
                    T.REVIEW, T.BURNING)
 #: ``proposed`` and ``awaiting_approval`` wait for operators.
 ACTIVE_CORPORATE_ACTIONS = _values(A.ANNOUNCED, A.RECORDED, A.PAID, A.REINVESTING, A.APPROVED,
-                                   A.SCHEDULING, A.SCHEDULED, A.CHECKING, A.CANCELING,
+                                   A.SCHEDULING, A.SCHEDULED, A.RENAMING, A.CHECKING,
+                                   A.CANCELING,
                                    A.FUNDING, A.CLAIMABLE, A.RECLAIMING)
 OPEN_MEETINGS = _values(M.ANNOUNCED, M.PUBLISHING, M.OPEN, M.INSTRUCTING, M.INSTRUCTED)
 #: Nothing moves these any more.

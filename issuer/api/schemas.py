@@ -318,6 +318,12 @@ class CorporateActionOut(Out):
     redeemers_paid: Amount | None
     residue_owed: Amount | None
     residue_free: Amount | None
+    #: A name change: the broker's new symbol, the token's name and symbol to follow it, and
+    #: the calls its owner sends (``function``, ``to``, ``data``).
+    new_symbol: str | None = None
+    token_name: str | None = None
+    token_symbol: str | None = None
+    owner_calls: list[dict[str, str]] | None = None
     price_before: Amount | None
     price_after: Amount | None
     #: When the change takes effect: chain time, and the broker moment (New York) it maps to.

@@ -309,6 +309,23 @@ class AlpacaBroker(BrokerHttp):
         return self._get_list(Announcement, "/v1/corporate_actions/announcements",
                               ca_types=ca_types, symbol=symbol, since=since, until=until)
 
+    def name_changes(self, *, since: dt.date,
+                     until: dt.date | None = None) -> list[Announcement]:
+        """Alpaca's corporate-actions data (``GET /v1/corporate-actions?types=name_change``,
+        the Market Data API, one page of up to 1,000), as announcements."""
+        params: dict[str, Any] = {"types": "name_change", "start": since.isoformat(),
+                                  "limit": 1000}
+        if until is not None:
+            params["end"] = until.isoformat()
+        body = self._call("GET", "/v1/corporate-actions", params=params,
+                          idempotent=True).json(parse_float=Decimal)
+        return [Announcement(
+            id=str(entry["id"]), corporate_action_id=str(entry["id"]), ca_type="name_change",
+            ca_sub_type="name_change", initiating_symbol=str(entry["old_symbol"]),
+            target_symbol=str(entry["new_symbol"]),
+            ex_date=dt.date.fromisoformat(str(entry["process_date"])))
+            for entry in body.get("corporate_actions", {}).get("name_changes", [])]
+
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")
 

@@ -72,6 +72,8 @@ class FakeBroker:
         self.fills: list[_Fill] = []
         self.journals: dict[str, tuple[Journal, str | None]] = {}
         self.announced: list[Announcement] = []
+        #: Name changes (Alpaca's corporate-actions data), as announcements.
+        self.renamed: list[Announcement] = []
         self.activity_log: list[Activity] = []
         self.calls: list[str] = []
         self._owner: dict[str, str] = {}
@@ -277,6 +279,11 @@ class FakeBroker:
                       until: dt.date | None = None) -> list[Announcement]:
         return [a for a in self.announced if (symbol is None or a.initiating_symbol == symbol)
                 and (since is None or a.ex_date >= since)
+                and (until is None or a.ex_date <= until)]
+
+    def name_changes(self, *, since: dt.date,
+                     until: dt.date | None = None) -> list[Announcement]:
+        return [a for a in self.renamed if a.ex_date >= since
                 and (until is None or a.ex_date <= until)]
 
     def asset(self, symbol: str) -> Asset:

@@ -83,6 +83,13 @@ class BrokerPort(Protocol):
                       since: dt.date | None = None,
                       until: dt.date | None = None) -> list[Announcement]: ...
 
+    def name_changes(self, *, since: dt.date,
+                     until: dt.date | None = None) -> list[Announcement]:
+        """Name and symbol changes processed from ``since`` on (Alpaca's corporate-actions
+        data), each as an announcement: the old symbol initiating, the new one the target, the
+        process date the ex-date."""
+        ...
+
     def asset(self, symbol: str) -> Asset: ...
 
     def latest_trade(self, symbol: str) -> Trade | None:

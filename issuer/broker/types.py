@@ -186,6 +186,8 @@ class Announcement(BrokerModel):
     ca_type: str
     ca_sub_type: str
     initiating_symbol: str
+    #: A name change's new symbol.
+    target_symbol: str | None = None
     declaration_date: dt.date | None = None
     ex_date: dt.date
     record_date: dt.date | None = None

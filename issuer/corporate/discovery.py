@@ -35,6 +35,8 @@ RECORD_SNAPSHOT = ("dividend", "stock_dividend")
 
 
 def _kind(announcement: Announcement) -> str:
+    if announcement.ca_type == "name_change":
+        return "name_change"
     if announcement.ca_type == "dividend":
         return "stock_dividend" if announcement.ca_sub_type == "stock" else "dividend"
     return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
@@ -44,11 +46,14 @@ def _values(announcement: Announcement) -> dict[str, object]:
     """The figures the kind uses: Alpaca gives every numeric field a number (a split's
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
     dividend = announcement.ca_type == "dividend" and announcement.ca_sub_type != "stock"
+    renamed = announcement.ca_type == "name_change"
     return {"ex_date": announcement.ex_date, "record_date": announcement.record_date,
             "payable_date": announcement.payable_date,
             "cash_rate": announcement.cash if dividend else None,
-            "old_rate": None if dividend else announcement.old_rate,
-            "new_rate": None if dividend else announcement.new_rate}
+            "old_rate": None if dividend or renamed else announcement.old_rate,
+            "new_rate": None if dividend or renamed else announcement.new_rate,
+            "new_symbol": announcement.target_symbol.upper()
+            if renamed and announcement.target_symbol else None}
 
 
 def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
@@ -58,7 +63,8 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
         CorporateAction.status.not_in(FINAL)).order_by(CorporateAction.ex_date).limit(1))
     since = min(today - LOOKBACK, open_ex or today)
     changed = []
-    announcements = [a for a in issuer.broker.announcements(since=since)
+    announcements = [a for a in [*issuer.broker.announcements(since=since),
+                                 *issuer.broker.name_changes(since=since)]
                      if a.initiating_symbol in issuer.chain.stocks]
     # the records of every announcement in one query, not one per announcement
     known = {row.corporate_action_id: row for row in db.scalars(select(CorporateAction).where(
@@ -73,6 +79,9 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
             _amend(db, row, announcement)
             changed.append(row)
     db.flush()
+    if any(row.kind == "name_change" for row in changed) and \
+            (forget := getattr(issuer.broker, "forget", None)) is not None:
+        forget()   # the broker port reads the renames again
     return changed
 
 

@@ -62,6 +62,16 @@ STOCK_DIVIDEND = [
     ("residue_owed", "residue_owed", "shares owed to creations and redemptions in flight"),
     ("residue_free", "residue_free", "residue - residue_owed: rounding and unowned surplus"),
 ]
+NAME_CHANGE = [
+    ("old_symbol", "symbol", "the listing (its records keep this symbol)"),
+    ("new_symbol", "new_symbol", "the broker's symbol from the process date (the ex-date)"),
+    ("M0", "m0", "uiMultiplier: a name change does not change it"),
+    ("supply", "supply_raw", "totalSupply: a name change does not change it"),
+    ("custody_settled", "custody_settled", "settled custody under the new symbol"),
+    ("token_name", "token_name", "the token's name with the old symbol replaced by the new"),
+    ("token_symbol", "token_symbol", "the token's symbol with the old symbol replaced by the "
+     "new; the owner sends both (owner_calls)"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -93,7 +103,8 @@ def _text(column: str, value: object) -> str:
 
 
 def figures(action: CorporateAction) -> list[dict[str, Any]]:
-    table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND}.get(action.kind, SPLIT)
+    table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
+             "name_change": NAME_CHANGE}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

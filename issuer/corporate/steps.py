@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from issuer.corporate import dividends, splits, stock_dividends
+from issuer.corporate import dividends, name_changes, splits, stock_dividends
 from issuer.corporate.schedule import key
 from issuer.lifecycle.common import advance, chain_step, dispatch, move, outcome_of
 from issuer.models import ChainTx, CorporateAction
@@ -32,6 +32,7 @@ def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 _BY_KIND = {
     "dividend": {**dividends.STEPS, "canceling": _canceling},
     "stock_dividend": {**stock_dividends.STEPS, "canceling": _canceling},
+    "name_change": name_changes.STEPS,
     "forward_split": {**splits.STEPS, "canceling": _canceling},
     "reverse_split": {**splits.STEPS, "canceling": _canceling},
 }

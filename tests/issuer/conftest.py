@@ -26,6 +26,7 @@ from issuer import operations, worker
 from issuer.api.auth import create_key
 from issuer.app import create_app
 from issuer.broker import AlpacaBroker
+from issuer.broker.tickers import TickerBroker
 from issuer.config import Settings
 from issuer.models import ChainTx, CorporateAction, Creation, Investor, Redemption
 from issuer.service import Issuer
@@ -276,7 +277,7 @@ def stack(deployed, broker_url, tmp_path) -> Iterator[Stack]:
                                  redemption_wallet=accounts[5].address,
                                  # their own tests run them
                                  price_report_interval=0, public_refresh=0))
-        issuer.broker = AlpacaBroker(broker_url, backoff=0.01)
+        issuer.broker = TickerBroker(AlpacaBroker(broker_url, backoff=0.01), issuer.renames)
         with issuer.session() as db:
             participant = operations.register_participant(
                 issuer, db, name="AP One", broker_account_id=ap,

@@ -471,3 +471,65 @@ def stack_public(stack) -> list[dict]:
 
     with stack.issuer.session() as db:
         return public.figures(stack.issuer, db, "AAPL")["corporate_actions"]
+
+
+def test_a_name_change_moves_the_broker_symbol_and_the_token_follows_through_its_owner(
+        stack, api):
+    """Issue 30, item 2: AAPL becomes APLE on Thu 10/17. The supply does not change (100
+    tokens, M0 = 1, 100 custody shares, under APLE from the process date); the records keep
+    the listing AAPL and answer to both symbols; the token's name and symbol follow through
+    its owner (the issuer holds no owner key); creations go on under the new symbol."""
+    mint_100(stack)                                               # Tue 10/15
+    t = token(stack)
+    old_name, old_symbol = t.functions.name().call(), t.functions.symbol().call()
+    change = stack.broker.announce(ca_type="name_change", ca_sub_type="name_change",
+                                   initiating_symbol="AAPL", target_symbol="APLE",
+                                   declaration_date=DAY(2024, 10, 15),
+                                   ex_date=DAY(2024, 10, 17))
+    stack.run()
+    ca = action(stack, change.corporate_action_id)
+    assert (ca.kind, ca.status, ca.new_symbol, ca.ex_date) == (
+        "name_change", "announced", "APLE", DAY(2024, 10, 17))
+    stack.to_date(DAY(2024, 10, 17))
+    ca = action(stack, change.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    # nothing changes in figures: M0 = 1, supply 100 raw shares, 100 custody shares (now APLE)
+    assert (ca.m0, ca.supply_raw, ca.custody_settled) == (str(ONE), str(100 * ONE), D(100))
+    assert (ca.token_name, ca.token_symbol) == (old_name.replace("AAPL", "APLE")
+                                                if "AAPL" in old_name else f"APLE {old_name}",
+                                                old_symbol.replace("AAPL", "APLE")
+                                                if "AAPL" in old_symbol else f"APLE {old_symbol}")
+    assert stack.invariant_held() and no_halts(stack)
+    assert stack.broker.position(stack.custody_account, "AAPL") is None
+    assert stack.broker.position(stack.custody_account, "APLE").qty == D(100)
+    # the operator API answers under both symbols
+    both = [api["view"].get(f"/v1/reserves/{s}").json() for s in ("AAPL", "aple")]
+    assert both[0]["economic_supply"] == both[1]["economic_supply"] == "100"
+    window = [e for e in api["view"].get("/v1/corporate-actions/calendar").json()["entries"]
+              if e["corporate_action_id"] == change.corporate_action_id]
+    assert window[0]["window"]["holds_mints_and_burns"] is True
+    held = stack.create("1", symbol="APLE")                     # bought under the new symbol
+    approve(stack, change.corporate_action_id)
+    stack.run()
+    ca = action(stack, change.corporate_action_id)
+    assert ca.status == "renaming"
+    assert [c["function"].split("(")[0] for c in ca.owner_calls] == ["setName", "setSymbol"]
+    stack.run()
+    assert action(stack, change.corporate_action_id).status == "renaming"   # waits for owner
+    assert stack.creation(held).status != "completed"
+    # the token's owner (governance) sends the two calls the issuer prepared
+    w3, owner = stack.issuer.chain.w3, stack.issuer.chain.manifest["roles"]["owner"]
+    for call in ca.owner_calls:
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
+            {"from": owner, "to": call["to"], "data": call["data"]}))
+    stack.run()
+    ca = action(stack, change.corporate_action_id)
+    assert ca.status == "completed", ca.status_reason
+    assert (t.functions.name().call(), t.functions.symbol().call()) == (ca.token_name,
+                                                                        ca.token_symbol)
+    assert t.functions.totalSupply().call() == 100 * ONE          # no supply change
+    stack.until(lambda: stack.creation(held).status == "completed")
+    assert stack.creation(held).symbol == "AAPL"                  # the listing's records
+    assert stack.broker.position(stack.custody_account, "APLE").qty == D(101)
+    assert stack.tokens() == 101 * ONE
+    assert stack.invariant_held() and no_halts(stack)

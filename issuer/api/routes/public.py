@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from issuer import public
 from issuer.api.context import issuer_of
 from issuer.api.schemas import PublicReserveOut, PublicSnapshotOut
+from issuer.corporate.name_changes import listing_of
 from issuer.errors import not_found
 from issuer.models import PublicSnapshot, PublicView
 from issuer.service import Issuer
@@ -168,7 +169,7 @@ async def public_reserve(symbol: str, request: Request) -> Response:
     transaction, open lifecycles and their oldest age, halts, announced corporate actions, and
     its feeds' addresses."""
     issuer = issuer_of(request)
-    key = symbol.upper()
+    key = listing_of(issuer, symbol)   # the listing's own symbol, or a ticker it traded as
     if key not in issuer.chain.stocks:
         raise not_found("symbol", symbol)
 
@@ -186,7 +187,7 @@ def public_history(symbol: str, request: Request,
     attestation. Each carries the canonical JSON it signs (``body``), the EIP-712 typed data,
     the signature and the signer's address."""
     issuer = issuer_of(request)
-    key = symbol.upper()
+    key = listing_of(issuer, symbol)   # the listing's own symbol, or a ticker it traded as
     if key not in issuer.chain.stocks:
         raise not_found("symbol", symbol)
     with issuer.session() as db:
