@@ -154,6 +154,7 @@ class Story:
         self.redeem()
         self.tokenization()
         self.meeting()
+        self.name_change()
         self.reconcile()
 
     def tokenization(self) -> None:
@@ -439,8 +440,45 @@ class Story:
             print(f"   result of {result['id']}: {result['outcome']} {result['totals']}, "
                   f"as instructed {result['account_votes']}")
 
+    def name_change(self) -> None:
+        today = self.broker.clock().date
+        on = today + dt.timedelta(days=1)
+        print(f"\n10. NVDA changes its symbol to NVDX on {on}: the broker moves custody to "
+              "NVDX, the token's name and symbol follow through its owner, nothing is "
+              "minted or burned")
+        announced = self.broker.announce(
+            ca_type="name_change", ca_sub_type="name_change", initiating_symbol="NVDA",
+            target_symbol="NVDX", declaration_date=today, ex_date=on)
+        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
+        self.wait("the issuer picks up the name change", lambda: any(
+            a["corporate_action_id"] == announced.corporate_action_id
+            for a in self.operator.get("/v1/corporate-actions", symbol="NVDA")["items"]))
+        self.until_date(on)
+        self.wait("the name change is computed",
+                  lambda: self.status(path) in ("proposed", "halted"))
+        ca = self.operator.get(path)
+        if ca["status"] != "proposed":
+            raise StackError(f"the name change is {ca['status']}: {ca['status_reason']}")
+        print(f"   custody {ca['custody_settled']} NVDX shares for {D(ca['supply_raw']) / ONE} "
+              f"raw tokens at M {D(ca['m0']) / ONE}; the token becomes {ca['token_symbol']!r} "
+              f"({ca['token_name']!r})")
+        approval = self.operator.post(f"{path}/apply")
+        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.wait("the owner's calls are prepared", lambda: self.status(path) == "renaming")
+        owner = self.chain.manifest["roles"]["owner"]
+        for call in self.operator.get(path)["owner_calls"]:
+            tx = self.chain.w3.eth.send_transaction({"from": owner, "to": call["to"],
+                                                     "data": call["data"]})
+            self.chain.w3.eth.wait_for_transaction_receipt(tx)
+            print(f"   the token's owner sends {call['function']}")
+        self.wait("the name change completes", lambda: self.status(path) == "completed")
+        both = [self.operator.get(f"/v1/reserves/{s}") for s in ("NVDA", "NVDX")]
+        print(f"   completed: the token is {self.chain.token_symbol('NVDA')!r}; /v1/reserves/NVDA "
+              f"and /v1/reserves/NVDX both answer {both[1]['economic_supply']} shares, holds="
+              f"{both[0]['holds'] and both[1]['holds']}")
+
     def reconcile(self) -> None:
-        print("\n10. Reconciliation: tokens (economic shares) against settled custody")
+        print("\n11. Reconciliation: tokens (economic shares) against settled custody")
         for report in self.operator.get("/v1/reserves"):
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "

@@ -309,7 +309,7 @@ class AlpacaBroker(BrokerHttp):
         return self._get_list(Announcement, "/v1/corporate_actions/announcements",
                               ca_types=ca_types, symbol=symbol, since=since, until=until)
 
-    def name_changes(self, *, since: dt.date,
+    def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
         """Alpaca's corporate-actions data (``GET /v1/corporate-actions?types=name_change``,
         the Market Data API, one page of up to 1,000), as announcements."""

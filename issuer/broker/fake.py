@@ -281,7 +281,7 @@ class FakeBroker:
                 and (since is None or a.ex_date >= since)
                 and (until is None or a.ex_date <= until)]
 
-    def name_changes(self, *, since: dt.date,
+    def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
         return [a for a in self.renamed if a.ex_date >= since
                 and (until is None or a.ex_date <= until)]

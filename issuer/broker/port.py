@@ -83,7 +83,7 @@ class BrokerPort(Protocol):
                       since: dt.date | None = None,
                       until: dt.date | None = None) -> list[Announcement]: ...
 
-    def name_changes(self, *, since: dt.date,
+    def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
         """Name and symbol changes processed from ``since`` on (Alpaca's corporate-actions
         data), each as an announcement: the old symbol initiating, the new one the target, the

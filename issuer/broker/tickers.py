@@ -184,9 +184,9 @@ class TickerBroker:
             ca_types=ca_types, symbol=self._to(symbol) if symbol else symbol, since=since,
             until=until)]
 
-    def name_changes(self, *, since: dt.date,
+    def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
-        return [self._back(a) for a in self.inner.name_changes(since=since, until=until)]
+        return [self._back(a) for a in self.inner.corporate_actions_data(since=since, until=until)]
 
     def asset(self, symbol: str) -> Asset:
         return self._back(self.inner.asset(self._to(symbol)))

@@ -64,7 +64,7 @@ def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:
     since = min(today - LOOKBACK, open_ex or today)
     changed = []
     announcements = [a for a in [*issuer.broker.announcements(since=since),
-                                 *issuer.broker.name_changes(since=since)]
+                                 *issuer.broker.corporate_actions_data(since=since)]
                      if a.initiating_symbol in issuer.chain.stocks]
     # the records of every announcement in one query, not one per announcement
     known = {row.corporate_action_id: row for row in db.scalars(select(CorporateAction).where(

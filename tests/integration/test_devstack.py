@@ -159,6 +159,10 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert ("{'1': {'against': '15.013125', 'for': '35.030625'}, "
                     "'2': {'Ada': '20.0175', 'Grace': '30.02625'}}") in out
             assert "result of 1: passed {'for': '5035.030625', 'against': '5005.013125'" in out
+            # the name change: NVDA's 80 custody shares under NVDX, no supply change
+            assert "custody 80 NVDX shares for 40 raw tokens at M 2" in out
+            assert "the token's owner sends setName(" in out
+            assert "both answer 80 shares, holds=True" in out
 
             env = env_file(run_dir / "env")
             api = httpx.Client(base_url=env["ISSUER_API_URL"],
@@ -170,15 +174,18 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert D(reports["AAPL"]["custody_settled"]) == D("86.084")
             assert D(reports["NVDA"]["economic_supply"]) == D(80)
             actions = api.get("/v1/corporate-actions").json()["items"]
-            assert sorted((a["symbol"], a["status"], a["m1"]) for a in actions) == [
-                ("AAPL", "completed", "1000875000000000000"),
-                ("NVDA", "completed", "2000000000000000000")]
+            assert sorted((a["symbol"], a["kind"], a["status"], a["m1"]) for a in actions) == [
+                ("AAPL", "dividend", "completed", "1000875000000000000"),
+                ("NVDA", "forward_split", "completed", "2000000000000000000"),
+                ("NVDA", "name_change", "completed", None)]
+            assert reports["NVDA"]["custody_settled"] == api.get(
+                "/v1/reserves/NVDX").json()["custody_settled"]
             holders = api.get("/v1/holders/NVDA").json()["holders"]
             assert sorted(D(h["shares"]) for h in holders) == [D(20), D(60)]
             # the console renders every page over the story's records (its corporate actions,
             # meeting, creations, redemptions, tokenization requests), for the admin
             pages = console_pages(env["ISSUER_API_URL"], env["ISSUER_ADMIN_KEY"])
-            assert sum("/console/corporate-actions/" in p for p in pages) == 2, pages
+            assert sum("/console/corporate-actions/" in p for p in pages) == 3, pages
             assert any("/console/meetings/" in p for p in pages), pages
             assert any("/console/tokenization/" in p for p in pages), pages
             # the CLI works against the running stack with the env file's variables

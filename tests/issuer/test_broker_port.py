@@ -19,6 +19,7 @@ import pytest
 from issuer import passcache
 from issuer.broker import AlpacaBroker, BrokerPort, BrokerRejected
 from issuer.broker.fake import FakeBroker
+from issuer.broker.tickers import TickerBroker
 from issuer.broker.types import Journal, Order
 from issuer.db import Base, make_engine, make_sessionmaker, utcnow
 from issuer.lifecycle import creations
@@ -377,13 +378,13 @@ def test_a_journal_carries_its_client_id_and_is_not_made_twice():
 # ----------------------------------------------------------------------------- the port
 
 
-@pytest.mark.parametrize("adapter_class", [AlpacaBroker, FakeBroker])
+@pytest.mark.parametrize("adapter_class", [AlpacaBroker, FakeBroker, TickerBroker])
 def test_each_adapter_implements_every_call_of_the_port(adapter_class):
     """Same names, parameters and defaults as :class:`BrokerPort`: a fast test against the
     fake exercises the calls the Alpaca adapter answers."""
     calls = [name for name, member in vars(BrokerPort).items()
              if callable(member) and not name.startswith("_")]
-    assert len(calls) == 20
+    assert len(calls) == 21
     for name in calls:
         expected = inspect.signature(getattr(BrokerPort, name))
         actual = inspect.signature(getattr(adapter_class, name))
