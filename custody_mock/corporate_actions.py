@@ -49,12 +49,12 @@ from custody_mock.models import (
 from servicekit.calendar import midnight
 
 US = "USA"
-DIVIDEND, SPLIT, NAME_CHANGE = "dividend", "split", "name_change"
+DIVIDEND, SPLIT, NAME_CHANGE, CASH_MERGER = "dividend", "split", "name_change", "cash_merger"
 SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split"),
-             NAME_CHANGE: ("name_change",)}
+             NAME_CHANGE: ("name_change",), CASH_MERGER: ("cash_merger",)}
 #: Kinds Alpaca lists in its corporate-actions data (``/v1/corporate-actions``), never among
 #: the Broker API's announcements.
-DATA_ONLY = (NAME_CHANGE,)
+DATA_ONLY = (NAME_CHANGE, CASH_MERGER)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
     if fixed:
         raise invalid("invalid_amendment", f"cannot amend {', '.join(sorted(fixed))}")
     runs = _runs(ctx, corporate_action_id)
-    if "split" in runs or "pay" in runs or "rename" in runs:
+    if runs & {"split", "pay", "rename", "merge"}:
         raise BrokerError(409, "corporate_action_processed",
                           f"corporate action {corporate_action_id} is already processed")
     if "record" in runs and {"record_date", "ex_date"} & set(changes):
@@ -122,7 +122,17 @@ def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
         raise invalid("invalid_announcement",
                       f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
                       "supported (dividend/cash, dividend/stock, split/stock_split, "
-                      "split/reverse_split, name_change/name_change)")
+                      "split/reverse_split, name_change/name_change, "
+                      "cash_merger/cash_merger)")
+    if data.ca_type == CASH_MERGER:
+        if data.cash is None or data.cash <= 0:
+            raise invalid("invalid_announcement", "a cash merger needs a positive cash rate "
+                          "(cash per share)")
+        if data.ex_date < data.declaration_date:
+            raise invalid("invalid_announcement", "the effective date precedes the declaration")
+        if data.payable_date is not None and data.payable_date < data.ex_date:
+            raise invalid("invalid_announcement", "the payable date precedes the effective date")
+        return
     if data.ca_type == NAME_CHANGE:
         new = (data.target_symbol or "").upper()
         if not new or new == data.initiating_symbol.upper():
@@ -203,6 +213,9 @@ def start_of_day(ctx: Ctx) -> None:
     for ann in _pending(ctx, NAME_CHANGE, "rename"):
         if ann.ex_date <= ctx.today:
             _rename(ctx, ann)
+    for ann in _pending(ctx, CASH_MERGER, "merge"):
+        if ann.ex_date <= ctx.today:
+            _cash_merger(ctx, ann)
     for ann in _pending(ctx, SPLIT, "split"):
         if ann.ex_date <= ctx.today:
             _split(ctx, ann)
@@ -328,6 +341,31 @@ def _rename(ctx: Ctx, ann: Announcement) -> None:
                     description=f"symbol change {old_symbol} -> {new_symbol}")
     ctx.db.expire_all()
     _mark(ctx, ann, "rename")
+
+
+def _cash_merger(ctx: Ctx, ann: Announcement) -> None:
+    """A cash merger on its effective date: every position in the acquired company becomes
+    cash at the rate (``qty * cash``, rounded down to the cent), booked as a ``MA`` entry (the
+    shares given up, the cash received); open orders are canceled and the symbol stops
+    trading."""
+    assert ann.cash is not None
+    symbol = ann.initiating_symbol
+    for pos in ledger.positions_in(ctx, symbol):
+        cash = cash_down(pos.qty * ann.cash)
+        ledger.post(ctx, pos.account_id, "MA", symbol=symbol, qty=pos.qty,
+                    per_share_amount=ann.cash, net_amount=cash,
+                    corporate_action_id=ann.corporate_action_id, settle_date=ctx.today,
+                    description=f"cash merger: {pos.qty} {symbol} at {ann.cash}"
+                                + (f" (acquired by {ann.target_symbol})"
+                                   if ann.target_symbol else ""))
+        ledger.account(ctx, pos.account_id).cash_settled += cash
+        pos.qty = pos.qty_settled = pos.cost_basis = ZERO
+    for order in ctx.db.scalars(select(Order).where(Order.symbol == symbol,
+                                                    Order.status.in_(OPEN_ORDER_STATUSES))):
+        order.status, order.status_reason = "canceled", f"{symbol} was acquired for cash"
+    asset = ledger.asset(ctx, symbol)
+    asset.tradable, asset.halt_reason = False, f"acquired for cash on {ann.ex_date}"
+    _mark(ctx, ann, "merge")
 
 
 def _split(ctx: Ctx, ann: Announcement) -> None:

@@ -506,10 +506,13 @@ class AnnouncementOut(Out):
 class AnnouncementCreate(Strict):
     """An announcement to seed. A name change (``name_change``/``name_change``) carries its
     new symbol in ``target_symbol`` and its process date in ``ex_date``; Alpaca lists it in
-    its corporate-actions data (``GET /v1/corporate-actions``), not among announcements."""
+    its corporate-actions data (``GET /v1/corporate-actions``), not among announcements; so
+    does a cash merger (``cash_merger``: ``cash`` per share, the effective date in ``ex_date``,
+    the acquirer, if listed, in ``target_symbol``)."""
 
-    ca_type: Literal["dividend", "split", "name_change"]
-    ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change"]
+    ca_type: Literal["dividend", "split", "name_change", "cash_merger"]
+    ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change",
+                         "cash_merger"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date

@@ -1,6 +1,6 @@
 """Alpaca's corporate-actions data (``GET /v1/corporate-actions`` on ``data.alpaca.markets``,
 what alpaca-py's ``CorporateActionsClient`` reads): the kinds the Broker API's announcements do
-not carry. The mock lists its name changes there, grouped by kind as Alpaca does
+not carry. The mock lists its name changes and cash mergers there, grouped by kind as Alpaca does
 (``{"corporate_actions": {"name_changes": [...]}, "next_page_token": null}``), each with its
 old and new symbol and CUSIP and its process date, filtered by symbols (old or new), types and
 the process date's interval."""
@@ -15,14 +15,15 @@ from sqlalchemy import or_, select
 
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import mock_cusip
-from custody_mock.corporate_actions import NAME_CHANGE
+from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE
 from custody_mock.errors import invalid
 from custody_mock.models import Announcement
 
 router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(authenticate)])
 
 #: Alpaca's type filter names -> the key of the answer and the mock's announcement type.
-TYPES = {"name_change": ("name_changes", NAME_CHANGE)}
+TYPES = {"name_change": ("name_changes", NAME_CHANGE),
+         "cash_merger": ("cash_mergers", CASH_MERGER)}
 CSV = Annotated[str | None, Query(max_length=2000, pattern=r"^[A-Za-z0-9._,-]*$")]
 
 
@@ -56,7 +57,8 @@ def corporate_actions(broker: BrokerDep, symbols: CSV = None, types: CSV = None,
                 query = query.where(Announcement.ex_date <= end)
             order = Announcement.ex_date.asc() if sort == "asc" else Announcement.ex_date.desc()
             rows = ctx.db.scalars(query.order_by(order, Announcement.created_at).limit(limit))
-            answer[key] = [_name_change(a) for a in rows]
+            answer[key] = [(_name_change if ca_type == NAME_CHANGE else _cash_merger)(a)
+                           for a in rows]
         return {"corporate_actions": answer, "next_page_token": None}
 
 
@@ -65,3 +67,13 @@ def _name_change(ann: Announcement) -> dict[str, Any]:
     return {"id": ann.corporate_action_id, "old_symbol": ann.initiating_symbol,
             "old_cusip": mock_cusip(ann.initiating_symbol), "new_symbol": new,
             "new_cusip": mock_cusip(new), "process_date": ann.ex_date.isoformat()}
+
+
+def _cash_merger(ann: Announcement) -> dict[str, Any]:
+    return {"id": ann.corporate_action_id, "acquirer_symbol": ann.target_symbol,
+            "acquirer_cusip": mock_cusip(ann.target_symbol) if ann.target_symbol else None,
+            "acquiree_symbol": ann.initiating_symbol,
+            "acquiree_cusip": mock_cusip(ann.initiating_symbol),
+            "rate": f"{ann.cash:f}", "process_date": ann.ex_date.isoformat(),
+            "effective_date": ann.ex_date.isoformat(),
+            "payable_date": (ann.payable_date or ann.ex_date).isoformat()}

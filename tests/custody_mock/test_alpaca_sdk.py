@@ -411,3 +411,21 @@ def test_a_name_change_reads_through_the_sdks_corporate_actions_client(sdk, brok
         types=[CorporateActionsType.NAME_CHANGE], start=DAY(2024, 10, 11),
         end=DAY(2024, 10, 31)))
     assert later.data.get("name_changes", []) == []
+
+
+def test_a_cash_merger_reads_through_the_sdks_corporate_actions_client(broker, broker_url):
+    from alpaca.data.enums import CorporateActionsType
+    from alpaca.data.historical.corporate_actions import CorporateActionsClient
+    from alpaca.data.requests import CorporateActionsRequest
+
+    broker.announce(ca_type="cash_merger", ca_sub_type="cash_merger", initiating_symbol="NVDA",
+                    target_symbol="AAPL", cash=D("123.45"), declaration_date=DAY(2024, 10, 7),
+                    ex_date=DAY(2024, 10, 10))
+    data = CorporateActionsClient("mock-key", "mock-secret", use_basic_auth=True,
+                                  url_override=broker_url)
+    found = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.CASH_MERGER], start=DAY(2024, 10, 1),
+        end=DAY(2024, 10, 31)))
+    [merger] = found.data["cash_mergers"]
+    assert (merger.acquiree_symbol, merger.acquirer_symbol, merger.rate,
+            merger.effective_date) == ("NVDA", "AAPL", 123.45, DAY(2024, 10, 10))

@@ -248,3 +248,32 @@ def test_a_name_change_moves_positions_orders_and_prices_to_the_new_symbol(broke
                         initiating_symbol="AAPL", target_symbol="NVDX",
                         declaration_date=DAY(2024, 10, 10), ex_date=DAY(2024, 10, 11))
     assert "asset already" in twice.value.detail
+
+
+def test_a_cash_merger_turns_every_position_into_cash_on_its_effective_date(broker, funded):
+    """NVDA is acquired for $123.45 a share on Thu 10-10: the 7.5 shares become
+    7.5 * 123.45 = 925.875 -> $925.87 (rounded down), booked as MA; an open order is canceled
+    and NVDA stops trading."""
+    broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("7.5"))    # Mon, settles Tue
+    limit = broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("1"), type="limit",
+                                limit_price=D("1"), time_in_force="gtc")
+    ann = broker.announce(ca_type="cash_merger", ca_sub_type="cash_merger",
+                          initiating_symbol="NVDA", target_symbol="AAPL", cash=D("123.45"),
+                          declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 10))
+    broker.end_of_day()
+    broker.end_of_day()                                                   # Wed 10-09
+    cash = broker.trading_account(funded).cash_settled
+    assert broker.position(funded, "NVDA").qty == D("7.5")                # not before its day
+    broker.end_of_day()                                                   # Thu 10-10
+    assert broker.position(funded, "NVDA") is None
+    [ma] = _by_type(broker, funded, "MA")
+    assert (ma.symbol, ma.qty, ma.net_amount, ma.corporate_action_id) == (
+        "NVDA", D("7.5"), D("925.87"), ann.corporate_action_id)
+    assert broker.trading_account(funded).cash_settled - cash == D("925.87")
+    assert broker.order(funded, limit.id).status == "canceled"
+    assert broker.asset("NVDA").tradable is False
+    with pytest.raises(BrokerRejected) as refused:
+        broker.announce(ca_type="cash_merger", ca_sub_type="cash_merger",
+                        initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 10),
+                        ex_date=DAY(2024, 10, 11))
+    assert "positive cash rate" in refused.value.detail
