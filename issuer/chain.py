@@ -118,6 +118,9 @@ class ChainCalls:
     def burn(self, symbol: str, wallet: str, raw: int) -> Any:
         return self._token(symbol, "burn", wallet, raw)
 
+    def batch_burn(self, symbol: str, wallets: list[str], raws: list[int]) -> Any:
+        return self._token(symbol, "batchBurn", wallets, raws)
+
     def attest(self, symbol: str, settled: int, pending: int, as_of: int) -> Any:
         return self._bind(f"reserve_feed:{symbol.upper()}", "attest", settled, pending, as_of)
 

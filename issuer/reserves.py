@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit as audit_trail
 from issuer import statuses, units
+from issuer.corporate.custody import merger_cash
 from issuer.db import utcnow
 from issuer.errors import IssuerError
 from issuer.models import (
@@ -29,6 +30,7 @@ from issuer.models import (
     SymbolHalt,
 )
 from issuer.service import Issuer
+from issuer.statuses import FINAL_CORPORATE_ACTIONS
 from issuer.units import ONE, raw_to_shares
 from servicekit import logs
 
@@ -61,6 +63,9 @@ class Reconciliation:
     #: Raw tokens left out of the economic supply: in the redemption wallet while the broker
     #: delivers their shares over the tokenization network (burned next).
     delivering_raw: int = 0
+    #: Custody shares a cash merger turned into cash for the holders: they back the tokens
+    #: until the tokens are burned (:mod:`issuer.corporate.cash_mergers`).
+    converted: Decimal = Decimal(0)
 
     def as_dict(self) -> dict[str, object]:
         return {k: (format(v, "f") if isinstance(v, Decimal) else v)
@@ -99,7 +104,9 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
             qty, settled, pending = (units.after_split(q, ratio) for q in (qty, settled, pending))
             adjusted = True
     allowed = min(pending, pending_cap(issuer, symbol))
-    backing = units.exact(Fraction(settled) + Fraction(allowed))
+    converted = converted_shares(issuer, db, symbol, clock.date) if block is None \
+        else Decimal(0)
+    backing = units.exact(Fraction(settled) + Fraction(allowed) + Fraction(converted))
     return Reconciliation(
         symbol=symbol, block=at, broker_time=clock.now.isoformat(),
         raw_supply=raw, multiplier=multiplier, economic_supply=economic, custody_qty=qty,
@@ -109,8 +116,21 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
         surplus=units.exact(Fraction(backing) - Fraction(economic)),
         holds=Fraction(economic) <= Fraction(backing),
         halted=open_halt(db, symbol) is not None, split_adjusted=adjusted,
-        delivering_raw=delivering,
+        delivering_raw=delivering, converted=converted,
     )
+
+
+def converted_shares(issuer: Issuer, db: Session, symbol: str, today: dt.date) -> Decimal:
+    """The custody shares an open cash merger of ``symbol`` turned into cash (from its
+    effective date; as recorded, or the broker's ``MA`` entries before that)."""
+    merger = db.scalar(select(CorporateAction).where(
+        CorporateAction.symbol == symbol, CorporateAction.kind == "cash_merger",
+        CorporateAction.status.not_in(FINAL_CORPORATE_ACTIONS)).limit(1))
+    if merger is None or today < merger.ex_date:
+        return Decimal(0)
+    if merger.custody_entitled is not None:
+        return merger.custody_entitled
+    return merger_cash(issuer, merger.corporate_action_id).shares
 
 
 def delivering_raw(db: Session, symbol: str) -> int:

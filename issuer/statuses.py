@@ -107,6 +107,7 @@ class CorporateActionKind(StrEnum):
     FORWARD_SPLIT = "forward_split"
     REVERSE_SPLIT = "reverse_split"
     NAME_CHANGE = "name_change"
+    CASH_MERGER = "cash_merger"
 
 
 class MeetingStatus(StrEnum):

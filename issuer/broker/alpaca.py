@@ -310,21 +310,33 @@ class AlpacaBroker(BrokerHttp):
                               ca_types=ca_types, symbol=symbol, since=since, until=until)
 
     def corporate_actions_data(self, *, since: dt.date,
-                     until: dt.date | None = None) -> list[Announcement]:
-        """Alpaca's corporate-actions data (``GET /v1/corporate-actions?types=name_change``,
-        the Market Data API, one page of up to 1,000), as announcements."""
-        params: dict[str, Any] = {"types": "name_change", "start": since.isoformat(),
-                                  "limit": 1000}
+                               until: dt.date | None = None) -> list[Announcement]:
+        """Alpaca's corporate-actions data (``GET /v1/corporate-actions``, the Market Data
+        API, one page of up to 1,000): name changes and cash mergers, as announcements (a
+        merger's acquired company initiating, its acquirer the target, the cash per share,
+        the effective date as the ex-date)."""
+        params: dict[str, Any] = {"types": "name_change,cash_merger",
+                                  "start": since.isoformat(), "limit": 1000}
         if until is not None:
             params["end"] = until.isoformat()
         body = self._call("GET", "/v1/corporate-actions", params=params,
                           idempotent=True).json(parse_float=Decimal)
-        return [Announcement(
+        found = body.get("corporate_actions", {})
+        renamed = [Announcement(
             id=str(entry["id"]), corporate_action_id=str(entry["id"]), ca_type="name_change",
             ca_sub_type="name_change", initiating_symbol=str(entry["old_symbol"]),
             target_symbol=str(entry["new_symbol"]),
             ex_date=dt.date.fromisoformat(str(entry["process_date"])))
-            for entry in body.get("corporate_actions", {}).get("name_changes", [])]
+            for entry in found.get("name_changes", [])]
+        merged = [Announcement(
+            id=str(entry["id"]), corporate_action_id=str(entry["id"]), ca_type="cash_merger",
+            ca_sub_type="cash_merger", initiating_symbol=str(entry["acquiree_symbol"]),
+            target_symbol=entry.get("acquirer_symbol"), cash=Decimal(str(entry["rate"])),
+            ex_date=dt.date.fromisoformat(str(entry["effective_date"])),
+            payable_date=dt.date.fromisoformat(str(entry.get("payable_date")
+                                                   or entry["effective_date"])))
+            for entry in found.get("cash_mergers", [])]
+        return renamed + merged
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")

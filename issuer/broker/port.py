@@ -85,9 +85,10 @@ class BrokerPort(Protocol):
 
     def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
-        """Name and symbol changes processed from ``since`` on (Alpaca's corporate-actions
-        data), each as an announcement: the old symbol initiating, the new one the target, the
-        process date the ex-date."""
+        """Name changes and cash mergers from ``since`` on (Alpaca's corporate-actions data),
+        each as an announcement: a name change's old symbol initiating, the new one the target,
+        the process date the ex-date; a cash merger's acquired company initiating, the acquirer
+        the target, the cash per share, the effective date the ex-date."""
         ...
 
     def asset(self, symbol: str) -> Asset: ...

@@ -78,6 +78,24 @@ def stock_dividend(issuer: Issuer, corporate_action_id: str) -> StockDividendSha
                                received=exact - fractions, cash_in_lieu=total(in_lieu))
 
 
+@dataclass(frozen=True)
+class MergerCash:
+    """What a cash merger gave custody: the shares it took (``MA`` quantity) and the cash paid
+    for them; ``paid`` False until the entry is there."""
+
+    paid: bool
+    shares: Decimal
+    cash: Decimal
+
+
+def merger_cash(issuer: Issuer, corporate_action_id: str) -> MergerCash:
+    """The cash merger's conversion of custody, from Alpaca's ``MA`` entries."""
+    entries = list(activities(issuer, corporate_action_id, ["MA"]))
+    return MergerCash(paid=bool(entries),
+                      shares=sum((e.qty or Decimal(0) for e in entries), Decimal(0)),
+                      cash=total(entries))
+
+
 def total(entries: list[Activity]) -> Decimal:
     """The sum of ``net_amount`` (cash in, positive; cash out, negative)."""
     return sum((e.net_amount or Decimal(0) for e in entries), Decimal(0))

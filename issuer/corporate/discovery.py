@@ -35,8 +35,8 @@ RECORD_SNAPSHOT = ("dividend", "stock_dividend")
 
 
 def _kind(announcement: Announcement) -> str:
-    if announcement.ca_type == "name_change":
-        return "name_change"
+    if announcement.ca_type in ("name_change", "cash_merger"):
+        return announcement.ca_type
     if announcement.ca_type == "dividend":
         return "stock_dividend" if announcement.ca_sub_type == "stock" else "dividend"
     return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
@@ -47,13 +47,18 @@ def _values(announcement: Announcement) -> dict[str, object]:
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
     dividend = announcement.ca_type == "dividend" and announcement.ca_sub_type != "stock"
     renamed = announcement.ca_type == "name_change"
-    return {"ex_date": announcement.ex_date, "record_date": announcement.record_date,
+    merger = announcement.ca_type == "cash_merger"
+    rated = not (dividend or renamed or merger)
+    record = announcement.record_date
+    if merger:   # the broker converts what custody holds at the end of the day before
+        record = announcement.ex_date - dt.timedelta(days=1)
+    return {"ex_date": announcement.ex_date, "record_date": record,
             "payable_date": announcement.payable_date,
-            "cash_rate": announcement.cash if dividend else None,
-            "old_rate": None if dividend or renamed else announcement.old_rate,
-            "new_rate": None if dividend or renamed else announcement.new_rate,
+            "cash_rate": announcement.cash if dividend or merger else None,
+            "old_rate": announcement.old_rate if rated else None,
+            "new_rate": announcement.new_rate if rated else None,
             "new_symbol": announcement.target_symbol.upper()
-            if renamed and announcement.target_symbol else None}
+            if (renamed or merger) and announcement.target_symbol else None}
 
 
 def discover(issuer: Issuer, db: Session) -> list[CorporateAction]:

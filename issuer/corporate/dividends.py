@@ -72,7 +72,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     settled = custody_shares(issuer, action.symbol)[1]
     action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
     action.m0, action.entitled, action.custody_settled = str(m0), entitled, settled
-    owed = _record_entitlements(issuer, db, action, m0)
+    owed = record_entitlements(issuer, db, action, m0)
     # custody now must still hold the tokens' shares and what creations and redemptions in
     # flight own (a redemption's shares may have left since the record: its sale settled)
     still = entitlement.in_flight(issuer, db, action.symbol, by=None).redemption_shares
@@ -83,7 +83,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     move(db, action, "recorded")
 
 
-def _record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
+def record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
                          m0: int) -> Decimal:
     """Store who besides the tokens owns shares custody held at the end of the record date
     (:mod:`issuer.corporate.entitlement`); returns those shares. A creation already made

@@ -72,6 +72,19 @@ NAME_CHANGE = [
     ("token_symbol", "token_symbol", "the token's symbol with the old symbol replaced by the "
      "new; the owner sends both (owner_calls)"),
 ]
+CASH_MERGER = [
+    ("R", "raw_supply", "totalSupply at the snapshot block (the token paused first) - "
+     "issuer-held raw (I)"),
+    ("I", "issuer_held_raw", "raw in the redemption wallet no open redemption is burning"),
+    ("M0", "m0", "uiMultiplier at the snapshot block (18 decimals)"),
+    ("E", "entitled", "R * M0 / 10^36: the tokens' shares at the record"),
+    ("rate", "cash_rate", "cash per share the acquirer pays"),
+    ("Q", "custody_entitled", "shares the broker converted (its MA quantity)"),
+    ("net", "net", "cash the broker paid for them (its MA amount)"),
+    ("distributed", "distributed", "sum of the holders' claims: floor(net_units * raw * M0 / "
+     "(10^36 * Q')) each, rounded up to a cent"),
+    ("reclaimed", "reclaimed", "what came back after the claim deadline"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -104,7 +117,7 @@ def _text(column: str, value: object) -> str:
 
 def figures(action: CorporateAction) -> list[dict[str, Any]]:
     table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
-             "name_change": NAME_CHANGE}.get(action.kind, SPLIT)
+             "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

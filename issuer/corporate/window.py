@@ -97,6 +97,7 @@ def holds(action: CorporateAction, today: dt.date) -> bool:
     its claims are stored."""
     if action.status in FINAL:
         return False
-    if action.payout == "stablecoin" and action.status in PAYING_OUT:
+    if action.kind == "dividend" and action.payout == "stablecoin" and \
+            action.status in PAYING_OUT:
         return False  # the claims are fixed; the multiplier does not change
     return action.status in ON_CHAIN or today >= action.ex_date
