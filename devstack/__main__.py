@@ -150,6 +150,8 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         broker.deposit(custody, D("10000000"))
         ap = broker.create_account(given_name="Authorized", family_name="Participant").id
         broker.deposit(ap, D("1000000"))
+        # the stablecoin on-ramp: cash paid to holders as claims (a cash merger) goes here
+        onramp = broker.create_account(given_name="Stablecoin", family_name="On-ramp").id
         # the participant's own Trading API key pair: it acts on its account and nothing else
         # (the Broker API credentials are the issuer's, the control API's the broker's)
         ap_key = broker.create_trading_key(ap)
@@ -163,7 +165,7 @@ def up(args: argparse.Namespace, procs: Processes) -> None:
         empty_database(database_url)
     issuer_env = {"ISSUER_DATABASE_URL": database_url, "ISSUER_RPC_URL": rpc,
                   "ISSUER_MANIFEST": str(manifest), "ISSUER_BROKER_URL": broker_url,
-                  "ISSUER_BROKER_ACCOUNT_ID": custody,
+                  "ISSUER_BROKER_ACCOUNT_ID": custody, "ISSUER_ONRAMP_ACCOUNT_ID": onramp,
                   "ISSUER_REDEMPTION_WALLET": wallets.redemption,
                   "ISSUER_BOOTSTRAP_ADMIN_KEY": keys["admin"], "ISSUER_ITN_API_KEY": itn_key,
                   "ISSUER_METRICS_PORT": str(args.issuer_metrics_port),

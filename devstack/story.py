@@ -155,6 +155,7 @@ class Story:
         self.tokenization()
         self.meeting()
         self.name_change()
+        self.cash_merger()
         self.reconcile()
 
     def tokenization(self) -> None:
@@ -477,8 +478,39 @@ class Story:
               f"and /v1/reserves/NVDX both answer {both[1]['economic_supply']} shares, holds="
               f"{both[0]['holds'] and both[1]['holds']}")
 
+    def cash_merger(self) -> None:
+        today = self.broker.clock().date
+        on = today + dt.timedelta(days=1)
+        print(f"\n11. NVDX (the NVDA listing) is acquired for 55 USD a share in cash on {on}: "
+              "the broker pays custody, the token is paused, each holder of record gets a "
+              "stablecoin claim, every token is burned")
+        announced = self.broker.announce(
+            ca_type="cash_merger", ca_sub_type="cash_merger", initiating_symbol="NVDX",
+            target_symbol="ACME", cash=D("55.00"), declaration_date=today, ex_date=on)
+        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
+        self.wait("the issuer picks up the merger", lambda: any(
+            a["corporate_action_id"] == announced.corporate_action_id
+            for a in self.operator.get("/v1/corporate-actions", symbol="NVDA")["items"]))
+        self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
+        self.until_date(on)
+        while self.status(path) not in ("claimable", "halted", "completed"):
+            self.next_day()
+            self.settle()
+        ca = self.operator.get(path)
+        if ca["status"] != "claimable":
+            raise StackError(f"the merger is {ca['status']}: {ca['status_reason']}")
+        print(f"   the broker converted {ca['custody_entitled']} shares into {ca['net']} USD; "
+              f"the token is paused ({self.chain.is_paused('NVDA')}) and its supply is "
+              f"{self.chain.total_supply('NVDA')}")
+        claims = self.operator.get(f"{path}/claims")["claims"]
+        unit = self.chain.stablecoin_unit()
+        for name, wallet in (("participant", self.w.ap), ("bob", self.w.bob)):
+            owed = next(c["amount"] for c in claims if c["wallet"] == wallet)
+            print(f"   {name} may claim {D(owed) / unit} USD of stablecoin with the proof the "
+                  "API serves")
+
     def reconcile(self) -> None:
-        print("\n11. Reconciliation: tokens (economic shares) against settled custody")
+        print("\n12. Reconciliation: tokens (economic shares) against settled custody")
         for report in self.operator.get("/v1/reserves"):
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "

@@ -163,6 +163,11 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert "custody 80 NVDX shares for 40 raw tokens at M 2" in out
             assert "the token's owner sends setName(" in out
             assert "both answer 80 shares, holds=True" in out
+            # the cash merger: 80 shares at 55 USD = 4,400 USD; the participant's 60 shares
+            # (30 raw at M 2) claim 3,300 USD, bob's 20 (10 raw) 1,100 USD
+            assert "the broker converted 80 shares into 4400" in out
+            assert "the token is paused (True) and its supply is 0" in out
+            assert "participant may claim 3300 USD" in out and "bob may claim 1100 USD" in out
 
             env = env_file(run_dir / "env")
             api = httpx.Client(base_url=env["ISSUER_API_URL"],
@@ -172,20 +177,21 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             # AAPL: 100 + 0.0875 bought - 20 redeemed + 10 in over ITN - 4 tokens out over
             # ITN, worth 4 * 1.000875 = 4.0035 shares: 86.084; NVDA: 40 split 2-for-1
             assert D(reports["AAPL"]["custody_settled"]) == D("86.084")
-            assert D(reports["NVDA"]["economic_supply"]) == D(80)
+            assert D(reports["NVDA"]["economic_supply"]) == D(0)   # acquired, tokens burned
             actions = api.get("/v1/corporate-actions").json()["items"]
             assert sorted((a["symbol"], a["kind"], a["status"], a["m1"]) for a in actions) == [
                 ("AAPL", "dividend", "completed", "1000875000000000000"),
+                ("NVDA", "cash_merger", "claimable", None),
                 ("NVDA", "forward_split", "completed", "2000000000000000000"),
                 ("NVDA", "name_change", "completed", None)]
             assert reports["NVDA"]["custody_settled"] == api.get(
                 "/v1/reserves/NVDX").json()["custody_settled"]
             holders = api.get("/v1/holders/NVDA").json()["holders"]
-            assert sorted(D(h["shares"]) for h in holders) == [D(20), D(60)]
+            assert holders == []                                   # every token burned
             # the console renders every page over the story's records (its corporate actions,
             # meeting, creations, redemptions, tokenization requests), for the admin
             pages = console_pages(env["ISSUER_API_URL"], env["ISSUER_ADMIN_KEY"])
-            assert sum("/console/corporate-actions/" in p for p in pages) == 3, pages
+            assert sum("/console/corporate-actions/" in p for p in pages) == 4, pages
             assert any("/console/meetings/" in p for p in pages), pages
             assert any("/console/tokenization/" in p for p in pages), pages
             # the CLI works against the running stack with the env file's variables
