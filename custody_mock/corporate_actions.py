@@ -50,11 +50,13 @@ from servicekit.calendar import midnight
 
 US = "USA"
 DIVIDEND, SPLIT, NAME_CHANGE, CASH_MERGER = "dividend", "split", "name_change", "cash_merger"
+WORTHLESS = "worthless_removal"
 SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split"),
-             NAME_CHANGE: ("name_change",), CASH_MERGER: ("cash_merger",)}
+             NAME_CHANGE: ("name_change",), CASH_MERGER: ("cash_merger",),
+             WORTHLESS: ("worthless_removal",)}
 #: Kinds Alpaca lists in its corporate-actions data (``/v1/corporate-actions``), never among
 #: the Broker API's announcements.
-DATA_ONLY = (NAME_CHANGE, CASH_MERGER)
+DATA_ONLY = (NAME_CHANGE, CASH_MERGER, WORTHLESS)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
     if fixed:
         raise invalid("invalid_amendment", f"cannot amend {', '.join(sorted(fixed))}")
     runs = _runs(ctx, corporate_action_id)
-    if runs & {"split", "pay", "rename", "merge"}:
+    if runs & {"split", "pay", "rename", "merge", "remove"}:
         raise BrokerError(409, "corporate_action_processed",
                           f"corporate action {corporate_action_id} is already processed")
     if "record" in runs and {"record_date", "ex_date"} & set(changes):
@@ -123,7 +125,11 @@ def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
                       f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
                       "supported (dividend/cash, dividend/stock, split/stock_split, "
                       "split/reverse_split, name_change/name_change, "
-                      "cash_merger/cash_merger)")
+                      "cash_merger/cash_merger, worthless_removal/worthless_removal)")
+    if data.ca_type == WORTHLESS:
+        if data.ex_date < data.declaration_date:
+            raise invalid("invalid_announcement", "the process date precedes the declaration")
+        return
     if data.ca_type == CASH_MERGER:
         if data.cash is None or data.cash <= 0:
             raise invalid("invalid_announcement", "a cash merger needs a positive cash rate "
@@ -216,6 +222,9 @@ def start_of_day(ctx: Ctx) -> None:
     for ann in _pending(ctx, CASH_MERGER, "merge"):
         if ann.ex_date <= ctx.today:
             _cash_merger(ctx, ann)
+    for ann in _pending(ctx, WORTHLESS, "remove"):
+        if ann.ex_date <= ctx.today:
+            _remove_worthless(ctx, ann)
     for ann in _pending(ctx, SPLIT, "split"):
         if ann.ex_date <= ctx.today:
             _split(ctx, ann)
@@ -366,6 +375,24 @@ def _cash_merger(ctx: Ctx, ann: Announcement) -> None:
     asset = ledger.asset(ctx, symbol)
     asset.tradable, asset.halt_reason = False, f"acquired for cash on {ann.ex_date}"
     _mark(ctx, ann, "merge")
+
+
+def _remove_worthless(ctx: Ctx, ann: Announcement) -> None:
+    """A worthless removal on its process date: every position in the symbol is removed for
+    nothing (a ``REORG`` entry: the shares taken, no cash), open orders are canceled and the
+    symbol stops trading."""
+    symbol = ann.initiating_symbol
+    for pos in ledger.positions_in(ctx, symbol):
+        ledger.post(ctx, pos.account_id, "REORG", symbol=symbol, qty=pos.qty, net_amount=ZERO,
+                    corporate_action_id=ann.corporate_action_id, settle_date=ctx.today,
+                    description=f"worthless removal: {pos.qty} {symbol}")
+        pos.qty = pos.qty_settled = pos.cost_basis = ZERO
+    for order in ctx.db.scalars(select(Order).where(Order.symbol == symbol,
+                                                    Order.status.in_(OPEN_ORDER_STATUSES))):
+        order.status, order.status_reason = "canceled", f"{symbol} was removed as worthless"
+    asset = ledger.asset(ctx, symbol)
+    asset.tradable, asset.halt_reason = False, f"removed as worthless on {ann.ex_date}"
+    _mark(ctx, ann, "remove")
 
 
 def _split(ctx: Ctx, ann: Announcement) -> None:

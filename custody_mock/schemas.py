@@ -510,9 +510,9 @@ class AnnouncementCreate(Strict):
     does a cash merger (``cash_merger``: ``cash`` per share, the effective date in ``ex_date``,
     the acquirer, if listed, in ``target_symbol``)."""
 
-    ca_type: Literal["dividend", "split", "name_change", "cash_merger"]
+    ca_type: Literal["dividend", "split", "name_change", "cash_merger", "worthless_removal"]
     ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change",
-                         "cash_merger"]
+                         "cash_merger", "worthless_removal"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date

@@ -15,7 +15,14 @@ from issuer.corporate.name_changes import listing_of
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.lifecycle.common import move
-from issuer.models import Approval, Creation, Investor, Participant, Redemption
+from issuer.models import (
+    Approval,
+    CorporateAction,
+    Creation,
+    Investor,
+    Participant,
+    Redemption,
+)
 from issuer.service import Issuer
 from issuer.units import shares_to_raw
 from servicekit import logs
@@ -92,6 +99,10 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
     if not issuer.chain.is_verified(participant.wallet):
         raise conflict("wallet_not_verified",
                       f"the participant's wallet {participant.wallet} is not verified")
+    if (removal := _removal(db, symbol)) is not None:
+        raise conflict("symbol_removed", f"{symbol} is removed as worthless on "
+                       f"{removal.ex_date.isoformat()}: nothing is minted after the "
+                       "announcement (redemptions go on until then)")
     now = utcnow()
     creation = Creation(symbol=symbol, participant_id=participant.id, kind=kind, qty=qty,
                         status="requested", wallet=participant.wallet, created_by=actor,
@@ -108,6 +119,10 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
 def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
                        qty: Decimal, kind: str = "cash", actor: str) -> Redemption:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
+    if (removal := _removal(db, symbol)) is not None and \
+            issuer.broker.clock().date >= removal.ex_date:
+        raise conflict("symbol_removed", f"{symbol} was removed as worthless on "
+                       f"{removal.ex_date.isoformat()}: its final redemption window is over")
     needed = shares_to_raw(qty, issuer.chain.multiplier(symbol), up=True)
     balance = issuer.chain.balance(symbol, participant.wallet)
     if needed > balance:
@@ -119,6 +134,13 @@ def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symb
                             created_at=now, updated_at=now)
     _store(db, redemption, actor)
     return redemption
+
+
+def _removal(db: Session, symbol: str) -> CorporateAction | None:
+    """``symbol``'s worthless removal, once announced (and not withdrawn)."""
+    return db.scalar(select(CorporateAction).where(
+        CorporateAction.symbol == symbol, CorporateAction.kind == "worthless_removal",
+        CorporateAction.status.not_in(("canceled", "failed"))).limit(1))
 
 
 def cancel_creation(db: Session, creation_id: str, actor: str) -> Creation:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit as audit_trail
 from issuer import statuses, units
-from issuer.corporate.custody import merger_cash
+from issuer.corporate.custody import merger_cash, removed_shares
 from issuer.db import utcnow
 from issuer.errors import IssuerError
 from issuer.models import (
@@ -63,8 +63,8 @@ class Reconciliation:
     #: Raw tokens left out of the economic supply: in the redemption wallet while the broker
     #: delivers their shares over the tokenization network (burned next).
     delivering_raw: int = 0
-    #: Custody shares a cash merger turned into cash for the holders: they back the tokens
-    #: until the tokens are burned (:mod:`issuer.corporate.cash_mergers`).
+    #: Custody shares a cash merger turned into cash for the holders, or a worthless removal
+    #: wrote off: they back the tokens still out (:func:`converted_shares`).
     converted: Decimal = Decimal(0)
 
     def as_dict(self) -> dict[str, object]:
@@ -121,16 +121,26 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
 
 
 def converted_shares(issuer: Issuer, db: Session, symbol: str, today: dt.date) -> Decimal:
-    """The custody shares an open cash merger of ``symbol`` turned into cash (from its
-    effective date; as recorded, or the broker's ``MA`` entries before that)."""
-    merger = db.scalar(select(CorporateAction).where(
-        CorporateAction.symbol == symbol, CorporateAction.kind == "cash_merger",
-        CorporateAction.status.not_in(FINAL_CORPORATE_ACTIONS)).limit(1))
-    if merger is None or today < merger.ex_date:
-        return Decimal(0)
-    if merger.custody_entitled is not None:
-        return merger.custody_entitled
-    return merger_cash(issuer, merger.corporate_action_id).shares
+    """Custody shares the broker took away for the tokens still out: an open cash merger's,
+    turned into cash for the holders (from its effective date until the tokens are burned),
+    or a worthless removal's, written off (from its process date on: the tokens stay, paused,
+    as the record). As recorded, or from the broker's entries before the issuer recorded
+    them."""
+    total = Decimal(0)
+    for action in db.scalars(select(CorporateAction).where(
+            CorporateAction.symbol == symbol,
+            CorporateAction.kind.in_(("cash_merger", "worthless_removal")),
+            CorporateAction.status.not_in(("canceled", "failed")))):
+        if today < action.ex_date or (action.kind == "cash_merger"
+                                      and action.status in FINAL_CORPORATE_ACTIONS):
+            continue
+        if action.custody_entitled is not None:
+            total += action.custody_entitled
+        elif action.kind == "cash_merger":
+            total += merger_cash(issuer, action.corporate_action_id).shares
+        else:
+            total += removed_shares(issuer, action.corporate_action_id) or Decimal(0)
+    return total
 
 
 def delivering_raw(db: Session, symbol: str) -> int:

@@ -108,6 +108,7 @@ class CorporateActionKind(StrEnum):
     REVERSE_SPLIT = "reverse_split"
     NAME_CHANGE = "name_change"
     CASH_MERGER = "cash_merger"
+    WORTHLESS_REMOVAL = "worthless_removal"
 
 
 class MeetingStatus(StrEnum):

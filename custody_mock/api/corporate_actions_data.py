@@ -1,9 +1,8 @@
 """Alpaca's corporate-actions data (``GET /v1/corporate-actions`` on ``data.alpaca.markets``,
 what alpaca-py's ``CorporateActionsClient`` reads): the kinds the Broker API's announcements do
-not carry. The mock lists its name changes and cash mergers there, grouped by kind as Alpaca does
-(``{"corporate_actions": {"name_changes": [...]}, "next_page_token": null}``), each with its
-old and new symbol and CUSIP and its process date, filtered by symbols (old or new), types and
-the process date's interval."""
+not carry. The mock lists its name changes, cash mergers and worthless removals there, grouped
+by kind as Alpaca does (``{"corporate_actions": {"name_changes": [...]}, "next_page_token":
+null}``), filtered by symbols, types and the process (effective) date's interval."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from sqlalchemy import or_, select
 
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import mock_cusip
-from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE
+from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE, WORTHLESS
 from custody_mock.errors import invalid
 from custody_mock.models import Announcement
 
@@ -23,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(aut
 
 #: Alpaca's type filter names -> the key of the answer and the mock's announcement type.
 TYPES = {"name_change": ("name_changes", NAME_CHANGE),
-         "cash_merger": ("cash_mergers", CASH_MERGER)}
+         "cash_merger": ("cash_mergers", CASH_MERGER),
+         "worthless_removal": ("worthless_removals", WORTHLESS)}
 CSV = Annotated[str | None, Query(max_length=2000, pattern=r"^[A-Za-z0-9._,-]*$")]
 
 
@@ -57,8 +57,7 @@ def corporate_actions(broker: BrokerDep, symbols: CSV = None, types: CSV = None,
                 query = query.where(Announcement.ex_date <= end)
             order = Announcement.ex_date.asc() if sort == "asc" else Announcement.ex_date.desc()
             rows = ctx.db.scalars(query.order_by(order, Announcement.created_at).limit(limit))
-            answer[key] = [(_name_change if ca_type == NAME_CHANGE else _cash_merger)(a)
-                           for a in rows]
+            answer[key] = [SHAPES[ca_type](a) for a in rows]
         return {"corporate_actions": answer, "next_page_token": None}
 
 
@@ -77,3 +76,11 @@ def _cash_merger(ann: Announcement) -> dict[str, Any]:
             "rate": f"{ann.cash:f}", "process_date": ann.ex_date.isoformat(),
             "effective_date": ann.ex_date.isoformat(),
             "payable_date": (ann.payable_date or ann.ex_date).isoformat()}
+
+
+def _worthless(ann: Announcement) -> dict[str, Any]:
+    return {"id": ann.corporate_action_id, "symbol": ann.initiating_symbol,
+            "cusip": mock_cusip(ann.initiating_symbol), "process_date": ann.ex_date.isoformat()}
+
+
+SHAPES = {NAME_CHANGE: _name_change, CASH_MERGER: _cash_merger, WORTHLESS: _worthless}

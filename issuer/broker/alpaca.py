@@ -312,10 +312,11 @@ class AlpacaBroker(BrokerHttp):
     def corporate_actions_data(self, *, since: dt.date,
                                until: dt.date | None = None) -> list[Announcement]:
         """Alpaca's corporate-actions data (``GET /v1/corporate-actions``, the Market Data
-        API, one page of up to 1,000): name changes and cash mergers, as announcements (a
+        API, one page of up to 1,000): name changes, cash mergers and worthless removals, as
+        announcements (a
         merger's acquired company initiating, its acquirer the target, the cash per share,
         the effective date as the ex-date)."""
-        params: dict[str, Any] = {"types": "name_change,cash_merger",
+        params: dict[str, Any] = {"types": "name_change,cash_merger,worthless_removal",
                                   "start": since.isoformat(), "limit": 1000}
         if until is not None:
             params["end"] = until.isoformat()
@@ -336,7 +337,13 @@ class AlpacaBroker(BrokerHttp):
             payable_date=dt.date.fromisoformat(str(entry.get("payable_date")
                                                    or entry["effective_date"])))
             for entry in found.get("cash_mergers", [])]
-        return renamed + merged
+        removed = [Announcement(
+            id=str(entry["id"]), corporate_action_id=str(entry["id"]),
+            ca_type="worthless_removal", ca_sub_type="worthless_removal",
+            initiating_symbol=str(entry["symbol"]),
+            ex_date=dt.date.fromisoformat(str(entry["process_date"])))
+            for entry in found.get("worthless_removals", [])]
+        return renamed + merged + removed
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")

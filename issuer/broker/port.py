@@ -85,7 +85,8 @@ class BrokerPort(Protocol):
 
     def corporate_actions_data(self, *, since: dt.date,
                      until: dt.date | None = None) -> list[Announcement]:
-        """Name changes and cash mergers from ``since`` on (Alpaca's corporate-actions data),
+        """Name changes, cash mergers and worthless removals from ``since`` on (Alpaca's
+        corporate-actions data),
         each as an announcement: a name change's old symbol initiating, the new one the target,
         the process date the ex-date; a cash merger's acquired company initiating, the acquirer
         the target, the cash per share, the effective date the ex-date."""

@@ -96,6 +96,13 @@ def merger_cash(issuer: Issuer, corporate_action_id: str) -> MergerCash:
                       cash=total(entries))
 
 
+def removed_shares(issuer: Issuer, corporate_action_id: str) -> Decimal | None:
+    """The custody shares a worthless removal took (Alpaca's ``REORG`` entries), or None
+    before the broker booked it."""
+    entries = list(activities(issuer, corporate_action_id, ["REORG"]))
+    return sum((e.qty or Decimal(0) for e in entries), Decimal(0)) if entries else None
+
+
 def total(entries: list[Activity]) -> Decimal:
     """The sum of ``net_amount`` (cash in, positive; cash out, negative)."""
     return sum((e.net_amount or Decimal(0) for e in entries), Decimal(0))

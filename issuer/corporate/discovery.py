@@ -35,7 +35,7 @@ RECORD_SNAPSHOT = ("dividend", "stock_dividend")
 
 
 def _kind(announcement: Announcement) -> str:
-    if announcement.ca_type in ("name_change", "cash_merger"):
+    if announcement.ca_type in ("name_change", "cash_merger", "worthless_removal"):
         return announcement.ca_type
     if announcement.ca_type == "dividend":
         return "stock_dividend" if announcement.ca_sub_type == "stock" else "dividend"
@@ -48,7 +48,7 @@ def _values(announcement: Announcement) -> dict[str, object]:
     dividend = announcement.ca_type == "dividend" and announcement.ca_sub_type != "stock"
     renamed = announcement.ca_type == "name_change"
     merger = announcement.ca_type == "cash_merger"
-    rated = not (dividend or renamed or merger)
+    rated = announcement.ca_type == "split"
     record = announcement.record_date
     if merger:   # the broker converts what custody holds at the end of the day before
         record = announcement.ex_date - dt.timedelta(days=1)

@@ -85,6 +85,12 @@ CASH_MERGER = [
      "(10^36 * Q')) each, rounded up to a cent"),
     ("reclaimed", "reclaimed", "what came back after the claim deadline"),
 ]
+WORTHLESS_REMOVAL = [
+    ("R", "raw_supply", "totalSupply at the snapshot block (the token paused first)"),
+    ("M0", "m0", "uiMultiplier then"),
+    ("E", "entitled", "R * M0 / 10^36: the tokens' shares, written off"),
+    ("Q", "custody_entitled", "custody shares the broker removed (its REORG quantity)"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -117,7 +123,8 @@ def _text(column: str, value: object) -> str:
 
 def figures(action: CorporateAction) -> list[dict[str, Any]]:
     table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
-             "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER}.get(action.kind, SPLIT)
+             "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER,
+             "worthless_removal": WORTHLESS_REMOVAL}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from issuer.corporate import cash_mergers, dividends, name_changes, splits, stock_dividends
+from issuer.corporate import (
+    cash_mergers,
+    dividends,
+    name_changes,
+    removals,
+    splits,
+    stock_dividends,
+)
 from issuer.corporate.schedule import key
 from issuer.lifecycle.common import advance, chain_step, dispatch, move, outcome_of
 from issuer.models import ChainTx, CorporateAction
@@ -34,6 +41,7 @@ _BY_KIND = {
     "stock_dividend": {**stock_dividends.STEPS, "canceling": _canceling},
     "name_change": name_changes.STEPS,
     "cash_merger": cash_mergers.STEPS,
+    "worthless_removal": removals.STEPS,
     "forward_split": {**splits.STEPS, "canceling": _canceling},
     "reverse_split": {**splits.STEPS, "canceling": _canceling},
 }

@@ -76,8 +76,9 @@ def multiplier_change_pending(issuer: Issuer, symbol: str) -> bool:
     return issuer.chain.effective_at(symbol) > issuer.chain.block_time()
 
 
-def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:
-    """Why a mint or burn of ``symbol`` must wait now, or None."""
+def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str, *,
+                      burn: bool = False) -> str | None:
+    """Why a mint (or, ``burn``, a burn) of ``symbol`` must wait now, or None."""
     if multiplier_change_pending(issuer, symbol):
         return "a multiplier change is scheduled"
     actions = open_actions(db, symbol)
@@ -85,18 +86,22 @@ def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str) -> str | None:
         return None
     today = issuer.broker.clock().date
     for action in actions:
-        if holds(action, today):
+        if holds(action, today, burn=burn):
             return (f"corporate action {action.corporate_action_id} ({action.kind}, ex-date "
                     f"{action.ex_date.isoformat()}) is {action.status}")
     return None
 
 
-def holds(action: CorporateAction, today: dt.date) -> bool:
-    """Whether ``action`` holds its symbol's mints and burns on the broker's ``today``: from its
-    ex-date (or once its change is on chain) until it is final; a stablecoin dividend only until
-    its claims are stored."""
+def holds(action: CorporateAction, today: dt.date, *, burn: bool = False) -> bool:
+    """Whether ``action`` holds its symbol's mints (or, ``burn``, burns) on the broker's
+    ``today``: from its ex-date (or once its change is on chain) until it is final; a
+    stablecoin dividend only until its claims are stored. A worthless removal holds mints from
+    its announcement and burns from its process date: the days between are the holders' final
+    redemption window."""
     if action.status in FINAL:
         return False
+    if action.kind == "worthless_removal":
+        return today >= action.ex_date or not burn
     if action.kind == "dividend" and action.payout == "stablecoin" and \
             action.status in PAYING_OUT:
         return False  # the claims are fixed; the multiplier does not change

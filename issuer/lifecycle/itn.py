@@ -162,7 +162,7 @@ def _detected(issuer: Issuer, db: Session, row: ItnRequest) -> None:
         # broker while a corporate action holds burns, and the deposit is redeemed whole, for
         # the shares it is worth at the multiplier after the window (a deposit held across a
         # reinvested dividend carries the dividend its tokens earned)
-        if (blocker := mint_burn_blocker(issuer, db, row.symbol)) is not None:
+        if (blocker := mint_burn_blocker(issuer, db, row.symbol, burn=True)) is not None:
             note(row, f"waiting: {blocker}")
             return
         if row.raw is not None:

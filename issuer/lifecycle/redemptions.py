@@ -57,7 +57,7 @@ def _participant(db: Session, redemption: Redemption) -> Participant:
 
 def _requested(issuer: Issuer, db: Session, redemption: Redemption) -> None:
     if redemption.burn_raw is None:
-        if (blocker := mint_burn_blocker(issuer, db, redemption.symbol)) is not None:
+        if (blocker := mint_burn_blocker(issuer, db, redemption.symbol, burn=True)) is not None:
             _pause(db, redemption, blocker)
             return
         multiplier = issuer.chain.multiplier(redemption.symbol)

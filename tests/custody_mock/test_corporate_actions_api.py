@@ -277,3 +277,19 @@ def test_a_cash_merger_turns_every_position_into_cash_on_its_effective_date(brok
                         initiating_symbol="AAPL", declaration_date=DAY(2024, 10, 10),
                         ex_date=DAY(2024, 10, 11))
     assert "positive cash rate" in refused.value.detail
+
+
+def test_a_worthless_removal_takes_every_position_for_nothing(broker, funded):
+    broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("3"))      # Mon, settles Tue
+    ann = broker.announce(ca_type="worthless_removal", ca_sub_type="worthless_removal",
+                          initiating_symbol="NVDA", declaration_date=DAY(2024, 10, 7),
+                          ex_date=DAY(2024, 10, 9))
+    broker.end_of_day()                                                   # Tue 10-08
+    cash = broker.trading_account(funded).cash_settled
+    broker.end_of_day()                                                   # Wed 10-09
+    assert broker.position(funded, "NVDA") is None
+    [removed] = _by_type(broker, funded, "REORG")
+    assert (removed.qty, removed.net_amount, removed.corporate_action_id) == (
+        D(3), D(0), ann.corporate_action_id)
+    assert broker.trading_account(funded).cash_settled == cash            # for nothing
+    assert broker.asset("NVDA").tradable is False

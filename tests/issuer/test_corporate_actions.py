@@ -533,3 +533,41 @@ def test_a_name_change_moves_the_broker_symbol_and_the_token_follows_through_its
     assert stack.broker.position(stack.custody_account, "APLE").qty == D(101)
     assert stack.tokens() == 101 * ONE
     assert stack.invariant_held() and no_halts(stack)
+
+
+def test_a_worthless_removal_gives_a_final_redemption_window_then_freezes_the_token(stack):
+    """Issue 30, item 6: AAPL is to be removed as worthless on Mon 10/21 (announced Tue
+    10/15). From the announcement nothing is minted (a new creation is refused); redemptions
+    go on until the process date (20 of the 100 redeemed); on it the broker removes custody's
+    80 shares for nothing, the token is paused and the 80 tokens stay as the record, backed in
+    the reconciliation by the 80 shares written off."""
+    from issuer.errors import IssuerError
+
+    mint_100(stack)                                               # Tue 10/15
+    t = token(stack)
+    removal = stack.broker.announce(ca_type="worthless_removal",
+                                    ca_sub_type="worthless_removal", initiating_symbol="AAPL",
+                                    declaration_date=DAY(2024, 10, 15),
+                                    ex_date=DAY(2024, 10, 21))
+    stack.run()
+    ca = action(stack, removal.corporate_action_id)
+    assert (ca.kind, ca.status) == ("worthless_removal", "announced")
+    assert "final redemption window until 2024-10-21" in ca.status_reason
+    with pytest.raises(IssuerError) as refused:
+        stack.create("1")
+    assert (refused.value.status, refused.value.code) == (409, "symbol_removed")
+    redemption = stack.redeem("20")                               # within the window
+    stack.until(lambda: stack.redemption(redemption).status == "completed")
+    assert stack.tokens() == 80 * ONE
+    stack.to_date(DAY(2024, 10, 21))
+    ca = action(stack, removal.corporate_action_id)
+    assert ca.status == "completed", ca.status_reason
+    assert (ca.raw_supply, ca.entitled, ca.custody_entitled) == (str(80 * ONE), D(80), D(80))
+    assert t.functions.paused().call() and t.functions.totalSupply().call() == 80 * ONE
+    assert stack.broker.position(stack.custody_account, "AAPL") is None
+    report = stack.run_report("AAPL")
+    assert (report.custody_settled, report.converted, report.holds) == (D(0), D(80), True)
+    assert stack.invariant_held() and no_halts(stack)
+    with pytest.raises(IssuerError) as late:
+        stack.redeem("1")
+    assert (late.value.status, late.value.code) == (409, "symbol_removed")

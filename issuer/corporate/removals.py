@@ -1,0 +1,56 @@
+"""A worthless removal (a delisted company's shares removed for nothing): a final redemption
+window announced to the holders, then the token frozen with a record of the event.
+
+announced -> completed (or halted with the reason)
+
+- ``announced``: from the announcement nothing is minted (creations and tokenization mints of
+  the symbol are refused or wait: :func:`issuer.corporate.window.holds`), while redemptions go
+  on until the process date: the holders' final redemption window, shown on the calendar.
+- On the process date the broker removes custody's shares (``REORG``, no cash): the issuer
+  pauses the token (the outbox, the agent key; skipped when it already is) and records the
+  event at the chain's head after the pause: the raw supply R, M0, the tokens' shares
+  E = R * M0 and the shares the broker removed (Q). The tokens stay, frozen, as the record of
+  who held what; the removed shares count as their backing in the reconciliation
+  (:func:`issuer.reserves.converted_shares`), so the invariant records the write-off instead
+  of halting the symbol for ever. -> ``completed``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from issuer import outbox
+from issuer.corporate import arithmetic, custody
+from issuer.corporate.schedule import key
+from issuer.lifecycle.common import advance, chain_step, move, note, outcome_of
+from issuer.models import CorporateAction
+from issuer.service import Issuer
+
+
+def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    today = issuer.broker.clock().date
+    if today < action.ex_date:
+        note(action, f"final redemption window until {action.ex_date.isoformat()}: "
+             "redemptions go on, nothing is minted")
+        return
+    removed = custody.removed_shares(issuer, action.corporate_action_id)
+    if removed is None:
+        note(action, "waiting: the broker's removal entry (REORG) for custody")
+        return
+    pause_key = key(action, "pause")
+    if not (issuer.chain.is_paused(action.symbol) and outbox.live(db, pause_key) is None):
+        result = chain_step(issuer, db, pause_key, "supply",
+                            lambda: issuer.chain.calls.pause(action.symbol, True))
+        if advance(db, action, outcome_of(result, "pausing the token")) is None:
+            return
+    block = issuer.chain.head()
+    raw, m0 = issuer.chain.total_supply(action.symbol, block), \
+        issuer.chain.multiplier(action.symbol, block)
+    action.snapshot_block, action.raw_supply, action.m0 = block, str(raw), str(m0)
+    action.entitled = arithmetic.entitled_shares(raw, m0)
+    action.custody_entitled = removed
+    move(db, action, "completed", f"{removed} custody shares removed as worthless; the token "
+         f"is paused with {action.entitled} shares' worth of tokens as the record")
+
+
+STEPS = {"announced": _announced}
