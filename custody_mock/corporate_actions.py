@@ -369,12 +369,17 @@ def _cash_merger(ctx: Ctx, ann: Announcement) -> None:
                                    if ann.target_symbol else ""))
         ledger.account(ctx, pos.account_id).cash_settled += cash
         pos.qty = pos.qty_settled = pos.cost_basis = ZERO
+    _retire(ctx, symbol, f"acquired for cash on {ann.ex_date}")
+    _mark(ctx, ann, "merge")
+
+
+def _retire(ctx: Ctx, symbol: str, why: str) -> None:
+    """``symbol`` stops trading (``why``); its open orders are canceled."""
     for order in ctx.db.scalars(select(Order).where(Order.symbol == symbol,
                                                     Order.status.in_(OPEN_ORDER_STATUSES))):
-        order.status, order.status_reason = "canceled", f"{symbol} was acquired for cash"
+        order.status, order.status_reason = "canceled", f"{symbol} was {why}"
     asset = ledger.asset(ctx, symbol)
-    asset.tradable, asset.halt_reason = False, f"acquired for cash on {ann.ex_date}"
-    _mark(ctx, ann, "merge")
+    asset.tradable, asset.halt_reason = False, why
 
 
 def _remove_worthless(ctx: Ctx, ann: Announcement) -> None:
@@ -387,11 +392,7 @@ def _remove_worthless(ctx: Ctx, ann: Announcement) -> None:
                     corporate_action_id=ann.corporate_action_id, settle_date=ctx.today,
                     description=f"worthless removal: {pos.qty} {symbol}")
         pos.qty = pos.qty_settled = pos.cost_basis = ZERO
-    for order in ctx.db.scalars(select(Order).where(Order.symbol == symbol,
-                                                    Order.status.in_(OPEN_ORDER_STATUSES))):
-        order.status, order.status_reason = "canceled", f"{symbol} was removed as worthless"
-    asset = ledger.asset(ctx, symbol)
-    asset.tradable, asset.halt_reason = False, f"removed as worthless on {ann.ex_date}"
+    _retire(ctx, symbol, f"removed as worthless on {ann.ex_date}")
     _mark(ctx, ann, "remove")
 
 

@@ -441,19 +441,24 @@ class Story:
             print(f"   result of {result['id']}: {result['outcome']} {result['totals']}, "
                   f"as instructed {result['account_votes']}")
 
-    def name_change(self) -> None:
+    def _announce_tomorrow(self, what: str, **fields: Any) -> tuple[str, dt.date]:
+        """Announce a corporate action effective on the broker's next day; its API path once
+        the issuer has picked it up, and the day."""
         today = self.broker.clock().date
         on = today + dt.timedelta(days=1)
-        print(f"\n10. NVDA changes its symbol to NVDX on {on}: the broker moves custody to "
-              "NVDX, the token's name and symbol follow through its owner, nothing is "
-              "minted or burned")
-        announced = self.broker.announce(
-            ca_type="name_change", ca_sub_type="name_change", initiating_symbol="NVDA",
-            target_symbol="NVDX", declaration_date=today, ex_date=on)
-        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
-        self.wait("the issuer picks up the name change", lambda: any(
+        print(what.format(on=on))
+        announced = self.broker.announce(declaration_date=today, ex_date=on, **fields)
+        self.wait("the issuer picks up the announcement", lambda: any(
             a["corporate_action_id"] == announced.corporate_action_id
             for a in self.operator.get("/v1/corporate-actions", symbol="NVDA")["items"]))
+        return f"/v1/corporate-actions/{announced.corporate_action_id}", on
+
+    def name_change(self) -> None:
+        path, on = self._announce_tomorrow(
+            "\n10. NVDA changes its symbol to NVDX on {on}: the broker moves custody to NVDX, "
+            "the token's name and symbol follow through its owner, nothing is minted or burned",
+            ca_type="name_change", ca_sub_type="name_change", initiating_symbol="NVDA",
+            target_symbol="NVDX")
         self.until_date(on)
         self.wait("the name change is computed",
                   lambda: self.status(path) in ("proposed", "halted"))
@@ -479,18 +484,12 @@ class Story:
               f"{both[0]['holds'] and both[1]['holds']}")
 
     def cash_merger(self) -> None:
-        today = self.broker.clock().date
-        on = today + dt.timedelta(days=1)
-        print(f"\n11. NVDX (the NVDA listing) is acquired for 55 USD a share in cash on {on}: "
-              "the broker pays custody, the token is paused, each holder of record gets a "
-              "stablecoin claim, every token is burned")
-        announced = self.broker.announce(
+        path, on = self._announce_tomorrow(
+            "\n11. NVDX (the NVDA listing) is acquired for 55 USD a share in cash on {on}: the "
+            "broker pays custody, the token is paused, each holder of record gets a stablecoin "
+            "claim, every token is burned",
             ca_type="cash_merger", ca_sub_type="cash_merger", initiating_symbol="NVDX",
-            target_symbol="ACME", cash=D("55.00"), declaration_date=today, ex_date=on)
-        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
-        self.wait("the issuer picks up the merger", lambda: any(
-            a["corporate_action_id"] == announced.corporate_action_id
-            for a in self.operator.get("/v1/corporate-actions", symbol="NVDA")["items"]))
+            target_symbol="ACME", cash=D("55.00"))
         self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
         self.until_date(on)
         while self.status(path) not in ("claimable", "halted", "completed"):

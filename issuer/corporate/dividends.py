@@ -27,7 +27,9 @@ the burn).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -115,19 +117,38 @@ def record_entitlements(issuer: Issuer, db: Session, action: CorporateAction,
     return owed_creations + found.redemption_shares
 
 
-def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+class Paid(Protocol):
+    """What the broker reports of a payment: whether it is there yet."""
+
+    @property
+    def paid(self) -> bool: ...
+
+
+P = TypeVar("P", bound=Paid)
+
+
+def paid_out(issuer: Issuer, db: Session, action: CorporateAction, read: Callable[[], P],
+             waiting: str) -> P | None:
+    """What the broker paid for ``action`` (``read()``, asked from its payable date on), once
+    it has; until then the action notes ``waiting`` (None), and with nothing paid after the
+    payable date and no settled custody at the record it completes: nothing to pay on."""
     assert action.payable_date is not None
     today = issuer.broker.clock().date
-    waiting = f"waiting: payment on {action.payable_date.isoformat()}"
-    if today < action.payable_date:
+    if today >= action.payable_date and (found := read()).paid:
+        return found
+    if today > action.payable_date and not action.custody_settled:
+        move(db, action, "completed", "custody held no settled shares at the record date")
+    else:
         note(action, waiting)
-        return
-    cash = custody.dividend_cash(issuer, action.corporate_action_id)
-    if not cash.paid:
-        if today > action.payable_date and not action.custody_settled:
-            move(db, action, "completed", "custody held no settled shares at the record date")
-            return
-        note(action, waiting)
+    return None
+
+
+def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    assert action.payable_date is not None
+    cash = paid_out(issuer, db, action,
+                    lambda: custody.dividend_cash(issuer, action.corporate_action_id),
+                    f"waiting: payment on {action.payable_date.isoformat()}")
+    if cash is None:
         return
     action.custody_entitled, action.gross = cash.shares, cash.gross
     action.withholding, action.fees = cash.withholding, cash.fees

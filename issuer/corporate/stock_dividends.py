@@ -25,24 +25,16 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from issuer.corporate import custody, dividends
-from issuer.lifecycle.common import move, note
 from issuer.models import CorporateAction
 from issuer.service import Issuer
 
 
 def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     assert action.payable_date is not None and action.m0 is not None
-    today = issuer.broker.clock().date
-    waiting = f"waiting: the new shares on {action.payable_date.isoformat()}"
-    if today < action.payable_date:
-        note(action, waiting)
-        return
-    shares = custody.stock_dividend(issuer, action.corporate_action_id)
-    if not shares.paid:
-        if today > action.payable_date and not action.custody_settled:
-            move(db, action, "completed", "custody held no settled shares at the record date")
-            return
-        note(action, waiting)
+    shares = dividends.paid_out(
+        issuer, db, action, lambda: custody.stock_dividend(issuer, action.corporate_action_id),
+        f"waiting: the new shares on {action.payable_date.isoformat()}")
+    if shares is None:
         return
     action.custody_entitled, action.filled_qty = shares.entitled, shares.received
     action.cash_in_lieu = shares.cash_in_lieu
