@@ -33,6 +33,10 @@ POINTS = (
     # broker instructed before the database knows, and the status changes around them
     "meeting.before_instruction", "meeting.after_instruction",
     *(f"meeting.before_{s}" for s in ("instructing", "instructed")),
+    # corporate actions: a transaction of theirs on the node before its receipt (a pause, a
+    # burn, a distribution...), and a cash merger's status changes
+    "corporate_action.after_tx_sent",
+    *(f"corporate_action.before_{s}" for s in ("paid", "funding", "claimable")),
 )
 
 

@@ -81,7 +81,8 @@ def _next_nonce(db: Session, chain: Chain, address: str) -> int:
 SENT_CRASHPOINTS = (("mint:itn:", "itn_mint.after_mint_sent"),
                     ("burn:itn:", "itn_redeem.after_burn_sent"),
                     ("mint:", "creation.after_mint_sent"),
-                    ("burn:", "redemption.after_burn_sent"))
+                    ("burn:", "redemption.after_burn_sent"),
+                    ("ca:", "corporate_action.after_tx_sent"))
 
 
 def pump(db: Session, chain: Chain, row: ChainTx) -> ChainTx:

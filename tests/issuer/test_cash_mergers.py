@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from issuer import crashpoints
 from issuer.broker import AlpacaBroker
 from issuer.broker.tickers import TickerBroker
 from issuer.corporate import stablecoin
-from issuer.models import CorporateAction, SymbolHalt
+from issuer.models import ChainTx, CorporateAction, SymbolHalt
 from issuer.service import Issuer
 from tests.issuer.test_corporate_actions import action, send
+from tests.issuer.test_restart import _crash_then_finish
 
 D = Decimal
 ONE = 10**18
@@ -89,3 +91,37 @@ def test_a_cash_merger_pays_each_holder_of_record_and_burns_every_token(stack):
         assert db.scalar(select(SymbolHalt)) is None
         assert db.scalar(select(CorporateAction.status).where(
             CorporateAction.id == ca.id)) == "claimable"
+
+
+@pytest.mark.parametrize("point", [p for p in crashpoints.POINTS
+                                   if p.startswith("corporate_action.")])
+def test_a_cash_merger_killed_at_each_step_pays_and_burns_once(stack, point):
+    """The worker process killed (SIGKILL) at each of the merger's steps, then a fresh issuer
+    finishes: one pause, one on-ramp journal, one distribution of $25,000.00, one burn."""
+    from brownie import accounts
+
+    onramp = with_onramp(stack)
+    chain = stack.issuer.chain
+    t, coin = chain.stock("AAPL").token, chain.contract("Stablecoin")
+    creation = stack.create("100")
+    stack.until(lambda: stack.creation(creation).status == "completed")   # Tue 10/15
+    send(stack, t.functions.transfer(accounts[7].address, 30 * ONE), stack.ap_wallet)
+    merger = stack.broker.announce(ca_type="cash_merger", ca_sub_type="cash_merger",
+                                   initiating_symbol="AAPL", cash=D("250.00"),
+                                   declaration_date=DAY(2024, 10, 15), ex_date=DAY(2024, 10, 17))
+    stack.run()
+    _crash_then_finish(stack, point, lambda: action(
+        stack, merger.corporate_action_id).status == "claimable")
+    ca = action(stack, merger.corporate_action_id)
+    assert t.functions.paused().call() and t.functions.totalSupply().call() == 0
+    assert coin.functions.balanceOf(chain.contract("DividendDistributor").address).call() \
+        == 25_000_000_000
+    assert len(stack.journals_for(f"ca-{ca.id}-onramp")) == 1
+    assert stack.broker.trading_account(onramp).cash == D("25000.00")
+    with stack.issuer.session() as db:
+        sent = {(tx.key.split(":")[2], tx.attempt, tx.status) for tx in db.scalars(
+            select(ChainTx).where(ChainTx.key.like(f"ca:{ca.id}:%")))}
+    assert sent == {("pause", 1, "mined"), ("onramp-mint", 1, "mined"),
+                    ("approve", 1, "mined"), ("distribution", 1, "mined"),
+                    ("burn", 1, "mined")}
+    assert stack.invariant_held()

@@ -33,7 +33,9 @@ def _worker(stack, crash_at: str | None = None) -> int:
            "ISSUER_MANIFEST": str(settings.manifest),
            "ISSUER_RPC_URL": settings.rpc_url,
            "ISSUER_BROKER_URL": settings.broker_url,
-           "ISSUER_BROKER_ACCOUNT_ID": settings.broker_account_id}
+           "ISSUER_BROKER_ACCOUNT_ID": settings.broker_account_id,
+           **({"ISSUER_ONRAMP_ACCOUNT_ID": settings.onramp_account_id}
+              if settings.onramp_account_id else {})}
     env.pop("ISSUER_CRASH_AT", None)
     if crash_at:
         env["ISSUER_CRASH_AT"] = crash_at
