@@ -18,21 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from issuer.broker import types as t
 from issuer.broker.port import BrokerPort
-from issuer.broker.types import (
-    Account,
-    Activity,
-    Announcement,
-    Asset,
-    Execution,
-    Journal,
-    MarketClock,
-    Order,
-    Position,
-    TokenizationRequest,
-    Trade,
-    TradingAccount,
-)
 
 M = TypeVar("M")
 #: Fields of the broker's answers that name a stock.
@@ -116,43 +103,43 @@ class TickerBroker:
 
     # ------------------------------------------------------------------------- the port
 
-    def account(self, account_id: str) -> Account:
+    def account(self, account_id: str) -> t.Account:
         return self.inner.account(account_id)
 
-    def trading_account(self, account_id: str) -> TradingAccount:
+    def trading_account(self, account_id: str) -> t.TradingAccount:
         return self.inner.trading_account(account_id)
 
     def submit_order(self, account_id: str, *, symbol: str, side: str,
                      qty: Decimal | None = None, notional: Decimal | None = None,
                      type: str = "market", time_in_force: str = "day",  # noqa: A002
                      limit_price: Decimal | None = None,
-                     client_order_id: str | None = None) -> Order:
+                     client_order_id: str | None = None) -> t.Order:
         return self._back(self.inner.submit_order(
             account_id, symbol=self._to(symbol), side=side, qty=qty, notional=notional,
             type=type, time_in_force=time_in_force, limit_price=limit_price,
             client_order_id=client_order_id))
 
-    def order(self, account_id: str, order_id: str) -> Order:
+    def order(self, account_id: str, order_id: str) -> t.Order:
         return self._back(self.inner.order(account_id, order_id))
 
-    def order_by_client_id(self, account_id: str, client_order_id: str) -> Order | None:
+    def order_by_client_id(self, account_id: str, client_order_id: str) -> t.Order | None:
         return self._back(self.inner.order_by_client_id(account_id, client_order_id))
 
     def orders(self, account_id: str, *, status: str = "all", symbols: str | None = None,
-               limit: int = 500, direction: str = "asc") -> list[Order]:
+               limit: int = 500, direction: str = "asc") -> list[t.Order]:
         asked = ",".join(self._to(s) for s in symbols.split(",")) if symbols else None
         return [self._back(o) for o in self.inner.orders(
             account_id, status=status, symbols=asked, limit=limit, direction=direction)]
 
-    def executions(self, account_id: str, order: Order) -> list[Execution]:
+    def executions(self, account_id: str, order: t.Order) -> list[t.Execution]:
         return [self._back(e) for e in self.inner.executions(account_id, order)]
 
-    def position(self, account_id: str, symbol: str) -> Position | None:
+    def position(self, account_id: str, symbol: str) -> t.Position | None:
         return self._back(self.inner.position(account_id, self._to(symbol)))
 
     def new_activities(self, cursor: str | None, *, account_id: str | None = None,
                        types: list[str] | None = None,
-                       page_size: int = 100) -> Iterator[Activity]:
+                       page_size: int = 100) -> Iterator[t.Activity]:
         for entry in self.inner.new_activities(cursor, account_id=account_id, types=types,
                                                page_size=page_size):
             yield self._back(entry)
@@ -161,45 +148,45 @@ class TickerBroker:
                        symbol: str | None = None, qty: Decimal | None = None,
                        amount: Decimal | None = None, description: str = "",
                        client_journal_id: str | None = None,
-                       first_attempt: bool = False) -> Journal:
+                       first_attempt: bool = False) -> t.Journal:
         return self._back(self.inner.create_journal(
             entry_type=entry_type, from_account=from_account, to_account=to_account,
             symbol=self._to(symbol) if symbol else symbol, qty=qty, amount=amount,
             description=description, client_journal_id=client_journal_id,
             first_attempt=first_attempt))
 
-    def journal(self, journal_id: str) -> Journal:
+    def journal(self, journal_id: str) -> t.Journal:
         return self._back(self.inner.journal(journal_id))
 
     def journal_by_client_id(self, client_journal_id: str, *, from_account: str,
-                             to_account: str, entry_type: str) -> Journal | None:
+                             to_account: str, entry_type: str) -> t.Journal | None:
         return self._back(self.inner.journal_by_client_id(
             client_journal_id, from_account=from_account, to_account=to_account,
             entry_type=entry_type))
 
     def announcements(self, *, ca_types: str | None = None, symbol: str | None = None,
                       since: dt.date | None = None,
-                      until: dt.date | None = None) -> list[Announcement]:
+                      until: dt.date | None = None) -> list[t.Announcement]:
         return [self._back(a) for a in self.inner.announcements(
             ca_types=ca_types, symbol=self._to(symbol) if symbol else symbol, since=since,
             until=until)]
 
     def corporate_actions_data(self, *, since: dt.date,
-                     until: dt.date | None = None) -> list[Announcement]:
+                     until: dt.date | None = None) -> list[t.Announcement]:
         return [self._back(a) for a in self.inner.corporate_actions_data(since=since, until=until)]
 
-    def asset(self, symbol: str) -> Asset:
+    def asset(self, symbol: str) -> t.Asset:
         return self._back(self.inner.asset(self._to(symbol)))
 
-    def latest_trade(self, symbol: str) -> Trade | None:
+    def latest_trade(self, symbol: str) -> t.Trade | None:
         return self._back(self.inner.latest_trade(self._to(symbol)))
 
-    def clock(self) -> MarketClock:
+    def clock(self) -> t.MarketClock:
         return self.inner.clock()
 
     def tokenization_callback_mint(self, account_id: str, *, tokenization_request_id: str,
                                    client_id: str, wallet_address: str, tx_hash: str,
-                                   network: str) -> TokenizationRequest:
+                                   network: str) -> t.TokenizationRequest:
         return self._back(self.inner.tokenization_callback_mint(
             account_id, tokenization_request_id=tokenization_request_id, client_id=client_id,
             wallet_address=wallet_address, tx_hash=tx_hash, network=network))
@@ -207,7 +194,7 @@ class TickerBroker:
     def tokenization_callback_redeem(self, account_id: str, *, issuer_request_id: str,
                                      underlying_symbol: str, token_symbol: str, client_id: str,
                                      qty: Decimal, network: str, wallet_address: str,
-                                     tx_hash: str) -> TokenizationRequest:
+                                     tx_hash: str) -> t.TokenizationRequest:
         return self._back(self.inner.tokenization_callback_redeem(
             account_id, issuer_request_id=issuer_request_id,
             underlying_symbol=self._to(underlying_symbol), token_symbol=token_symbol,
@@ -216,7 +203,7 @@ class TickerBroker:
 
     def tokenization_request(self, account_id: str, *, tokenization_request_id: str | None = None,
                              issuer_request_id: str | None = None
-                             ) -> TokenizationRequest | None:
+                             ) -> t.TokenizationRequest | None:
         return self._back(self.inner.tokenization_request(
             account_id, tokenization_request_id=tokenization_request_id,
             issuer_request_id=issuer_request_id))
