@@ -105,7 +105,7 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
     values = {f.name: getattr(current, f.name) for f in fields(AnnouncementFields)}
     values.update(changes)
     data = AnnouncementFields(**values)
-    _validate(ctx, data)
+    _validate(ctx, data, corporate_action_id)
     current.current = False
     entry = Announcement(corporate_action_id=corporate_action_id, version=current.version + 1,
                          current=True, created_at=ctx.now, **_columns(data))
@@ -118,7 +118,9 @@ def _columns(data: AnnouncementFields) -> dict[str, object]:
     return {f.name: getattr(data, f.name) for f in fields(AnnouncementFields)}
 
 
-def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
+def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -> None:
+    """Refuse what Alpaca would never announce (``amending``: the action a new version
+    replaces, which may keep its own figures)."""
     ledger.asset(ctx, data.initiating_symbol)
     if data.ca_sub_type not in SUB_TYPES.get(data.ca_type, ()):
         raise invalid("invalid_announcement",
@@ -145,6 +147,11 @@ def _validate(ctx: Ctx, data: AnnouncementFields) -> None:
             raise invalid("invalid_announcement", "a name change needs a new target_symbol")
         if ctx.db.get(Asset, new) is not None:
             raise invalid("invalid_announcement", f"{new} is an asset already")
+        if ctx.db.scalar(select(Announcement.id).where(
+                Announcement.current, Announcement.ca_type == NAME_CHANGE,
+                Announcement.target_symbol == new,
+                Announcement.corporate_action_id != (amending or "")).limit(1)) is not None:
+            raise invalid("invalid_announcement", f"another name change announces {new}")
         if data.ex_date < data.declaration_date:
             raise invalid("invalid_announcement", "the process date precedes the declaration")
         return

@@ -293,3 +293,16 @@ def test_a_worthless_removal_takes_every_position_for_nothing(broker, funded):
         D(3), D(0), ann.corporate_action_id)
     assert broker.trading_account(funded).cash_settled == cash            # for nothing
     assert broker.asset("NVDA").tradable is False
+
+
+def test_two_name_changes_to_one_symbol_are_refused_and_an_amendment_keeps_its_own(broker):
+    first = broker.announce(ca_type="name_change", ca_sub_type="name_change",
+                            initiating_symbol="NVDA", target_symbol="NEWS",
+                            declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 10))
+    with pytest.raises(BrokerRejected) as twice:
+        broker.announce(ca_type="name_change", ca_sub_type="name_change",
+                        initiating_symbol="AAPL", target_symbol="NEWS",
+                        declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 11))
+    assert "another name change announces NEWS" in twice.value.detail
+    moved = broker.amend(first.corporate_action_id, ex_date=DAY(2024, 10, 14))
+    assert (moved.version, moved.ex_date, moved.target_symbol) == (2, DAY(2024, 10, 14), "NEWS")
