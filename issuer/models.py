@@ -473,6 +473,9 @@ class CorporateAction(Base):
     m1: Mapped[str | None] = mapped_column(String(80))
     m1_uncapped: Mapped[str | None] = mapped_column(String(80))
     supply_raw: Mapped[str | None] = mapped_column(String(80))
+    #: totalSupply at completion (the residue's); ``supply_raw`` stays what the schedule's
+    #: reference hashed.
+    final_supply_raw: Mapped[str | None] = mapped_column(String(80))
     custody_settled: Mapped[Decimal | None]
     residue: Mapped[Decimal | None]
     #: At the record date: shares in custody owed to creations not yet minted and to

@@ -311,6 +311,7 @@ class CorporateActionOut(Out):
     m1: str | None
     m1_uncapped: str | None
     supply_raw: str | None
+    final_supply_raw: str | None = None
     custody_settled: Amount | None
     residue: Amount | None
     owed_creations: Amount | None

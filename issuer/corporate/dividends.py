@@ -279,7 +279,7 @@ def _scheduled(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         return
     settled = custody_shares(issuer, action.symbol)[1]
     supply = issuer.chain.total_supply(action.symbol)
-    action.custody_settled, action.supply_raw = settled, str(supply)
+    action.custody_settled, action.final_supply_raw = settled, str(supply)
     _residue(action, settled, supply, int(action.m1),
              entitlement.obligations(issuer, db, action.symbol))
     move(db, action, "completed")

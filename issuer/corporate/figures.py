@@ -33,7 +33,9 @@ DIVIDEND = [
     ("M1_uncapped", "m1_uncapped", "floor(M0 * (Q' + F) / Q'), Q' = Q - owed_redemptions"),
     ("M1", "m1", "min(M1_uncapped, floor((custody settled - owed at face) * 10^36 / "
      "(supply + owed raw)))"),
-    ("supply", "supply_raw", "totalSupply when M1 was computed (and at completion)"),
+    ("supply", "supply_raw", "totalSupply when M1 was computed (hashed into the schedule's "
+     "reference)"),
+    ("supply_final", "final_supply_raw", "totalSupply at completion (the residue's)"),
     ("custody_settled", "custody_settled", "the custody account's settled shares then"),
     ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
     ("residue_owed", "residue_owed", "owed raw * M1 / 10^36 + shares owed at face value to "
@@ -56,7 +58,9 @@ STOCK_DIVIDEND = [
     ("M1_uncapped", "m1_uncapped", "floor(M0 * (Q + N) / Q)"),
     ("M1", "m1", "min(M1_uncapped, floor((custody settled - owed at face) * 10^36 / "
      "(supply + owed raw)))"),
-    ("supply", "supply_raw", "totalSupply when M1 was computed (and at completion)"),
+    ("supply", "supply_raw", "totalSupply when M1 was computed (hashed into the schedule's "
+     "reference)"),
+    ("supply_final", "final_supply_raw", "totalSupply at completion (the residue's)"),
     ("custody_settled", "custody_settled", "the custody account's settled shares then"),
     ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
     ("residue_owed", "residue_owed", "shares owed to creations and redemptions in flight"),
@@ -67,6 +71,7 @@ NAME_CHANGE = [
     ("new_symbol", "new_symbol", "the broker's symbol from the process date (the ex-date)"),
     ("M0", "m0", "uiMultiplier: a name change does not change it"),
     ("supply", "supply_raw", "totalSupply: a name change does not change it"),
+    ("supply_final", "final_supply_raw", "totalSupply when the token followed"),
     ("custody_settled", "custody_settled", "settled custody under the new symbol"),
     ("token_name", "token_name", "the token's name with the old symbol replaced by the new"),
     ("token_symbol", "token_symbol", "the token's symbol with the old symbol replaced by the "
@@ -102,7 +107,9 @@ SPLIT = [
      "price_after * M1 ~ price_before * M0)"),
     ("cash_in_lieu", "cash_in_lieu", "sum of CIL: fractions the broker paid in cash"),
     ("F", "filled_qty", "shares the reinvested cash in lieu bought"),
-    ("supply", "supply_raw", "totalSupply at completion"),
+    ("supply", "supply_raw", "totalSupply when M1 was computed (hashed into the schedule's "
+     "reference)"),
+    ("supply_final", "final_supply_raw", "totalSupply at completion"),
     ("custody_settled", "custody_settled", "the custody account's settled shares then"),
     ("residue", "residue", "custody_settled - supply * M1 / 10^36"),
     ("residue_owed", "residue_owed", "shares owed to creations and redemptions in flight"),

@@ -125,7 +125,8 @@ def _renaming(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if not report.holds:
         move(db, action, "halted", "the invariant fails after the name change")
         return
-    action.custody_settled, action.supply_raw = report.custody_settled, str(report.raw_supply)
+    action.custody_settled = report.custody_settled
+    action.final_supply_raw = str(report.raw_supply)
     move(db, action, "completed", f"{action.symbol} trades as {action.new_symbol}; the token "
          f"is {symbol}")
 

@@ -128,7 +128,7 @@ def _checking(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         return
     settled = custody_shares(issuer, action.symbol)[1]
     supply = issuer.chain.total_supply(action.symbol)
-    action.custody_settled, action.supply_raw = settled, str(supply)
+    action.custody_settled, action.final_supply_raw = settled, str(supply)
     action.residue = arithmetic.residue(settled, supply, int(action.m1))
     move(db, action, "completed")
 
