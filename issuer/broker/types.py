@@ -196,6 +196,17 @@ class Announcement(BrokerModel):
     old_rate: Decimal | None = None
     new_rate: Decimal | None = None
 
+    @property
+    def kind(self) -> str:
+        """The issuer's word for it (Alpaca's ``ca_type``/``ca_sub_type`` stay here):
+        ``dividend``, ``stock_dividend``, ``forward_split``, ``reverse_split``,
+        ``name_change``, ``cash_merger`` or ``worthless_removal``."""
+        if self.ca_type == "dividend":
+            return "stock_dividend" if self.ca_sub_type == "stock" else "dividend"
+        if self.ca_type == "split":
+            return "forward_split" if self.ca_sub_type == "stock_split" else "reverse_split"
+        return self.ca_type
+
 
 class TokenizationRequest(BrokerModel):
     """The broker's record of a mint or redeem on its tokenization network (ITN)."""

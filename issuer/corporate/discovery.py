@@ -34,21 +34,13 @@ FIELDS = ("ex_date", "record_date", "payable_date", "cash_rate", "old_rate", "ne
 RECORD_SNAPSHOT = ("dividend", "stock_dividend")
 
 
-def _kind(announcement: Announcement) -> str:
-    if announcement.ca_type in ("name_change", "cash_merger", "worthless_removal"):
-        return announcement.ca_type
-    if announcement.ca_type == "dividend":
-        return "stock_dividend" if announcement.ca_sub_type == "stock" else "dividend"
-    return "forward_split" if announcement.ca_sub_type == "stock_split" else "reverse_split"
-
-
 def _values(announcement: Announcement) -> dict[str, object]:
     """The figures the kind uses: Alpaca gives every numeric field a number (a split's
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
-    dividend = announcement.ca_type == "dividend" and announcement.ca_sub_type != "stock"
-    renamed = announcement.ca_type == "name_change"
-    merger = announcement.ca_type == "cash_merger"
-    rated = announcement.ca_type == "split"
+    kind = announcement.kind
+    dividend, merger = kind == "dividend", kind == "cash_merger"
+    renamed = kind == "name_change"
+    rated = kind in ("forward_split", "reverse_split", "stock_dividend")
     record = announcement.record_date
     if merger:   # the broker converts what custody holds at the end of the day before
         record = announcement.ex_date - dt.timedelta(days=1)
@@ -101,7 +93,7 @@ def _record(issuer: Issuer, db: Session, announcement: Announcement,
     now = utcnow()
     row = CorporateAction(corporate_action_id=announcement.corporate_action_id,
                           version=1, symbol=announcement.initiating_symbol,
-                          kind=_kind(announcement), status="announced", created_at=now,
+                          kind=announcement.kind, status="announced", created_at=now,
                           updated_at=now, **_values(announcement))
     row.payout = "stablecoin" if row.kind == "dividend" and issuer.settings.pays_stablecoin(
         row.symbol) else "reinvest"

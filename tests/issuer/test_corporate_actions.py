@@ -383,6 +383,7 @@ def test_a_stock_dividend_of_one_share_per_forty_with_cash_in_lieu(stack):
     stack.run()
     ca = action(stack, div.corporate_action_id)
     assert (ca.kind, ca.status, ca.cash_rate) == ("stock_dividend", "announced", None)
+    assert (ca.old_rate, ca.new_rate) == (D(40), D(41))
     stack.to_date(DAY(2024, 10, 18))
     ca = action(stack, div.corporate_action_id)
     assert (ca.status, ca.raw_supply, ca.m0, ca.entitled) == (
