@@ -15,6 +15,7 @@ from issuer.chain import Chain
 from issuer.config import Settings
 from issuer.db import make_engine, make_sessionmaker
 from issuer.leases import Claims
+from issuer.listings import renames_of
 from issuer.schema import upgrade
 from issuer.voting.port import ProxyVoting, ProxyVotingHttp
 
@@ -59,8 +60,6 @@ class Issuer:
     def renames(self) -> list[Rename]:
         """The name changes the issuer recorded (the broker port's tickers), read in a
         connection of its own."""
-        from issuer.corporate.name_changes import renames_of  # the domain imports this module
-
         with self._sessions() as db:
             return renames_of(db)
 
