@@ -144,6 +144,18 @@ RawAmount = Annotated[
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_JSON_INTEGER},
                               {"type": "string", "pattern": RAW_PATTERN}]}),
 ]
+def day(value: Any) -> Any:
+    """A calendar date as ``YYYY-MM-DD`` text only (pydantic would read a number as Unix
+    seconds)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise PydanticCustomError("invalid_date", "expected a date as YYYY-MM-DD")
+
+
+#: A date in a query or body: ``YYYY-MM-DD``, never a number.
+Day = Annotated[dt.date, BeforeValidator(day)]
 #: A country code in a request body.
 Country = Annotated[
     int, BeforeValidator(country),

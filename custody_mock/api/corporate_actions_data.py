@@ -6,7 +6,6 @@ null}``), filtered by symbols, types and the process (effective) date's interval
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +15,7 @@ from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import mock_cusip
 from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE, WORTHLESS
 from custody_mock.errors import invalid
+from custody_mock.inputs import Day
 from custody_mock.models import Announcement
 
 router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(authenticate)])
@@ -29,7 +29,7 @@ CSV = Annotated[str | None, Query(max_length=2000, pattern=r"^[A-Za-z0-9._,-]*$"
 
 @router.get("/corporate-actions", summary="Corporate actions data (name changes)")
 def corporate_actions(broker: BrokerDep, symbols: CSV = None, types: CSV = None,
-                      start: dt.date | None = None, end: dt.date | None = None,
+                      start: Day | None = None, end: Day | None = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
                       sort: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
                       page_token: str | None = None,  # noqa: ARG001 (one page: accepted)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
@@ -24,8 +23,9 @@ from issuer.api.schemas import (
 )
 from issuer.corporate import calendar, figures, stablecoin
 from issuer.corporate.merkle import MerkleTree
-from issuer.errors import IssuerError, invalid, not_found
+from issuer.errors import IssuerError, not_found
 from issuer.models import CorporateAction, DividendClaim
+from issuer.validation import Day
 
 router = APIRouter(tags=["corporate actions"])
 
@@ -43,12 +43,11 @@ def list_corporate_actions(ctx: Viewer, status: str | None = None, symbol: str |
 
 @router.get("/corporate-actions/calendar", response_model=CalendarOut)
 def corporate_action_calendar(ctx: Viewer, symbol: str | None = None,
-                              since: dt.date | None = None, until: dt.date | None = None,
+                              since: Day | None = None, until: Day | None = None,
                               open_only: bool = False) -> Any:
-    """Every corporate action of every kind by ex-date (``since``/``until`` bound the ex-date),
-    with its dates, the window in which it holds mints and burns, and its state."""
-    if since and until and since > until:
-        raise invalid("invalid_range", "since is after until")
+    """Every corporate action of every kind by ex-date (``since``/``until`` bound the ex-date:
+    ``since`` after ``until`` is an empty interval), with its dates, the window in which it
+    holds mints and burns, and its state."""
     today = ctx.issuer.broker.clock().date
     return {"broker_date": today,
             "entries": calendar.entries(ctx.db, today, symbol=symbol, since=since, until=until,

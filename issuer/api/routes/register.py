@@ -3,7 +3,6 @@ record date, as JSON or CSV (compliance or admin role); each export is in the au
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -13,6 +12,7 @@ from issuer.api.paging import Block
 from issuer.api.routes.deps import ComplianceRead, deployed_by
 from issuer.api.schemas import RegisterOut
 from issuer.errors import invalid
+from issuer.validation import Day
 
 router = APIRouter(tags=["register"])
 
@@ -22,7 +22,7 @@ router = APIRouter(tags=["register"])
                        409: {"description": "not indexed to that block yet, no record taken "
                                             "that day, or balances that do not add up"}})
 def get_register(symbol: str, ctx: ComplianceRead, block: Block = None,
-                 record_date: dt.date | None = None,
+                 record_date: Day | None = None,
                  format: Annotated[Literal["json", "csv"], Query()] = "json") -> Any:  # noqa: A002
     """Every holder at ``block`` (default: the latest indexed block) or at ``record_date`` (the
     block the issuer took as its holders of record that day): wallet, identity, country, raw
