@@ -30,8 +30,10 @@ def main(extra: list[str]) -> int:
     start = time.monotonic()
     beside = {
         "contracts": ({"DEVNET_PORT": "8570"}, ["tests/contracts"]),
+        # the integration tests first: the longest ones (each brings a whole stack up) start
+        # while the other passes still share the CPUs, not at the end as this pass's tail
         "postgresql": ({"ISSUER_TEST_DATABASE": "postgresql", "DEVNET_PORT": "8600"},
-                       ["tests/issuer", "tests/integration"]),
+                       ["tests/integration", "tests/issuer"]),
     }
     running, outs = {}, []
     for name, (env, paths) in beside.items():
