@@ -82,6 +82,7 @@ BEYOND_SCHEMA = {
     "invalid_choice": "a choice the proposal does not offer",
     "invalid_shares": "shares with more than 9 decimals",
     "empty_ballot": "a ballot that votes on nothing",
+    "one_point_in_time": "a block and a date (or broker time) at once: one point in time",
 }
 #: How path and query parameters that FastAPI knows only as strings are written.
 PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {

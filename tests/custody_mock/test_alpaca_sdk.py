@@ -411,6 +411,11 @@ def test_a_name_change_reads_through_the_sdks_corporate_actions_client(sdk, brok
         types=[CorporateActionsType.NAME_CHANGE], start=DAY(2024, 10, 11),
         end=DAY(2024, 10, 31)))
     assert later.data.get("name_changes", []) == []
+    # a kind Alpaca lists that the mock announces elsewhere (or not at all): an empty list
+    splits = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.FORWARD_SPLIT], start=DAY(2024, 10, 1),
+        end=DAY(2024, 10, 31)))
+    assert splits.data.get("forward_splits", []) == []
 
 
 def test_a_cash_merger_reads_through_the_sdks_corporate_actions_client(broker, broker_url):
