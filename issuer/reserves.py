@@ -104,8 +104,10 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
             qty, settled, pending = (units.after_split(q, ratio) for q in (qty, settled, pending))
             adjusted = True
     allowed = min(pending, pending_cap(issuer, symbol))
-    converted = converted_shares(issuer, db, symbol, clock.date) if block is None \
-        else Decimal(0)
+    # converted shares back the tokens still out, never more: after a merger's burn they back
+    # nothing and are no surplus
+    converted = min(converted_shares(issuer, db, symbol, clock.date), economic) \
+        if block is None else Decimal(0)
     backing = units.exact(Fraction(settled) + Fraction(allowed) + Fraction(converted))
     return Reconciliation(
         symbol=symbol, block=at, broker_time=clock.now.isoformat(),

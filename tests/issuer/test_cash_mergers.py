@@ -87,6 +87,8 @@ def test_a_cash_merger_pays_each_holder_of_record_and_burns_every_token(stack):
         == 25_000_000_000
     assert stack.broker.trading_account(onramp).cash == D("25000.00")
     assert stack.invariant_held()
+    burned = stack.run_report("AAPL")       # the converted shares back nothing any more
+    assert (burned.economic_supply, burned.converted, burned.surplus) == (D(0), D(0), D(0))
     with stack.issuer.session() as db:
         assert db.scalar(select(SymbolHalt)) is None
         assert db.scalar(select(CorporateAction.status).where(
