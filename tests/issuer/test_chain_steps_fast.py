@@ -254,7 +254,7 @@ def test_the_fake_chain_refuses_a_mint_without_an_attestation(chain):
 # ----------------------------------------------------------------------------- a dividend
 
 
-def test_a_reinvested_dividend_runs_from_announced_to_completed(issuer, broker, chain, db):
+def scheduled_dividend(issuer, broker, chain, db) -> CorporateAction:
     """10 tokens backed by 10 settled shares; a $1.00 dividend (record Tue 15 Oct, paid Wed 16
     Oct) is reinvested at $200: 10.00 / 200 = 0.05 shares, so M1 = 1 * (1 + 0.05 / 10) =
     1.005 (10^18 * 1.005 = 1_005_000_000_000_000_000), which 10.05 settled shares cover
@@ -293,6 +293,11 @@ def test_a_reinvested_dividend_runs_from_announced_to_completed(issuer, broker, 
     assert action.status == "scheduled"
     assert chain.reserve_round("AAPL")[1] == 10_050_000_000_000_000_000
     assert chain.pending_multiplier("AAPL") == (1_005 * 10 ** 15, action.effective_at)
+    return action
+
+
+def test_a_reinvested_dividend_runs_from_announced_to_completed(issuer, broker, chain, db):
+    action = scheduled_dividend(issuer, broker, chain, db)
     corporate_steps.step(issuer, db, action)
     assert action.status == "scheduled"               # not in force before its time
     chain.advance(3_660)
@@ -307,8 +312,7 @@ def test_a_completed_dividend_still_hashes_to_the_reference_it_was_scheduled_wit
     """The schedule's ``ref`` is the hash of the record's figures when it was sent; a supply
     that moved before completion (an agent's burn outside the issuer) must not rewrite them:
     the completion supply is a figure of its own."""
-    test_a_reinvested_dividend_runs_from_announced_to_scheduled_only(issuer, broker, chain, db)
-    [action] = db.scalars(select(CorporateAction)).all()
+    action = scheduled_dividend(issuer, broker, chain, db)
     [(_, _, args, _)] = [h for h in chain.history if h[1] == "scheduleMultiplier"]
     assert schedule.reference(action) == args[4]
     chain.token("AAPL").supply -= ONE                 # burned outside the issuer
@@ -318,31 +322,3 @@ def test_a_completed_dividend_still_hashes_to_the_reference_it_was_scheduled_wit
     assert action.status == "completed"
     assert schedule.reference(action) == args[4]
     assert (action.supply_raw, action.final_supply_raw) == (str(10 * ONE), str(9 * ONE))
-
-
-def test_a_reinvested_dividend_runs_from_announced_to_scheduled_only(issuer, broker, chain, db):
-    """The first part of the dividend above, up to its schedule (a helper of the test above,
-    and a check of its own: nothing completes before the notice passes)."""
-    row = settled_creation(issuer, broker, db)
-    creations.step(issuer, db, row)
-    creations.step(issuer, db, row)
-    issuer.settings.redemption_wallet, issuer.settings.ca_notice_seconds = "", 3_660
-    broker.announce(Announcement(
-        id="a1", corporate_action_id="ca-1", ca_type="dividend", ca_sub_type="cash",
-        initiating_symbol="AAPL", ex_date=dt.date(2024, 10, 15),
-        record_date=dt.date(2024, 10, 15), payable_date=dt.date(2024, 10, 16), cash=D(1),
-        old_rate=D(1), new_rate=D(1)))
-    [action] = discovery.discover(issuer, db)
-    broker.set_time(TUESDAY + dt.timedelta(days=1))
-    corporate_steps.step(issuer, db, action)
-    broker._log("DIV", CUSTODY, qty=D(10), net_amount=D(10), symbol="AAPL",
-                corporate_action_id="ca-1")
-    corporate_steps.step(issuer, db, action)
-    corporate_steps.step(issuer, db, action)
-    broker.fill(action.order_id)
-    broker.set_time(TUESDAY + dt.timedelta(days=2))
-    corporate_steps.step(issuer, db, action)
-    schedule.on_decision(db, controls.request_apply(db, action, "maker"), True)
-    corporate_steps.step(issuer, db, action)
-    corporate_steps.step(issuer, db, action)
-    assert action.status == "scheduled"
