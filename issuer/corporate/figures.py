@@ -10,11 +10,15 @@ from typing import Any
 from issuer.corporate import entitlement
 from issuer.models import CorporateAction
 
-DIVIDEND = [
+#: The record snapshot every dividend starts from.
+RECORD = [
     ("R", "raw_supply", "totalSupply at the snapshot block - issuer-held raw (I)"),
     ("I", "issuer_held_raw", "raw in the redemption wallet no open redemption is burning"),
     ("M0", "m0", "uiMultiplier at the snapshot block (18 decimals)"),
     ("E", "entitled", "R * M0 / 10^36: the tokens' shares at the record"),
+]
+DIVIDEND = [
+    *RECORD,
     ("owed_creations", "owed_creations",
      "sum of the shares of creations not minted yet that had settled by the end of the "
      "record date"),
@@ -45,10 +49,7 @@ DIVIDEND = [
     ("reclaimed", "reclaimed", "stablecoin payout: what came back after the claim deadline"),
 ]
 STOCK_DIVIDEND = [
-    ("R", "raw_supply", "totalSupply at the snapshot block - issuer-held raw (I)"),
-    ("I", "issuer_held_raw", "raw in the redemption wallet no open redemption is burning"),
-    ("M0", "m0", "uiMultiplier at the snapshot block (18 decimals)"),
-    ("E", "entitled", "R * M0 / 10^36: the tokens' shares at the record"),
+    *RECORD,
     ("old_rate", "old_rate", "the broker's old rate"),
     ("new_rate", "new_rate", "the broker's new rate: new_rate / old_rate - 1 new shares per share"),
     ("Q", "custody_entitled", "shares the broker paid on (its DIV/SDIV quantity): settled "
