@@ -18,7 +18,7 @@ from custody_mock.errors import invalid
 from custody_mock.models import Activity
 
 TYPES = frozenset({"FILL", "DIV", "DIVNRA", "SPLIT", "CIL", "JNLS", "JNLC", "CSD", "CSW", "FEE",
-                   "INT", "SC", "MA", "REORG"})
+                   "INT", "SC", "MA", "REORG", "SSO"})
 
 
 def page(

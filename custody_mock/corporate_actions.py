@@ -50,13 +50,15 @@ from servicekit.calendar import midnight
 
 US = "USA"
 DIVIDEND, SPLIT, NAME_CHANGE, CASH_MERGER = "dividend", "split", "name_change", "cash_merger"
-WORTHLESS = "worthless_removal"
+WORTHLESS, SPIN_OFF = "worthless_removal", "spin_off"
 SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split"),
              NAME_CHANGE: ("name_change",), CASH_MERGER: ("cash_merger",),
-             WORTHLESS: ("worthless_removal",)}
+             WORTHLESS: ("worthless_removal",), SPIN_OFF: ("spin_off",)}
 #: Kinds Alpaca lists in its corporate-actions data (``/v1/corporate-actions``), never among
 #: the Broker API's announcements.
-DATA_ONLY = (NAME_CHANGE, CASH_MERGER, WORTHLESS)
+DATA_ONLY = (NAME_CHANGE, CASH_MERGER, WORTHLESS, SPIN_OFF)
+#: The kinds whose entitlements are fixed from settled positions at the end of the record date.
+RECORDED = (DIVIDEND, SPIN_OFF)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def amend(ctx: Ctx, corporate_action_id: str, changes: dict[str, object]) -> Ann
     if fixed:
         raise invalid("invalid_amendment", f"cannot amend {', '.join(sorted(fixed))}")
     runs = _runs(ctx, corporate_action_id)
-    if runs & {"split", "pay", "rename", "merge", "remove"}:
+    if runs & {"split", "pay", "rename", "merge", "remove", "spin"}:
         raise BrokerError(409, "corporate_action_processed",
                           f"corporate action {corporate_action_id} is already processed")
     if "record" in runs and {"record_date", "ex_date"} & set(changes):
@@ -127,7 +129,11 @@ def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -
                       f"ca_type {data.ca_type!r} with ca_sub_type {data.ca_sub_type!r} is not "
                       "supported (dividend/cash, dividend/stock, split/stock_split, "
                       "split/reverse_split, name_change/name_change, "
-                      "cash_merger/cash_merger, worthless_removal/worthless_removal)")
+                      "cash_merger/cash_merger, worthless_removal/worthless_removal, "
+                      "spin_off/spin_off)")
+    if data.ca_type == SPIN_OFF:
+        _validate_spin_off(data)
+        return
     if data.ca_type == WORTHLESS:
         if data.ex_date < data.declaration_date:
             raise invalid("invalid_announcement", "the process date precedes the declaration")
@@ -183,6 +189,24 @@ def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -
             raise invalid("invalid_announcement", "the effective date precedes the declaration")
 
 
+def _validate_spin_off(data: AnnouncementFields) -> None:
+    """A spin-off: the new company's symbol (not the parent's), ``new_rate`` new shares for
+    every ``old_rate`` shares held at the record date, delivered on the payable date."""
+    new = (data.target_symbol or "").upper()
+    if not new or new == data.initiating_symbol.upper():
+        raise invalid("invalid_announcement", "a spin-off needs the new company's symbol as "
+                      "target_symbol")
+    if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
+        raise invalid("invalid_announcement", "a spin-off needs positive old and new rates "
+                      "(new_rate shares of the new company per old_rate shares held)")
+    if data.record_date is None or data.payable_date is None:
+        raise invalid("invalid_announcement", "a spin-off needs record and payable dates")
+    if not data.declaration_date <= data.record_date <= data.payable_date:
+        raise invalid("invalid_announcement", "dates must run declaration <= record <= payable")
+    if data.ex_date > data.payable_date:
+        raise invalid("invalid_announcement", "the ex-date cannot follow the payable date")
+
+
 def current_version(ctx: Ctx, corporate_action_id: str) -> Announcement:
     found = ctx.db.scalar(select(Announcement).where(
         Announcement.corporate_action_id == corporate_action_id, Announcement.current))
@@ -215,9 +239,10 @@ def _pending(ctx: Ctx, ca_type: str, step: str) -> list[Announcement]:
 def end_of_day(ctx: Ctx) -> None:
     """After the day's settlement: injected amendments, then record-date entitlements."""
     _apply_amendment_faults(ctx)
-    for ann in _pending(ctx, DIVIDEND, "record"):
-        if ann.record_date is not None and ann.record_date <= ctx.today:
-            _take_record(ctx, ann)
+    for ca_type in RECORDED:
+        for ann in _pending(ctx, ca_type, "record"):
+            if ann.record_date is not None and ann.record_date <= ctx.today:
+                _take_record(ctx, ann)
 
 
 def start_of_day(ctx: Ctx) -> None:
@@ -237,6 +262,10 @@ def start_of_day(ctx: Ctx) -> None:
             _split(ctx, ann)
     recorded = set(ctx.db.scalars(select(CorporateActionRun.corporate_action_id).where(
         CorporateActionRun.step == "record")))
+    for ann in _pending(ctx, SPIN_OFF, "spin"):
+        if (ann.payable_date is not None and ann.payable_date <= ctx.today
+                and ann.corporate_action_id in recorded):
+            _spin_off(ctx, ann)
     for ann in _pending(ctx, DIVIDEND, "pay"):
         if (ann.payable_date is not None and ann.payable_date <= ctx.today
                 and ann.corporate_action_id in recorded):
@@ -378,6 +407,51 @@ def _cash_merger(ctx: Ctx, ann: Announcement) -> None:
         pos.qty = pos.qty_settled = pos.cost_basis = ZERO
     _retire(ctx, symbol, f"acquired for cash on {ann.ex_date}")
     _mark(ctx, ann, "merge")
+
+
+def _spin_off(ctx: Ctx, ann: Announcement) -> None:
+    """A spin-off on its payable date: each account entitled at the record date receives
+    ``qty * new_rate / old_rate`` shares of the new company, settled at once, booked as an
+    ``SSO`` (stock spin-off) entry in the new symbol (``qty``: the shares received,
+    ``per_share_amount``: new shares per parent share); with cash in lieu on, the fraction is
+    paid at the new company's price instead (``CIL``). The new company becomes a tradable
+    asset (kept as it is when it already was one); its cost basis is its shares at that price
+    (the parent's is not reallocated)."""
+    assert ann.old_rate is not None and ann.new_rate is not None
+    assert ann.target_symbol is not None
+    rate = ann.new_rate / ann.old_rate
+    new_symbol, parent = ann.target_symbol, ann.initiating_symbol
+    if ctx.db.get(Asset, new_symbol) is None:
+        ctx.db.add(Asset(symbol=new_symbol, name=f"{new_symbol} (spun off from {parent})",
+                         tradable=True, fractionable=True))
+        ctx.db.flush()
+    price = market.price_at(ctx, new_symbol)
+    entitlements = ctx.db.scalars(select(Entitlement).where(
+        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
+        .order_by(Entitlement.account_id))
+    for ent in list(entitlements):
+        ent.paid = True
+        exact = ent.qty * rate
+        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
+            exact - qty_down(exact)
+        received = exact - fraction
+        common = {"corporate_action_id": ann.corporate_action_id, "settle_date": ctx.today}
+        entry = ledger.post(ctx, ent.account_id, "SSO", symbol=new_symbol, qty=received,
+                            per_share_amount=rate, net_amount=ZERO,
+                            description=f"spin-off: {received} {new_symbol} for {ent.qty} "
+                                        f"{parent} ({normalize(rate):f} per share)", **common)
+        if received > 0:
+            position = ledger.position(ctx, ent.account_id, new_symbol)
+            position.qty += received
+            position.qty_settled += received
+            position.cost_basis += received * (price or ZERO)
+            position.avg_entry_price = price_round(position.cost_basis / position.qty)
+        if fraction > 0 and price is not None and (cash := cash_down(fraction * price)) > 0:
+            ledger.post(ctx, ent.account_id, "CIL", symbol=new_symbol, qty=fraction,
+                        price=price, net_amount=cash, parent_id=entry.id,
+                        description=f"cash in lieu of {fraction} {new_symbol}", **common)
+            ledger.account(ctx, ent.account_id).cash_settled += cash
+    _mark(ctx, ann, "spin")
 
 
 def _retire(ctx: Ctx, symbol: str, why: str) -> None:

@@ -508,11 +508,14 @@ class AnnouncementCreate(Strict):
     new symbol in ``target_symbol`` and its process date in ``ex_date``; Alpaca lists it in
     its corporate-actions data (``GET /v1/corporate-actions``), not among announcements; so
     does a cash merger (``cash_merger``: ``cash`` per share, the effective date in ``ex_date``,
-    the acquirer, if listed, in ``target_symbol``)."""
+    the acquirer, if listed, in ``target_symbol``), a worthless removal and a spin-off
+    (``spin_off``: the new company in ``target_symbol``, ``new_rate`` of its shares per
+    ``old_rate`` shares held at ``record_date``, delivered on ``payable_date``)."""
 
-    ca_type: Literal["dividend", "split", "name_change", "cash_merger", "worthless_removal"]
+    ca_type: Literal["dividend", "split", "name_change", "cash_merger", "worthless_removal",
+                     "spin_off"]
     ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change",
-                         "cash_merger", "worthless_removal"]
+                         "cash_merger", "worthless_removal", "spin_off"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date

@@ -131,40 +131,9 @@ class Suite:
 
     def list_stock(self, cfg: StockConfig) -> Any:
         """Deploy compliance + token for one stock in one factory call, then hand out roles."""
-        r = self.roles
-        params = (
-            cfg.name,
-            cfg.symbol,
-            brownie.ZERO_ADDRESS,
-            r.owner.address,
-            (cfg.min_multiplier, cfg.max_multiplier, cfg.max_dividend_step, cfg.min_notice,
-             cfg.split_notice),
-            (cfg.pending_cap, cfg.max_attestation_age),
-            cfg.allowed_countries,
-            cfg.blocked_countries,
-            cfg.max_shares_per_investor,
-            cfg.max_holders,
-            cfg.lock_period,
-        )
-        tx = self.factory.deployStock(
-            linked_bytecode(StockToken.bytecode, self.libraries), params, {"from": r.owner}
-        )
-        event = tx.events["StockDeployed"]
-        token = StockToken.at(event["token"])
-        compliance = ModularCompliance.at(event["compliance"])
-        compliance.acceptOwnership({"from": r.owner})
-        token.addAgent(r.agent, {"from": r.owner})
-        token.grantRole(token.CORPORATE_ACTION_ROLE(), r.corporate_actions, {"from": r.owner})
-        reserve_feed = ReserveFeed.at(tx.events["ReserveFeedDeployed"]["feed"])
-        reserve_feed.grantRole(reserve_feed.RESERVE_ATTESTOR_ROLE(), r.reserve, {"from": r.owner})
-        price = PriceFeed.deploy(r.owner, f"{cfg.symbol} / USD", {"from": r.owner})
-        price.grantRole(price.PRICE_REPORTER_ROLE(), r.reserve, {"from": r.owner})
-        unit_price = MultiplierPriceFeed.deploy(
-            token, price, f"{cfg.symbol} token unit / USD", {"from": r.owner}
-        )
-        self.feeds[cfg.symbol] = Feeds(reserve_feed, price, unit_price)
-        # the token deregisters a recovered lost wallet (the factory made it a guarded token)
-        self.registry.addAgent(token, {"from": r.owner})
+        token, compliance, feeds = list_through(self.factory, self.registry, self.libraries,
+                                                self.roles, cfg)
+        self.feeds[cfg.symbol] = feeds
         self.stocks[cfg.symbol] = (token, compliance)
         return token
 
@@ -209,19 +178,10 @@ class Suite:
     # ------------------------------------------------------------------ manifest
 
     def manifest(self) -> dict[str, Any]:
-        def entry(contract: Any) -> dict[str, Any]:
-            return {"address": contract.address, "abi": contract.abi}
-
-        stocks = {}
-        for symbol, (token, compliance) in self.stocks.items():
-            feeds = self.feeds[symbol]
-            stocks[symbol] = {
-                "token": entry(token),
-                "compliance": entry(compliance),
-                "reserve_feed": entry(feeds.reserve),
-                "price_feed": entry(feeds.price),
-                "unit_price_feed": entry(feeds.unit_price),
-            }
+        stocks = {
+            symbol: stock_entry(token, compliance, self.feeds[symbol])
+            for symbol, (token, compliance) in self.stocks.items()
+        }
         r = self.roles
         return {
             "chain_id": chain.id,
@@ -266,6 +226,62 @@ class Suite:
         path = folder / f"{chain.id}.json"
         path.write_text(json.dumps(self.manifest(), indent=2))
         return path
+
+
+def entry(contract: Any) -> dict[str, Any]:
+    return {"address": contract.address, "abi": contract.abi}
+
+
+def stock_entry(token: Any, compliance: Any, feeds: Feeds) -> dict[str, Any]:
+    """One stock in the manifest."""
+    return {
+        "token": entry(token),
+        "compliance": entry(compliance),
+        "reserve_feed": entry(feeds.reserve),
+        "price_feed": entry(feeds.price),
+        "unit_price_feed": entry(feeds.unit_price),
+    }
+
+
+def list_through(
+    factory: Any, registry: Any, libraries: dict[str, Any], r: Roles, cfg: StockConfig
+) -> tuple[Any, Any, Feeds]:
+    """List one stock through the factory (its owner's call) and hand out the roles: the
+    issuer's supply agent and corporate-actions key on the token, its reserve key on the
+    reserve and price feeds; returns the token, its compliance and its feeds."""
+    params = (
+        cfg.name,
+        cfg.symbol,
+        brownie.ZERO_ADDRESS,
+        r.owner.address,
+        (cfg.min_multiplier, cfg.max_multiplier, cfg.max_dividend_step, cfg.min_notice,
+         cfg.split_notice),
+        (cfg.pending_cap, cfg.max_attestation_age),
+        cfg.allowed_countries,
+        cfg.blocked_countries,
+        cfg.max_shares_per_investor,
+        cfg.max_holders,
+        cfg.lock_period,
+    )
+    tx = factory.deployStock(
+        linked_bytecode(StockToken.bytecode, libraries), params, {"from": r.owner}
+    )
+    event = tx.events["StockDeployed"]
+    token = StockToken.at(event["token"])
+    compliance = ModularCompliance.at(event["compliance"])
+    compliance.acceptOwnership({"from": r.owner})
+    token.addAgent(r.agent, {"from": r.owner})
+    token.grantRole(token.CORPORATE_ACTION_ROLE(), r.corporate_actions, {"from": r.owner})
+    reserve_feed = ReserveFeed.at(tx.events["ReserveFeedDeployed"]["feed"])
+    reserve_feed.grantRole(reserve_feed.RESERVE_ATTESTOR_ROLE(), r.reserve, {"from": r.owner})
+    price = PriceFeed.deploy(r.owner, f"{cfg.symbol} / USD", {"from": r.owner})
+    price.grantRole(price.PRICE_REPORTER_ROLE(), r.reserve, {"from": r.owner})
+    unit_price = MultiplierPriceFeed.deploy(
+        token, price, f"{cfg.symbol} token unit / USD", {"from": r.owner}
+    )
+    # the token deregisters a recovered lost wallet (the factory made it a guarded token)
+    registry.addAgent(token, {"from": r.owner})
+    return token, compliance, Feeds(reserve_feed, price, unit_price)
 
 
 def linked_bytecode(bytecode: str, libraries: dict[str, Any]) -> str:

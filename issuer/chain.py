@@ -214,7 +214,10 @@ class Chain:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
-        self.manifest: dict[str, Any] = json.loads(Path(settings.manifest).read_text())
+        self._manifest_path = Path(settings.manifest)
+        self._manifest_stamp = self._manifest_path.stat().st_mtime_ns
+        self.manifest: dict[str, Any] = json.loads(self._manifest_path.read_text())
+        self._stocks: dict[str, Stock] | None = None
         # the chain is the RPC's, never what a file says: a manifest of another chain is refused
         # at start (its addresses mean nothing here), and every guard applies to this id
         self.chain_id = int(self.w3.eth.chain_id)
@@ -244,8 +247,38 @@ class Chain:
     def registry(self) -> Contract:
         return self.contract("IdentityRegistry")
 
-    @cached_property
+    @property
     def stocks(self) -> dict[str, Stock]:
+        """The listed stocks. A listing added later (a spin-off's new company, listed by the
+        owner through the factory) is read from the manifest once its file changes: the
+        listing tool replaces it whole (:mod:`deploy.list_stock`); a file read half-written
+        or of another chain is ignored until the next change."""
+        self._reload_manifest()
+        if self._stocks is None:
+            self._stocks = self._read_stocks()
+        return self._stocks
+
+    def _reload_manifest(self) -> None:
+        try:
+            stamp = self._manifest_path.stat().st_mtime_ns
+        except OSError:
+            return
+        if stamp == self._manifest_stamp:
+            return
+        self._manifest_stamp = stamp
+        try:
+            manifest = json.loads(self._manifest_path.read_text())
+        except (OSError, ValueError):
+            return
+        listed = manifest.get("stocks", {})
+        if int(manifest.get("chain_id", -1)) != self.chain_id or \
+                manifest.get("contracts") != self.manifest.get("contracts") or \
+                any(listed.get(k) != v for k, v in self.manifest["stocks"].items()):
+            return   # only new listings are taken from a changed manifest
+        self.manifest, self._stocks = manifest, None
+        self._errors = self._error_selectors()
+
+    def _read_stocks(self) -> dict[str, Stock]:
         out = {}
         for symbol, entry in self.manifest["stocks"].items():
             token, compliance, reserve, price, unit_price = (
@@ -510,6 +543,11 @@ class Chain:
         as the vote registry checks it."""
         return bool(self.contract("ProxyVoteRegistry").functions.isValidSignature(
             wallet, digest, signature).call())
+
+    @property
+    def factory_address(self) -> str:
+        """The listing factory (a new listing is its owner's call)."""
+        return str(self.manifest["contracts"]["StockTokenFactory"]["address"])
 
     @property
     def vote_registry_address(self) -> str:

@@ -375,6 +375,15 @@ class FakeChain:
     def stocks(self) -> dict[str, FakeToken]:
         return self.tokens
 
+    def list_stock(self, symbol: str) -> FakeToken:
+        """A new listing (the factory's owner's call, as :mod:`deploy.list_stock` makes it)."""
+        self.tokens[symbol.upper()] = FakeToken(symbol.upper())
+        return self.tokens[symbol.upper()]
+
+    @property
+    def factory_address(self) -> str:
+        return _address("StockTokenFactory")
+
     def stock(self, symbol: str) -> FakeToken:
         return self.token(symbol)
 

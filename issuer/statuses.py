@@ -88,6 +88,10 @@ class CorporateActionStatus(StrEnum):
     SCHEDULED = "scheduled"
     #: A name change waits for the token's owner to send the new name and symbol.
     RENAMING = "renaming"
+    #: A spin-off waits for the factory's owner to list the new company.
+    LISTING = "listing"
+    #: A spin-off attests the new company's custody and mints its holders' tokens.
+    DISTRIBUTING = "distributing"
     CHECKING = "checking"
     CANCELING = "canceling"
     FUNDING = "funding"
@@ -109,6 +113,7 @@ class CorporateActionKind(StrEnum):
     NAME_CHANGE = "name_change"
     CASH_MERGER = "cash_merger"
     WORTHLESS_REMOVAL = "worthless_removal"
+    SPIN_OFF = "spin_off"
 
 
 class MeetingStatus(StrEnum):
@@ -143,7 +148,8 @@ OPEN_ITN = _values(T.CREATED, T.CONFIRMED, T.MINTING, T.MINTED, T.DETECTED, T.PE
                    T.REVIEW, T.BURNING)
 #: ``proposed`` and ``awaiting_approval`` wait for operators.
 ACTIVE_CORPORATE_ACTIONS = _values(A.ANNOUNCED, A.RECORDED, A.PAID, A.REINVESTING, A.APPROVED,
-                                   A.SCHEDULING, A.SCHEDULED, A.RENAMING, A.CHECKING,
+                                   A.SCHEDULING, A.SCHEDULED, A.RENAMING, A.LISTING,
+                                   A.DISTRIBUTING, A.CHECKING,
                                    A.CANCELING,
                                    A.FUNDING, A.CLAIMABLE, A.RECLAIMING)
 OPEN_MEETINGS = _values(M.ANNOUNCED, M.PUBLISHING, M.OPEN, M.INSTRUCTING, M.INSTRUCTED)

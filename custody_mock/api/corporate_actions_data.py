@@ -1,8 +1,9 @@
 """Alpaca's corporate-actions data (``GET /v1/corporate-actions`` on ``data.alpaca.markets``,
 what alpaca-py's ``CorporateActionsClient`` reads): the kinds the Broker API's announcements do
-not carry. The mock lists its name changes, cash mergers and worthless removals there, grouped
-by kind as Alpaca does (``{"corporate_actions": {"name_changes": [...]}, "next_page_token":
-null}``), filtered by symbols, types and the process (effective) date's interval."""
+not carry. The mock lists its name changes, cash mergers, worthless removals and spin-offs
+there, grouped by kind as Alpaca does (``{"corporate_actions": {"name_changes": [...]},
+"next_page_token": null}``), filtered by symbols, types and the process (effective)
+date's interval."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import or_, select
 
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import mock_cusip
-from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE, WORTHLESS
+from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE, SPIN_OFF, WORTHLESS
 from custody_mock.inputs import Day
 from custody_mock.models import Announcement
 
@@ -22,7 +23,8 @@ router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(aut
 #: Alpaca's type filter names -> the key of the answer and the mock's announcement type.
 TYPES = {"name_change": ("name_changes", NAME_CHANGE),
          "cash_merger": ("cash_mergers", CASH_MERGER),
-         "worthless_removal": ("worthless_removals", WORTHLESS)}
+         "worthless_removal": ("worthless_removals", WORTHLESS),
+         "spin_off": ("spin_offs", SPIN_OFF)}
 #: Every type Alpaca's filter takes; those the mock does not keep here answer an empty list.
 ALPACA_TYPES = ("reverse_split", "forward_split", "unit_split", "cash_dividend",
                 "stock_dividend", "spin_off", "cash_merger", "stock_merger",
@@ -86,4 +88,18 @@ def _worthless(ann: Announcement) -> dict[str, Any]:
             "cusip": mock_cusip(ann.initiating_symbol), "process_date": ann.ex_date.isoformat()}
 
 
-SHAPES = {NAME_CHANGE: _name_change, CASH_MERGER: _cash_merger, WORTHLESS: _worthless}
+def _spin_off(ann: Announcement) -> dict[str, Any]:
+    assert ann.target_symbol is not None and ann.old_rate is not None
+    assert ann.new_rate is not None and ann.record_date is not None
+    return {"id": ann.corporate_action_id, "source_symbol": ann.initiating_symbol,
+            "source_cusip": mock_cusip(ann.initiating_symbol),
+            "source_rate": f"{ann.old_rate:f}", "new_symbol": ann.target_symbol,
+            "new_cusip": mock_cusip(ann.target_symbol), "new_rate": f"{ann.new_rate:f}",
+            "process_date": (ann.payable_date or ann.ex_date).isoformat(),
+            "ex_date": ann.ex_date.isoformat(), "record_date": ann.record_date.isoformat(),
+            "payable_date": (ann.payable_date or ann.ex_date).isoformat(),
+            "due_bill_redemption_date": None}
+
+
+SHAPES = {NAME_CHANGE: _name_change, CASH_MERGER: _cash_merger, WORTHLESS: _worthless,
+          SPIN_OFF: _spin_off}

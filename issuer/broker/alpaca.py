@@ -312,11 +312,12 @@ class AlpacaBroker(BrokerHttp):
     def corporate_actions_data(self, *, since: dt.date,
                                until: dt.date | None = None) -> list[Announcement]:
         """Alpaca's corporate-actions data (``GET /v1/corporate-actions``, the Market Data
-        API, one page of up to 1,000): name changes, cash mergers and worthless removals, as
+        API, one page of up to 1,000): name changes, cash mergers, worthless removals and
+        spin-offs (the parent initiating, the new company the target, its rates), as
         announcements (a
         merger's acquired company initiating, its acquirer the target, the cash per share,
         the effective date as the ex-date)."""
-        params: dict[str, Any] = {"types": "name_change,cash_merger,worthless_removal",
+        params: dict[str, Any] = {"types": "name_change,cash_merger,worthless_removal,spin_off",
                                   "start": since.isoformat(), "limit": 1000}
         if until is not None:
             params["end"] = until.isoformat()
@@ -343,7 +344,18 @@ class AlpacaBroker(BrokerHttp):
             initiating_symbol=str(entry["symbol"]),
             ex_date=dt.date.fromisoformat(str(entry["process_date"])))
             for entry in found.get("worthless_removals", [])]
-        return renamed + merged + removed
+        spun = [Announcement(
+            id=str(entry["id"]), corporate_action_id=str(entry["id"]), ca_type="spin_off",
+            ca_sub_type="spin_off", initiating_symbol=str(entry["source_symbol"]),
+            target_symbol=str(entry["new_symbol"]),
+            old_rate=Decimal(str(entry["source_rate"])), new_rate=Decimal(str(entry["new_rate"])),
+            ex_date=dt.date.fromisoformat(str(entry["ex_date"])),
+            record_date=dt.date.fromisoformat(str(entry["record_date"]))
+            if entry.get("record_date") else None,
+            payable_date=dt.date.fromisoformat(str(entry.get("payable_date")
+                                                   or entry["process_date"])))
+            for entry in found.get("spin_offs", [])]
+        return renamed + merged + removed + spun
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")

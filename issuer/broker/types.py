@@ -41,6 +41,8 @@ class TradingAccount(BrokerModel):
 
 class Asset(BrokerModel):
     symbol: str
+    #: The company's name, as the broker lists it.
+    name: str | None = None
     tradable: bool
     fractionable: bool
     status: str = "active"
@@ -200,7 +202,7 @@ class Announcement(BrokerModel):
     def kind(self) -> str:
         """The issuer's word for it (Alpaca's ``ca_type``/``ca_sub_type`` stay here):
         ``dividend``, ``stock_dividend``, ``forward_split``, ``reverse_split``,
-        ``name_change``, ``cash_merger`` or ``worthless_removal``."""
+        ``name_change``, ``cash_merger``, ``worthless_removal`` or ``spin_off``."""
         if self.ca_type == "dividend":
             return "stock_dividend" if self.ca_sub_type == "stock" else "dividend"
         if self.ca_type == "split":

@@ -67,3 +67,22 @@ def continuity_gap(price_before: Decimal, m0: int, price_after: Decimal, m1: int
         raise ValueError("no price before the split")
     gap = abs(Fraction(price_after) * m1 / before - 1)
     return units.down(gap, 36)  # shown to 36 places, rounded down once
+
+
+def spin_off_raws(holders: dict[str, int], m0: int, rate: Fraction,
+                  received: Decimal) -> dict[str, int]:
+    """Each holder of record's raw units of the new company's token (minted at M = 1e18).
+
+    A holder's parent tokens are worth ``raw * M0 / 1e36`` shares; the new shares they are
+    owed are those times ``rate`` (new per old). All holders together are owed
+    O = floor(R * M0 * rate / 1e18) raw (R: their raw sum), but never more than the new shares
+    custody received, N * 1e18 (the broker paid any fraction of custody's own position as
+    cash in lieu): D = min(O, N * 1e18). Holder i gets floor(raw_i * D / R), rounded down once,
+    so the sum is at most D; what the floors leave stays in custody as surplus.
+    """
+    total = sum(holders.values())
+    if total <= 0:
+        return {}
+    owed = int(Fraction(total * m0) * rate / ONE)
+    distributable = min(owed, int(Fraction(received) * ONE))
+    return {wallet: raw * distributable // total for wallet, raw in holders.items()}

@@ -96,6 +96,37 @@ def merger_cash(issuer: Issuer, corporate_action_id: str) -> MergerCash:
                       cash=total(entries))
 
 
+@dataclass(frozen=True)
+class SpinOffShares:
+    """What a spin-off gave custody: the new company's shares received (``SSO`` quantity), the
+    new shares per parent share, the fraction paid as cash in lieu (``CIL`` quantity) and that
+    cash; ``paid`` False until the entry is there."""
+
+    paid: bool
+    received: Decimal
+    rate: Decimal
+    fraction: Decimal
+    cash_in_lieu: Decimal
+
+    @property
+    def entitled(self) -> Decimal:
+        """The parent shares custody was entitled on at the record date."""
+        return (self.received + self.fraction) / self.rate if self.rate else Decimal(0)
+
+
+def spin_off(issuer: Issuer, corporate_action_id: str) -> SpinOffShares:
+    """The spin-off's new shares in custody, from Alpaca's ``SSO`` (stock spin-off) entries and
+    the ``CIL`` entries of their fractions."""
+    entries = list(activities(issuer, corporate_action_id, ["SSO", "CIL"]))
+    paid = [e for e in entries if e.activity_type == "SSO"]
+    in_lieu = [e for e in entries if e.activity_type == "CIL"]
+    return SpinOffShares(
+        paid=bool(paid), received=sum((e.qty or Decimal(0) for e in paid), Decimal(0)),
+        rate=paid[0].per_share_amount or Decimal(0) if paid else Decimal(0),
+        fraction=sum((e.qty or Decimal(0) for e in in_lieu), Decimal(0)),
+        cash_in_lieu=total(in_lieu))
+
+
 def removed_shares(issuer: Issuer, corporate_action_id: str) -> Decimal | None:
     """The custody shares a worthless removal took (Alpaca's ``REORG`` entries), or None
     before the broker booked it."""

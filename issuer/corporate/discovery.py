@@ -31,7 +31,7 @@ FIELDS = ("ex_date", "record_date", "payable_date", "cash_rate", "old_rate", "ne
 
 
 #: The kinds whose figures start from a snapshot of the chain at the record date.
-RECORD_SNAPSHOT = ("dividend", "stock_dividend")
+RECORD_SNAPSHOT = ("dividend", "stock_dividend", "spin_off")
 
 
 def _values(announcement: Announcement) -> dict[str, object]:
@@ -39,10 +39,12 @@ def _values(announcement: Announcement) -> dict[str, object]:
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
     kind = announcement.kind
     dividend, merger = kind == "dividend", kind == "cash_merger"
-    renamed = kind == "name_change"
-    rated = kind in ("forward_split", "reverse_split", "stock_dividend")
+    renamed = kind in ("name_change", "spin_off")   # a spin-off's new company
+    rated = kind in ("forward_split", "reverse_split", "stock_dividend", "spin_off")
     record = announcement.record_date
-    if merger:   # the broker converts what custody holds at the end of the day before
+    if merger or (kind == "spin_off" and record is None):
+        # the broker converts (or, with no record date given, delivers on) what custody holds
+        # at the end of the day before
         record = announcement.ex_date - dt.timedelta(days=1)
     return {"ex_date": announcement.ex_date, "record_date": record,
             "payable_date": announcement.payable_date,

@@ -97,6 +97,22 @@ WORTHLESS_REMOVAL = [
     ("E", "entitled", "R * M0 / 10^36: the tokens' shares, written off"),
     ("Q", "custody_entitled", "custody shares the broker removed (its REORG quantity)"),
 ]
+SPIN_OFF = [
+    *RECORD,
+    ("new_symbol", "new_symbol", "the new company (its own listing and token)"),
+    ("old_rate", "old_rate", "the broker's source rate"),
+    ("new_rate", "new_rate", "the broker's new rate: new_rate / old_rate new shares per share"),
+    ("Q", "custody_entitled", "parent shares custody was entitled on: (N + fraction) / rate"),
+    ("N", "filled_qty", "new shares custody received (its SSO quantity)"),
+    ("cash_in_lieu", "cash_in_lieu", "sum of CIL: the fraction the broker paid in cash"),
+    ("D", "supply_raw", "new raw minted: sum of floor(raw_i * min(floor(R' * M0 * rate / "
+     "10^18), N * 10^18) / R') over the holders of record (R': their raw, the redemption "
+     "wallet left out)"),
+    ("residue", "residue", "N - D / 10^18: new shares left in custody as surplus"),
+    ("token_name", "token_name", "the new token's name (the owner lists it: owner_calls)"),
+    ("supply_final", "final_supply_raw", "the new token's totalSupply at completion"),
+    ("custody_settled", "custody_settled", "the new company's settled custody then"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -132,7 +148,8 @@ def _text(column: str, value: object) -> str:
 def figures(action: CorporateAction) -> list[dict[str, Any]]:
     table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
              "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER,
-             "worthless_removal": WORTHLESS_REMOVAL}.get(action.kind, SPLIT)
+             "worthless_removal": WORTHLESS_REMOVAL,
+             "spin_off": SPIN_OFF}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

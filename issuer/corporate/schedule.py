@@ -63,6 +63,8 @@ def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, st
         raise conflict("approval_stale", f"corporate action {action.id} is {action.status} "
                        "and no longer waits for this approval")
     if approved and (action.m1 != approval.payload["m1"]
+                     or action.supply_raw != approval.payload.get("supply_raw",
+                                                                  action.supply_raw)
                      or action.version != approval.payload["version"]):
         raise IssuerError(409, "approval_stale",
                           "the figures changed since the approval was asked for")

@@ -10,6 +10,7 @@ from issuer.corporate import (
     dividends,
     name_changes,
     removals,
+    spin_offs,
     splits,
     stock_dividends,
 )
@@ -42,6 +43,7 @@ _BY_KIND = {
     "name_change": name_changes.STEPS,
     "cash_merger": cash_mergers.STEPS,
     "worthless_removal": removals.STEPS,
+    "spin_off": spin_offs.STEPS,
     "forward_split": {**splits.STEPS, "canceling": _canceling},
     "reverse_split": {**splits.STEPS, "canceling": _canceling},
 }

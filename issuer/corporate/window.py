@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from issuer import units
@@ -49,9 +49,12 @@ def chain_time_at(issuer: Issuer, moment: dt.datetime) -> int:
 
 
 def open_actions(db: Session, symbol: str) -> list[CorporateAction]:
+    """The open actions of ``symbol``, and the open spin-offs that list it as their new
+    company."""
     return list(db.scalars(select(CorporateAction).where(
-        CorporateAction.symbol == symbol, CorporateAction.status.not_in(FINAL))
-        .order_by(CorporateAction.ex_date)))
+        or_(CorporateAction.symbol == symbol,
+            and_(CorporateAction.kind == "spin_off", CorporateAction.new_symbol == symbol)),
+        CorporateAction.status.not_in(FINAL)).order_by(CorporateAction.ex_date)))
 
 
 def split_ratios(db: Session, symbol: str, since: dt.date | None) -> list[Fraction]:
@@ -86,6 +89,10 @@ def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str, *,
         return None
     today = issuer.broker.clock().date
     for action in actions:
+        if action.symbol != symbol:   # a spin-off's new company: until its distribution
+            return (f"corporate action {action.corporate_action_id} (spin-off from "
+                    f"{action.symbol}) is {action.status}: {symbol} is minted to the holders "
+                    "of record first")
         if holds(action, today, burn=burn):
             return (f"corporate action {action.corporate_action_id} ({action.kind}, ex-date "
                     f"{action.ex_date.isoformat()}) is {action.status}")
@@ -102,6 +109,8 @@ def holds(action: CorporateAction, today: dt.date, *, burn: bool = False) -> boo
         return False
     if action.kind == "worthless_removal":
         return today >= action.ex_date or not burn
+    if action.kind == "spin_off":   # until the holders of record are snapshotted
+        return action.status == "announced" and today >= action.ex_date
     if action.kind == "dividend" and action.payout == "stablecoin" and \
             action.status in PAYING_OUT:
         return False  # the claims are fixed; the multiplier does not change

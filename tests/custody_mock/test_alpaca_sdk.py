@@ -434,3 +434,24 @@ def test_a_cash_merger_reads_through_the_sdks_corporate_actions_client(broker, b
     [merger] = found.data["cash_mergers"]
     assert (merger.acquiree_symbol, merger.acquirer_symbol, merger.rate,
             merger.effective_date) == ("NVDA", "AAPL", 123.45, DAY(2024, 10, 10))
+
+
+def test_a_spin_off_reads_through_the_sdks_corporate_actions_client(broker, broker_url):
+    from alpaca.data.enums import CorporateActionsType
+    from alpaca.data.historical.corporate_actions import CorporateActionsClient
+    from alpaca.data.requests import CorporateActionsRequest
+
+    broker.announce(ca_type="spin_off", ca_sub_type="spin_off", initiating_symbol="AAPL",
+                    target_symbol="APLS", old_rate=D(4), new_rate=D(1),
+                    declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 9),
+                    record_date=DAY(2024, 10, 9), payable_date=DAY(2024, 10, 11))
+    data = CorporateActionsClient("mock-key", "mock-secret", use_basic_auth=True,
+                                  url_override=broker_url)
+    found = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.SPIN_OFF], start=DAY(2024, 10, 1), end=DAY(2024, 10, 31)))
+    [spin] = found.data["spin_offs"]
+    assert (spin.source_symbol, spin.new_symbol, spin.source_rate, spin.new_rate) == (
+        "AAPL", "APLS", 4.0, 1.0)
+    assert (spin.record_date, spin.payable_date, spin.process_date) == (
+        DAY(2024, 10, 9), DAY(2024, 10, 11), DAY(2024, 10, 11))
+    assert len(spin.source_cusip) == len(spin.new_cusip) == 9

@@ -111,6 +111,13 @@ def test_an_amendment_keeps_the_corporate_action_id_and_is_paid_at_the_amended_r
         ({"ca_sub_type": "stock", "cash": None}, "0 < old_rate < new_rate"),
         ({"ca_sub_type": "stock", "old_rate": D(2), "new_rate": D(1)}, "0 < old_rate < new_rate"),
         ({"initiating_symbol": "NOPE"}, "NOPE"),
+        ({"ca_type": "spin_off", "ca_sub_type": "spin_off", "cash": None, "old_rate": D(4),
+          "new_rate": D(1)}, "the new company's symbol"),
+        ({"ca_type": "spin_off", "ca_sub_type": "spin_off", "cash": None, "old_rate": D(4),
+          "target_symbol": "APLS"}, "positive old and new rates"),
+        ({"ca_type": "spin_off", "ca_sub_type": "spin_off", "cash": None, "old_rate": D(4),
+          "new_rate": D(1), "target_symbol": "APLS", "record_date": None},
+         "record and payable dates"),
     ],
 )
 def test_bad_announcements_are_refused(broker, fields, fragment):
@@ -293,6 +300,49 @@ def test_a_worthless_removal_takes_every_position_for_nothing(broker, funded):
         D(3), D(0), ann.corporate_action_id)
     assert broker.trading_account(funded).cash_settled == cash            # for nothing
     assert broker.asset("NVDA").tradable is False
+
+
+@pytest.mark.parametrize("in_lieu", [False, True])
+def test_a_spin_off_delivers_the_new_companys_shares_on_the_record_position(broker, funded,
+                                                                           in_lieu):
+    """AAPL spins off APLS, 1 for every 4 AAPL held at the record date (Wed 10-09), delivered
+    on Fri 10-11. 10.5 AAPL settled at the record -> 10.5 / 4 = 2.625 APLS. Without cash in
+    lieu the account gets them all; with it, 2 shares and 0.625 * $40 = $25.00 in cash. The
+    2 AAPL bought on the record date settle after it: they get nothing."""
+    broker.set_cash_in_lieu(in_lieu)
+    broker.set_asset("APLS", name="Apple Spinco", tradable=True, fractionable=True)
+    broker.set_price("APLS", D(40))
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D("10.5"))  # Mon, settles Tue
+    ann = broker.announce(ca_type="spin_off", ca_sub_type="spin_off", initiating_symbol="AAPL",
+                          target_symbol="APLS", old_rate=D(4), new_rate=D(1),
+                          declaration_date=DAY(2024, 10, 7), ex_date=DAY(2024, 10, 9),
+                          record_date=DAY(2024, 10, 9), payable_date=DAY(2024, 10, 11))
+    broker.end_of_day()                                                   # Tue 10-08
+    broker.end_of_day()                                                   # Wed 10-09 record
+    broker.submit_order(funded, symbol="AAPL", side="buy", qty=D(2))      # settles Thu: not
+    broker.end_of_day()                                                   # Thu 10-10
+    assert broker.position(funded, "APLS") is None                        # not before payable
+    cash = broker.trading_account(funded).cash_settled
+    broker.end_of_day()                                                   # Fri 10-11 payable
+    received = D(2) if in_lieu else D("2.625")
+    [sso] = _by_type(broker, funded, "SSO")
+    assert (sso.symbol, sso.qty, sso.per_share_amount, sso.corporate_action_id) == (
+        "APLS", received, D("0.25"), ann.corporate_action_id)
+    position = broker.position(funded, "APLS")
+    assert (position.qty, position.qty_settled) == (received, received)
+    assert broker.position(funded, "AAPL").qty == D("12.5")               # the parent stays
+    if in_lieu:
+        [cil] = _by_type(broker, funded, "CIL")
+        assert (cil.symbol, cil.qty, cil.net_amount, cil.parent_id) == (
+            "APLS", D("0.625"), D(25), sso.id)
+        assert broker.trading_account(funded).cash_settled - cash == D(25)
+    else:
+        assert _by_type(broker, funded, "CIL") == []
+    broker.end_of_day()                                                   # Mon: once only
+    assert len(_by_type(broker, funded, "SSO")) == 1
+    with pytest.raises(BrokerRejected) as late:
+        broker.amend(ann.corporate_action_id, new_rate=D(2))
+    assert late.value.code == "corporate_action_processed"
 
 
 def test_two_name_changes_to_one_symbol_are_refused_and_an_amendment_keeps_its_own(broker):

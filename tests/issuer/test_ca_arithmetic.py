@@ -94,3 +94,43 @@ def test_dividend_multiplier_figures_by_hand():
         100_350_000_000_000_000
     assert arithmetic.split_multiplier(ONE, D(2), D(3)) == 1_500_000_000_000_000_000
     assert arithmetic.continuity_gap(D(200), ONE, D("100.5"), 2 * ONE) == D("0.005")
+
+
+@given(holders, multipliers, st.integers(min_value=1, max_value=20),
+       st.integers(min_value=1, max_value=20), st.booleans(), surplus)
+def test_a_spin_off_never_mints_more_than_custody_received_and_is_pro_rata(raws, m0, old, new,
+                                                                          in_lieu, extra):
+    """The broker delivers custody ``shares * new / old`` (whole shares with cash in lieu, else
+    to nine places) on the tokens' shares plus a surplus; the new tokens never exceed what it
+    delivered, no holder gets more than their exact part, and each gets it to within one raw
+    unit when custody received all of it."""
+    from fractions import Fraction
+
+    wallets = {f"0x{i:040x}": raw for i, raw in enumerate(raws)}
+    tokens_shares = D(sum(raws) * m0) / D(ONE * ONE)
+    exact = (qty_down(tokens_shares + extra)) * D(new) / D(old)
+    received = whole_down(exact) if in_lieu else qty_down(exact)
+    rate = Fraction(new, old)
+    minted = arithmetic.spin_off_raws(wallets, m0, rate, received)
+    assert sum(minted.values()) <= received * ONE
+    for wallet, raw in wallets.items():
+        owed = Fraction(raw * m0) * rate / ONE
+        assert minted[wallet] <= owed
+        if received * ONE >= int(Fraction(sum(raws) * m0) * rate / ONE):
+            assert owed - minted[wallet] < 2
+
+
+def test_spin_off_figures_by_hand():
+    """1 for 3 on 100 tokens at M0 = 1 (the AP 70, an investor 30). Custody received all
+    33.333333333 (no cash in lieu): owed floor(100e36 / 3 / 1e18) = 33,333,333,333,333,333,333,
+    D = min(that, 33,333,333,333e9) = 33,333,333,333,000,000,000; the AP gets
+    floor(70e18 * D / 100e18) = 23,333,333,333,100,000,000, the investor 9,999,999,999,900,000,000.
+    At M0 = 1.5 (after a 3-for-2) the 30 raw are 45 shares: 15 new each third."""
+    from fractions import Fraction
+
+    holders_ = {"ap": 70 * ONE, "investor": 30 * ONE}
+    assert arithmetic.spin_off_raws(holders_, ONE, Fraction(1, 3), D("33.333333333")) == {
+        "ap": 23_333_333_333_100_000_000, "investor": 9_999_999_999_900_000_000}
+    assert arithmetic.spin_off_raws({"investor": 30 * ONE}, 3 * ONE // 2, Fraction(1, 3),
+                                    D(100)) == {"investor": 15 * ONE}
+    assert arithmetic.spin_off_raws({}, ONE, Fraction(1, 3), D(5)) == {}
