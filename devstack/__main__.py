@@ -25,7 +25,14 @@ from types import FrameType
 from custody_mock.client import AccountTradingClient, BrokerClient
 from custody_mock.schemas import TradingKeyOut
 from custody_mock.settings import Settings as BrokerSettings
-from devstack.processes import Processes, StackError, http_ready, rpc_ready, tail
+from devstack.processes import (
+    ROOT,
+    Processes,
+    StackError,
+    http_ready,
+    rpc_ready,
+    tail,
+)
 from devstack.story import Api, Story, Wallets
 from issuer.chain import Chain
 from issuer.config import Settings, dev_key
@@ -34,7 +41,6 @@ from issuer.schema import downgrade_to_empty, upgrade
 from servicekit.calendar import NEW_YORK
 from servicekit.tokenization import DEVNET as DEVNET_NETWORK
 
-ROOT = Path(__file__).resolve().parent.parent
 #: The issuer's name on the broker's tokenization network, and the participant's email there.
 ITN_ISSUER, AP_EMAIL = "stockstack", "desk@participant.example"
 #: Friday 2024-10-11, 10:00 New York: the Monday after is Columbus Day (NYSE open, banks

@@ -15,6 +15,9 @@ from types import TracebackType
 
 import httpx
 
+#: The project's folder (the scripts run from it).
+ROOT = Path(__file__).resolve().parent.parent
+
 
 class StackError(RuntimeError):
     """The stack could not start or a step of the story went wrong; the message says what."""

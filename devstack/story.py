@@ -9,12 +9,16 @@ does not happen in time stops the story with the state it was stuck in.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from eth_account import Account
@@ -22,7 +26,7 @@ from eth_account.messages import encode_typed_data
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from custody_mock.client import AccountTradingClient, BrokerClient
-from devstack.processes import StackError
+from devstack.processes import ROOT, StackError
 from issuer.chain import Chain
 from issuer.config import dev_key
 from issuer.units import from_feed_price, raw_to_shares
@@ -156,6 +160,7 @@ class Story:
         self.meeting()
         self.name_change()
         self.cash_merger()
+        self.spin_off()
         self.reconcile()
 
     def tokenization(self) -> None:
@@ -508,8 +513,58 @@ class Story:
             print(f"   {name} may claim {D(owed) / unit} USD of stablecoin with the proof the "
                   "API serves")
 
+    def spin_off(self) -> None:
+        today = self.broker.clock().date
+        record, payable = today + dt.timedelta(days=1), today + dt.timedelta(days=3)
+        print(f"\n12. AAPL spins off APLS, 1 share for every 4 held at the end of {record}, "
+              f"delivered on {payable}: the factory's owner lists APLS, the issuer attests "
+              "custody's APLS and mints each AAPL holder of record their part")
+        self.broker.set_asset("APLS", name="Apple Spinco", tradable=True, fractionable=True)
+        self.broker.set_price("APLS", D(40))
+        announced = self.broker.announce(
+            ca_type="spin_off", ca_sub_type="spin_off", initiating_symbol="AAPL",
+            target_symbol="APLS", old_rate=D(4), new_rate=D(1), declaration_date=today,
+            ex_date=record, record_date=record, payable_date=payable)
+        path = f"/v1/corporate-actions/{announced.corporate_action_id}"
+        self.wait("the issuer picks up the spin-off", lambda: any(
+            a["corporate_action_id"] == announced.corporate_action_id
+            for a in self.operator.get("/v1/corporate-actions", symbol="AAPL")["items"]))
+        self.until_date(payable)
+        while self.status(path) not in ("proposed", "halted"):
+            self.next_day()
+            self.settle()
+        ca = self.operator.get(path)
+        if ca["status"] != "proposed":
+            raise StackError(f"the spin-off is {ca['status']}: {ca['status_reason']}")
+        print(f"   custody received {ca['filled_qty']} APLS for {ca['custody_entitled']} AAPL; "
+              f"the holders of record ({D(ca['raw_supply']) / ONE} raw AAPL at M "
+              f"{D(ca['m0']) / ONE}) get {D(ca['supply_raw']) / ONE} APLS, "
+              f"{ca['residue']} stay in custody")
+        approval = self.operator.post(f"{path}/apply")
+        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.wait("the listing's parameters are prepared", lambda: self.status(path) == "listing")
+        call = self.operator.get(path)["owner_calls"][0]
+        listed = subprocess.run(
+            [sys.executable, "-m", "toolchain.run", "deploy.list_stock"], cwd=ROOT,
+            env={**os.environ, "DEVNET_PORT": str(urlsplit(self.chain.settings.rpc_url).port),
+                 "MANIFEST": str(self.chain.settings.manifest),
+                 "LIST_SYMBOL": call["symbol"], "LIST_NAME": call["name"]},
+            capture_output=True, text=True)
+        if listed.returncode != 0:
+            raise StackError(f"listing {call['symbol']} failed:\n{listed.stdout[-2000:]}"
+                             f"{listed.stderr[-2000:]}")
+        print(f"   the factory's owner lists {call['symbol']} ({call['name']!r}) with "
+              "deploy.list_stock")
+        self.wait("the spin-off completes", lambda: self.status(path) == "completed")
+        for name, wallet in (("alice", self.w.alice), ("bob", self.w.bob)):
+            print(f"   {name} holds {self.shares('APLS', wallet)} APLS "
+                  f"(for {self.shares('AAPL', wallet)} AAPL)")
+        report = self.operator.get("/v1/reserves/APLS")
+        print(f"   APLS: supply {report['economic_supply']} shares, custody settled "
+              f"{report['custody_settled']}, holds={report['holds']}")
+
     def reconcile(self) -> None:
-        print("\n12. Reconciliation: tokens (economic shares) against settled custody")
+        print("\n13. Reconciliation: tokens (economic shares) against settled custody")
         for report in self.operator.get("/v1/reserves"):
             print(f"   {report['symbol']}: supply {report['economic_supply']} shares, custody "
                   f"settled {report['custody_settled']}, surplus {report['surplus']}, "
