@@ -168,6 +168,19 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             assert "the broker converted 80 shares into 4400" in out
             assert "the token is paused (True) and its supply is 0" in out
             assert "participant may claim 3300 USD" in out and "bob may claim 1100 USD" in out
+            # the spin-off, 1 APLS for 4 AAPL: custody's 86.084 AAPL get 21.521 APLS. The
+            # holders' R' = 86.008742350443362057e18 raw (the redemption wallet left out) at
+            # M0 = 1.000875 are owed floor(R' * M0 / 4 / 1e18) = 21.520999999999999999e18 raw,
+            # under the 21.521e18 custody received, so D is that; alice's 30 raw get
+            # floor(30e18 * D / R') = 7.506562499999999999e18, bob's 20 5.004374999999999999e18;
+            # the floors leave 3 raw units of APLS in custody
+            assert "custody received 21.521 APLS for 86.084 AAPL" in out
+            assert "(86.008742350443362057 raw AAPL at M 1.000875)" in out
+            assert "get 21.520999999999999997 APLS, 0.000000000000000003 stay in custody" in out
+            assert "alice holds 7.506562499999999999 APLS" in out
+            assert "bob holds 5.004374999999999999 APLS" in out
+            assert "APLS: supply 21.520999999999999997 shares, custody settled 21.521, " \
+                "holds=True" in out
 
             env = env_file(run_dir / "env")
             api = httpx.Client(base_url=env["ISSUER_API_URL"],
@@ -181,6 +194,7 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             actions = api.get("/v1/corporate-actions").json()["items"]
             assert sorted((a["symbol"], a["kind"], a["status"], a["m1"]) for a in actions) == [
                 ("AAPL", "dividend", "completed", "1000875000000000000"),
+                ("AAPL", "spin_off", "completed", None),
                 ("NVDA", "cash_merger", "claimable", None),
                 ("NVDA", "forward_split", "completed", "2000000000000000000"),
                 ("NVDA", "name_change", "completed", None)]
@@ -191,7 +205,7 @@ def test_one_command_tells_the_story_stays_up_stops_on_ctrl_c_and_starts_again(t
             # the console renders every page over the story's records (its corporate actions,
             # meeting, creations, redemptions, tokenization requests), for the admin
             pages = console_pages(env["ISSUER_API_URL"], env["ISSUER_ADMIN_KEY"])
-            assert sum("/console/corporate-actions/" in p for p in pages) == 4, pages
+            assert sum("/console/corporate-actions/" in p for p in pages) == 5, pages
             assert any("/console/meetings/" in p for p in pages), pages
             assert any("/console/tokenization/" in p for p in pages), pages
             # the CLI works against the running stack with the env file's variables
