@@ -50,13 +50,14 @@ from servicekit.calendar import midnight
 
 US = "USA"
 DIVIDEND, SPLIT, NAME_CHANGE, CASH_MERGER = "dividend", "split", "name_change", "cash_merger"
-WORTHLESS, SPIN_OFF = "worthless_removal", "spin_off"
+WORTHLESS, SPIN_OFF, STOCK_MERGER = "worthless_removal", "spin_off", "stock_merger"
 SUB_TYPES = {DIVIDEND: ("cash", "stock"), SPLIT: ("stock_split", "reverse_split"),
              NAME_CHANGE: ("name_change",), CASH_MERGER: ("cash_merger",),
-             WORTHLESS: ("worthless_removal",), SPIN_OFF: ("spin_off",)}
+             WORTHLESS: ("worthless_removal",), SPIN_OFF: ("spin_off",),
+             STOCK_MERGER: ("stock_merger", "stock_and_cash_merger")}
 #: Kinds Alpaca lists in its corporate-actions data (``/v1/corporate-actions``), never among
 #: the Broker API's announcements.
-DATA_ONLY = (NAME_CHANGE, CASH_MERGER, WORTHLESS, SPIN_OFF)
+DATA_ONLY = (NAME_CHANGE, CASH_MERGER, WORTHLESS, SPIN_OFF, STOCK_MERGER)
 #: The kinds whose entitlements are fixed from settled positions at the end of the record date.
 RECORDED = (DIVIDEND, SPIN_OFF)
 
@@ -130,7 +131,11 @@ def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -
                       "supported (dividend/cash, dividend/stock, split/stock_split, "
                       "split/reverse_split, name_change/name_change, "
                       "cash_merger/cash_merger, worthless_removal/worthless_removal, "
-                      "spin_off/spin_off)")
+                      "spin_off/spin_off, stock_merger/stock_merger, "
+                      "stock_merger/stock_and_cash_merger)")
+    if data.ca_type == STOCK_MERGER:
+        _validate_stock_merger(data)
+        return
     if data.ca_type == SPIN_OFF:
         _validate_spin_off(data)
         return
@@ -187,6 +192,29 @@ def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -
                           "stock_split needs new_rate > old_rate, reverse_split the opposite")
         if data.ex_date < data.declaration_date:
             raise invalid("invalid_announcement", "the effective date precedes the declaration")
+
+
+def _validate_stock_merger(data: AnnouncementFields) -> None:
+    """A stock (or stock-and-cash) merger: the acquirer's symbol, ``new_rate`` of its shares
+    for every ``old_rate`` shares of the acquired company (Alpaca's acquirer and acquiree
+    rates), and for ``stock_and_cash_merger`` the cash per acquired share; effective on the
+    ex-date."""
+    acquirer = (data.target_symbol or "").upper()
+    if not acquirer or acquirer == data.initiating_symbol.upper():
+        raise invalid("invalid_announcement", "a stock merger needs the acquirer's symbol as "
+                      "target_symbol")
+    if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
+        raise invalid("invalid_announcement", "a stock merger needs positive old and new rates "
+                      "(new_rate acquirer shares per old_rate acquired shares)")
+    with_cash = data.ca_sub_type == "stock_and_cash_merger"
+    if with_cash and (data.cash is None or data.cash <= 0):
+        raise invalid("invalid_announcement", "a stock-and-cash merger needs a positive cash "
+                      "rate (cash per acquired share)")
+    if not with_cash and data.cash:
+        raise invalid("invalid_announcement", "a stock merger pays no cash: announce a "
+                      "stock_and_cash_merger")
+    if data.ex_date < data.declaration_date:
+        raise invalid("invalid_announcement", "the effective date precedes the declaration")
 
 
 def _validate_spin_off(data: AnnouncementFields) -> None:
@@ -254,6 +282,9 @@ def start_of_day(ctx: Ctx) -> None:
     for ann in _pending(ctx, CASH_MERGER, "merge"):
         if ann.ex_date <= ctx.today:
             _cash_merger(ctx, ann)
+    for ann in _pending(ctx, STOCK_MERGER, "merge"):
+        if ann.ex_date <= ctx.today:
+            _stock_merger(ctx, ann)
     for ann in _pending(ctx, WORTHLESS, "remove"):
         if ann.ex_date <= ctx.today:
             _remove_worthless(ctx, ann)
@@ -406,6 +437,55 @@ def _cash_merger(ctx: Ctx, ann: Announcement) -> None:
         ledger.account(ctx, pos.account_id).cash_settled += cash
         pos.qty = pos.qty_settled = pos.cost_basis = ZERO
     _retire(ctx, symbol, f"acquired for cash on {ann.ex_date}")
+    _mark(ctx, ann, "merge")
+
+
+def _stock_merger(ctx: Ctx, ann: Announcement) -> None:
+    """A stock (or stock-and-cash) merger on its effective date: every position in the acquired
+    company becomes ``qty * new_rate / old_rate`` shares of the acquirer (and ``qty * cash`` in
+    cash, rounded down to the cent), booked as two ``MA`` entries: the acquired shares given up
+    (with the cash), and the acquirer's shares received (linked to it); with cash in lieu on,
+    a fraction of an acquirer share is paid at its price (``CIL``). The cost basis moves to the
+    acquirer's position; open orders in the acquired company are canceled and it stops
+    trading."""
+    assert ann.old_rate is not None and ann.new_rate is not None
+    assert ann.target_symbol is not None
+    rate = ann.new_rate / ann.old_rate
+    acquiree, acquirer = ann.initiating_symbol, ann.target_symbol
+    if ctx.db.get(Asset, acquirer) is None:
+        ctx.db.add(Asset(symbol=acquirer, name=acquirer, tradable=True, fractionable=True))
+        ctx.db.flush()
+    price = market.price_at(ctx, acquirer)
+    common = {"corporate_action_id": ann.corporate_action_id, "settle_date": ctx.today}
+    for pos in ledger.positions_in(ctx, acquiree):
+        exact = pos.qty * rate
+        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
+            exact - qty_down(exact)
+        received = exact - fraction
+        cash = cash_down(pos.qty * ann.cash) if ann.cash else ZERO
+        given = ledger.post(ctx, pos.account_id, "MA", symbol=acquiree, qty=pos.qty,
+                            per_share_amount=ann.cash or ZERO, net_amount=cash,
+                            description=f"stock merger: {pos.qty} {acquiree} for {received} "
+                                        f"{acquirer}" + (f" and {cash} in cash" if cash else ""),
+                            **common)
+        ledger.post(ctx, pos.account_id, "MA", symbol=acquirer, qty=received,
+                    per_share_amount=rate, net_amount=ZERO, parent_id=given.id,
+                    description=f"stock merger: {received} {acquirer} received", **common)
+        account = ledger.account(ctx, pos.account_id)
+        account.cash_settled += cash
+        if received > 0:
+            into = ledger.position(ctx, pos.account_id, acquirer)
+            into.qty += received
+            into.qty_settled += received
+            into.cost_basis += pos.cost_basis
+            into.avg_entry_price = price_round(into.cost_basis / into.qty)
+        if fraction > 0 and price is not None and (in_lieu := cash_down(fraction * price)) > 0:
+            ledger.post(ctx, pos.account_id, "CIL", symbol=acquirer, qty=fraction, price=price,
+                        net_amount=in_lieu, parent_id=given.id,
+                        description=f"cash in lieu of {fraction} {acquirer}", **common)
+            account.cash_settled += in_lieu
+        pos.qty = pos.qty_settled = pos.cost_basis = ZERO
+    _retire(ctx, acquiree, f"acquired by {acquirer} on {ann.ex_date}")
     _mark(ctx, ann, "merge")
 
 

@@ -510,12 +510,16 @@ class AnnouncementCreate(Strict):
     does a cash merger (``cash_merger``: ``cash`` per share, the effective date in ``ex_date``,
     the acquirer, if listed, in ``target_symbol``), a worthless removal and a spin-off
     (``spin_off``: the new company in ``target_symbol``, ``new_rate`` of its shares per
-    ``old_rate`` shares held at ``record_date``, delivered on ``payable_date``)."""
+    ``old_rate`` shares held at ``record_date``, delivered on ``payable_date``) and a stock
+    merger (``stock_merger``, sub-type ``stock_merger`` or ``stock_and_cash_merger``: the
+    acquirer in ``target_symbol``, ``new_rate`` of its shares per ``old_rate`` acquired
+    shares, ``cash`` per acquired share for the second, effective on ``ex_date``)."""
 
     ca_type: Literal["dividend", "split", "name_change", "cash_merger", "worthless_removal",
-                     "spin_off"]
+                     "spin_off", "stock_merger"]
     ca_sub_type: Literal["cash", "stock", "stock_split", "reverse_split", "name_change",
-                         "cash_merger", "worthless_removal", "spin_off"]
+                         "cash_merger", "worthless_removal", "spin_off", "stock_merger",
+                         "stock_and_cash_merger"]
     initiating_symbol: str
     declaration_date: dt.date
     ex_date: dt.date

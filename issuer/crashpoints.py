@@ -37,8 +37,9 @@ POINTS = (
     # burn, a distribution...), and a cash merger's status changes
     "corporate_action.after_tx_sent",
     *(f"corporate_action.before_{s}" for s in ("paid", "funding", "claimable")),
-    # a spin-off's: its distribution starts, and its mints are done but not recorded
-    *(f"corporate_action.before_{s}" for s in ("distributing", "completed")),
+    # a spin-off's: its distribution starts, and its mints are done but not recorded; a stock
+    # merger's migration starts
+    *(f"corporate_action.before_{s}" for s in ("distributing", "completed", "migrating")),
 )
 
 

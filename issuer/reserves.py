@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit as audit_trail
 from issuer import statuses, units
-from issuer.corporate.custody import merger_cash, removed_shares
+from issuer.corporate.custody import merger_cash, merger_shares, removed_shares
 from issuer.db import utcnow
 from issuer.errors import IssuerError
 from issuer.models import (
@@ -124,22 +124,26 @@ def reconcile(issuer: Issuer, db: Session, symbol: str,
 
 def converted_shares(issuer: Issuer, db: Session, symbol: str, today: dt.date) -> Decimal:
     """Custody shares the broker took away for the tokens still out: an open cash merger's,
-    turned into cash for the holders (from its effective date until the tokens are burned),
+    turned into cash for the holders (from its effective date until the tokens are burned), an
+    open stock merger's, turned into the acquirer's shares (until the tokens are migrated),
     or a worthless removal's, written off (from its process date on: the tokens stay, paused,
     as the record). As recorded, or from the broker's entries before the issuer recorded
     them."""
     total = Decimal(0)
     for action in db.scalars(select(CorporateAction).where(
             CorporateAction.symbol == symbol,
-            CorporateAction.kind.in_(("cash_merger", "worthless_removal")),
+            CorporateAction.kind.in_(("cash_merger", "stock_merger", "worthless_removal")),
             CorporateAction.status.not_in(("canceled", "failed")))):
-        if today < action.ex_date or (action.kind == "cash_merger"
+        if today < action.ex_date or (action.kind != "worthless_removal"
                                       and action.status in FINAL_CORPORATE_ACTIONS):
             continue
         if action.custody_entitled is not None:
             total += action.custody_entitled
         elif action.kind == "cash_merger":
             total += merger_cash(issuer, action.corporate_action_id).shares
+        elif action.kind == "stock_merger" and action.new_symbol:
+            total += merger_shares(issuer, action.corporate_action_id, action.symbol,
+                                   action.new_symbol).given
         else:
             total += removed_shares(issuer, action.corporate_action_id) or Decimal(0)
     return total

@@ -92,6 +92,8 @@ class CorporateActionStatus(StrEnum):
     LISTING = "listing"
     #: A spin-off attests the new company's custody and mints its holders' tokens.
     DISTRIBUTING = "distributing"
+    #: A stock merger mints the acquirer's tokens and burns the acquired company's.
+    MIGRATING = "migrating"
     CHECKING = "checking"
     CANCELING = "canceling"
     FUNDING = "funding"
@@ -114,6 +116,7 @@ class CorporateActionKind(StrEnum):
     CASH_MERGER = "cash_merger"
     WORTHLESS_REMOVAL = "worthless_removal"
     SPIN_OFF = "spin_off"
+    STOCK_MERGER = "stock_merger"
 
 
 class MeetingStatus(StrEnum):
@@ -149,7 +152,7 @@ OPEN_ITN = _values(T.CREATED, T.CONFIRMED, T.MINTING, T.MINTED, T.DETECTED, T.PE
 #: ``proposed`` and ``awaiting_approval`` wait for operators.
 ACTIVE_CORPORATE_ACTIONS = _values(A.ANNOUNCED, A.RECORDED, A.PAID, A.REINVESTING, A.APPROVED,
                                    A.SCHEDULING, A.SCHEDULED, A.RENAMING, A.LISTING,
-                                   A.DISTRIBUTING, A.CHECKING,
+                                   A.DISTRIBUTING, A.MIGRATING, A.CHECKING,
                                    A.CANCELING,
                                    A.FUNDING, A.CLAIMABLE, A.RECLAIMING)
 OPEN_MEETINGS = _values(M.ANNOUNCED, M.PUBLISHING, M.OPEN, M.INSTRUCTING, M.INSTRUCTED)

@@ -43,7 +43,7 @@ ON_POSTGRESQL = [
         # unique keys under races: tokenization requests, ballots, the index
         "itn", "voting", "indexer",
         # the corporate actions' golden tests
-        "corporate_actions", "cash_mergers", "spin_offs", "stablecoin_dividends",
+        "corporate_actions", "cash_mergers", "stock_mergers", "spin_offs", "stablecoin_dividends",
         "entitlement")),
 ]
 

@@ -1,9 +1,9 @@
 """Alpaca's corporate-actions data (``GET /v1/corporate-actions`` on ``data.alpaca.markets``,
 what alpaca-py's ``CorporateActionsClient`` reads): the kinds the Broker API's announcements do
-not carry. The mock lists its name changes, cash mergers, worthless removals and spin-offs
-there, grouped by kind as Alpaca does (``{"corporate_actions": {"name_changes": [...]},
-"next_page_token": null}``), filtered by symbols, types and the process (effective)
-date's interval."""
+not carry. The mock lists its name changes, cash mergers, worthless removals, spin-offs and
+stock (and stock-and-cash) mergers there, grouped by kind as Alpaca does
+(``{"corporate_actions": {"name_changes": [...]}, "next_page_token": null}``), filtered by
+symbols, types and the process (effective) date's interval."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from sqlalchemy import or_, select
 
 from custody_mock.api.deps import BrokerDep, authenticate
 from custody_mock.api.views import mock_cusip
-from custody_mock.corporate_actions import CASH_MERGER, NAME_CHANGE, SPIN_OFF, WORTHLESS
+from custody_mock.corporate_actions import (
+    CASH_MERGER,
+    NAME_CHANGE,
+    SPIN_OFF,
+    STOCK_MERGER,
+    WORTHLESS,
+)
 from custody_mock.inputs import Day
 from custody_mock.models import Announcement
 
@@ -24,7 +30,9 @@ router = APIRouter(prefix="/v1", tags=["market data"], dependencies=[Depends(aut
 TYPES = {"name_change": ("name_changes", NAME_CHANGE),
          "cash_merger": ("cash_mergers", CASH_MERGER),
          "worthless_removal": ("worthless_removals", WORTHLESS),
-         "spin_off": ("spin_offs", SPIN_OFF)}
+         "spin_off": ("spin_offs", SPIN_OFF),
+         "stock_merger": ("stock_mergers", STOCK_MERGER),
+         "stock_and_cash_merger": ("stock_and_cash_mergers", STOCK_MERGER)}
 #: Every type Alpaca's filter takes; those the mock does not keep here answer an empty list.
 ALPACA_TYPES = ("reverse_split", "forward_split", "unit_split", "cash_dividend",
                 "stock_dividend", "spin_off", "cash_merger", "stock_merger",
@@ -53,6 +61,8 @@ def corporate_actions(broker: BrokerDep, symbols: CSV = None, types: TypeList = 
             key, ca_type = TYPES[name]
             query = select(Announcement).where(Announcement.current,
                                                Announcement.ca_type == ca_type)
+            if ca_type == STOCK_MERGER:   # Alpaca lists the two sub-types apart
+                query = query.where(Announcement.ca_sub_type == name)
             if wanted:
                 query = query.where(or_(Announcement.initiating_symbol.in_(wanted),
                                         Announcement.target_symbol.in_(wanted)))
@@ -101,5 +111,20 @@ def _spin_off(ann: Announcement) -> dict[str, Any]:
             "due_bill_redemption_date": None}
 
 
+def _stock_merger(ann: Announcement) -> dict[str, Any]:
+    assert ann.target_symbol is not None and ann.old_rate is not None
+    assert ann.new_rate is not None
+    shape = {"id": ann.corporate_action_id, "acquirer_symbol": ann.target_symbol,
+             "acquirer_cusip": mock_cusip(ann.target_symbol),
+             "acquirer_rate": f"{ann.new_rate:f}", "acquiree_symbol": ann.initiating_symbol,
+             "acquiree_cusip": mock_cusip(ann.initiating_symbol),
+             "acquiree_rate": f"{ann.old_rate:f}", "process_date": ann.ex_date.isoformat(),
+             "effective_date": ann.ex_date.isoformat(),
+             "payable_date": (ann.payable_date or ann.ex_date).isoformat()}
+    if ann.ca_sub_type == "stock_and_cash_merger":
+        shape["cash_rate"] = f"{ann.cash or 0:f}"
+    return shape
+
+
 SHAPES = {NAME_CHANGE: _name_change, CASH_MERGER: _cash_merger, WORTHLESS: _worthless,
-          SPIN_OFF: _spin_off}
+          SPIN_OFF: _spin_off, STOCK_MERGER: _stock_merger}

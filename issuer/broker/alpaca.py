@@ -313,11 +313,14 @@ class AlpacaBroker(BrokerHttp):
                                until: dt.date | None = None) -> list[Announcement]:
         """Alpaca's corporate-actions data (``GET /v1/corporate-actions``, the Market Data
         API, one page of up to 1,000): name changes, cash mergers, worthless removals and
-        spin-offs (the parent initiating, the new company the target, its rates), as
+        spin-offs (the parent initiating, the new company the target, its rates) and stock
+        (and stock-and-cash) mergers (the acquired company initiating, the acquirer the
+        target, the acquiree and acquirer rates as old and new, the cash rate), as
         announcements (a
         merger's acquired company initiating, its acquirer the target, the cash per share,
         the effective date as the ex-date)."""
-        params: dict[str, Any] = {"types": "name_change,cash_merger,worthless_removal,spin_off",
+        params: dict[str, Any] = {"types": "name_change,cash_merger,worthless_removal,spin_off,"
+                                           "stock_merger,stock_and_cash_merger",
                                   "start": since.isoformat(), "limit": 1000}
         if until is not None:
             params["end"] = until.isoformat()
@@ -355,7 +358,20 @@ class AlpacaBroker(BrokerHttp):
             payable_date=dt.date.fromisoformat(str(entry.get("payable_date")
                                                    or entry["process_date"])))
             for entry in found.get("spin_offs", [])]
-        return renamed + merged + removed + spun
+        stock = [Announcement(
+            id=str(entry["id"]), corporate_action_id=str(entry["id"]), ca_type="stock_merger",
+            ca_sub_type=sub_type, initiating_symbol=str(entry["acquiree_symbol"]),
+            target_symbol=str(entry["acquirer_symbol"]),
+            old_rate=Decimal(str(entry["acquiree_rate"])),
+            new_rate=Decimal(str(entry["acquirer_rate"])),
+            cash=Decimal(str(entry["cash_rate"])) if entry.get("cash_rate") else None,
+            ex_date=dt.date.fromisoformat(str(entry["effective_date"])),
+            payable_date=dt.date.fromisoformat(str(entry.get("payable_date")
+                                                   or entry["effective_date"])))
+            for sub_type, key in (("stock_merger", "stock_mergers"),
+                                  ("stock_and_cash_merger", "stock_and_cash_mergers"))
+            for entry in found.get(key, [])]
+        return renamed + merged + removed + spun + stock
 
     def asset(self, symbol: str) -> Asset:
         return self._get(Asset, f"/v1/assets/{seg(symbol)}")

@@ -202,7 +202,8 @@ class Announcement(BrokerModel):
     def kind(self) -> str:
         """The issuer's word for it (Alpaca's ``ca_type``/``ca_sub_type`` stay here):
         ``dividend``, ``stock_dividend``, ``forward_split``, ``reverse_split``,
-        ``name_change``, ``cash_merger``, ``worthless_removal`` or ``spin_off``."""
+        ``name_change``, ``cash_merger``, ``worthless_removal``, ``spin_off`` or
+        ``stock_merger``."""
         if self.ca_type == "dividend":
             return "stock_dividend" if self.ca_sub_type == "stock" else "dividend"
         if self.ca_type == "split":

@@ -69,20 +69,23 @@ def continuity_gap(price_before: Decimal, m0: int, price_after: Decimal, m1: int
     return units.down(gap, 36)  # shown to 36 places, rounded down once
 
 
-def spin_off_raws(holders: dict[str, int], m0: int, rate: Fraction,
-                  received: Decimal) -> dict[str, int]:
-    """Each holder of record's raw units of the new company's token (minted at M = 1e18).
+def new_token_raws(holders: dict[str, int], m0: int, rate: Fraction, received: Decimal,
+                   multiplier: int = ONE) -> dict[str, int]:
+    """Each holder of record's raw units of another token, for a spin-off (the new company's,
+    minted at M = 1e18) or a stock merger (the acquirer's, at its multiplier ``multiplier``).
 
-    A holder's parent tokens are worth ``raw * M0 / 1e36`` shares; the new shares they are
-    owed are those times ``rate`` (new per old). All holders together are owed
-    O = floor(R * M0 * rate / 1e18) raw (R: their raw sum), but never more than the new shares
-    custody received, N * 1e18 (the broker paid any fraction of custody's own position as
-    cash in lieu): D = min(O, N * 1e18). Holder i gets floor(raw_i * D / R), rounded down once,
-    so the sum is at most D; what the floors leave stays in custody as surplus.
+    A holder's tokens are worth ``raw * M0 / 1e36`` shares; the other company's shares they
+    are owed are those times ``rate`` (new per old), ``raw * M0 * rate / M`` raw of its token.
+    All holders together are owed O = floor(R * M0 * rate / M) raw (R: their raw sum), but
+    never more than the shares custody received are worth, floor(N * 1e36 / M) (the broker
+    paid any fraction of custody's own position as cash in lieu): D = min(O, that). Holder i
+    gets floor(raw_i * D / R), rounded down once, so the sum is at most D; what the floors
+    leave stays in custody as surplus. (At M = 1e18: O = floor(R * M0 * rate / 1e18), and the
+    cap is N * 1e18.)
     """
     total = sum(holders.values())
     if total <= 0:
         return {}
-    owed = int(Fraction(total * m0) * rate / ONE)
-    distributable = min(owed, int(Fraction(received) * ONE))
+    owed = int(Fraction(total * m0) * rate / multiplier)
+    distributable = min(owed, int(Fraction(received) * ONE * ONE / multiplier))
     return {wallet: raw * distributable // total for wallet, raw in holders.items()}

@@ -44,16 +44,9 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if today < action.ex_date:
         note(action, f"waiting: the merger takes effect on {action.ex_date.isoformat()}")
         return
-    if not _paused(issuer, db, action):
+    if not paused(issuer, db, action):
         return
-    block = issuer.chain.head()
-    total = issuer.chain.total_supply(action.symbol, block)
-    held = dividends.issuer_held_raw(issuer, db, action.symbol, block)
-    m0 = issuer.chain.multiplier(action.symbol, block)
-    raw = total - held
-    action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
-    action.m0, action.entitled = str(m0), arithmetic.entitled_shares(raw, m0)
-    owed = dividends.record_entitlements(issuer, db, action, m0)
+    owed = take_record(issuer, db, action)
     cash = custody.merger_cash(issuer, action.corporate_action_id)
     if not cash.paid:
         note(action, "waiting: the broker's merger entry (MA) for custody")
@@ -62,6 +55,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     action.gross = action.net = cash.cash
     action.withholding = action.fees = Decimal(0)
     action.payout = "stablecoin"
+    assert action.entitled is not None
     if action.entitled + owed - (action.owed_redemptions or Decimal(0)) > cash.shares:
         move(db, action, "halted", f"the tokens' {action.entitled} shares (+ {owed} owed) "
              f"exceed the {cash.shares} shares the broker converted")
@@ -69,7 +63,20 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     move(db, action, "paid", f"{cash.shares} shares became {cash.cash} in cash")
 
 
-def _paused(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
+def take_record(issuer: Issuer, db: Session, action: CorporateAction) -> Decimal:
+    """The record at the chain's head (the token paused): R (issuer-held tokens excluded), M0,
+    E = R * M0 and who owns custody shares in flight; returns the shares those own."""
+    block = issuer.chain.head()
+    total = issuer.chain.total_supply(action.symbol, block)
+    held = dividends.issuer_held_raw(issuer, db, action.symbol, block)
+    m0 = issuer.chain.multiplier(action.symbol, block)
+    raw = total - held
+    action.snapshot_block, action.raw_supply, action.issuer_held_raw = block, str(raw), str(held)
+    action.m0, action.entitled = str(m0), arithmetic.entitled_shares(raw, m0)
+    return dividends.record_entitlements(issuer, db, action, m0)
+
+
+def paused(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
     """True once the token is paused (by this action's transaction, or already)."""
     pause_key = key(action, "pause")
     if issuer.chain.is_paused(action.symbol) and outbox.live(db, pause_key) is None:
@@ -79,17 +86,23 @@ def _paused(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
     return advance(db, action, outcome_of(result, "pausing the token")) is not None
 
 
-def _claimable(issuer: Issuer, db: Session, action: CorporateAction) -> None:
-    """Burn every holder's tokens at the record (once), then the claims run their course."""
+def burned(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
+    """Every holder's tokens at the record burned (one ``batchBurn``, the redemption wallet's
+    included, sent once): True once mined."""
     assert action.snapshot_block is not None
     held = indexer.holders(db, action.symbol, action.snapshot_block)
-    if held:
-        wallets, raws = list(held), list(held.values())
-        result = chain_step(issuer, db, key(action, "burn"), "supply",
-                            lambda: issuer.chain.calls.batch_burn(action.symbol, wallets, raws))
-        if advance(db, action, outcome_of(result, "burning the tokens")) is None:
-            return
-    stablecoin.STEPS["claimable"](issuer, db, action)
+    if not held:
+        return True
+    wallets, raws = list(held), list(held.values())
+    result = chain_step(issuer, db, key(action, "burn"), "supply",
+                        lambda: issuer.chain.calls.batch_burn(action.symbol, wallets, raws))
+    return advance(db, action, outcome_of(result, "burning the tokens")) is not None
+
+
+def _claimable(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    """Burn every holder's tokens at the record (once), then the claims run their course."""
+    if burned(issuer, db, action):
+        stablecoin.STEPS["claimable"](issuer, db, action)
 
 
 STEPS = {

@@ -127,6 +127,35 @@ def spin_off(issuer: Issuer, corporate_action_id: str) -> SpinOffShares:
         cash_in_lieu=total(in_lieu))
 
 
+@dataclass(frozen=True)
+class MergerShares:
+    """What a stock (or stock-and-cash) merger gave custody: the acquired shares it took and
+    the cash paid with them (the ``MA`` entry in the acquired company), the acquirer's shares
+    received (the ``MA`` entry in the acquirer) and the cash in lieu of a fraction of one
+    (``CIL``); ``paid`` False until the entries are there."""
+
+    paid: bool
+    given: Decimal
+    cash: Decimal
+    received: Decimal
+    cash_in_lieu: Decimal
+
+
+def merger_shares(issuer: Issuer, corporate_action_id: str, acquiree: str,
+                  acquirer: str) -> MergerShares:
+    """The stock merger's conversion of custody, from Alpaca's ``MA`` entries (one per side)
+    and ``CIL``."""
+    entries = list(activities(issuer, corporate_action_id, ["MA", "CIL"]))
+    gave = [e for e in entries if e.activity_type == "MA" and e.symbol == acquiree]
+    got = [e for e in entries if e.activity_type == "MA" and e.symbol == acquirer]
+    in_lieu = [e for e in entries if e.activity_type == "CIL"]
+    return MergerShares(paid=bool(gave and got),
+                        given=sum((e.qty or Decimal(0) for e in gave), Decimal(0)),
+                        cash=total(gave),
+                        received=sum((e.qty or Decimal(0) for e in got), Decimal(0)),
+                        cash_in_lieu=total(in_lieu))
+
+
 def removed_shares(issuer: Issuer, corporate_action_id: str) -> Decimal | None:
     """The custody shares a worthless removal took (Alpaca's ``REORG`` entries), or None
     before the broker booked it."""

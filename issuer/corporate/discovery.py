@@ -38,9 +38,11 @@ def _values(announcement: Announcement) -> dict[str, object]:
     """The figures the kind uses: Alpaca gives every numeric field a number (a split's
     ``cash`` is 0, a dividend's rates 1), so each kind keeps only its own."""
     kind = announcement.kind
-    dividend, merger = kind == "dividend", kind == "cash_merger"
-    renamed = kind in ("name_change", "spin_off")   # a spin-off's new company
-    rated = kind in ("forward_split", "reverse_split", "stock_dividend", "spin_off")
+    dividend, merger = kind == "dividend", kind in ("cash_merger", "stock_merger")
+    # a spin-off's new company, a stock merger's acquirer
+    renamed = kind in ("name_change", "spin_off", "stock_merger")
+    rated = kind in ("forward_split", "reverse_split", "stock_dividend", "spin_off",
+                     "stock_merger")
     record = announcement.record_date
     if merger or (kind == "spin_off" and record is None):
         # the broker converts (or, with no record date given, delivers on) what custody holds

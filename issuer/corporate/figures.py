@@ -113,6 +113,26 @@ SPIN_OFF = [
     ("supply_final", "final_supply_raw", "the new token's totalSupply at completion"),
     ("custody_settled", "custody_settled", "the new company's settled custody then"),
 ]
+STOCK_MERGER = [
+    *CASH_MERGER[:4],
+    ("acquirer", "new_symbol", "the acquirer (its own listing and token)"),
+    ("old_rate", "old_rate", "the broker's acquiree rate"),
+    ("new_rate", "new_rate", "the broker's acquirer rate: new_rate / old_rate acquirer shares "
+     "per share"),
+    ("cash_rate", "cash_rate", "cash per share (a stock-and-cash merger)"),
+    ("Q", "custody_entitled", "shares the broker converted (its MA quantity in the acquiree)"),
+    ("N", "filled_qty", "acquirer shares custody received (its MA quantity in the acquirer)"),
+    ("cash_in_lieu", "cash_in_lieu", "sum of CIL: the fraction of an acquirer share paid in "
+     "cash"),
+    ("Ma", "m1", "the acquirer's uiMultiplier the figures are at (checked before migrating)"),
+    ("D", "supply_raw", "acquirer raw minted: sum of floor(raw_i * min(floor(R * M0 * rate / "
+     "Ma), floor(N * 10^36 / Ma)) / R) over the holders of record"),
+    ("residue", "residue", "N - D * Ma / 10^36: acquirer shares left in custody as surplus"),
+    ("net", "net", "the cash part the broker paid (its MA amount): stablecoin claims"),
+    ("distributed", "distributed", "sum of the holders' claims, as a cash merger's"),
+    ("custody_settled", "custody_settled", "the acquirer's settled custody after the "
+     "migration"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -149,7 +169,7 @@ def figures(action: CorporateAction) -> list[dict[str, Any]]:
     table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
              "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER,
              "worthless_removal": WORTHLESS_REMOVAL,
-             "spin_off": SPIN_OFF}.get(action.kind, SPLIT)
+             "spin_off": SPIN_OFF, "stock_merger": STOCK_MERGER}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

@@ -12,8 +12,9 @@ completed (or halted with the reason)
   record.
 - ``recorded``: on the payable date the broker books ``SSO`` entries (the new company's shares
   delivered to custody, N) and ``CIL`` for a fraction it paid in cash. The figures
-  (:func:`issuer.corporate.arithmetic.spin_off_raws`): each holder of record (the redemption
-  wallet's tokens left out: their new shares stay in custody) gets
+  (:func:`issuer.corporate.arithmetic.new_token_raws`): each holder of record (a deposit in
+  the redemption wallet not burned yet counted as its sender's, as for a stablecoin
+  dividend: :func:`issuer.corporate.stablecoin.snapshot_raw`) gets
   ``floor(raw_i * D / R)`` raw units of the new token, D = min(floor(R * M0 * rate / 1e18),
   N * 1e18); the rest of N (the floors, and what creations and redemptions in flight or the
   surplus earned) stays in custody as the new listing's surplus (``residue``) -> ``proposed``.
@@ -35,8 +36,7 @@ from fractions import Fraction
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
-from issuer.chain import checksum
-from issuer.corporate import arithmetic, custody, dividends
+from issuer.corporate import arithmetic, custody, dividends, stablecoin
 from issuer.corporate.schedule import key
 from issuer.lifecycle.common import advance, attest, chain_step, move, note, outcome_of
 from issuer.models import CorporateAction
@@ -49,12 +49,9 @@ def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[s
     the indexed snapshot and the stored figures (``filled_qty``: the new shares received)."""
     assert action.snapshot_block is not None and action.m0 is not None
     assert action.old_rate and action.new_rate and action.filled_qty is not None
-    wallet = issuer.settings.redemption_wallet
-    skip = checksum(wallet) if wallet else None
-    holders = {w: raw for w, raw in indexer.holders(db, action.symbol,
-                                                   action.snapshot_block).items() if w != skip}
+    holders = stablecoin.snapshot_raw(issuer, db, action)
     rate = Fraction(action.new_rate) / Fraction(action.old_rate)
-    return {w: raw for w, raw in arithmetic.spin_off_raws(
+    return {w: raw for w, raw in arithmetic.new_token_raws(
         holders, int(action.m0), rate, action.filled_qty).items() if raw > 0}
 
 
@@ -92,14 +89,20 @@ def _name(issuer: Issuer, symbol: str) -> str:
     return f"{name or symbol} tokenized share"
 
 
-def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+def listing_calls(issuer: Issuer, action: CorporateAction) -> list[dict[str, str]]:
+    """What the factory's owner does to list ``token_symbol`` (the issuer holds no owner key):
+    the factory, the symbol and name, and the tool that makes the call and hands out roles."""
     assert action.token_symbol is not None and action.token_name is not None
-    action.owner_calls = [{
+    return [{
         "function": f"deployStock({action.token_symbol!r}, {action.token_name!r})",
         "to": issuer.chain.factory_address,
         "symbol": action.token_symbol, "name": action.token_name,
         "how": f"LIST_SYMBOL={action.token_symbol} LIST_NAME='{action.token_name}' "
                "MANIFEST=<the issuer's manifest> python -m toolchain.run deploy.list_stock"}]
+
+
+def _approved(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    action.owner_calls = listing_calls(issuer, action)
     move(db, action, "listing", f"waiting for the factory's owner to list {action.token_symbol} "
          "(owner_calls)")
 

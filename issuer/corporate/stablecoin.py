@@ -71,7 +71,7 @@ def _unit(issuer: Issuer) -> Decimal:
     return Decimal(issuer.chain.stablecoin_unit())
 
 
-def _snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
+def snapshot_raw(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
     """Raw tokens per entitled wallet at the snapshot block (see the module docstring)."""
     assert action.snapshot_block is not None
     raw = indexer.holders(db, action.symbol, action.snapshot_block)
@@ -131,7 +131,7 @@ def pay(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         note(action, f"waiting: the indexer has not reached the snapshot block "
              f"{action.snapshot_block}")
         return
-    raw = _snapshot_raw(issuer, db, action)
+    raw = snapshot_raw(issuer, db, action)
     total_raw = int(action.raw_supply)
     if sum(raw.values()) != total_raw:
         move(db, action, "halted", f"indexed holders hold {sum(raw.values())} raw at block "

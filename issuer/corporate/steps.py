@@ -13,6 +13,7 @@ from issuer.corporate import (
     spin_offs,
     splits,
     stock_dividends,
+    stock_mergers,
 )
 from issuer.corporate.schedule import key
 from issuer.lifecycle.common import advance, chain_step, dispatch, move, outcome_of
@@ -44,6 +45,7 @@ _BY_KIND = {
     "cash_merger": cash_mergers.STEPS,
     "worthless_removal": removals.STEPS,
     "spin_off": spin_offs.STEPS,
+    "stock_merger": stock_mergers.STEPS,
     "forward_split": {**splits.STEPS, "canceling": _canceling},
     "reverse_split": {**splits.STEPS, "canceling": _canceling},
 }

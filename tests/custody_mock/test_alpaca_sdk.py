@@ -455,3 +455,24 @@ def test_a_spin_off_reads_through_the_sdks_corporate_actions_client(broker, brok
     assert (spin.record_date, spin.payable_date, spin.process_date) == (
         DAY(2024, 10, 9), DAY(2024, 10, 11), DAY(2024, 10, 11))
     assert len(spin.source_cusip) == len(spin.new_cusip) == 9
+
+
+def test_stock_mergers_read_through_the_sdks_corporate_actions_client(broker, broker_url):
+    from alpaca.data.enums import CorporateActionsType
+    from alpaca.data.historical.corporate_actions import CorporateActionsClient
+    from alpaca.data.requests import CorporateActionsRequest
+
+    broker.announce(ca_type="stock_merger", ca_sub_type="stock_and_cash_merger",
+                    initiating_symbol="NVDA", target_symbol="AAPL", old_rate=D(5),
+                    new_rate=D(2), cash=D("10.00"), declaration_date=DAY(2024, 10, 7),
+                    ex_date=DAY(2024, 10, 10))
+    data = CorporateActionsClient("mock-key", "mock-secret", use_basic_auth=True,
+                                  url_override=broker_url)
+    found = data.get_corporate_actions(CorporateActionsRequest(
+        types=[CorporateActionsType.STOCK_MERGER, CorporateActionsType.STOCK_AND_CASH_MERGER],
+        start=DAY(2024, 10, 1), end=DAY(2024, 10, 31)))
+    assert found.data.get("stock_mergers", []) == []
+    [merger] = found.data["stock_and_cash_mergers"]
+    assert (merger.acquiree_symbol, merger.acquirer_symbol, merger.acquiree_rate,
+            merger.acquirer_rate, merger.cash_rate, merger.effective_date) == (
+        "NVDA", "AAPL", 5.0, 2.0, 10.0, DAY(2024, 10, 10))

@@ -345,6 +345,45 @@ def test_a_spin_off_delivers_the_new_companys_shares_on_the_record_position(brok
     assert late.value.code == "corporate_action_processed"
 
 
+@pytest.mark.parametrize("in_lieu", [False, True])
+def test_a_stock_and_cash_merger_converts_every_position_on_its_effective_date(broker, funded,
+                                                                              in_lieu):
+    """AAPL acquires NVDA on Thu 10-10: 2 AAPL for every 5 NVDA plus $10.00 a share. 7.6 NVDA
+    become 7.6 * 2 / 5 = 3.04 AAPL and 7.6 * 10 = $76.00; with cash in lieu the 0.04 AAPL is
+    paid at $200: $8.00. Both sides are MA entries, the AAPL one linked to the NVDA one; the
+    cost basis moves to AAPL; NVDA stops trading."""
+    broker.set_cash_in_lieu(in_lieu)
+    broker.submit_order(funded, symbol="NVDA", side="buy", qty=D("7.6"))    # Mon, settles Tue
+    ann = broker.announce(ca_type="stock_merger", ca_sub_type="stock_and_cash_merger",
+                          initiating_symbol="NVDA", target_symbol="AAPL", old_rate=D(5),
+                          new_rate=D(2), cash=D("10.00"), declaration_date=DAY(2024, 10, 7),
+                          ex_date=DAY(2024, 10, 10))
+    broker.end_of_day()
+    broker.end_of_day()                                                   # Wed 10-09
+    cost = broker.position(funded, "NVDA").cost_basis
+    cash = broker.trading_account(funded).cash_settled
+    broker.end_of_day()                                                   # Thu 10-10
+    assert broker.position(funded, "NVDA") is None
+    received = D(3) if in_lieu else D("3.04")
+    gave, got = sorted(_by_type(broker, funded, "MA"), key=lambda e: e.symbol != "NVDA")
+    assert (gave.symbol, gave.qty, gave.net_amount, gave.corporate_action_id) == (
+        "NVDA", D("7.6"), D(76), ann.corporate_action_id)
+    assert (got.symbol, got.qty, got.net_amount, got.parent_id) == (
+        "AAPL", received, D(0), gave.id)
+    position = broker.position(funded, "AAPL")
+    assert (position.qty, position.qty_settled, position.cost_basis) == (received, received,
+                                                                          cost)
+    in_cash = D(8) if in_lieu else D(0)
+    assert broker.trading_account(funded).cash_settled - cash == D(76) + in_cash
+    assert broker.asset("NVDA").tradable is False
+    with pytest.raises(BrokerRejected) as refused:
+        broker.announce(ca_type="stock_merger", ca_sub_type="stock_merger",
+                        initiating_symbol="AAPL", target_symbol="MSFT", old_rate=D(1),
+                        new_rate=D(1), cash=D(1), declaration_date=DAY(2024, 10, 10),
+                        ex_date=DAY(2024, 10, 11))
+    assert "pays no cash" in refused.value.detail
+
+
 def test_two_name_changes_to_one_symbol_are_refused_and_an_amendment_keeps_its_own(broker):
     first = broker.announce(ca_type="name_change", ca_sub_type="name_change",
                             initiating_symbol="NVDA", target_symbol="NEWS",

@@ -111,7 +111,7 @@ def test_a_spin_off_never_mints_more_than_custody_received_and_is_pro_rata(raws,
     exact = (qty_down(tokens_shares + extra)) * D(new) / D(old)
     received = whole_down(exact) if in_lieu else qty_down(exact)
     rate = Fraction(new, old)
-    minted = arithmetic.spin_off_raws(wallets, m0, rate, received)
+    minted = arithmetic.new_token_raws(wallets, m0, rate, received)
     assert sum(minted.values()) <= received * ONE
     for wallet, raw in wallets.items():
         owed = Fraction(raw * m0) * rate / ONE
@@ -129,8 +129,8 @@ def test_spin_off_figures_by_hand():
     from fractions import Fraction
 
     holders_ = {"ap": 70 * ONE, "investor": 30 * ONE}
-    assert arithmetic.spin_off_raws(holders_, ONE, Fraction(1, 3), D("33.333333333")) == {
+    assert arithmetic.new_token_raws(holders_, ONE, Fraction(1, 3), D("33.333333333")) == {
         "ap": 23_333_333_333_100_000_000, "investor": 9_999_999_999_900_000_000}
-    assert arithmetic.spin_off_raws({"investor": 30 * ONE}, 3 * ONE // 2, Fraction(1, 3),
+    assert arithmetic.new_token_raws({"investor": 30 * ONE}, 3 * ONE // 2, Fraction(1, 3),
                                     D(100)) == {"investor": 15 * ONE}
-    assert arithmetic.spin_off_raws({}, ONE, Fraction(1, 3), D(5)) == {}
+    assert arithmetic.new_token_raws({}, ONE, Fraction(1, 3), D(5)) == {}
