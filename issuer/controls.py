@@ -9,7 +9,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from issuer import itn_desk, outbox, validation
-from issuer.corporate import schedule
+from issuer.corporate import delistings, schedule
 from issuer.db import utcnow
 from issuer.errors import IssuerError, conflict, invalid, not_found
 from issuer.intents import preflight, submit, submit_as
@@ -21,7 +21,7 @@ from issuer.service import Issuer
 
 #: Actions that need a second approver, and the role that may approve them.
 SENSITIVE = {"forced_transfer": "compliance", "recovery": "compliance", "creation": "admin",
-             "multiplier_change": "operator", **itn_desk.APPROVER}
+             "multiplier_change": "operator", "delisting": "operator", **itn_desk.APPROVER}
 
 
 #: A request's address, checksummed, or 422 ``invalid_address`` (one rule, in validation).
@@ -177,6 +177,8 @@ def _execute(issuer: Issuer, db: Session, approval: Approval) -> dict[str, Any]:
         return tool(issuer, db, approval)
     if approval.action == "multiplier_change":
         return schedule.on_decision(db, approval, approved=True)
+    if approval.action == "delisting":
+        return delistings.on_approval(db, approval)
     if approval.action == "creation":
         creation = db.get(Creation, p["creation_id"])
         assert creation is not None

@@ -53,10 +53,17 @@ _SYMBOLS: dict[str, str] = {}
 
 
 def tokenized_assets(issuer: Issuer) -> list[dict[str, Any]]:
-    return [{"underlying_symbol": symbol, "token_symbol": token_symbol(issuer, symbol),
+    """Each listing's token, under every ticker its underlying has traded under (a name
+    change's new ticker beside the listing's own: requests under either are the listing's,
+    :func:`issuer.corporate.name_changes.listing_of`)."""
+    tickers: dict[str, list[str]] = {symbol: [symbol] for symbol in issuer.chain.stocks}
+    for rename in issuer.renames():
+        if rename.listing in tickers and rename.new not in tickers[rename.listing]:
+            tickers[rename.listing].append(rename.new)
+    return [{"underlying_symbol": ticker, "token_symbol": token_symbol(issuer, listing),
              "networks": [issuer.settings.itn_network],
-             "token_address": issuer.chain.stock(symbol).token.address}
-            for symbol in issuer.chain.stocks]
+             "token_address": issuer.chain.stock(listing).token.address}
+            for listing, names in tickers.items() for ticker in names]
 
 
 def connect(db: Session, *, email: str, account: str) -> Participant:

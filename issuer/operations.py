@@ -99,8 +99,8 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
     if not issuer.chain.is_verified(participant.wallet):
         raise conflict("wallet_not_verified",
                       f"the participant's wallet {participant.wallet} is not verified")
-    if (removal := _removal(db, symbol)) is not None:
-        raise conflict("symbol_removed", f"{symbol} is removed as worthless on "
+    if (removal := winding_down(db, symbol)) is not None:
+        raise conflict("symbol_removed", f"{symbol} is {_WHY[removal.kind]} on "
                        f"{removal.ex_date.isoformat()}: nothing is minted after the "
                        "announcement (redemptions go on until then)")
     now = utcnow()
@@ -119,9 +119,9 @@ def request_creation(issuer: Issuer, db: Session, *, participant_id: str, symbol
 def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symbol: str,
                        qty: Decimal, kind: str = "cash", actor: str) -> Redemption:
     participant, symbol = _request(issuer, db, participant_id, symbol, qty, kind)
-    if (removal := _removal(db, symbol)) is not None and \
+    if (removal := winding_down(db, symbol)) is not None and \
             issuer.broker.clock().date >= removal.ex_date:
-        raise conflict("symbol_removed", f"{symbol} was removed as worthless on "
+        raise conflict("symbol_removed", f"{symbol} was {_WHY[removal.kind]} on "
                        f"{removal.ex_date.isoformat()}: its final redemption window is over")
     needed = shares_to_raw(qty, issuer.chain.multiplier(symbol), up=True)
     balance = issuer.chain.balance(symbol, participant.wallet)
@@ -136,10 +136,15 @@ def request_redemption(issuer: Issuer, db: Session, *, participant_id: str, symb
     return redemption
 
 
-def _removal(db: Session, symbol: str) -> CorporateAction | None:
-    """``symbol``'s worthless removal, once announced (and not withdrawn)."""
+#: The kinds after which nothing is minted: the symbol is on its way out.
+WINDING_DOWN = ("worthless_removal", "delisting")
+_WHY = {"worthless_removal": "removed as worthless", "delisting": "delisted"}
+
+
+def winding_down(db: Session, symbol: str) -> CorporateAction | None:
+    """``symbol``'s worthless removal or delisting, once announced (and not withdrawn)."""
     return db.scalar(select(CorporateAction).where(
-        CorporateAction.symbol == symbol, CorporateAction.kind == "worthless_removal",
+        CorporateAction.symbol == symbol, CorporateAction.kind.in_(WINDING_DOWN),
         CorporateAction.status.not_in(("canceled", "failed"))).limit(1))
 
 

@@ -117,6 +117,7 @@ class CorporateActionKind(StrEnum):
     WORTHLESS_REMOVAL = "worthless_removal"
     SPIN_OFF = "spin_off"
     STOCK_MERGER = "stock_merger"
+    DELISTING = "delisting"
 
 
 class MeetingStatus(StrEnum):

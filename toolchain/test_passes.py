@@ -43,8 +43,8 @@ ON_POSTGRESQL = [
         # unique keys under races: tokenization requests, ballots, the index
         "itn", "voting", "indexer",
         # the corporate actions' golden tests
-        "corporate_actions", "cash_mergers", "stock_mergers", "spin_offs", "stablecoin_dividends",
-        "entitlement")),
+        "corporate_actions", "cash_mergers", "stock_mergers", "spin_offs", "delistings",
+        "stablecoin_dividends", "entitlement")),
 ]
 
 

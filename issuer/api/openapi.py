@@ -83,6 +83,8 @@ BEYOND_SCHEMA = {
     "invalid_shares": "shares with more than 9 decimals",
     "empty_ballot": "a ballot that votes on nothing",
     "one_point_in_time": "a block and a date (or broker time) at once: one point in time",
+    "invalid_final_date": "a delisting's final date not after the broker's today, or more than "
+                          "a year ahead",
 }
 #: How path and query parameters that FastAPI knows only as strings are written.
 PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {

@@ -23,6 +23,7 @@ from issuer.validation import (
     AddressText,
     BrokerAccountId,
     Country,
+    Day,
     Quantity,
     RawAmount,
 )
@@ -238,6 +239,13 @@ TxHash = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$",
                               description="A transaction hash: 0x and 64 hex digits.")]
 Reason = Annotated[str, Field(min_length=1, max_length=500,
                               description="Why (kept in the approval and the audit trail).")]
+
+
+class DelistingIn(Strict):
+    symbol: str = Field(min_length=1, max_length=16)
+    #: The last day of the holders' final redemption window (a broker date after today).
+    final_date: Day
+    reason: Reason
 
 
 class ItnForceCompleteIn(Strict):

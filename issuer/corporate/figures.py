@@ -133,6 +133,12 @@ STOCK_MERGER = [
     ("custody_settled", "custody_settled", "the acquirer's settled custody after the "
      "migration"),
 ]
+DELISTING = [
+    ("R", "raw_supply", "totalSupply at the snapshot block (the token paused first)"),
+    ("M0", "m0", "uiMultiplier then"),
+    ("E", "entitled", "R * M0 / 10^36: the tokens' shares, frozen"),
+    ("custody_settled", "custody_settled", "the custody shares behind them (they stay)"),
+]
 SPLIT = [
     ("R", "raw_supply", "totalSupply at the snapshot block"),
     ("M0", "m0", "uiMultiplier before the split"),
@@ -169,7 +175,8 @@ def figures(action: CorporateAction) -> list[dict[str, Any]]:
     table = {"dividend": DIVIDEND, "stock_dividend": STOCK_DIVIDEND,
              "name_change": NAME_CHANGE, "cash_merger": CASH_MERGER,
              "worthless_removal": WORTHLESS_REMOVAL,
-             "spin_off": SPIN_OFF, "stock_merger": STOCK_MERGER}.get(action.kind, SPLIT)
+             "spin_off": SPIN_OFF, "stock_merger": STOCK_MERGER,
+             "delisting": DELISTING}.get(action.kind, SPLIT)
     shown = []
     for name, column, formula in table:
         value = getattr(action, column)

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from issuer import outbox
-from issuer.corporate import arithmetic, custody
-from issuer.corporate.schedule import key
-from issuer.lifecycle.common import advance, chain_step, move, note, outcome_of
+from issuer.corporate import arithmetic, cash_mergers, custody
+from issuer.lifecycle.common import move, note
 from issuer.models import CorporateAction
 from issuer.service import Issuer
 
@@ -37,12 +35,8 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     if removed is None:
         note(action, "waiting: the broker's removal entry (REORG) for custody")
         return
-    pause_key = key(action, "pause")
-    if not (issuer.chain.is_paused(action.symbol) and outbox.live(db, pause_key) is None):
-        result = chain_step(issuer, db, pause_key, "supply",
-                            lambda: issuer.chain.calls.pause(action.symbol, True))
-        if advance(db, action, outcome_of(result, "pausing the token")) is None:
-            return
+    if not cash_mergers.paused(issuer, db, action):
+        return
     block = issuer.chain.head()
     raw, m0 = issuer.chain.total_supply(action.symbol, block), \
         issuer.chain.multiplier(action.symbol, block)

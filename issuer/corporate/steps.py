@@ -3,10 +3,13 @@ of a scheduled change that an amendment made obsolete."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from issuer.corporate import (
     cash_mergers,
+    delistings,
     dividends,
     name_changes,
     removals,
@@ -38,7 +41,7 @@ def _canceling(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     advance(db, action, outcome_of(result, "cancelling the scheduled change"), done=cancelled)
 
 
-_BY_KIND = {
+_BY_KIND: dict[str, dict[str, Any]] = {
     "dividend": {**dividends.STEPS, "canceling": _canceling},
     "stock_dividend": {**stock_dividends.STEPS, "canceling": _canceling},
     "name_change": name_changes.STEPS,
@@ -46,6 +49,7 @@ _BY_KIND = {
     "worthless_removal": removals.STEPS,
     "spin_off": spin_offs.STEPS,
     "stock_merger": stock_mergers.STEPS,
+    "delisting": delistings.STEPS,
     "forward_split": {**splits.STEPS, "canceling": _canceling},
     "reverse_split": {**splits.STEPS, "canceling": _canceling},
 }

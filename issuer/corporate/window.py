@@ -102,12 +102,12 @@ def mint_burn_blocker(issuer: Issuer, db: Session, symbol: str, *,
 def holds(action: CorporateAction, today: dt.date, *, burn: bool = False) -> bool:
     """Whether ``action`` holds its symbol's mints (or, ``burn``, burns) on the broker's
     ``today``: from its ex-date (or once its change is on chain) until it is final; a
-    stablecoin dividend only until its claims are stored. A worthless removal holds mints from
-    its announcement and burns from its process date: the days between are the holders' final
-    redemption window."""
+    stablecoin dividend only until its claims are stored. A worthless removal (or a delisting)
+    holds mints from its announcement and burns from its process (final) date: the days
+    between are the holders' final redemption window."""
     if action.status in FINAL:
         return False
-    if action.kind == "worthless_removal":
+    if action.kind in ("worthless_removal", "delisting"):
         return today >= action.ex_date or not burn
     if action.kind == "spin_off":   # until the holders of record are snapshotted
         return action.status == "announced" and today >= action.ex_date

@@ -820,3 +820,23 @@ def test_the_networks_fee_is_carried_into_the_issuers_records(itn):
     answer = httpx.get(f"{itn.url}/v1/itn/requests/{row.id}",
                        headers={"X-API-Key": _admin_key(stack)})
     assert D(answer.json()["fees"]) == D("1.50")
+
+
+def test_the_tokenized_assets_answer_under_a_renamed_ticker_too(itn):
+    """Issue 30, item 2: once NVDA's name change to NVDX is recorded, the broker finds the same
+    token under both tickers."""
+    import datetime as dt
+
+    from issuer.db import utcnow
+    from issuer.models import CorporateAction
+
+    with itn.stack.issuer.session() as db:
+        db.add(CorporateAction(corporate_action_id="rename-nvda", version=1, symbol="NVDA",
+                               kind="name_change", new_symbol="NVDX", status="announced",
+                               ex_date=dt.date(2024, 10, 17), created_at=utcnow(),
+                               updated_at=utcnow()))
+    assets = {a["underlying_symbol"]: a for a in itn.http.get("/tokenized-assets").json()}
+    assert set(assets) == {"AAPL", "NVDA", "NVDX"}
+    assert assets["NVDX"]["token_address"] == assets["NVDA"]["token_address"] == \
+        itn.stack.issuer.chain.stock("NVDA").token.address
+    assert assets["NVDX"]["token_symbol"] == assets["NVDA"]["token_symbol"]

@@ -1,4 +1,5 @@
-"""Corporate actions: list, figures, stablecoin dividend claims, the request to apply one."""
+"""Corporate actions: list, figures, stablecoin dividend claims, the request to apply one, the
+announcement of a delisting."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from issuer.api.schemas import (
     CalendarOut,
     ClaimsOut,
     CorporateActionOut,
+    DelistingIn,
     FiguresOut,
     Page,
     WalletClaimOut,
 )
-from issuer.corporate import calendar, figures, stablecoin
+from issuer.corporate import calendar, delistings, figures, stablecoin
 from issuer.corporate.merkle import MerkleTree
 from issuer.errors import IssuerError, not_found
 from issuer.models import CorporateAction, DividendClaim
@@ -126,6 +128,19 @@ def _claim(claim: DividendClaim, tree: MerkleTree | None) -> dict[str, Any]:
     proof = tree.proof(claim.wallet) if tree is not None and claim.amount else []
     return {"wallet": claim.wallet, "raw": claim.raw, "amount": claim.amount,
             "proof": ["0x" + node.hex() for node in proof]}
+
+
+@router.post("/corporate-actions/delistings", status_code=202, response_model=ApprovalOut)
+def announce_delisting(body: DelistingIn, ctx: OperatorWrite) -> Any:
+    """Announce a delisting the issuer winds down (the stock leaves its exchange without being
+    removed as worthless): a second operator approves it at ``/v1/approvals/{id}/approve``;
+    from then nothing is minted, redemptions go on until ``final_date``, then the token is
+    paused with a record of the event."""
+    def action(db: Session, who: Principal) -> tuple[int, Any]:
+        return 202, ApprovalOut.model_validate(delistings.request(
+            ctx.issuer, db, symbol=body.symbol, final_date=body.final_date, reason=body.reason,
+            actor=who.operator))
+    return ctx.run(action)
 
 
 @router.post("/corporate-actions/{action_id}/apply", status_code=202, response_model=ApprovalOut)
