@@ -38,9 +38,17 @@ from issuer import (
 )
 from issuer.api.auth import authenticate_key, create_key, revoke_key
 from issuer.api.context import issuer_of
-from issuer.api.schemas import ApiKeyIn, CreationIn, ItnCloseIn, ItnForceCompleteIn, PolicyIn
+from issuer.api.schemas import (
+    ApiKeyIn,
+    CreationIn,
+    DelistingIn,
+    ItnCloseIn,
+    ItnForceCompleteIn,
+    PolicyIn,
+)
 from issuer.console import forms, sessions
 from issuer.corporate import calendar as ca_calendar
+from issuer.corporate import delistings
 from issuer.corporate import figures as ca_figures
 from issuer.db import age_of, utcnow
 from issuer.errors import IssuerError
@@ -596,7 +604,23 @@ def corporate_actions_page(request: Request, me: SignedIn) -> Response:
     with me.issuer.session() as db:
         today = me.issuer.broker.clock().date
         rows = list(reversed(ca_calendar.entries(db, today)))   # newest ex-date first
-        return _page(request, me, "corporate_actions.html", rows=rows, today=today)
+        return _page(request, me, "corporate_actions.html", rows=rows, today=today,
+                     symbols=list(me.issuer.chain.stocks))
+
+
+@router.post("/corporate-actions/delistings")
+@post_form("operator")
+def announce_delisting(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
+    """Announce a delisting (a second operator approves it): the REST route's service call."""
+    back = "/console/corporate-actions"
+    try:
+        body = forms.parse(DelistingIn, {k: form.get(k, "").strip()
+                                         for k in ("symbol", "final_date", "reason")})
+    except IssuerError as refused:
+        return _page(request, me, "error.html", refused.status, back=back, error=refused)
+    return _asks_approval(request, me, form, back, lambda db, who: delistings.request(
+        me.issuer, db, symbol=body.symbol, final_date=body.final_date, reason=body.reason,
+        actor=who.operator))
 
 
 @router.get("/corporate-actions/{action_id}")

@@ -373,3 +373,46 @@ def test_the_console_is_used_from_the_keyboard_alone(desk, browser):
         page.keyboard.press("Tab")
     assert focus_labels == ["participant_id", "symbol", "qty"]
     context.close()
+
+
+def test_a_delisting_is_announced_in_the_console_and_approved_by_a_second_operator(desk,
+                                                                                  browser):
+    """Issue 30, item 6, the way an operator meets it: the form on the corporate actions page
+    asks for the approval; the approver decides after the confirmation step; the calendar then
+    shows NVDA's delisting holding its mints, with its final date."""
+    operator, page = signed_in(browser, desk, desk.env["ISSUER_API_KEY"])
+    page.goto(desk.console + "/corporate-actions")
+    form = page.locator("form", has=page.get_by_role("button", name="Announce"))
+    form.get_by_label("Symbol").select_option("NVDA")
+    form.get_by_label("Final date").fill("2024-11-29")
+    form.get_by_label("Reason").fill("moves over the counter")
+    form.get_by_role("button", name="Announce").click()
+    assert page.url.endswith("/console/approvals?notice=done") or \
+        "/console/approvals" in page.url, page.url
+    row = page.locator("tr[data-approval]", has_text="final_date=2024-11-29")
+    assert "delisting" in row.inner_text() and "reason=moves over the counter" in \
+        row.inner_text()
+    approval_id = row.get_attribute("data-approval")
+
+    approver, other = signed_in(browser, desk, desk.env["ISSUER_APPROVER_KEY"])
+    other.goto(f"{desk.console}/approvals/{approval_id}/approve")
+    other.get_by_label("I have checked this request").check()
+    other.get_by_role("button", name="Approve").click()
+    assert other.url.endswith("/console/approvals?notice=done"), other.url
+    other.goto(desk.console + "/corporate-actions")
+    listed = other.locator("tr[data-action]", has_text="delisting")
+    assert "NVDA" in listed.inner_text() and "2024-11-29" in listed.inner_text()
+    assert listed.locator("[data-window]").get_attribute("data-window") == "holds"
+    shot(other, "delisting")
+    # a malformed final date is refused in words and asks for nothing
+    page.goto(desk.console + "/corporate-actions")
+    form = page.locator("form", has=page.get_by_role("button", name="Announce"))
+    form.get_by_label("Symbol").select_option("AAPL")
+    form.get_by_label("Final date").fill("2024-10-01")
+    form.get_by_label("Reason").fill("in the past")
+    form.get_by_role("button", name="Announce").click()
+    assert page.locator("[role=alert]").get_attribute("data-code") == "invalid_final_date"
+    pending = desk.admin.get("/v1/approvals", params={"status": "pending"}).json()
+    assert not [a for a in pending if a["action"] == "delisting"]
+    operator.close()
+    approver.close()
