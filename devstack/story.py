@@ -497,6 +497,16 @@ class Story:
             target_symbol="ACME", cash=D("55.00"))
         self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
         self.until_date(on)
+        self.wait("the merger is computed",
+                  lambda: self.status(path) in ("proposed", "halted"))
+        ca = self.operator.get(path)
+        if ca["status"] != "proposed":
+            raise StackError(f"the merger is {ca['status']}: {ca['status_reason']}")
+        print(f"   the token is paused ({self.chain.is_paused('NVDA')}); paying "
+              f"{ca['net']} USD and burning every token wait for the approval")
+        approval = self.operator.post(f"{path}/apply")
+        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.settle()
         while self.status(path) not in ("claimable", "halted", "completed"):
             self.next_day()
             self.settle()

@@ -2,7 +2,8 @@
 is paused (no transfer can move a claim), its holders of record are paid their cash per share
 as stablecoin claims, and every token is burned.
 
-announced -> paid -> funding -> claimable -> reclaiming -> completed (or halted with the reason)
+announced -> proposed -> awaiting_approval -> approved -> paid -> funding -> claimable ->
+reclaiming -> completed (or halted with the reason)
 
 - ``announced``: waits for the effective date (mints and burns wait from it: the window). Then
   the token is paused (``pause`` through the outbox, by the agent key; skipped when it already
@@ -11,7 +12,9 @@ announced -> paid -> funding -> claimable -> reclaiming -> completed (or halted 
   shares (:mod:`issuer.corporate.entitlement`, record date = the day before the effective
   date). The broker's ``MA`` entry says the Q shares it took and the cash it paid (gross =
   net: no withholding on merger proceeds here); E plus what in-flight creations own must fit
-  in Q, else the action halts. -> ``paid`` with the stablecoin payout.
+  in Q, else the action halts. -> ``proposed``: the pause is protective and goes first; paying
+  the cash and burning every token, which cannot be undone, take the maker-checker approval
+  (of the cash, ``net``) -> ``approved`` -> ``paid`` with the stablecoin payout.
 - ``paid`` .. ``claimable`` .. ``completed``: the stablecoin payout of a cash dividend
   (:mod:`issuer.corporate.stablecoin`): a claim per holder of ``floor(net_units * raw * M0 /
   (10^36 * Q'))``, the sum journaled to the on-ramp, minted and put in the distributor with the
@@ -60,7 +63,12 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"the tokens' {action.entitled} shares (+ {owed} owed) "
              f"exceed the {cash.shares} shares the broker converted")
         return
-    move(db, action, "paid", f"{cash.shares} shares became {cash.cash} in cash")
+    move(db, action, "proposed", f"{cash.shares} shares became {cash.cash} in cash: paying it "
+         "to the holders of record and burning every token waits for approval")
+
+
+def _approved(_issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    move(db, action, "paid", f"approved: {action.net} in cash to the holders of record")
 
 
 def take_record(issuer: Issuer, db: Session, action: CorporateAction) -> Decimal:
@@ -107,6 +115,7 @@ def _claimable(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 STEPS = {
     "announced": _announced,
+    "approved": _approved,
     "paid": dividends.STEPS["paid"],
     "funding": stablecoin.STEPS["funding"],
     "claimable": _claimable,

@@ -65,6 +65,9 @@ def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, st
     if approved and (action.m1 != approval.payload["m1"]
                      or action.supply_raw != approval.payload.get("supply_raw",
                                                                   action.supply_raw)
+                     or (None if action.net is None else str(action.net))
+                     != approval.payload.get("net", None if action.net is None
+                                             else str(action.net))
                      or action.version != approval.payload["version"]):
         raise IssuerError(409, "approval_stale",
                           "the figures changed since the approval was asked for")

@@ -16,7 +16,7 @@ from issuer.broker.tickers import TickerBroker
 from issuer.corporate import stablecoin
 from issuer.models import ChainTx, CorporateAction, SymbolHalt
 from issuer.service import Issuer
-from tests.issuer.test_corporate_actions import action, send
+from tests.issuer.test_corporate_actions import action, approve, send
 from tests.issuer.test_restart import _crash_then_finish
 
 D = Decimal
@@ -68,8 +68,12 @@ def test_a_cash_merger_pays_each_holder_of_record_and_burns_every_token(stack):
     assert chain.decode_error(str(reverted.value.args[0])) == "EnforcedPause"
     assert (ca.raw_supply, ca.entitled, ca.custody_entitled, ca.net) == (
         str(100 * ONE), D(100), D(100), D("25000.00"))
-    assert ca.status == "funding", ca.status_reason
+    assert ca.status == "proposed", ca.status_reason   # paying and burning need approval
     assert stack.broker.position(stack.custody_account, "AAPL") is None
+    approve(stack, merger.corporate_action_id)
+    stack.run()
+    ca = action(stack, merger.corporate_action_id)
+    assert ca.status == "funding", ca.status_reason
     # custody holds no AAPL now; the converted 100 shares still back the 100 tokens
     report = stack.run_report("AAPL")
     assert (report.custody_settled, report.converted, report.holds) == (D(0), D(100), True)
@@ -113,7 +117,9 @@ def test_a_cash_merger_killed_at_each_step_pays_and_burns_once(stack, point):
     merger = stack.broker.announce(ca_type="cash_merger", ca_sub_type="cash_merger",
                                    initiating_symbol="AAPL", cash=D("250.00"),
                                    declaration_date=DAY(2024, 10, 15), ex_date=DAY(2024, 10, 17))
-    stack.run()
+    stack.to_date(DAY(2024, 10, 17))
+    assert action(stack, merger.corporate_action_id).status == "proposed"
+    approve(stack, merger.corporate_action_id)
     _crash_then_finish(stack, point, lambda: action(
         stack, merger.corporate_action_id).status == "claimable")
     ca = action(stack, merger.corporate_action_id)
