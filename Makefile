@@ -52,8 +52,6 @@ test-contracts: build
 # two pytest-xdist workers and their own anvils (brownie adds the worker's number to the port)
 test: build lint $(SCHEMATHESIS)/.installed
 	@$(VENV)/python toolchain/test_passes.py
-	@echo "both OpenAPI documents against the live services (schemathesis, --checks all):"
-	@$(VENV)/python toolchain/schemathesis_check.py --max-time 150
 
 # the operator console's screenshots in docs/ (the README shows them), taken by its browser test
 console-screenshots: build
