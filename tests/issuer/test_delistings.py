@@ -31,10 +31,10 @@ def test_a_delisting_is_approved_by_a_second_operator_then_freezes_the_token_aft
                       ({**body, "final_date": 20241021}, "invalid_date"),
                       ({**body, "symbol": "NOPE"}, "unknown_symbol"),
                       ({**body, "reason": ""}, "invalid_request")):
-        refused = ops.post("/v1/corporate-actions/delistings", bad)
+        refused = ops.post("/v1/delistings", bad)
         assert refused.json()["code"] == code, refused.text
         assert refused.status_code in (404, 422)
-    asked = ops.post("/v1/corporate-actions/delistings", body)
+    asked = ops.post("/v1/delistings", body)
     assert asked.status_code == 202, asked.text
     approval = asked.json()
     assert (approval["action"], approval["status"]) == ("delisting", "pending")
@@ -46,7 +46,7 @@ def test_a_delisting_is_approved_by_a_second_operator_then_freezes_the_token_aft
     [listed] = api["view"].get("/v1/corporate-actions", symbol="AAPL").json()["items"]
     assert (listed["kind"], listed["status"], listed["ex_date"]) == (
         "delisting", "announced", "2024-10-21")
-    again = ops.post("/v1/corporate-actions/delistings", body)
+    again = ops.post("/v1/delistings", body)
     assert (again.status_code, again.json()["code"]) == (409, "symbol_removed")
     window = [e for e in api["view"].get("/v1/corporate-actions/calendar").json()["entries"]
               if e["kind"] == "delisting"]

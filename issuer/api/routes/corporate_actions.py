@@ -130,7 +130,7 @@ def _claim(claim: DividendClaim, tree: MerkleTree | None) -> dict[str, Any]:
             "proof": ["0x" + node.hex() for node in proof]}
 
 
-@router.post("/corporate-actions/delistings", status_code=202, response_model=ApprovalOut)
+@router.post("/delistings", status_code=202, response_model=ApprovalOut)
 def announce_delisting(body: DelistingIn, ctx: OperatorWrite) -> Any:
     """Announce a delisting the issuer winds down (the stock leaves its exchange without being
     removed as worthless): a second operator approves it at ``/v1/approvals/{id}/approve``;
