@@ -322,13 +322,9 @@ def _pay(ctx: Ctx, ann: Announcement) -> None:
         _pay_stock(ctx, ann)
         return
     assert ann.cash is not None
-    entitlements = ctx.db.scalars(select(Entitlement).where(
-        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
-        .order_by(Entitlement.account_id))
-    for ent in list(entitlements):
+    for ent in _unpaid(ctx, ann):
         account = ledger.account(ctx, ent.account_id)
         gross = cash_down(ent.qty * ann.cash)
-        ent.paid = True
         if gross <= 0:
             continue
         common = {"symbol": ann.initiating_symbol, "corporate_action_id": ann.corporate_action_id,
@@ -359,31 +355,16 @@ def _pay_stock(ctx: Ctx, ann: Announcement) -> None:
     rate = ann.new_rate / ann.old_rate - 1
     symbol = ann.initiating_symbol
     price = market.price_at(ctx, symbol)
-    entitlements = ctx.db.scalars(select(Entitlement).where(
-        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
-        .order_by(Entitlement.account_id))
-    for ent in list(entitlements):
-        ent.paid = True
-        exact = ent.qty * rate
-        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
-            exact - qty_down(exact)
-        received = exact - fraction
-        common = {"symbol": symbol, "corporate_action_id": ann.corporate_action_id,
-                  "settle_date": ctx.today}
-        div = ledger.post(ctx, ent.account_id, "DIV", qty=ent.qty, per_share_amount=rate,
-                          net_amount=ZERO, activity_sub_type="SDIV",
+    for ent in _unpaid(ctx, ann):
+        received, fraction = _whole_or_nine_places(ctx, ent.qty * rate)
+        common = {"corporate_action_id": ann.corporate_action_id, "settle_date": ctx.today}
+        div = ledger.post(ctx, ent.account_id, "DIV", symbol=symbol, qty=ent.qty,
+                          per_share_amount=rate, net_amount=ZERO, activity_sub_type="SDIV",
                           description=f"stock dividend: {received} new shares "
                                       f"({normalize(rate):f} per share)", **common)
-        if received > 0:
-            position = ledger.position(ctx, ent.account_id, symbol)
-            position.qty += received      # the cost basis stays; spread over more shares
-            position.qty_settled += received
-            position.avg_entry_price = price_round(position.cost_basis / position.qty)
-        if fraction > 0 and price is not None and (cash := cash_down(fraction * price)) > 0:
-            ledger.post(ctx, ent.account_id, "CIL", qty=fraction, price=price, net_amount=cash,
-                        parent_id=div.id, description=f"cash in lieu of {fraction} shares",
-                        **common)
-            ledger.account(ctx, ent.account_id).cash_settled += cash
+        # the cost basis stays, spread over more shares
+        _deliver(ctx, ent.account_id, symbol, received, ZERO)
+        _pay_in_lieu(ctx, ent.account_id, symbol, fraction, price, div.id, common)
     _mark(ctx, ann, "pay")
 
 
@@ -458,10 +439,7 @@ def _stock_merger(ctx: Ctx, ann: Announcement) -> None:
     price = market.price_at(ctx, acquirer)
     common = {"corporate_action_id": ann.corporate_action_id, "settle_date": ctx.today}
     for pos in ledger.positions_in(ctx, acquiree):
-        exact = pos.qty * rate
-        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
-            exact - qty_down(exact)
-        received = exact - fraction
+        received, fraction = _whole_or_nine_places(ctx, pos.qty * rate)
         cash = cash_down(pos.qty * ann.cash) if ann.cash else ZERO
         given = ledger.post(ctx, pos.account_id, "MA", symbol=acquiree, qty=pos.qty,
                             per_share_amount=ann.cash or ZERO, net_amount=cash,
@@ -471,19 +449,9 @@ def _stock_merger(ctx: Ctx, ann: Announcement) -> None:
         ledger.post(ctx, pos.account_id, "MA", symbol=acquirer, qty=received,
                     per_share_amount=rate, net_amount=ZERO, parent_id=given.id,
                     description=f"stock merger: {received} {acquirer} received", **common)
-        account = ledger.account(ctx, pos.account_id)
-        account.cash_settled += cash
-        if received > 0:
-            into = ledger.position(ctx, pos.account_id, acquirer)
-            into.qty += received
-            into.qty_settled += received
-            into.cost_basis += pos.cost_basis
-            into.avg_entry_price = price_round(into.cost_basis / into.qty)
-        if fraction > 0 and price is not None and (in_lieu := cash_down(fraction * price)) > 0:
-            ledger.post(ctx, pos.account_id, "CIL", symbol=acquirer, qty=fraction, price=price,
-                        net_amount=in_lieu, parent_id=given.id,
-                        description=f"cash in lieu of {fraction} {acquirer}", **common)
-            account.cash_settled += in_lieu
+        ledger.account(ctx, pos.account_id).cash_settled += cash
+        _deliver(ctx, pos.account_id, acquirer, received, pos.cost_basis)
+        _pay_in_lieu(ctx, pos.account_id, acquirer, fraction, price, given.id, common)
         pos.qty = pos.qty_settled = pos.cost_basis = ZERO
     _retire(ctx, acquiree, f"acquired by {acquirer} on {ann.ex_date}")
     _mark(ctx, ann, "merge")
@@ -506,32 +474,57 @@ def _spin_off(ctx: Ctx, ann: Announcement) -> None:
                          tradable=True, fractionable=True))
         ctx.db.flush()
     price = market.price_at(ctx, new_symbol)
-    entitlements = ctx.db.scalars(select(Entitlement).where(
-        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
-        .order_by(Entitlement.account_id))
-    for ent in list(entitlements):
-        ent.paid = True
-        exact = ent.qty * rate
-        fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else \
-            exact - qty_down(exact)
-        received = exact - fraction
+    for ent in _unpaid(ctx, ann):
+        received, fraction = _whole_or_nine_places(ctx, ent.qty * rate)
         common = {"corporate_action_id": ann.corporate_action_id, "settle_date": ctx.today}
         entry = ledger.post(ctx, ent.account_id, "SSO", symbol=new_symbol, qty=received,
                             per_share_amount=rate, net_amount=ZERO,
                             description=f"spin-off: {received} {new_symbol} for {ent.qty} "
                                         f"{parent} ({normalize(rate):f} per share)", **common)
-        if received > 0:
-            position = ledger.position(ctx, ent.account_id, new_symbol)
-            position.qty += received
-            position.qty_settled += received
-            position.cost_basis += received * (price or ZERO)
-            position.avg_entry_price = price_round(position.cost_basis / position.qty)
-        if fraction > 0 and price is not None and (cash := cash_down(fraction * price)) > 0:
-            ledger.post(ctx, ent.account_id, "CIL", symbol=new_symbol, qty=fraction,
-                        price=price, net_amount=cash, parent_id=entry.id,
-                        description=f"cash in lieu of {fraction} {new_symbol}", **common)
-            ledger.account(ctx, ent.account_id).cash_settled += cash
+        _deliver(ctx, ent.account_id, new_symbol, received, received * (price or ZERO))
+        _pay_in_lieu(ctx, ent.account_id, new_symbol, fraction, price, entry.id, common)
     _mark(ctx, ann, "spin")
+
+
+def _unpaid(ctx: Ctx, ann: Announcement) -> list[Entitlement]:
+    """The accounts entitled at the record date and not paid yet, by account, each marked paid
+    (the payment that follows is in the same transaction)."""
+    found = list(ctx.db.scalars(select(Entitlement).where(
+        Entitlement.corporate_action_id == ann.corporate_action_id, Entitlement.paid.is_(False))
+        .order_by(Entitlement.account_id)))
+    for ent in found:
+        ent.paid = True
+    return found
+
+
+def _whole_or_nine_places(ctx: Ctx, exact: Decimal) -> tuple[Decimal, Decimal]:
+    """The shares delivered of ``exact`` and the fraction left: with cash in lieu on, whole
+    shares (the fraction is paid in cash); else to the broker's nine places."""
+    fraction = exact - whole_down(exact) if ctx.state.cash_in_lieu else exact - qty_down(exact)
+    return exact - fraction, fraction
+
+
+def _deliver(ctx: Ctx, account_id: str, symbol: str, qty: Decimal, cost: Decimal) -> None:
+    """``qty`` shares of ``symbol`` into the account, settled at once, at ``cost`` more cost
+    basis."""
+    if qty <= 0:
+        return
+    position = ledger.position(ctx, account_id, symbol)
+    position.qty += qty
+    position.qty_settled += qty
+    position.cost_basis += cost
+    position.avg_entry_price = price_round(position.cost_basis / position.qty)
+
+
+def _pay_in_lieu(ctx: Ctx, account_id: str, symbol: str, fraction: Decimal,
+                 price: Decimal | None, parent_id: str, common: dict[str, object]) -> None:
+    """Cash in lieu of ``fraction`` of a ``symbol`` share at ``price`` (rounded down to the
+    cent), a ``CIL`` entry linked to ``parent_id``."""
+    if fraction > 0 and price is not None and (cash := cash_down(fraction * price)) > 0:
+        ledger.post(ctx, account_id, "CIL", symbol=symbol, qty=fraction, price=price,
+                    net_amount=cash, parent_id=parent_id,
+                    description=f"cash in lieu of {fraction} {symbol}", **common)
+        ledger.account(ctx, account_id).cash_settled += cash
 
 
 def _retire(ctx: Ctx, symbol: str, why: str) -> None:

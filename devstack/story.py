@@ -129,6 +129,20 @@ class Story:
     def status(self, path: str) -> str:
         return str(self.operator.get(path)["status"])
 
+    def days_until(self, path: str, statuses: tuple[str, ...]) -> None:
+        """Broker days pass (the worker's two passes after each) until the corporate action
+        at ``path`` is in one of ``statuses``."""
+        while self.status(path) not in statuses:
+            self.next_day()
+            self.settle()
+
+    def approved(self, path: str) -> str:
+        """Maker-checker: the operator asks to apply the corporate action at ``path``, the
+        approver approves; the approval's id."""
+        approval = self.operator.post(f"{path}/apply")
+        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        return str(approval["id"])
+
     def shares(self, symbol: str, wallet: str) -> D:
         return raw_to_shares(self.chain.balance(symbol, wallet), self.chain.multiplier(symbol))
 
@@ -304,10 +318,9 @@ class Story:
         ca = self.operator.get(path)
         if ca["status"] != "proposed":
             raise StackError(f"{ca['kind']} is {ca['status']}: {ca['status_reason']}")
-        approval = self.operator.post(f"{path}/apply")
-        print(f"   operator asks to apply M1 = {ca['m1']} (approval {approval['id'][:8]}), "
+        approval = self.approved(path)
+        print(f"   operator asks to apply M1 = {ca['m1']} (approval {approval[:8]}), "
               "the approver approves")
-        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
         self.wait("the multiplier is scheduled on chain",
                   lambda: self.status(path) in ("scheduled", "checking", "completed"))
         effective = self.operator.get(path)["effective_at"]
@@ -473,8 +486,7 @@ class Story:
         print(f"   custody {ca['custody_settled']} NVDX shares for {D(ca['supply_raw']) / ONE} "
               f"raw tokens at M {D(ca['m0']) / ONE}; the token becomes {ca['token_symbol']!r} "
               f"({ca['token_name']!r})")
-        approval = self.operator.post(f"{path}/apply")
-        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.approved(path)
         self.wait("the owner's calls are prepared", lambda: self.status(path) == "renaming")
         owner = self.chain.manifest["roles"]["owner"]
         for call in self.operator.get(path)["owner_calls"]:
@@ -504,12 +516,9 @@ class Story:
             raise StackError(f"the merger is {ca['status']}: {ca['status_reason']}")
         print(f"   the token is paused ({self.chain.is_paused('NVDA')}); paying "
               f"{ca['net']} USD and burning every token wait for the approval")
-        approval = self.operator.post(f"{path}/apply")
-        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.approved(path)
         self.settle()
-        while self.status(path) not in ("claimable", "halted", "completed"):
-            self.next_day()
-            self.settle()
+        self.days_until(path, ("claimable", "halted", "completed"))
         ca = self.operator.get(path)
         if ca["status"] != "claimable":
             raise StackError(f"the merger is {ca['status']}: {ca['status_reason']}")
@@ -540,9 +549,7 @@ class Story:
             a["corporate_action_id"] == announced.corporate_action_id
             for a in self.operator.get("/v1/corporate-actions", symbol="AAPL")["items"]))
         self.until_date(payable)
-        while self.status(path) not in ("proposed", "halted"):
-            self.next_day()
-            self.settle()
+        self.days_until(path, ("proposed", "halted"))
         ca = self.operator.get(path)
         if ca["status"] != "proposed":
             raise StackError(f"the spin-off is {ca['status']}: {ca['status_reason']}")
@@ -550,8 +557,7 @@ class Story:
               f"the holders of record ({D(ca['raw_supply']) / ONE} raw AAPL at M "
               f"{D(ca['m0']) / ONE}) get {D(ca['supply_raw']) / ONE} APLS, "
               f"{ca['residue']} stay in custody")
-        approval = self.operator.post(f"{path}/apply")
-        self.approver.post(f"/v1/approvals/{approval['id']}/approve")
+        self.approved(path)
         self.wait("the listing's parameters are prepared", lambda: self.status(path) == "listing")
         call = self.operator.get(path)["owner_calls"][0]
         listed = subprocess.run(

@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from issuer.corporate import arithmetic, cash_mergers
+from issuer.corporate import removals
 from issuer.db import utcnow
 from issuer.errors import conflict, invalid
-from issuer.lifecycle.common import move, note
+from issuer.lifecycle.common import move
 from issuer.models import Approval, CorporateAction
 from issuer.operations import audit, request_approval, symbol_of, winding_down
 from issuer.reserves import custody_shares
@@ -74,17 +74,8 @@ def on_approval(db: Session, approval: Approval) -> dict[str, Any]:
 
 
 def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
-    if issuer.broker.clock().date < action.ex_date:
-        note(action, f"final redemption window until {action.ex_date.isoformat()}: "
-             "redemptions go on, nothing is minted")
+    if removals.in_final_window(issuer, action) or not removals.frozen(issuer, db, action):
         return
-    if not cash_mergers.paused(issuer, db, action):
-        return
-    block = issuer.chain.head()
-    raw, m0 = issuer.chain.total_supply(action.symbol, block), \
-        issuer.chain.multiplier(action.symbol, block)
-    action.snapshot_block, action.raw_supply, action.m0 = block, str(raw), str(m0)
-    action.entitled = arithmetic.entitled_shares(raw, m0)
     action.custody_settled = custody_shares(issuer, action.symbol)[1]
     move(db, action, "completed", f"delisted: the token is paused with {action.entitled} "
          f"shares' worth of tokens as the record, {action.custody_settled} custody shares "

@@ -25,23 +25,37 @@ from issuer.models import CorporateAction
 from issuer.service import Issuer
 
 
-def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
-    today = issuer.broker.clock().date
-    if today < action.ex_date:
+def in_final_window(issuer: Issuer, action: CorporateAction) -> bool:
+    """Whether the broker's today is before the process (final) date, noted on the action."""
+    if issuer.broker.clock().date < action.ex_date:
         note(action, f"final redemption window until {action.ex_date.isoformat()}: "
              "redemptions go on, nothing is minted")
-        return
-    removed = custody.removed_shares(issuer, action.corporate_action_id)
-    if removed is None:
-        note(action, "waiting: the broker's removal entry (REORG) for custody")
-        return
+        return True
+    return False
+
+
+def frozen(issuer: Issuer, db: Session, action: CorporateAction) -> bool:
+    """The token paused (once), then the record of the event at the chain's head after the
+    pause: R, M0 and E = R * M0; True once taken."""
     if not cash_mergers.paused(issuer, db, action):
-        return
+        return False
     block = issuer.chain.head()
     raw, m0 = issuer.chain.total_supply(action.symbol, block), \
         issuer.chain.multiplier(action.symbol, block)
     action.snapshot_block, action.raw_supply, action.m0 = block, str(raw), str(m0)
     action.entitled = arithmetic.entitled_shares(raw, m0)
+    return True
+
+
+def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    if in_final_window(issuer, action):
+        return
+    removed = custody.removed_shares(issuer, action.corporate_action_id)
+    if removed is None:
+        note(action, "waiting: the broker's removal entry (REORG) for custody")
+        return
+    if not frozen(issuer, db, action):
+        return
     action.custody_entitled = removed
     move(db, action, "completed", f"{removed} custody shares removed as worthless; the token "
          f"is paused with {action.entitled} shares' worth of tokens as the record")

@@ -115,23 +115,34 @@ def _listing(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     move(db, action, "distributing", f"{action.token_symbol} is listed")
 
 
-def _distributing(issuer: Issuer, db: Session, action: CorporateAction) -> None:
-    symbol = action.token_symbol
-    assert symbol is not None
+def minted_to_holders(issuer: Issuer, db: Session, action: CorporateAction, symbol: str,
+                      raws: dict[str, int]) -> bool:
+    """``symbol``'s custody attested, then ``raws`` minted to the holders of record, one
+    ``batchMint`` per ``ISSUER_MINT_BATCH_MAX`` of them (an outbox key per batch: each sent
+    once, whatever crashes); True once every batch is mined."""
     attested = attest(issuer, db, symbol, key(action, "attest"))
     if advance(db, action, outcome_of(attested, f"attesting {symbol} custody")) is None:
-        return
-    raws = list(distribution(issuer, db, action).items())
+        return False
+    items = list(raws.items())
     size = issuer.settings.mint_batch_max
-    for start in range(0, len(raws), size):
-        part = raws[start:start + size]
+    for start in range(0, len(items), size):
+        part = items[start:start + size]
         wallets, amounts = [w for w, _ in part], [r for _, r in part]
         result = chain_step(issuer, db, key(action, f"mint-{start // size}"), "supply",
                             lambda w=wallets, a=amounts: issuer.chain.calls.batch_mint(
                                 symbol, w, a))
         if advance(db, action, outcome_of(result, f"minting {symbol} to holders of record")) \
                 is None:
-            return
+            return False
+    return True
+
+
+def _distributing(issuer: Issuer, db: Session, action: CorporateAction) -> None:
+    symbol = action.token_symbol
+    assert symbol is not None
+    raws = distribution(issuer, db, action)
+    if not minted_to_holders(issuer, db, action, symbol, raws):
+        return
     report = check_invariant(issuer, db, symbol)
     if not report.holds:
         move(db, action, "halted", f"the {symbol} invariant fails after the distribution")

@@ -7,13 +7,13 @@ announced -> proposed -> awaiting_approval -> approved -> migrating -> completed
 with the reason)
 
 - ``announced``: waits for the effective date (mints and burns of the acquired company wait
-  from it: the window) and for the acquirer's listing (an acquirer the stack does not list yet
-  is listed by the factory's owner, as a spin-off's new company: ``owner_calls``). Then the
-  acquired company's token is paused (as a cash merger's) and the record taken at the head
-  after the pause: R, M0, E = R * M0 and what creations and redemptions in flight own. The
-  broker's two ``MA`` entries say the Q shares it took, the cash it paid with them (C) and the
-  N acquirer shares it gave (:func:`issuer.corporate.custody.merger_shares`); E plus what
-  in-flight creations own must fit in Q, else the action halts. The figures
+  from it: the window); then the acquired company's token is paused (as a cash merger's), and
+  the action waits for the acquirer's listing (an acquirer the stack does not list yet is
+  listed by the factory's owner, as a spin-off's new company: ``owner_calls``). The record is
+  taken at the head after the pause: R, M0, E = R * M0 and what creations and redemptions in
+  flight own. The broker's two ``MA`` entries say the Q shares it took, the cash it paid with
+  them (C) and the N acquirer shares it gave (:func:`issuer.corporate.custody.merger_shares`);
+  E plus what in-flight creations own must fit in Q, else the action halts. The figures
   (:func:`issuer.corporate.arithmetic.new_token_raws`, at the acquirer's multiplier now, Ma,
   kept as ``m1``): holder i of record gets ``floor(raw_i * D / R)`` raw acquirer tokens,
   D = min(floor(R * M0 * rate / Ma), floor(N * 1e36 / Ma)) -> ``proposed``.
@@ -41,9 +41,8 @@ from sqlalchemy.orm import Session
 
 from issuer import indexer, units
 from issuer.corporate import arithmetic, cash_mergers, custody, dividends, stablecoin
-from issuer.corporate.schedule import key
-from issuer.corporate.spin_offs import listing_calls
-from issuer.lifecycle.common import advance, attest, chain_step, move, note, outcome_of
+from issuer.corporate.spin_offs import listing_calls, minted_to_holders
+from issuer.lifecycle.common import move, note
 from issuer.models import CorporateAction
 from issuer.reserves import check_invariant
 from issuer.service import Issuer
@@ -67,14 +66,14 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         note(action, f"waiting: {action.symbol} is acquired by {acquirer} on "
              f"{action.ex_date.isoformat()}")
         return
+    if not cash_mergers.paused(issuer, db, action):
+        return   # first: no transfer moves a holder's claim while the rest waits
     if acquirer not in issuer.chain.stocks:
         action.token_symbol = acquirer
         action.token_name = action.token_name or f"{acquirer} tokenized share"
         action.owner_calls = listing_calls(issuer, action)
         note(action, f"waiting: the acquirer {acquirer} is not listed; the factory's owner "
              "lists it (owner_calls)")
-        return
-    if not cash_mergers.paused(issuer, db, action):
         return
     shares = custody.merger_shares(issuer, action.corporate_action_id, action.symbol, acquirer)
     if not shares.paid:
@@ -118,21 +117,9 @@ def _migrating(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"the {acquirer} multiplier moved from {action.m1} since "
              "the figures: not migrated (an operator computes them again)")
         return
-    attested = attest(issuer, db, acquirer, key(action, "attest"))
-    if advance(db, action, outcome_of(attested, f"attesting {acquirer} custody")) is None:
-        return
-    raws = list(distribution(issuer, db, action).items())
-    size = issuer.settings.mint_batch_max
-    for start in range(0, len(raws), size):
-        part = raws[start:start + size]
-        wallets, amounts = [w for w, _ in part], [r for _, r in part]
-        result = chain_step(issuer, db, key(action, f"mint-{start // size}"), "supply",
-                            lambda w=wallets, a=amounts: issuer.chain.calls.batch_mint(
-                                acquirer, w, a))
-        if advance(db, action, outcome_of(result, f"minting {acquirer} to holders of record")) \
-                is None:
-            return
-    if not cash_mergers.burned(issuer, db, action):
+    raws = distribution(issuer, db, action)
+    if not minted_to_holders(issuer, db, action, acquirer, raws) or \
+            not cash_mergers.burned(issuer, db, action):
         return
     report = check_invariant(issuer, db, acquirer)
     if not report.holds:

@@ -110,3 +110,47 @@ def test_a_stock_merger_killed_at_each_step_migrates_once(stack, point):
     assert sent == {("pause", 1, "mined"), ("attest", 1, "mined"), ("mint-0", 1, "mined"),
                     ("burn", 1, "mined")}
     assert stack.run_report("AAPL").holds and no_halts(stack)
+
+
+def test_an_acquirer_the_stack_does_not_list_is_listed_by_the_owner_first(stack, tmp_path):
+    """NVDA acquired by ACQR (1 for 1), which has no token yet: on the effective date NVDA is
+    paused at once (no transfer moves a holder of record), the action asks the factory's owner
+    to list ACQR and waits; once listed, the holders' 70 and 30 NVDA become 70e18 and 30e18
+    ACQR raw."""
+    from tests.issuer.test_spin_offs import list_new_company, with_own_manifest
+
+    manifest = with_own_manifest(stack, tmp_path)
+    stack.broker.set_asset("ACQR", name="Acquirer Corp", tradable=True, fractionable=True)
+    stack.broker.set_price("ACQR", D(100))
+    from brownie import accounts
+
+    investor = accounts[7].address
+    nvidia = stack.create("100", symbol="NVDA")
+    stack.until(lambda: stack.creation(nvidia).status == "completed")       # Tue 10/15
+    send(stack, stack.issuer.chain.stock("NVDA").token.functions.transfer(investor, 30 * ONE),
+         stack.ap_wallet)
+    merger = stack.broker.announce(ca_type="stock_merger", ca_sub_type="stock_merger",
+                                   initiating_symbol="NVDA", target_symbol="ACQR",
+                                   old_rate=D(1), new_rate=D(1),
+                                   declaration_date=DAY(2024, 10, 15), ex_date=DAY(2024, 10, 17))
+    stack.to_date(DAY(2024, 10, 17))
+    stack.run()
+    ca = action(stack, merger.corporate_action_id)
+    assert ca.status == "announced" and "not listed" in ca.status_reason
+    assert stack.issuer.chain.is_paused("NVDA")                       # before anything else
+    assert (ca.owner_calls[0]["symbol"], ca.owner_calls[0]["name"]) == (
+        "ACQR", "ACQR tokenized share")
+    list_new_company(stack, manifest, "ACQR", ca.owner_calls[0]["name"])
+    stack.run()
+    ca = action(stack, merger.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    assert (ca.filled_qty, ca.supply_raw) == (D(100), str(100 * ONE))
+    approve(stack, merger.corporate_action_id)
+    stack.run()
+    ca = action(stack, merger.corporate_action_id)
+    assert ca.status == "completed", ca.status_reason
+    chain = stack.issuer.chain
+    assert (chain.balance("ACQR", stack.ap_wallet), chain.balance("ACQR", investor)) == (
+        70 * ONE, 30 * ONE)
+    assert chain.total_supply("NVDA") == 0
+    assert stack.run_report("ACQR").holds and no_halts(stack)
