@@ -151,6 +151,24 @@ def entitlements(db: Session, action_id: str, kind: str | None = None
     return list(db.scalars(query.order_by(DividendEntitlement.id)))
 
 
+def minting_wallet(db: Session, owed: DividendEntitlement) -> str:
+    """The wallet a creation or tokenization mint owed at a record mints to."""
+    row: Creation | ItnRequest | None = (
+        db.get(Creation, owed.lifecycle_id) if owed.kind == "creation"
+        else db.get(ItnRequest, owed.lifecycle_id))
+    assert row is not None and row.wallet is not None
+    return row.wallet
+
+
+def owed_raw(db: Session, action_id: str, m0: int, kinds: tuple[str, ...] = MINTING_KINDS
+             ) -> list[tuple[DividendEntitlement, str, int]]:
+    """The creations (and tokenization mints) in flight that owned custody shares at the
+    record: each with its wallet and the raw tokens its shares are worth at M0, rounded down
+    once (a holder of record in all but the mint)."""
+    return [(owed, minting_wallet(db, owed), units.shares_to_raw(owed.qty, m0))
+            for owed in entitlements(db, action_id) if owed.kind in kinds]
+
+
 def creation_entitlement(db: Session, creation_id: str) -> DividendEntitlement | None:
     """The first reinvested dividend the shares of a creation (or ITN mint) not minted yet
     earned (they are token-like from then on: later dividends count them through that raw

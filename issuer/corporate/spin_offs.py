@@ -14,10 +14,11 @@ completed (or halted with the reason)
   delivered to custody, N) and ``CIL`` for a fraction it paid in cash. The figures
   (:func:`issuer.corporate.arithmetic.new_token_raws`): each holder of record (a deposit in
   the redemption wallet not burned yet counted as its sender's, as for a stablecoin
-  dividend: :func:`issuer.corporate.stablecoin.snapshot_raw`) gets
+  dividend, and a creation or tokenization mint in flight whose shares custody held at the
+  record, at its wallet: :func:`record_raws`) gets
   ``floor(raw_i * D / R)`` raw units of the new token, D = min(floor(R * M0 * rate / 1e18),
-  N * 1e18); the rest of N (the floors, and what creations and redemptions in flight or the
-  surplus earned) stays in custody as the new listing's surplus (``residue``) -> ``proposed``.
+  N * 1e18); the rest of N (the floors, and what redemptions in flight or the surplus earned)
+  stays in custody as the new listing's surplus (``residue``) -> ``proposed``.
 - ``proposed`` .. ``approved``: the maker-checker approval, as a multiplier change's.
 - ``approved``: the new listing's parameters (symbol and name) are stored for the factory's
   owner, who alone can list (the issuer holds no owner key): ``owner_calls`` -> ``listing``.
@@ -36,7 +37,8 @@ from fractions import Fraction
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
-from issuer.corporate import arithmetic, custody, dividends, stablecoin
+from issuer.chain import checksum
+from issuer.corporate import arithmetic, custody, dividends, entitlement, stablecoin
 from issuer.corporate.schedule import key
 from issuer.lifecycle.common import advance, attest, chain_step, move, note, outcome_of
 from issuer.models import CorporateAction
@@ -44,12 +46,27 @@ from issuer.reserves import check_invariant
 from issuer.service import Issuer
 
 
+def record_raws(issuer: Issuer, db: Session, action: CorporateAction,
+                kinds: tuple[str, ...] = entitlement.MINTING_KINDS) -> dict[str, int]:
+    """Raw tokens per wallet at the record: the indexed holders at the snapshot block (a
+    deposit in the redemption wallet counted as its sender's), and each creation (or
+    tokenization mint, of ``kinds``) in flight that owned custody shares then, at its
+    wallet, for the raw its shares are worth at M0."""
+    assert action.m0 is not None
+    raws = stablecoin.snapshot_raw(issuer, db, action)
+    for _, minter, raw in entitlement.owed_raw(db, action.id, int(action.m0), kinds):
+        wallet = checksum(minter)
+        raws[wallet] = raws.get(wallet, 0) + raw
+    return raws
+
+
 def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
     """The new token's raw units per holder of record, computed the same way every time from
-    the indexed snapshot and the stored figures (``filled_qty``: the new shares received)."""
+    the record (:func:`record_raws`) and the stored figures (``filled_qty``: the new shares
+    received)."""
     assert action.snapshot_block is not None and action.m0 is not None
     assert action.old_rate and action.new_rate and action.filled_qty is not None
-    holders = stablecoin.snapshot_raw(issuer, db, action)
+    holders = record_raws(issuer, db, action)
     rate = Fraction(action.new_rate) / Fraction(action.old_rate)
     return {w: raw for w, raw in arithmetic.new_token_raws(
         holders, int(action.m0), rate, action.filled_qty).items() if raw > 0}

@@ -46,9 +46,7 @@ from issuer.lifecycle.common import advance, chain_step, move, note, outcome_of
 from issuer.models import (
     ChainTx,
     CorporateAction,
-    Creation,
     DividendClaim,
-    ItnRequest,
     Redemption,
 )
 from issuer.service import Issuer
@@ -103,17 +101,11 @@ def _amounts(db: Session, action: CorporateAction, raw: dict[str, int],
     m0 = int(action.m0)
     amounts = {w: int(net_units * Fraction(r * m0, units.ONE * units.ONE) / paid_on)
                for w, r in raw.items()}
-    for owed in entitlement.entitlements(db, action.id):
-        if owed.kind not in entitlement.MINTING_KINDS:
-            continue
-        minting: Creation | ItnRequest | None = (
-            db.get(Creation, owed.lifecycle_id) if owed.kind == "creation"
-            else db.get(ItnRequest, owed.lifecycle_id))
-        assert minting is not None
-        wallet = checksum(minting.wallet)
+    for owed, minter, owed_raw in entitlement.owed_raw(db, action.id, m0):
+        wallet = checksum(minter)
         owed.amount = Decimal(int(net_units * Fraction(owed.qty) / paid_on))
         amounts[wallet] = amounts.get(wallet, 0) + int(owed.amount)
-        raw[wallet] = raw.get(wallet, 0) + units.shares_to_raw(owed.qty, m0)
+        raw[wallet] = raw.get(wallet, 0) + owed_raw
     return amounts
 
 

@@ -15,7 +15,9 @@ with the reason)
   them (C) and the N acquirer shares it gave (:func:`issuer.corporate.custody.merger_shares`);
   E plus what in-flight creations own must fit in Q, else the action halts. The figures
   (:func:`issuer.corporate.arithmetic.new_token_raws`, at the acquirer's multiplier now, Ma,
-  kept as ``m1``): holder i of record gets ``floor(raw_i * D / R)`` raw acquirer tokens,
+  kept as ``m1``): holder i of record (a creation in flight whose shares custody held at the
+  record counts at its wallet, and is completed by the migration) gets
+  ``floor(raw_i * D / R)`` raw acquirer tokens,
   D = min(floor(R * M0 * rate / Ma), floor(N * 1e36 / Ma)) -> ``proposed``.
 - ``proposed`` .. ``approved``: the maker-checker approval (of D, ``supply_raw``, and Ma).
 - ``migrating``: the acquirer's custody attested, then one ``batchMint`` of the acquirer per
@@ -40,12 +42,20 @@ from fractions import Fraction
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
-from issuer.corporate import arithmetic, cash_mergers, custody, dividends, stablecoin
-from issuer.corporate.spin_offs import listing_calls, minted_to_holders
+from issuer.corporate import (
+    arithmetic,
+    cash_mergers,
+    custody,
+    dividends,
+    entitlement,
+    stablecoin,
+)
+from issuer.corporate.spin_offs import listing_calls, minted_to_holders, record_raws
 from issuer.lifecycle.common import move, note
-from issuer.models import CorporateAction
+from issuer.models import CorporateAction, Creation
 from issuer.reserves import check_invariant
 from issuer.service import Issuer
+from issuer.statuses import FINAL_CREATIONS
 
 
 def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[str, int]:
@@ -55,8 +65,20 @@ def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[s
     assert action.old_rate and action.new_rate
     rate = Fraction(action.new_rate) / Fraction(action.old_rate)
     return {w: raw for w, raw in arithmetic.new_token_raws(
-        stablecoin.snapshot_raw(issuer, db, action), int(action.m0), rate, action.filled_qty,
-        int(action.m1)).items() if raw > 0}
+        record_raws(issuer, db, action, ("creation",)), int(action.m0), rate,
+        action.filled_qty, int(action.m1)).items() if raw > 0}
+
+
+def _close_converted(db: Session, action: CorporateAction) -> None:
+    """The creations in flight at the record whose shares the merger converted: their wallets
+    got the acquirer's tokens in the migration, so each is completed with that reason (its own
+    mint of the acquired token would be refused: paused, then burned)."""
+    for owed in entitlement.entitlements(db, action.id, "creation"):
+        creation = db.get(Creation, owed.lifecycle_id)
+        if creation is not None and creation.status not in FINAL_CREATIONS:
+            move(db, creation, "completed", f"its {owed.qty} {action.symbol} shares were "
+                 f"converted by the stock merger {action.corporate_action_id}: "
+                 f"{action.new_symbol} tokens minted to {creation.wallet} in its migration")
 
 
 def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
@@ -126,6 +148,7 @@ def _migrating(issuer: Issuer, db: Session, action: CorporateAction) -> None:
         move(db, action, "halted", f"the {acquirer} invariant fails after the migration")
         return
     action.custody_settled = report.custody_settled
+    _close_converted(db, action)
     if action.net and action.net > 0:
         action.payout = "stablecoin"
         move(db, action, "paid", f"{len(raws)} holders migrated to {acquirer}; "

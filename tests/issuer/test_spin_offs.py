@@ -154,3 +154,32 @@ def test_a_spin_off_killed_at_each_step_attests_and_mints_once(stack, tmp_path, 
             select(ChainTx).where(ChainTx.key.like(f"ca:{ca.id}:%")))}
     assert sent == {("attest", 1, "mined"), ("mint-0", 1, "mined")}
     assert stack.run_report("APLS").holds and no_halts(stack)
+
+
+def test_a_creation_in_flight_at_the_record_gets_its_part_of_the_new_company(stack, tmp_path):
+    """Besides the 100 tokens, the AP buys 5 AAPL on Tue 10/15: they settle on the record date
+    (Wed 10/16), while the spin-off holds mints, so custody holds 105 AAPL at the record and
+    the creation is minted after it. Custody gets 105 / 3 = 35 APLS; the creation counts at
+    the AP's wallet for 5e18 raw: R' = 105e18, D = min(floor(105e18 / 3), 35e18) = 35e18; the
+    AP gets floor(75e18 * 35e18 / 105e18) = 25e18, the investor 10e18; nothing stays."""
+    manifest, investor, spin = spin_off_to_listing(stack, tmp_path)
+    late = stack.create("5")                                          # Tue 10/15
+    stack.to_date(DAY(2024, 10, 17))
+    ca = action(stack, spin.corporate_action_id)
+    assert (ca.status, ca.owed_creations, ca.entitled) == ("recorded", D(5), D(100))
+    stack.until(lambda: stack.creation(late).status == "completed")   # minted after it
+    stack.to_date(DAY(2024, 10, 18))
+    ca = action(stack, spin.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    assert (ca.filled_qty, ca.supply_raw, ca.residue) == (D(35), str(35 * ONE), D(0))
+    approve(stack, spin.corporate_action_id)
+    stack.run()
+    list_new_company(stack, manifest, "APLS", ca.token_name)
+    stack.run()
+    assert action(stack, spin.corporate_action_id).status == "completed"
+    chain = stack.issuer.chain
+    assert chain.balance("APLS", stack.ap_wallet) == 25 * ONE
+    assert chain.balance("APLS", investor) == 10 * ONE
+    assert chain.balance("AAPL", stack.ap_wallet) == 75 * ONE        # its own 5 AAPL minted
+    assert stack.run_report("APLS").holds and stack.run_report("AAPL").holds
+    assert no_halts(stack)

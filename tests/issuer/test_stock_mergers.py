@@ -154,3 +154,37 @@ def test_an_acquirer_the_stack_does_not_list_is_listed_by_the_owner_first(stack,
         70 * ONE, 30 * ONE)
     assert chain.total_supply("NVDA") == 0
     assert stack.run_report("ACQR").holds and no_halts(stack)
+
+
+def test_a_creation_in_flight_at_the_record_is_migrated_with_the_holders(stack):
+    """Besides the 100 NVDA tokens, the AP buys 10 NVDA on Tue 10/15; they settle on Wed 10/16
+    (the record) and no worker runs that day, so on the effective date (Thu 10/17) they are
+    in custody's 110 converted shares and not minted (the merger holds NVDA's mints). 2 AAPL
+    per 5 NVDA: custody gets 44 AAPL; the creation counts at the AP's wallet for 10e18 raw:
+    R' = 110e18, D = 44e18; the AP gets floor(80e18 * 44e18 / 110e18) = 32e18 AAPL raw, the
+    investor 12e18; the creation is completed by the migration, nothing minted in NVDA."""
+    investor, merger = merger_announced(stack, cash=False)
+    late = stack.create("10", symbol="NVDA")                           # Tue 10/15
+    stack.run()
+    stack.eod()                                                        # Wed 10/16: settles
+    stack.eod()                                                        # Thu 10/17: effective
+    stack.run()
+    ca = action(stack, merger.corporate_action_id)
+    assert ca.status == "proposed", ca.status_reason
+    assert (ca.owed_creations, ca.custody_entitled, ca.filled_qty, ca.supply_raw) == (
+        D(10), D(110), D(44), str(44 * ONE))
+    assert stack.creation(late).status != "completed"
+    approve(stack, merger.corporate_action_id)
+    stack.run()
+    assert action(stack, merger.corporate_action_id).status == "completed"
+    chain = stack.issuer.chain
+    assert chain.balance("AAPL", stack.ap_wallet) == 10 * ONE + 32 * ONE
+    assert chain.balance("AAPL", investor) == 12 * ONE
+    creation = stack.creation(late)
+    assert creation.status == "completed" and "converted by the stock merger" in \
+        creation.status_reason
+    assert chain.total_supply("NVDA") == 0
+    report = stack.run_report("AAPL")
+    assert (report.economic_supply, report.custody_settled, report.holds) == (D(54), D(54),
+                                                                                True)
+    assert no_halts(stack)
