@@ -194,18 +194,25 @@ def _validate(ctx: Ctx, data: AnnouncementFields, amending: str | None = None) -
             raise invalid("invalid_announcement", "the effective date precedes the declaration")
 
 
+def _other_company_at_rates(data: AnnouncementFields, kind: str, target: str,
+                            rates: str) -> None:
+    """An action that gives shares of another company: its symbol in ``target_symbol`` (not
+    the initiating one) and positive old and new rates."""
+    other = (data.target_symbol or "").upper()
+    if not other or other == data.initiating_symbol.upper():
+        raise invalid("invalid_announcement", f"{kind} needs {target} as target_symbol")
+    if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
+        raise invalid("invalid_announcement", f"{kind} needs positive old and new rates "
+                      f"(new_rate {rates})")
+
+
 def _validate_stock_merger(data: AnnouncementFields) -> None:
     """A stock (or stock-and-cash) merger: the acquirer's symbol, ``new_rate`` of its shares
     for every ``old_rate`` shares of the acquired company (Alpaca's acquirer and acquiree
     rates), and for ``stock_and_cash_merger`` the cash per acquired share; effective on the
     ex-date."""
-    acquirer = (data.target_symbol or "").upper()
-    if not acquirer or acquirer == data.initiating_symbol.upper():
-        raise invalid("invalid_announcement", "a stock merger needs the acquirer's symbol as "
-                      "target_symbol")
-    if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
-        raise invalid("invalid_announcement", "a stock merger needs positive old and new rates "
-                      "(new_rate acquirer shares per old_rate acquired shares)")
+    _other_company_at_rates(data, "a stock merger", "the acquirer's symbol",
+                            "acquirer shares per old_rate acquired shares")
     with_cash = data.ca_sub_type == "stock_and_cash_merger"
     if with_cash and (data.cash is None or data.cash <= 0):
         raise invalid("invalid_announcement", "a stock-and-cash merger needs a positive cash "
@@ -220,13 +227,8 @@ def _validate_stock_merger(data: AnnouncementFields) -> None:
 def _validate_spin_off(data: AnnouncementFields) -> None:
     """A spin-off: the new company's symbol (not the parent's), ``new_rate`` new shares for
     every ``old_rate`` shares held at the record date, delivered on the payable date."""
-    new = (data.target_symbol or "").upper()
-    if not new or new == data.initiating_symbol.upper():
-        raise invalid("invalid_announcement", "a spin-off needs the new company's symbol as "
-                      "target_symbol")
-    if not data.old_rate or not data.new_rate or data.old_rate <= 0 or data.new_rate <= 0:
-        raise invalid("invalid_announcement", "a spin-off needs positive old and new rates "
-                      "(new_rate shares of the new company per old_rate shares held)")
+    _other_company_at_rates(data, "a spin-off", "the new company's symbol",
+                            "shares of the new company per old_rate shares held")
     if data.record_date is None or data.payable_date is None:
         raise invalid("invalid_announcement", "a spin-off needs record and payable dates")
     if not data.declaration_date <= data.record_date <= data.payable_date:

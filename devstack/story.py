@@ -136,6 +136,15 @@ class Story:
             self.next_day()
             self.settle()
 
+    def proposed(self, path: str, what: str) -> dict[str, Any]:
+        """The corporate action at ``path`` once its figures are proposed (the story stops if
+        it halted instead)."""
+        self.wait(f"the {what} is computed", lambda: self.status(path) in ("proposed", "halted"))
+        ca: dict[str, Any] = self.operator.get(path)
+        if ca["status"] != "proposed":
+            raise StackError(f"the {what} is {ca['status']}: {ca['status_reason']}")
+        return ca
+
     def approved(self, path: str) -> str:
         """Maker-checker: the operator asks to apply the corporate action at ``path``, the
         approver approves; the approval's id."""
@@ -478,11 +487,7 @@ class Story:
             ca_type="name_change", ca_sub_type="name_change", initiating_symbol="NVDA",
             target_symbol="NVDX")
         self.until_date(on)
-        self.wait("the name change is computed",
-                  lambda: self.status(path) in ("proposed", "halted"))
-        ca = self.operator.get(path)
-        if ca["status"] != "proposed":
-            raise StackError(f"the name change is {ca['status']}: {ca['status_reason']}")
+        ca = self.proposed(path, "name change")
         print(f"   custody {ca['custody_settled']} NVDX shares for {D(ca['supply_raw']) / ONE} "
               f"raw tokens at M {D(ca['m0']) / ONE}; the token becomes {ca['token_symbol']!r} "
               f"({ca['token_name']!r})")
@@ -509,11 +514,7 @@ class Story:
             target_symbol="ACME", cash=D("55.00"))
         self.holders("NVDA", {"participant": self.w.ap, "bob": self.w.bob})
         self.until_date(on)
-        self.wait("the merger is computed",
-                  lambda: self.status(path) in ("proposed", "halted"))
-        ca = self.operator.get(path)
-        if ca["status"] != "proposed":
-            raise StackError(f"the merger is {ca['status']}: {ca['status_reason']}")
+        ca = self.proposed(path, "merger")
         print(f"   the token is paused ({self.chain.is_paused('NVDA')}); paying "
               f"{ca['net']} USD and burning every token wait for the approval")
         self.approved(path)
@@ -550,9 +551,7 @@ class Story:
             for a in self.operator.get("/v1/corporate-actions", symbol="AAPL")["items"]))
         self.until_date(payable)
         self.days_until(path, ("proposed", "halted"))
-        ca = self.operator.get(path)
-        if ca["status"] != "proposed":
-            raise StackError(f"the spin-off is {ca['status']}: {ca['status_reason']}")
+        ca = self.proposed(path, "spin-off")
         print(f"   custody received {ca['filled_qty']} APLS for {ca['custody_entitled']} AAPL; "
               f"the holders of record ({D(ca['raw_supply']) / ONE} raw AAPL at M "
               f"{D(ca['m0']) / ONE}) get {D(ca['supply_raw']) / ONE} APLS, "

@@ -94,9 +94,7 @@ def request_apply(db: Session, action: CorporateAction, actor: str) -> Approval:
                        "can be applied")
     approval = request_approval(db, "multiplier_change", {
         "corporate_action": action.id, "symbol": action.symbol, "kind": action.kind,
-        "m0": action.m0, "m1": action.m1, "supply_raw": action.supply_raw,
-        "net": None if action.net is None else str(action.net),
-        "version": action.version}, actor)
+        "m0": action.m0, **schedule.approved_figures(action)}, actor)
     action.approval_id = approval.id
     move(db, action, "awaiting_approval", f"needs approval {approval.id}")
     return approval

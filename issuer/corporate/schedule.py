@@ -52,6 +52,15 @@ def key(action: CorporateAction, what: str) -> str:
     return f"ca:{action.id}:{what}:{action.attempt}"
 
 
+def approved_figures(action: CorporateAction) -> dict[str, object]:
+    """What the second operator approves of a corporate action, as the approval stores it: the
+    new multiplier, the raw tokens to mint (a spin-off's, a merger's), the cash to pay (a
+    merger's) and the announcement's version. A change of any of them makes the approval
+    stale."""
+    return {"m1": action.m1, "supply_raw": action.supply_raw,
+            "net": None if action.net is None else str(action.net), "version": action.version}
+
+
 def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, str]:
     """Carry out (or turn down) an approval of a multiplier change."""
     action = db.get(CorporateAction, approval.payload["corporate_action"])
@@ -62,13 +71,9 @@ def on_decision(db: Session, approval: Approval, approved: bool) -> dict[str, st
             return {"corporate_action": action.id, "status": action.status}
         raise conflict("approval_stale", f"corporate action {action.id} is {action.status} "
                        "and no longer waits for this approval")
-    if approved and (action.m1 != approval.payload["m1"]
-                     or action.supply_raw != approval.payload.get("supply_raw",
-                                                                  action.supply_raw)
-                     or (None if action.net is None else str(action.net))
-                     != approval.payload.get("net", None if action.net is None
-                                             else str(action.net))
-                     or action.version != approval.payload["version"]):
+    now = approved_figures(action)
+    # (an approval asked before a figure was part of them is judged on the others)
+    if approved and {k: approval.payload.get(k, v) for k, v in now.items()} != now:
         raise IssuerError(409, "approval_stale",
                           "the figures changed since the approval was asked for")
     if approved:

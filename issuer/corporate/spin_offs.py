@@ -37,6 +37,7 @@ from fractions import Fraction
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
+from issuer.broker import BrokerRejected
 from issuer.chain import checksum
 from issuer.corporate import arithmetic, custody, dividends, entitlement, stablecoin
 from issuer.corporate.schedule import key
@@ -98,10 +99,11 @@ def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
 
 
 def _name(issuer: Issuer, symbol: str) -> str:
-    """The new token's name: the broker's name of the company, as a tokenized share."""
+    """The new token's name: the broker's name of the company, as a tokenized share (the
+    symbol when the broker has no such asset; a broker that is down is waited for)."""
     try:
         name = issuer.broker.asset(symbol).name
-    except Exception:   # noqa: BLE001 (a name is a courtesy: the symbol will do)
+    except BrokerRejected:
         name = None
     return f"{name or symbol} tokenized share"
 

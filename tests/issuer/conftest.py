@@ -216,6 +216,15 @@ class Stack:
             self.eod()
         raise AssertionError(f"not done after {days} broker days: {seen}")
 
+    def restart(self, **changes: object) -> None:
+        """The issuer closed and started again from its settings with ``changes`` (as an
+        operator would redeploy it), the broker port reading renames as the fixture's does."""
+        settings = self.issuer.settings.replace(**changes)
+        self.issuer.close()
+        self.issuer = Issuer(settings)
+        self.issuer.broker = TickerBroker(AlpacaBroker(settings.broker_url, backoff=0.01),
+                                          self.issuer.renames)
+
     def eod(self) -> None:
         """The broker's end of day to the next open, and the chain's clock moved as far: the
         two clocks run together, as they do on a live system."""

@@ -11,11 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from issuer import crashpoints
-from issuer.broker import AlpacaBroker
-from issuer.broker.tickers import TickerBroker
 from issuer.corporate import stablecoin
 from issuer.models import ChainTx, CorporateAction, SymbolHalt
-from issuer.service import Issuer
 from tests.issuer.test_corporate_actions import action, approve, send
 from tests.issuer.test_restart import _crash_then_finish
 
@@ -27,11 +24,7 @@ DAY = dt.date
 def with_onramp(stack) -> str:
     """The stack's issuer, restarted with a stablecoin on-ramp account."""
     onramp = stack.broker.create_account(given_name="Stablecoin", family_name="On-ramp").id
-    settings = stack.issuer.settings.replace(onramp_account_id=onramp)
-    stack.issuer.close()
-    stack.issuer = Issuer(settings)
-    stack.issuer.broker = TickerBroker(AlpacaBroker(settings.broker_url, backoff=0.01),
-                                       stack.issuer.renames)
+    stack.restart(onramp_account_id=onramp)
     return onramp
 
 

@@ -345,8 +345,11 @@ def test_a_split_not_continuous_in_price_stays_in_its_window(stack):
     assert stack.creation(late).status == "completed"
 
 
-@pytest.mark.parametrize("figure", ["m1", "version"])
+@pytest.mark.parametrize("figure", ["m1", "version", "supply_raw", "net"])
 def test_an_approval_for_other_figures_is_refused(stack, figure):
+    """Each figure the second operator approves (the multiplier, a spin-off's or merger's raw
+    to mint, a merger's cash, the announcement's version), changed after the request: the
+    approval is stale and nothing is scheduled."""
     mint_100(stack)
     stack.broker.announce(ca_type="split", ca_sub_type="stock_split", initiating_symbol="AAPL",
                           declaration_date=DAY(2024, 10, 15), ex_date=DAY(2024, 10, 18),
@@ -356,7 +359,7 @@ def test_an_approval_for_other_figures_is_refused(stack, figure):
         row = db.scalar(select(CorporateAction))
         approval = controls.request_apply(db, row, "operator-a")
         approval_id = approval.id
-        setattr(row, figure, "1" if figure == "m1" else 7)
+        setattr(row, figure, {"m1": "1", "version": 7, "supply_raw": "1", "net": D(1)}[figure])
     with stack.issuer.session() as db, pytest.raises(Exception) as refused:
         controls.decide(stack.issuer, db, approval_id, approve=True, principal=OPERATOR_B,
                         actor_role_ok=True)

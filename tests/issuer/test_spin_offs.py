@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from issuer.broker import AlpacaBroker
-from issuer.broker.tickers import TickerBroker
 from issuer.models import ChainTx
-from issuer.service import Issuer
 from tests.issuer.test_corporate_actions import action, approve, no_halts, send
 from tests.issuer.test_restart import _crash_then_finish
 
@@ -29,11 +26,7 @@ def with_own_manifest(stack, tmp_path: Path) -> Path:
     session's shared one must not learn of a token the next test's chain will not have)."""
     copy = tmp_path / "manifest.json"
     copy.write_text(Path(stack.issuer.settings.manifest).read_text())
-    settings = stack.issuer.settings.replace(manifest=copy)
-    stack.issuer.close()
-    stack.issuer = Issuer(settings)
-    stack.issuer.broker = TickerBroker(AlpacaBroker(settings.broker_url, backoff=0.01),
-                                       stack.issuer.renames)
+    stack.restart(manifest=copy)
     return copy
 
 
