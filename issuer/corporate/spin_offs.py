@@ -32,8 +32,6 @@ completed (or halted with the reason)
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from sqlalchemy.orm import Session
 
 from issuer import indexer, units
@@ -68,7 +66,7 @@ def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[s
     assert action.snapshot_block is not None and action.m0 is not None
     assert action.old_rate and action.new_rate and action.filled_qty is not None
     holders = record_raws(issuer, db, action)
-    rate = Fraction(action.new_rate) / Fraction(action.old_rate)
+    rate = units.split_ratio(action.old_rate, action.new_rate)
     return {w: raw for w, raw in arithmetic.new_token_raws(
         holders, int(action.m0), rate, action.filled_qty).items() if raw > 0}
 
@@ -90,7 +88,7 @@ def _recorded(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     raws = distribution(issuer, db, action)
     minted = sum(raws.values())
     action.supply_raw = str(minted)
-    action.residue = units.exact(Fraction(shares.received) - Fraction(minted, units.ONE))
+    action.residue = arithmetic.residue(shares.received, minted, units.ONE)
     action.token_symbol = action.new_symbol
     action.token_name = _name(issuer, action.new_symbol)
     move(db, action, "proposed", f"{len(raws)} holders of record get "

@@ -23,7 +23,8 @@ with the reason)
 - ``migrating``: the acquirer's custody attested, then one ``batchMint`` of the acquirer per
   ``ISSUER_MINT_BATCH_MAX`` holders and one ``batchBurn`` of every acquired token at the record
   (outbox keys per batch: a restart sends each once), then the acquirer's invariant checked.
-  If the acquirer's multiplier moved since the figures, nothing is sent: halted. With no cash
+  If the acquirer's multiplier moved since the figures before anything was sent: halted
+  (once the migration has started it is finished with the figures approved). With no cash
   part -> ``completed``; with one, the holders' cash is the stablecoin payout of a cash merger
   (:mod:`issuer.corporate.stablecoin`, a claim per holder of ``floor(net_units * raw * M0 /
   (10^36 * Q'))``) -> ``paid``.
@@ -37,11 +38,10 @@ gain backing before they are minted.
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from issuer import indexer, units
+from issuer import indexer, outbox, units
 from issuer.corporate import (
     arithmetic,
     cash_mergers,
@@ -50,6 +50,7 @@ from issuer.corporate import (
     entitlement,
     stablecoin,
 )
+from issuer.corporate.schedule import key
 from issuer.corporate.spin_offs import listing_calls, minted_to_holders, record_raws
 from issuer.lifecycle.common import move, note
 from issuer.models import CorporateAction, Creation
@@ -63,7 +64,7 @@ def distribution(issuer: Issuer, db: Session, action: CorporateAction) -> dict[s
     snapshot and the stored figures: N in ``filled_qty``, Ma in ``m1``)."""
     assert action.m0 is not None and action.m1 is not None and action.filled_qty is not None
     assert action.old_rate and action.new_rate
-    rate = Fraction(action.new_rate) / Fraction(action.old_rate)
+    rate = units.split_ratio(action.old_rate, action.new_rate)
     return {w: raw for w, raw in arithmetic.new_token_raws(
         record_raws(issuer, db, action, ("creation",)), int(action.m0), rate,
         action.filled_qty, int(action.m1)).items() if raw > 0}
@@ -121,8 +122,7 @@ def _announced(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     raws = distribution(issuer, db, action)
     minted = sum(raws.values())
     action.supply_raw = str(minted)
-    action.residue = units.exact(Fraction(shares.received)
-                                 - Fraction(units.raw_to_shares(minted, int(action.m1))))
+    action.residue = arithmetic.residue(shares.received, minted, int(action.m1))
     move(db, action, "proposed", f"{shares.given} {action.symbol} became {shares.received} "
          f"{acquirer}" + (f" and {shares.cash} in cash" if shares.cash else "")
          + f"; {len(raws)} holders of record get {minted} raw {acquirer}")
@@ -135,7 +135,8 @@ def _approved(_issuer: Issuer, db: Session, action: CorporateAction) -> None:
 def _migrating(issuer: Issuer, db: Session, action: CorporateAction) -> None:
     acquirer = action.new_symbol
     assert acquirer is not None and action.m1 is not None and action.snapshot_block is not None
-    if issuer.chain.multiplier(acquirer) != int(action.m1):
+    started = outbox.live(db, key(action, "attest")) is not None
+    if not started and issuer.chain.multiplier(acquirer) != int(action.m1):
         move(db, action, "halted", f"the {acquirer} multiplier moved from {action.m1} since "
              "the figures: not migrated (an operator computes them again)")
         return
